@@ -1,0 +1,217 @@
+import { and, asc, count, desc, eq, sql } from "drizzle-orm";
+import type { MySql2Database } from "drizzle-orm/mysql2";
+import type * as schema from "./schema.mysql.ts";
+import {
+  EmailTakenError,
+  type NewOrder,
+  type NewProduct,
+  type NewUser,
+  type Order,
+  type OrderSummary,
+  type OrderView,
+  type Page,
+  type PageRequest,
+  type Product,
+  type Store,
+  type User,
+} from "./store.ts";
+
+/**
+ * The SQL is written once. Drizzle builds it from each dialect's own tables and dialect object, so the
+ * query code below runs unchanged on MySQL and SQLite; it is typed against the MySQL schema, and each
+ * adapter supplies only what differs: how a write reports its result, and how a unique violation looks.
+ */
+export type Tables = typeof schema;
+export type Db = MySql2Database<Record<string, never>>;
+
+export interface WriteResult {
+  affectedRows: number;
+  insertId: number;
+}
+
+export interface DialectAdapter {
+  dialect: Store["dialect"];
+  db: Db;
+  tables: Tables;
+  readWrite(raw: unknown): WriteResult;
+  isUniqueViolation(error: unknown): boolean;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class DrizzleStore implements Store {
+  readonly dialect: Store["dialect"];
+  protected readonly db: Db;
+  protected readonly t: Tables;
+
+  constructor(protected readonly adapter: DialectAdapter) {
+    this.dialect = adapter.dialect;
+    this.db = adapter.db;
+    this.t = adapter.tables;
+  }
+
+  ping() {
+    return this.adapter.ping();
+  }
+
+  close() {
+    return this.adapter.close();
+  }
+
+  protected async write(query: PromiseLike<unknown>): Promise<WriteResult> {
+    return this.adapter.readWrite(await query);
+  }
+
+  async createUser(input: NewUser): Promise<User> {
+    const { users } = this.t;
+    try {
+      const { insertId } = await this.write(
+        this.db.insert(users).values({ ...input, email: input.email.toLowerCase(), createdAt: new Date() }),
+      );
+      return (await this.findUserById(insertId)) as User;
+    } catch (error) {
+      if (this.adapter.isUniqueViolation(error)) throw new EmailTakenError();
+      throw error;
+    }
+  }
+
+  async findUserByEmail(email: string): Promise<User | undefined> {
+    const { users } = this.t;
+    const [row] = await this.db.select().from(users).where(eq(users.email, email.toLowerCase())).limit(1);
+    return row;
+  }
+
+  async findUserById(id: number): Promise<User | undefined> {
+    const { users } = this.t;
+    const [row] = await this.db.select().from(users).where(eq(users.id, id)).limit(1);
+    return row;
+  }
+
+  async deleteUser(id: number): Promise<boolean> {
+    const { users } = this.t;
+    const { affectedRows } = await this.write(this.db.delete(users).where(eq(users.id, id)));
+    return affectedRows > 0;
+  }
+
+  async listActiveProducts(page: PageRequest): Promise<Page<Product>> {
+    const { products } = this.t;
+    const [rows, [total]] = await Promise.all([
+      this.db
+        .select()
+        .from(products)
+        .where(eq(products.active, true))
+        .orderBy(asc(products.id))
+        .limit(page.limit)
+        .offset(page.offset),
+      this.db.select({ count: count() }).from(products).where(eq(products.active, true)),
+    ]);
+    return { rows, count: Number(total?.count ?? 0) };
+  }
+
+  async findProduct(id: number): Promise<Product | undefined> {
+    const { products } = this.t;
+    const [row] = await this.db.select().from(products).where(eq(products.id, id)).limit(1);
+    return row;
+  }
+
+  async findProductByName(name: string): Promise<Product | undefined> {
+    const { products } = this.t;
+    const [row] = await this.db.select().from(products).where(eq(products.name, name)).limit(1);
+    return row;
+  }
+
+  async createProduct(input: NewProduct): Promise<Product> {
+    const { products } = this.t;
+    const now = new Date();
+    const { insertId } = await this.write(
+      this.db.insert(products).values({ active: true, ...input, createdAt: now, updatedAt: now }),
+    );
+    return (await this.findProduct(insertId)) as Product;
+  }
+
+  async createOrder(input: NewOrder): Promise<OrderView> {
+    const { orders } = this.t;
+    const { insertId } = await this.write(
+      this.db.insert(orders).values({ ...input, status: "pending", createdAt: new Date() }),
+    );
+    return (await this.findOrder(insertId)) as OrderView;
+  }
+
+  protected selectOrderViews() {
+    const { orders, products, users } = this.t;
+    return this.db
+      .select({
+        order: orders,
+        product: {
+          id: products.id,
+          name: products.name,
+          priceMinor: products.priceMinor,
+          currency: products.currency,
+        },
+        customerEmail: users.email,
+      })
+      .from(orders)
+      .innerJoin(products, eq(products.id, orders.productId))
+      .innerJoin(users, eq(users.id, orders.userId));
+  }
+
+  async findOrder(orderId: number): Promise<OrderView | undefined> {
+    const [row] = await this.selectOrderViews().where(eq(this.t.orders.id, orderId)).limit(1);
+    return row && toOrderView(row);
+  }
+
+  async findOrderForUser(orderId: number, userId: number): Promise<OrderView | undefined> {
+    const { orders } = this.t;
+    const [row] = await this.selectOrderViews()
+      .where(and(eq(orders.id, orderId), eq(orders.userId, userId)))
+      .limit(1);
+    return row && toOrderView(row);
+  }
+
+  async listOrdersForUser(userId: number, page: PageRequest): Promise<Page<OrderView>> {
+    const { orders } = this.t;
+    const [rows, [total]] = await Promise.all([
+      this.selectOrderViews()
+        .where(eq(orders.userId, userId))
+        .orderBy(desc(orders.id))
+        .limit(page.limit)
+        .offset(page.offset),
+      this.db.select({ count: count() }).from(orders).where(eq(orders.userId, userId)),
+    ]);
+    return { rows: rows.map(toOrderView), count: Number(total?.count ?? 0) };
+  }
+
+  async summarizeOrders(): Promise<OrderSummary> {
+    const { orders } = this.t;
+    const rows = await this.db
+      .select({
+        currency: orders.currency,
+        total: count(),
+        paid: sql<string | number>`sum(case when ${orders.status} = 'paid' then 1 else 0 end)`,
+        revenue: sql<
+          string | number | null
+        >`sum(case when ${orders.status} = 'paid' then ${orders.amountMinor} else 0 end)`,
+      })
+      .from(orders)
+      .groupBy(orders.currency);
+    const summary: OrderSummary = {
+      totalOrders: 0,
+      paidOrders: 0,
+      pendingOrders: 0,
+      revenueMinorByCurrency: {},
+    };
+    for (const row of rows) {
+      const total = Number(row.total);
+      const paid = Number(row.paid ?? 0);
+      summary.totalOrders += total;
+      summary.paidOrders += paid;
+      summary.pendingOrders += total - paid;
+      summary.revenueMinorByCurrency[row.currency] = Number(row.revenue ?? 0);
+    }
+    return summary;
+  }
+}
+
+function toOrderView(row: { order: Order; product: OrderView["product"]; customerEmail: string }): OrderView {
+  return { ...row.order, product: row.product, customerEmail: row.customerEmail };
+}

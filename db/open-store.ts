@@ -1,0 +1,80 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { drizzle as drizzleMysql } from "drizzle-orm/mysql2";
+import { createPool } from "mysql2/promise";
+import { type Db, type DialectAdapter, DrizzleStore, type Tables } from "./drizzle-store.ts";
+import * as mysqlSchema from "./schema.mysql.ts";
+import * as sqliteSchema from "./schema.sqlite.ts";
+
+export interface OpenStoreOptions {
+  poolSize?: number;
+}
+
+/** Opens the store named by DATABASE_URL: mysql://user:pass@host:port/db or file:PATH (SQLite). */
+export async function openStore(databaseUrl: string, options: OpenStoreOptions = {}): Promise<DrizzleStore> {
+  if (databaseUrl.startsWith("mysql://")) return new DrizzleStore(mysqlAdapter(databaseUrl, options));
+  if (databaseUrl.startsWith("file:")) return new DrizzleStore(await sqliteAdapter(databaseUrl.slice(5)));
+  throw new Error("DATABASE_URL must start with mysql:// or file:");
+}
+
+export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}): DialectAdapter {
+  const pool = createPool({
+    uri: databaseUrl,
+    connectionLimit: options.poolSize ?? 10,
+    timezone: "Z",
+    dateStrings: false,
+    connectTimeout: 5000,
+    enableKeepAlive: true,
+  });
+  return {
+    dialect: "mysql",
+    db: drizzleMysql(pool) as unknown as Db,
+    tables: mysqlSchema,
+    readWrite(raw) {
+      const [header] = raw as [{ affectedRows: number; insertId: number }];
+      return { affectedRows: header.affectedRows, insertId: Number(header.insertId) };
+    },
+    isUniqueViolation: (error) => errorCode(error) === "ER_DUP_ENTRY",
+    async ping() {
+      await pool.query("SELECT 1");
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+/** bun:sqlite is loaded lazily so that the Node entry point, which only speaks MySQL, never touches it. */
+export async function sqliteAdapter(path: string): Promise<DialectAdapter> {
+  const { Database } = await import("bun:sqlite");
+  const { drizzle } = await import("drizzle-orm/bun-sqlite");
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(path, { create: true, strict: true });
+  sqlite.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
+  return {
+    dialect: "sqlite",
+    db: drizzle(sqlite) as unknown as Db,
+    tables: sqliteSchema as unknown as Tables,
+    readWrite(raw) {
+      const result = raw as { changes: number; lastInsertRowid: number | bigint };
+      return { affectedRows: result.changes, insertId: Number(result.lastInsertRowid) };
+    },
+    isUniqueViolation: (error) => errorCode(error) === "SQLITE_CONSTRAINT_UNIQUE",
+    async ping() {
+      sqlite.query("SELECT 1").get();
+    },
+    async close() {
+      sqlite.close();
+    },
+  };
+}
+
+function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,86 @@
+import {
+  bigint,
+  boolean,
+  char,
+  datetime,
+  index,
+  int,
+  mysqlTable,
+  text,
+  uniqueIndex,
+  varchar,
+} from "drizzle-orm/mysql-core";
+
+const timestamp = (name: string) => datetime(name, { mode: "date", fsp: 3 });
+
+export const users = mysqlTable(
+  "users",
+  {
+    id: bigint("id", { mode: "number", unsigned: true }).autoincrement().primaryKey(),
+    email: varchar("email", { length: 254 }).notNull(),
+    name: varchar("name", { length: 120 }).notNull().default(""),
+    passwordHash: varchar("password_hash", { length: 255 }).notNull(),
+    role: varchar("role", { length: 16, enum: ["customer", "admin"] })
+      .notNull()
+      .default("customer"),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (table) => [uniqueIndex("users_email_unique").on(table.email)],
+);
+
+export const products = mysqlTable(
+  "products",
+  {
+    id: bigint("id", { mode: "number", unsigned: true }).autoincrement().primaryKey(),
+    name: varchar("name", { length: 200 }).notNull(),
+    description: text("description").notNull(),
+    priceMinor: int("price_minor").notNull(),
+    currency: char("currency", { length: 3 }).notNull(),
+    active: boolean("active").notNull().default(true),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (table) => [index("products_active_id").on(table.active, table.id)],
+);
+
+export const orders = mysqlTable(
+  "orders",
+  {
+    id: bigint("id", { mode: "number", unsigned: true }).autoincrement().primaryKey(),
+    userId: bigint("user_id", { mode: "number", unsigned: true })
+      .notNull()
+      .references(() => users.id),
+    productId: bigint("product_id", { mode: "number", unsigned: true })
+      .notNull()
+      .references(() => products.id),
+    quantity: int("quantity").notNull(),
+    unitPriceMinor: int("unit_price_minor").notNull(),
+    amountMinor: bigint("amount_minor", { mode: "number" }).notNull(),
+    currency: char("currency", { length: 3 }).notNull(),
+    status: varchar("status", { length: 16, enum: ["pending", "paid"] })
+      .notNull()
+      .default("pending"),
+    createdAt: timestamp("created_at").notNull(),
+    paidAt: timestamp("paid_at"),
+    paymentSessionId: varchar("payment_session_id", { length: 255 }),
+    paymentSessionExpiresAt: timestamp("payment_session_expires_at"),
+    paymentIntentId: varchar("payment_intent_id", { length: 255 }),
+    paymentStatus: varchar("payment_status", { length: 32 }).notNull().default("unpaid"),
+    crmSyncStatus: varchar("crm_sync_status", { length: 16, enum: ["pending", "success", "failed"] })
+      .notNull()
+      .default("pending"),
+    crmAttempts: int("crm_attempts").notNull().default(0),
+    crmLastError: varchar("crm_last_error", { length: 500 }),
+    crmNextAttemptAt: timestamp("crm_next_attempt_at"),
+    crmClaimedUntil: timestamp("crm_claimed_until"),
+    crmReference: varchar("crm_reference", { length: 255 }),
+    crmSyncedAt: timestamp("crm_synced_at"),
+  },
+  (table) => [
+    index("orders_user_id_id").on(table.userId, table.id),
+    index("orders_product_id").on(table.productId),
+    index("orders_status_created").on(table.status, table.createdAt),
+    index("orders_crm_due").on(table.crmNextAttemptAt),
+    uniqueIndex("orders_payment_session_id").on(table.paymentSessionId),
+  ],
+);

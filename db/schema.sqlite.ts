@@ -1,0 +1,75 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    email: text("email").notNull(),
+    name: text("name").notNull().default(""),
+    passwordHash: text("password_hash").notNull(),
+    role: text("role", { enum: ["customer", "admin"] })
+      .notNull()
+      .default("customer"),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (table) => [uniqueIndex("users_email_unique").on(table.email)],
+);
+
+export const products = sqliteTable(
+  "products",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    description: text("description").notNull(),
+    priceMinor: integer("price_minor").notNull(),
+    currency: text("currency").notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (table) => [index("products_active_id").on(table.active, table.id)],
+);
+
+export const orders = sqliteTable(
+  "orders",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    productId: integer("product_id")
+      .notNull()
+      .references(() => products.id),
+    quantity: integer("quantity").notNull(),
+    unitPriceMinor: integer("unit_price_minor").notNull(),
+    amountMinor: integer("amount_minor").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: ["pending", "paid"] })
+      .notNull()
+      .default("pending"),
+    createdAt: timestamp("created_at").notNull(),
+    paidAt: timestamp("paid_at"),
+    paymentSessionId: text("payment_session_id"),
+    paymentSessionExpiresAt: timestamp("payment_session_expires_at"),
+    paymentIntentId: text("payment_intent_id"),
+    paymentStatus: text("payment_status").notNull().default("unpaid"),
+    crmSyncStatus: text("crm_sync_status", { enum: ["pending", "success", "failed"] })
+      .notNull()
+      .default("pending"),
+    crmAttempts: integer("crm_attempts").notNull().default(0),
+    crmLastError: text("crm_last_error"),
+    crmNextAttemptAt: timestamp("crm_next_attempt_at"),
+    crmClaimedUntil: timestamp("crm_claimed_until"),
+    crmReference: text("crm_reference"),
+    crmSyncedAt: timestamp("crm_synced_at"),
+  },
+  (table) => [
+    index("orders_user_id_id").on(table.userId, table.id),
+    index("orders_product_id").on(table.productId),
+    index("orders_status_created").on(table.status, table.createdAt),
+    index("orders_crm_due").on(table.crmNextAttemptAt),
+    uniqueIndex("orders_payment_session_id").on(table.paymentSessionId),
+  ],
+);

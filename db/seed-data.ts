@@ -1,0 +1,36 @@
+import type { NewProduct, Store } from "./store.ts";
+
+export const DEMO_PRODUCTS: NewProduct[] = [
+  { name: "Espresso Beans 1kg", description: "Dark roast, whole beans.", priceMinor: 2499, currency: "usd" },
+  {
+    name: "Pour-over Kettle",
+    description: "Gooseneck, 1 litre, stainless steel.",
+    priceMinor: 4999,
+    currency: "usd",
+  },
+  { name: "Ceramic Dripper", description: "Size 02, white porcelain.", priceMinor: 1999, currency: "usd" },
+  { name: "Paper Filters (100)", description: "Unbleached, size 02.", priceMinor: 599, currency: "usd" },
+  {
+    name: "Burr Grinder",
+    description: "Hand grinder with conical steel burrs.",
+    priceMinor: 8900,
+    currency: "usd",
+  },
+  {
+    name: "Glass Server 600ml",
+    description: "Heat-resistant borosilicate glass.",
+    priceMinor: 2250,
+    currency: "usd",
+  },
+];
+
+/** Inserts each demo product whose name is not there yet, so running it twice adds nothing. */
+export async function seedDemoProducts(store: Store, currency: string): Promise<number> {
+  let inserted = 0;
+  for (const product of DEMO_PRODUCTS) {
+    if (await store.findProductByName(product.name)) continue;
+    await store.createProduct({ ...product, currency });
+    inserted++;
+  }
+  return inserted;
+}

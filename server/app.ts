@@ -1,0 +1,82 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
+import type { Store } from "../db/store.ts";
+import { LoginThrottle } from "./auth/login-throttle.ts";
+import { requireUser } from "./auth/middleware.ts";
+import { authRoutes } from "./auth/routes.ts";
+import type { Config } from "./config.ts";
+import { healthRoutes } from "./health/routes.ts";
+import "./http/context.ts";
+import { clientIp, type RemoteAddress } from "./http/client-ip.ts";
+import { docsPage } from "./http/docs-page.ts";
+import { AppError, handleError, problemResponse } from "./http/problem.ts";
+import { type LogSink, requestLog } from "./http/request-log.ts";
+import { orderRoutes } from "./orders/routes.ts";
+import { productRoutes } from "./products/routes.ts";
+import { reportRoutes } from "./reports/routes.ts";
+import type { PasswordHasher } from "./runtime/passwords.ts";
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  passwords: PasswordHasher;
+  remoteAddress: RemoteAddress;
+  logSink?: LogSink;
+}
+
+export function createApp(deps: AppDeps) {
+  const { config, store } = deps;
+  const logSink: LogSink =
+    deps.logSink ?? (config.LOG_LEVEL === "silent" ? () => {} : (line) => console.log(line));
+  const loginThrottle = new LoginThrottle(config.LOGIN_MAX_FAILURES, config.LOGIN_WINDOW_SECONDS * 1000);
+  const authenticated = requireUser(config, store);
+
+  const api = new OpenAPIHono({ strict: false });
+  api.use("/orders/*", authenticated);
+  api.use("/reports/*", authenticated);
+  api.route("/auth", authRoutes({ config, store, passwords: deps.passwords, loginThrottle }));
+  api.route("/", productRoutes(store));
+  api.route("/", orderRoutes(store));
+  api.route("/reports", reportRoutes(store, config.CURRENCY));
+
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  const openApiConfig = {
+    openapi: "3.1.0",
+    info: { title: "Mini Order & Payment API", version: "1.0.0" },
+    servers: [{ url: "/api/v1" }],
+  };
+  api.doc31("/openapi.json", openApiConfig);
+
+  const app = new OpenAPIHono({ strict: false });
+  app.use(clientIp(deps.remoteAddress, config.TRUSTED_PROXIES));
+  app.use(requestLog(logSink));
+  app.use(secureHeaders());
+  if (config.CORS_ORIGINS.length > 0) {
+    app.use("/api/*", cors({ origin: config.CORS_ORIGINS, maxAge: 600, exposeHeaders: ["X-Request-Id"] }));
+  }
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: config.BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new AppError(413, `The request body is larger than ${config.BODY_LIMIT_BYTES} bytes.`);
+      },
+    }),
+  );
+  app.route("/", healthRoutes(store));
+  app.route("/api/v1", api);
+  app.get("/api/docs", (c) => c.html(docsPage(api.getOpenAPI31Document(openApiConfig))));
+  app.notFound((c) =>
+    problemResponse(c, 404, `No route for ${c.req.method} ${c.req.path}.`, { type: "not-found" }),
+  );
+  app.onError(handleError);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,70 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { apiRouter } from "../http/router.ts";
+import { jsonBody, jsonResponse, problemResponses } from "../http/schemas.ts";
+import { type AuthDeps, logIn, registerCustomer, type Session } from "./service.ts";
+
+const email = z
+  .string()
+  .trim()
+  .max(254, "must be at most 254 characters")
+  .pipe(z.email("must be a valid email address"))
+  .openapi({ example: "ada@example.com" });
+
+const RegisterSchema = z
+  .object({
+    email,
+    password: z
+      .string()
+      .min(8, "must be at least 8 characters")
+      .max(200, "must be at most 200 characters")
+      .openapi({ example: "correct horse battery" }),
+    name: z.string().trim().max(120, "must be at most 120 characters").optional().openapi({ example: "Ada" }),
+  })
+  .openapi("Register");
+
+const LoginSchema = z
+  .object({ email, password: z.string().min(1, "is required").max(200, "must be at most 200 characters") })
+  .openapi("Login");
+
+const SessionSchema = z
+  .object({
+    user: z.object({ id: z.number().int(), email: z.string(), name: z.string() }),
+    token: z.string(),
+  })
+  .openapi("Session");
+
+const register = createRoute({
+  method: "post",
+  path: "/register",
+  tags: ["Auth"],
+  summary: "Create a customer account",
+  request: { body: jsonBody(RegisterSchema) },
+  responses: {
+    201: jsonResponse(SessionSchema, "The account and a token"),
+    ...problemResponses(400, 409, 415),
+  },
+});
+
+const login = createRoute({
+  method: "post",
+  path: "/login",
+  tags: ["Auth"],
+  summary: "Sign in and receive a token",
+  request: { body: jsonBody(LoginSchema) },
+  responses: { 200: jsonResponse(SessionSchema, "A token"), ...problemResponses(400, 401, 415, 429) },
+});
+
+const presentSession = ({ user, token }: Session) => ({
+  user: { id: user.id, email: user.email, name: user.name },
+  token,
+});
+
+export function authRoutes(deps: AuthDeps) {
+  return apiRouter()
+    .openapi(register, async (c) =>
+      c.json(presentSession(await registerCustomer(deps, c.req.valid("json"))), 201),
+    )
+    .openapi(login, async (c) =>
+      c.json(presentSession(await logIn(deps, c.req.valid("json"), c.var.clientIp)), 200),
+    );
+}

@@ -1,0 +1,69 @@
+import type { Store, User } from "../../db/store.ts";
+import { EmailTakenError } from "../../db/store.ts";
+import type { Config } from "../config.ts";
+import { AppError } from "../http/problem.ts";
+import type { PasswordHasher } from "../runtime/passwords.ts";
+import type { LoginThrottle } from "./login-throttle.ts";
+import { issueToken } from "./tokens.ts";
+
+export interface AuthDeps {
+  config: Config;
+  store: Store;
+  passwords: PasswordHasher;
+  loginThrottle: LoginThrottle;
+}
+
+export interface Session {
+  user: User;
+  token: string;
+}
+
+export async function registerCustomer(
+  deps: AuthDeps,
+  input: { email: string; password: string; name?: string },
+): Promise<Session> {
+  const passwordHash = await deps.passwords.hash(input.password);
+  try {
+    const user = await deps.store.createUser({
+      email: input.email,
+      name: input.name ?? "",
+      passwordHash,
+      role: "customer",
+    });
+    return { user, token: await issueToken(deps.config, user) };
+  } catch (error) {
+    if (error instanceof EmailTakenError) {
+      throw AppError.conflict("An account with this email already exists.", {
+        errors: { email: ["is already registered"] },
+      });
+    }
+    throw error;
+  }
+}
+
+/** A hash to verify against when the email is unknown, so both failures take the same time. */
+let decoyHash: Promise<string> | undefined;
+
+export async function logIn(
+  deps: AuthDeps,
+  input: { email: string; password: string },
+  clientIp: string,
+): Promise<Session> {
+  const keys = [`ip:${clientIp}`, `email:${input.email.toLowerCase()}`];
+  const wait = Math.max(...keys.map((key) => deps.loginThrottle.retryAfterSeconds(key)));
+  if (wait > 0) {
+    throw new AppError(429, "Too many failed sign-in attempts. Try again later.", {
+      type: "rate-limited",
+      headers: { "Retry-After": String(wait) },
+    });
+  }
+  const user = await deps.store.findUserByEmail(input.email);
+  decoyHash ??= deps.passwords.hash("decoy password never used");
+  const valid = await deps.passwords.verify(input.password, user?.passwordHash ?? (await decoyHash));
+  if (!user || !valid) {
+    for (const key of keys) deps.loginThrottle.recordFailure(key);
+    throw AppError.unauthorized("The email or password is wrong.");
+  }
+  deps.loginThrottle.reset(`email:${user.email}`);
+  return { user, token: await issueToken(deps.config, user) };
+}

@@ -1,0 +1,36 @@
+import { sign, verify } from "hono/jwt";
+import type { Config } from "../config.ts";
+
+/** The only algorithm accepted: pinning it defeats `alg: none` and algorithm-confusion tokens. */
+const ALGORITHM = "HS256";
+
+export interface TokenClaims {
+  userId: number;
+  role: string;
+}
+
+export function issueToken(
+  config: Config,
+  user: { id: number; role: string },
+  now = Date.now(),
+): Promise<string> {
+  const issuedAt = Math.floor(now / 1000);
+  return sign(
+    { sub: String(user.id), role: user.role, iat: issuedAt, exp: issuedAt + config.JWT_TTL },
+    config.JWT_SECRET,
+    ALGORITHM,
+  );
+}
+
+/** Undefined for any token that is malformed, tampered, expired, not yet valid or not HS256. */
+export async function readToken(config: Config, token: string): Promise<TokenClaims | undefined> {
+  try {
+    const payload = await verify(token, config.JWT_SECRET, ALGORITHM);
+    if (typeof payload.exp !== "number") return undefined;
+    const userId = Number(payload.sub);
+    if (!Number.isSafeInteger(userId) || userId <= 0) return undefined;
+    return { userId, role: String(payload.role) };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,117 @@
+import { z } from "zod";
+
+const DEV_JWT_SECRET = "development-only-secret-change-me-0123456789";
+
+const csv = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? "")
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
+const integer = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const configSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: integer(3000, 0, 65535),
+    HOST: z.string().min(1).default("127.0.0.1"),
+    DATABASE_URL: z
+      .string()
+      .default("file:./data/app.db")
+      .refine((value) => /^(mysql:\/\/.+|file:.+)$/.test(value), {
+        message: "must be mysql://user:pass@host:port/db or file:PATH",
+      }),
+    JWT_SECRET: z.string().optional(),
+    JWT_TTL: z
+      .string()
+      .default("1h")
+      .transform((value, ctx) => {
+        const seconds = parseDuration(value);
+        if (seconds === undefined) {
+          ctx.addIssue({ code: "custom", message: "must be a duration like 900, 15m, 1h or 7d" });
+          return z.NEVER;
+        }
+        return seconds;
+      }),
+    APP_URL: z.url().default("http://localhost:5173"),
+    CORS_ORIGINS: csv,
+    CURRENCY: z
+      .string()
+      .regex(/^[a-zA-Z]{3}$/, "must be a three-letter ISO 4217 code")
+      .default("usd")
+      .transform((value) => value.toLowerCase()),
+    TRUSTED_PROXIES: csv,
+    BODY_LIMIT_BYTES: integer(64 * 1024, 1024, 10 * 1024 * 1024),
+    LOGIN_MAX_FAILURES: integer(5, 1, 1000),
+    LOGIN_WINDOW_SECONDS: integer(15 * 60, 1, 24 * 3600),
+    LOG_LEVEL: z.enum(["silent", "info"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === "production") {
+      if (!env.JWT_SECRET) {
+        ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required in production" });
+      } else if (env.JWT_SECRET.length < 32) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["JWT_SECRET"],
+          message: "must be at least 32 characters in production",
+        });
+      }
+    } else if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < 16) {
+      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "must be at least 16 characters" });
+    }
+  })
+  .transform((env) => ({ ...env, JWT_SECRET: env.JWT_SECRET ?? DEV_JWT_SECRET }));
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads the whole configuration at once so that one message names every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const result = configSchema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join(".") || "environment"} ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+/** For entry points: print every configuration problem at once and exit non-zero. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}
+
+/** Test and tool configuration: the defaults, plus what the caller overrides. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", ...overrides });
+}
+
+export function parseDuration(value: string): number | undefined {
+  const match = /^(\d+)\s*(s|m|h|d)?$/.exec(value.trim());
+  if (!match) return undefined;
+  const amount = Number(match[1]);
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? "s") as "s" | "m" | "h" | "d"];
+  const seconds = amount * unit;
+  return seconds > 0 ? seconds : undefined;
+}

@@ -1,0 +1,12 @@
+import type { AuthUser } from "../auth/middleware.ts";
+
+export type LogFields = Record<string, unknown>;
+
+declare module "hono" {
+  interface ContextVariableMap {
+    requestId: string;
+    clientIp: string;
+    log: (fields: LogFields) => void;
+    user: AuthUser;
+  }
+}

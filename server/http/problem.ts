@@ -1,0 +1,130 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ZodError } from "zod";
+
+export type FieldErrors = Record<string, string[]>;
+
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+};
+
+/** The one error type of the application; the error handler turns it into application/problem+json. */
+export class AppError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly detail: string,
+    readonly options: {
+      type?: string;
+      errors?: FieldErrors;
+      headers?: Record<string, string>;
+      extensions?: Record<string, unknown>;
+    } = {},
+  ) {
+    super(detail);
+    this.name = "AppError";
+  }
+
+  static validation(errors: FieldErrors, detail = "The request has invalid fields.") {
+    return new AppError(400, detail, { type: "validation-error", errors });
+  }
+
+  static notFound(detail = "The resource was not found.") {
+    return new AppError(404, detail, { type: "not-found" });
+  }
+
+  static unauthorized(detail = "Authentication is required.") {
+    return new AppError(401, detail, {
+      type: "unauthorized",
+      headers: { "WWW-Authenticate": 'Bearer realm="api"' },
+    });
+  }
+
+  static conflict(detail: string, extensions?: Record<string, unknown>) {
+    return new AppError(409, detail, { type: "conflict", extensions });
+  }
+}
+
+export function zodFieldErrors(error: ZodError): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const field = issue.path.length > 0 ? issue.path.join(".") : "body";
+    errors[field] ??= [];
+    errors[field].push(issue.message);
+  }
+  return errors;
+}
+
+export function problemResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  detail: string,
+  options: AppError["options"] = {},
+): Response {
+  const body = {
+    type: options.type ? `/problems/${options.type}` : "about:blank",
+    title: TITLES[status] ?? "Error",
+    status,
+    detail,
+    instance: c.req.path,
+    request_id: c.get("requestId"),
+    ...(options.errors ? { errors: options.errors } : {}),
+    ...options.extensions,
+  };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/problem+json", ...options.headers },
+  });
+}
+
+export function handleError(error: Error, c: Context): Response {
+  if (error instanceof AppError) return problemResponse(c, error.status, error.detail, error.options);
+  if (error instanceof HTTPException) {
+    const status = error.status as ContentfulStatusCode;
+    const detail =
+      status === 400 && /json/i.test(error.message)
+        ? "The request body is not valid JSON."
+        : error.message || (TITLES[status] ?? "Error");
+    return problemResponse(c, status, detail, { type: status === 400 ? "malformed-request" : undefined });
+  }
+  if (isDatabaseUnavailable(error)) {
+    c.get("log")?.({ level: "error", msg: "database unavailable", error: String(error) });
+    return problemResponse(c, 503, "The service is temporarily unavailable. Please try again shortly.", {
+      type: "service-unavailable",
+      headers: { "Retry-After": "5" },
+    });
+  }
+  c.get("log")?.({ level: "error", msg: "unhandled error", error: error.stack ?? String(error) });
+  return problemResponse(c, 500, "An unexpected error occurred. Quote the request id when reporting it.");
+}
+
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "PROTOCOL_CONNECTION_LOST",
+  "ER_CON_COUNT_ERROR",
+  "SQLITE_BUSY",
+]);
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

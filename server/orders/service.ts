@@ -1,0 +1,30 @@
+import type { OrderView, Store } from "../../db/store.ts";
+import { AppError } from "../http/problem.ts";
+
+export const MAX_QUANTITY = 100;
+
+/** The price comes from the product row, never from the client. */
+export async function placeOrder(
+  store: Store,
+  userId: number,
+  input: { product_id: number; quantity: number },
+): Promise<OrderView> {
+  const product = await store.findProduct(input.product_id);
+  if (!product?.active) {
+    throw AppError.validation({ product_id: ["does not name an available product"] });
+  }
+  return store.createOrder({
+    userId,
+    productId: product.id,
+    quantity: input.quantity,
+    unitPriceMinor: product.priceMinor,
+    amountMinor: product.priceMinor * input.quantity,
+    currency: product.currency,
+  });
+}
+
+export async function getOwnOrder(store: Store, orderId: number, userId: number): Promise<OrderView> {
+  const order = await store.findOrderForUser(orderId, userId);
+  if (!order) throw AppError.notFound("No such order.");
+  return order;
+}
