@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { MySql2Database } from "drizzle-orm/mysql2";
 import type * as schema from "./schema.mysql.ts";
 import {
@@ -209,6 +209,144 @@ export class DrizzleStore implements Store {
       summary.revenueMinorByCurrency[row.currency] = Number(row.revenue ?? 0);
     }
     return summary;
+  }
+
+  async attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean> {
+    const { orders } = this.t;
+    const { affectedRows } = await this.write(
+      this.db
+        .update(orders)
+        .set({
+          paymentSessionId: session.id,
+          paymentSessionExpiresAt: session.expiresAt,
+          paymentStatus: "open",
+        })
+        .where(and(eq(orders.id, orderId), eq(orders.status, "pending"))),
+    );
+    return affectedRows > 0;
+  }
+
+  async markOrderPaid(
+    orderId: number,
+    payment: { sessionId: string; paymentIntentId: string | null; paidAt: Date },
+  ): Promise<boolean> {
+    const { orders } = this.t;
+    const { affectedRows } = await this.write(
+      this.db
+        .update(orders)
+        .set({
+          status: "paid",
+          paidAt: payment.paidAt,
+          paymentSessionId: payment.sessionId,
+          paymentIntentId: payment.paymentIntentId,
+          paymentStatus: "paid",
+          crmSyncStatus: "pending",
+          crmAttempts: 0,
+          crmNextAttemptAt: payment.paidAt,
+        })
+        .where(and(eq(orders.id, orderId), eq(orders.status, "pending"))),
+    );
+    return affectedRows > 0;
+  }
+
+  async recordPaymentStatus(orderId: number, sessionId: string, paymentStatus: string): Promise<boolean> {
+    const { orders } = this.t;
+    const { affectedRows } = await this.write(
+      this.db
+        .update(orders)
+        .set({ paymentStatus })
+        .where(
+          and(eq(orders.id, orderId), eq(orders.status, "pending"), eq(orders.paymentSessionId, sessionId)),
+        ),
+    );
+    return affectedRows > 0;
+  }
+
+  protected crmDue(now: Date) {
+    const { orders } = this.t;
+    return and(
+      eq(orders.status, "paid"),
+      inArray(orders.crmSyncStatus, ["pending", "failed"]),
+      lte(orders.crmNextAttemptAt, now),
+      or(isNull(orders.crmClaimedUntil), lt(orders.crmClaimedUntil, now)),
+    );
+  }
+
+  async listDueCrmOrderIds(now: Date, limit: number): Promise<number[]> {
+    const { orders } = this.t;
+    const rows = await this.db
+      .select({ id: orders.id })
+      .from(orders)
+      .where(this.crmDue(now))
+      .orderBy(asc(orders.crmNextAttemptAt))
+      .limit(limit);
+    return rows.map((row) => row.id);
+  }
+
+  async claimCrmSync(orderId: number, now: Date, leaseUntil: Date): Promise<boolean> {
+    const { orders } = this.t;
+    const { affectedRows } = await this.write(
+      this.db
+        .update(orders)
+        .set({ crmClaimedUntil: leaseUntil })
+        .where(and(eq(orders.id, orderId), this.crmDue(now))),
+    );
+    return affectedRows > 0;
+  }
+
+  async recordCrmSuccess(
+    orderId: number,
+    leaseUntil: Date,
+    result: { reference: string | null; syncedAt: Date },
+  ): Promise<boolean> {
+    const { orders } = this.t;
+    const { affectedRows } = await this.write(
+      this.db
+        .update(orders)
+        .set({
+          crmSyncStatus: "success",
+          crmAttempts: sql`${orders.crmAttempts} + 1`,
+          crmReference: result.reference,
+          crmSyncedAt: result.syncedAt,
+          crmLastError: null,
+          crmNextAttemptAt: null,
+          crmClaimedUntil: null,
+        })
+        .where(and(eq(orders.id, orderId), eq(orders.crmClaimedUntil, leaseUntil))),
+    );
+    return affectedRows > 0;
+  }
+
+  async recordCrmFailure(
+    orderId: number,
+    leaseUntil: Date,
+    result: { error: string; attempts: number; nextAttemptAt: Date | null },
+  ): Promise<boolean> {
+    const { orders } = this.t;
+    const { affectedRows } = await this.write(
+      this.db
+        .update(orders)
+        .set({
+          crmSyncStatus: "failed",
+          crmAttempts: result.attempts,
+          crmLastError: result.error.slice(0, 500),
+          crmNextAttemptAt: result.nextAttemptAt,
+          crmClaimedUntil: null,
+        })
+        .where(and(eq(orders.id, orderId), eq(orders.crmClaimedUntil, leaseUntil))),
+    );
+    return affectedRows > 0;
+  }
+
+  async requestCrmResync(orderId: number, now: Date): Promise<boolean> {
+    const { orders } = this.t;
+    const { affectedRows } = await this.write(
+      this.db
+        .update(orders)
+        .set({ crmSyncStatus: "pending", crmAttempts: 0, crmNextAttemptAt: now })
+        .where(and(eq(orders.id, orderId), eq(orders.status, "paid"), eq(orders.crmSyncStatus, "failed"))),
+    );
+    return affectedRows > 0;
   }
 }
 

@@ -123,4 +123,31 @@ export interface Store {
   listOrdersForUser(userId: number, page: PageRequest): Promise<Page<OrderView>>;
 
   summarizeOrders(): Promise<OrderSummary>;
+
+  // Payments. Each write is conditional on the order still being pending, so races cannot double-apply.
+  attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean>;
+  /** pending -> paid, once: true only for the call that made the transition. Schedules the CRM sync. */
+  markOrderPaid(
+    orderId: number,
+    payment: { sessionId: string; paymentIntentId: string | null; paidAt: Date },
+  ): Promise<boolean>;
+  /** Records a non-paid outcome (expired, failed) of the order's current session while it is unpaid. */
+  recordPaymentStatus(orderId: number, sessionId: string, paymentStatus: string): Promise<boolean>;
+
+  // CRM sync. A claim is a lease (crm_claimed_until): only its holder may settle the attempt, and a lease
+  // left behind by a dead process simply runs out.
+  listDueCrmOrderIds(now: Date, limit: number): Promise<number[]>;
+  claimCrmSync(orderId: number, now: Date, leaseUntil: Date): Promise<boolean>;
+  recordCrmSuccess(
+    orderId: number,
+    leaseUntil: Date,
+    result: { reference: string | null; syncedAt: Date },
+  ): Promise<boolean>;
+  recordCrmFailure(
+    orderId: number,
+    leaseUntil: Date,
+    result: { error: string; attempts: number; nextAttemptAt: Date | null },
+  ): Promise<boolean>;
+  /** Puts a failed sync back in the queue with a fresh attempt budget. */
+  requestCrmResync(orderId: number, now: Date): Promise<boolean>;
 }

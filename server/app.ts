@@ -9,11 +9,14 @@ import { authRoutes } from "./auth/routes.ts";
 import type { Config } from "./config.ts";
 import { healthRoutes } from "./health/routes.ts";
 import "./http/context.ts";
+import { CrmSync } from "./crm/sync.ts";
 import { clientIp, type RemoteAddress } from "./http/client-ip.ts";
 import { docsPage } from "./http/docs-page.ts";
 import { AppError, handleError, problemResponse } from "./http/problem.ts";
 import { type LogSink, requestLog } from "./http/request-log.ts";
 import { orderRoutes } from "./orders/routes.ts";
+import { paymentRoutes } from "./payments/routes.ts";
+import { createStripeClient } from "./payments/stripe-client.ts";
 import { productRoutes } from "./products/routes.ts";
 import { reportRoutes } from "./reports/routes.ts";
 import type { PasswordHasher } from "./runtime/passwords.ts";
@@ -24,6 +27,8 @@ export interface AppDeps {
   passwords: PasswordHasher;
   remoteAddress: RemoteAddress;
   logSink?: LogSink;
+  /** The server passes the CrmSync whose worker it runs; otherwise the app makes its own. */
+  crm?: CrmSync;
 }
 
 export function createApp(deps: AppDeps) {
@@ -32,6 +37,9 @@ export function createApp(deps: AppDeps) {
     deps.logSink ?? (config.LOG_LEVEL === "silent" ? () => {} : (line) => console.log(line));
   const loginThrottle = new LoginThrottle(config.LOGIN_MAX_FAILURES, config.LOGIN_WINDOW_SECONDS * 1000);
   const authenticated = requireUser(config, store);
+  const log = (fields: Record<string, unknown>) =>
+    logSink(JSON.stringify({ time: new Date().toISOString(), ...fields }));
+  const crm = deps.crm ?? new CrmSync(config, store, log);
 
   const api = new OpenAPIHono({ strict: false });
   api.use("/orders/*", authenticated);
@@ -39,6 +47,7 @@ export function createApp(deps: AppDeps) {
   api.route("/auth", authRoutes({ config, store, passwords: deps.passwords, loginThrottle }));
   api.route("/", productRoutes(store));
   api.route("/", orderRoutes(store));
+  api.route("/", paymentRoutes({ config, store, stripe: createStripeClient(config), crm, log }));
   api.route("/reports", reportRoutes(store, config.CURRENCY));
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

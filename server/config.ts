@@ -50,6 +50,23 @@ const configSchema = z
     LOGIN_MAX_FAILURES: integer(5, 1, 1000),
     LOGIN_WINDOW_SECONDS: integer(15 * 60, 1, 24 * 3600),
     LOG_LEVEL: z.enum(["silent", "info"]).default("info"),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_\w+$/, "must be a Stripe secret key (sk_test_...)")
+      .optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().min(8).optional(),
+    STRIPE_API_BASE: z.url().optional(),
+    STRIPE_TIMEOUT_MS: integer(10_000, 100, 120_000),
+    CHECKOUT_SESSION_TTL_MINUTES: integer(60, 30, 24 * 60),
+    CRM_URL: z.url().default("https://dummyjson.com/posts/add"),
+    CRM_TIMEOUT_MS: integer(5000, 100, 120_000),
+    CRM_WAIT_MS: integer(3000, 0, 60_000),
+    CRM_MAX_ATTEMPTS: integer(8, 1, 100),
+    CRM_USER_ID: integer(1, 1, 1_000_000),
+    CRM_RETRY_BASE_MS: integer(5000, 10, 3_600_000),
+    CRM_RETRY_MAX_MS: integer(3_600_000, 10, 24 * 3_600_000),
+    CRM_POLL_INTERVAL_MS: integer(10_000, 50, 3_600_000),
+    CRM_WORKER: z.enum(["on", "off"]).default("on"),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production") {
@@ -62,7 +79,25 @@ const configSchema = z
           message: "must be at least 32 characters in production",
         });
       }
-    } else if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < 16) {
+      if (!env.STRIPE_API_BASE) {
+        for (const name of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] as const) {
+          if (!env[name]) {
+            ctx.addIssue({
+              code: "custom",
+              path: [name],
+              message: "is required in production (or set STRIPE_API_BASE)",
+            });
+          }
+        }
+      }
+    } else if (env.STRIPE_SECRET_KEY?.includes("_live_")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["STRIPE_SECRET_KEY"],
+        message: "is a live key; live keys are accepted only with NODE_ENV=production",
+      });
+    }
+    if (env.NODE_ENV !== "production" && env.JWT_SECRET !== undefined && env.JWT_SECRET.length < 16) {
       ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "must be at least 16 characters" });
     }
   })

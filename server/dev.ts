@@ -3,9 +3,30 @@ import { openStore } from "../db/open-store.ts";
 import { seedDemoProducts } from "../db/seed-data.ts";
 import { loadConfigOrExit } from "./config.ts";
 import { startBunServer, stopOnSignals } from "./server.bun.ts";
+import { startStripeSimulator } from "./stripe-simulator/server.ts";
 
-/** `bun run dev`: migrates and seeds the (by default embedded) database, then serves the API. */
-const config = loadConfigOrExit({ NODE_ENV: "development", ...process.env });
+/**
+ * `bun run dev`: migrates and seeds the (by default embedded) database, starts the Stripe simulator when no
+ * STRIPE_SECRET_KEY is set, then serves the API.
+ */
+const env: Record<string, string | undefined> = { NODE_ENV: "development", ...process.env };
+if (env.NODE_ENV === "production") {
+  console.error("bun run dev is for development; use bun run start in production.");
+  process.exit(1);
+}
+let simulator: ReturnType<typeof startStripeSimulator> | undefined;
+if (!env.STRIPE_SECRET_KEY) {
+  const port = Number(env.PORT ?? 3000);
+  env.STRIPE_SECRET_KEY = "sk_test_simulator";
+  env.STRIPE_WEBHOOK_SECRET = "whsec_simulator_development";
+  simulator = startStripeSimulator({
+    port: Number(env.STRIPE_SIMULATOR_PORT ?? 12111),
+    webhookUrl: `http://127.0.0.1:${port}/api/v1/payments/stripe/webhook`,
+    webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+  });
+  env.STRIPE_API_BASE = simulator.url;
+}
+const config = loadConfigOrExit(env);
 await migrateDatabase(config.DATABASE_URL);
 const store = await openStore(config.DATABASE_URL);
 const inserted = await seedDemoProducts(store, config.CURRENCY);

@@ -7,7 +7,10 @@ import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { type App, createApp } from "./app.ts";
 import { type Config, testConfig } from "./config.ts";
+import { type CrmStandIn, startCrmStandIn } from "./crm/crm-stand-in.ts";
+import { CrmSync } from "./crm/sync.ts";
 import { bunPasswordHasher } from "./runtime/passwords.ts";
+import { type RunningSimulator, startStripeSimulator } from "./stripe-simulator/server.ts";
 
 export interface StoreTarget {
   name: "sqlite" | "mysql";
@@ -42,8 +45,9 @@ export function freshTempDir(): string {
 /** Migrates the target once and opens a store on it for the enclosing describe block. */
 export function useStore(target: StoreTarget): { readonly store: DrizzleStore; readonly url: string } {
   const holder = {} as { store: DrizzleStore; url: string };
+  const sqliteDir = target.name === "sqlite" ? freshTempDir() : undefined;
   beforeAll(async () => {
-    holder.url = target.name === "sqlite" ? `file:${join(freshTempDir(), "app.db")}` : target.url();
+    holder.url = sqliteDir ? `file:${join(sqliteDir, "app.db")}` : target.url();
     await migrateDatabase(holder.url);
     holder.store = await openStore(holder.url, { poolSize: 20 });
   });
@@ -123,4 +127,118 @@ export async function registerCustomer(app: App, label = "customer") {
     token: body.token as string,
     userId: body.user.id as number,
   };
+}
+
+export interface PaymentStack extends TestApp {
+  readonly appUrl: string;
+  readonly simulatorUrl: string;
+  readonly simulator: RunningSimulator["simulator"];
+  readonly crmStandIn: CrmStandIn;
+  readonly crm: CrmSync;
+  readonly logs: string[];
+}
+
+export const TEST_WEBHOOK_SECRET = "whsec_test_secret_for_tests";
+
+/**
+ * The app served over HTTP with the real `stripe` SDK pointed at the Stripe simulator (which posts signed
+ * webhooks back to it) and CRM_URL pointed at a local DummyJSON-like CRM.
+ */
+export function usePaymentStack(target: StoreTarget, overrides: Record<string, string> = {}): PaymentStack {
+  const db = useStore(target);
+  const holder = {} as {
+    app: App;
+    config: Config;
+    server: ReturnType<typeof Bun.serve>;
+    simulator: RunningSimulator;
+    crmStandIn: CrmStandIn;
+    crm: CrmSync;
+  };
+  const logs: string[] = [];
+  beforeAll(() => {
+    holder.crmStandIn = startCrmStandIn();
+    holder.simulator = startStripeSimulator({ webhookSecret: TEST_WEBHOOK_SECRET });
+    holder.config = testConfig({
+      DATABASE_URL: db.url,
+      STRIPE_SECRET_KEY: "sk_test_payments_suite",
+      STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+      STRIPE_API_BASE: holder.simulator.url,
+      STRIPE_TIMEOUT_MS: "3000",
+      CRM_URL: holder.crmStandIn.url,
+      CRM_TIMEOUT_MS: "1000",
+      CRM_WAIT_MS: "2000",
+      CRM_RETRY_BASE_MS: "50",
+      CRM_RETRY_MAX_MS: "200",
+      APP_URL: "http://shop.test",
+      ...overrides,
+    });
+    const log = (fields: Record<string, unknown>) => logs.push(JSON.stringify(fields));
+    holder.crm = new CrmSync(holder.config, db.store, log);
+    holder.app = createApp({
+      config: holder.config,
+      store: db.store,
+      crm: holder.crm,
+      passwords: bunPasswordHasher,
+      remoteAddress: () => "127.0.0.1",
+      logSink: (line) => logs.push(line),
+    });
+    holder.server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: holder.app.fetch });
+    holder.simulator.simulator.sendWebhooksTo(
+      `http://127.0.0.1:${holder.server.port}/api/v1/payments/stripe/webhook`,
+    );
+  });
+  afterAll(async () => {
+    await holder.crm?.stop();
+    holder.server?.stop(true);
+    await holder.simulator?.stop();
+    await holder.crmStandIn?.stop();
+  });
+  return {
+    get app() {
+      return holder.app;
+    },
+    get store() {
+      return db.store;
+    },
+    get config() {
+      return holder.config;
+    },
+    get appUrl() {
+      return `http://127.0.0.1:${holder.server.port}`;
+    },
+    get simulatorUrl() {
+      return holder.simulator.url;
+    },
+    get simulator() {
+      return holder.simulator.simulator;
+    },
+    get crmStandIn() {
+      return holder.crmStandIn;
+    },
+    get crm() {
+      return holder.crm;
+    },
+    logs,
+  };
+}
+
+/** A customer with a fresh pending order for a fresh product (price 1999 minor units unless told). */
+export async function customerWithOrder(
+  stack: TestApp,
+  options: { priceMinor?: number; quantity?: number } = {},
+) {
+  const customer = await registerCustomer(stack.app);
+  const product = await stack.store.createProduct({
+    name: `Test product ${crypto.randomUUID().slice(0, 8)}`,
+    description: "for tests",
+    priceMinor: options.priceMinor ?? 1999,
+    currency: "usd",
+  });
+  const response = await request(stack.app, "POST", "/api/v1/orders/", {
+    token: customer.token,
+    body: { product_id: product.id, quantity: options.quantity ?? 2 },
+  });
+  if (response.status !== 201) throw new Error(`order failed: ${response.status} ${await response.text()}`);
+  const order = (await response.json()) as { id: number; amount: string };
+  return { customer, product, order };
 }

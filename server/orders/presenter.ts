@@ -18,6 +18,12 @@ export const OrderSchema = z
     crm_sync_status: z.enum(["pending", "success", "failed"]),
     created_at: z.string().openapi({ format: "date-time" }),
     paid_at: z.string().nullable().openapi({ format: "date-time" }),
+    payment: z.object({
+      provider: z.literal("stripe"),
+      session_id: z.string().nullable(),
+      status: z.string().openapi({ description: "unpaid, open, paid, expired or failed" }),
+      paid_at: z.string().nullable().openapi({ format: "date-time" }),
+    }),
   })
   .openapi("Order");
 
@@ -39,5 +45,11 @@ export function presentOrder(order: OrderView): OrderJson {
     crm_sync_status: order.crmSyncStatus,
     created_at: order.createdAt.toISOString(),
     paid_at: order.paidAt ? order.paidAt.toISOString() : null,
+    payment: {
+      provider: "stripe",
+      session_id: order.paymentSessionId,
+      status: order.paymentStatus,
+      paid_at: order.paidAt ? order.paidAt.toISOString() : null,
+    },
   };
 }

@@ -1,0 +1,103 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { apiRouter } from "../http/router.ts";
+import { IdParamSchema, jsonResponse, problemResponses } from "../http/schemas.ts";
+import { OrderSchema, presentOrder } from "../orders/presenter.ts";
+import { confirmPayment, handleStripeWebhook, type PaymentDeps, startCheckout } from "./service.ts";
+import { paymentsSimulated } from "./stripe-client.ts";
+
+const security = [{ bearerAuth: [] }];
+
+const CheckoutSchema = z
+  .object({
+    order_id: z.number().int(),
+    session_id: z.string(),
+    checkout_url: z.string().openapi({ description: "Send the browser here" }),
+    expires_at: z.string().openapi({ format: "date-time" }),
+    reused: z.boolean().openapi({ description: "true when the order's open session was handed out again" }),
+  })
+  .openapi("CheckoutSession");
+
+const ConfirmSchema = z
+  .object({ session_id: z.string().min(1).max(255).optional().openapi({ example: "cs_test_123" }) })
+  .openapi("ConfirmPayment");
+
+const ConfirmedOrderSchema = OrderSchema.extend({
+  payment_status: z.string().openapi({ example: "paid" }),
+}).openapi("ConfirmedOrder");
+
+const createPayment = createRoute({
+  method: "post",
+  path: "/orders/{id}/create-payment",
+  tags: ["Payments"],
+  summary: "Open (or reuse) a Stripe Checkout Session for the order",
+  security,
+  request: { params: IdParamSchema },
+  responses: {
+    201: jsonResponse(CheckoutSchema, "A new session"),
+    200: jsonResponse(CheckoutSchema, "The order's open session, handed out again"),
+    ...problemResponses(400, 401, 404, 409, 502, 503),
+  },
+});
+
+const confirm = createRoute({
+  method: "post",
+  path: "/orders/{id}/confirm-payment",
+  tags: ["Payments"],
+  summary: "Verify the payment with Stripe and mark the order paid",
+  security,
+  request: {
+    params: IdParamSchema,
+    body: { required: false, content: { "application/json": { schema: ConfirmSchema } } },
+  },
+  responses: {
+    200: jsonResponse(ConfirmedOrderSchema, "The paid order, with its CRM sync status"),
+    ...problemResponses(400, 401, 404, 409, 502, 503),
+  },
+});
+
+const webhook = createRoute({
+  method: "post",
+  path: "/payments/stripe/webhook",
+  tags: ["Payments"],
+  summary: "Stripe webhook endpoint (Stripe-Signature verified over the raw body)",
+  responses: {
+    200: jsonResponse(z.object({ received: z.boolean(), type: z.string() }), "Event accepted"),
+    ...problemResponses(400, 503),
+  },
+});
+
+const meta = createRoute({
+  method: "get",
+  path: "/meta",
+  tags: ["Meta"],
+  summary: "What the customer site needs to know about this server",
+  responses: {
+    200: jsonResponse(
+      z.object({ payments_simulated: z.boolean(), currency: z.string() }).openapi("Meta"),
+      "Server facts",
+    ),
+  },
+});
+
+export function paymentRoutes(deps: PaymentDeps) {
+  return apiRouter()
+    .openapi(createPayment, async (c) => {
+      const checkout = await startCheckout(deps, c.req.valid("param").id, c.var.user);
+      return c.json(checkout, checkout.reused ? 200 : 201);
+    })
+    .openapi(confirm, async (c) => {
+      const order = await confirmPayment(
+        deps,
+        c.req.valid("param").id,
+        c.var.user.id,
+        c.req.valid("json").session_id,
+      );
+      return c.json({ ...presentOrder(order), payment_status: order.paymentStatus }, 200);
+    })
+    .openapi(webhook, async (c) =>
+      c.json(await handleStripeWebhook(deps, await c.req.text(), c.req.header("Stripe-Signature")), 200),
+    )
+    .openapi(meta, (c) =>
+      c.json({ payments_simulated: paymentsSimulated(deps.config), currency: deps.config.CURRENCY }, 200),
+    );
+}

@@ -1,0 +1,273 @@
+import Stripe from "stripe";
+import type { OrderView, Store } from "../../db/store.ts";
+import type { Config } from "../config.ts";
+import type { CrmSync } from "../crm/sync.ts";
+import { AppError } from "../http/problem.ts";
+import { getOwnOrder } from "../orders/service.ts";
+import { type CheckoutSession, type StripeClient, webhookCrypto } from "./stripe-client.ts";
+
+export interface PaymentDeps {
+  config: Config;
+  store: Store;
+  stripe: StripeClient | undefined;
+  crm: CrmSync;
+  log: (fields: Record<string, unknown>) => void;
+}
+
+export interface CheckoutStart {
+  order_id: number;
+  session_id: string;
+  checkout_url: string;
+  expires_at: string;
+  reused: boolean;
+}
+
+/** Seconds of validity an open session must still have to be handed out again. */
+const REUSE_MARGIN_SECONDS = 5 * 60;
+const WEBHOOK_TOLERANCE_SECONDS = 300;
+
+function requireStripe(deps: PaymentDeps): StripeClient {
+  if (!deps.stripe)
+    throw new AppError(503, "Payments are not configured on this server (STRIPE_SECRET_KEY).");
+  return deps.stripe;
+}
+
+/** Stripe's failures as our problems: unreachable -> 503, its own errors -> 502; the order is untouched. */
+function providerError(deps: PaymentDeps, error: unknown, action: string): never {
+  if (error instanceof AppError) throw error;
+  if (error instanceof Stripe.errors.StripeError) {
+    deps.log({
+      level: "error",
+      msg: `stripe ${action} failed`,
+      type: error.type,
+      status: error.statusCode,
+      error: error.message,
+    });
+    if (error instanceof Stripe.errors.StripeConnectionError) {
+      throw new AppError(503, "The payment provider cannot be reached right now. Please try again shortly.", {
+        type: "payment-provider-unavailable",
+        headers: { "Retry-After": "5" },
+      });
+    }
+    throw new AppError(502, "The payment provider reported an error. Please try again shortly.", {
+      type: "payment-provider-error",
+    });
+  }
+  throw error;
+}
+
+export async function startCheckout(deps: PaymentDeps, orderId: number, user: { id: number; email: string }) {
+  const stripe = requireStripe(deps);
+  const order = await getOwnOrder(deps.store, orderId, user.id);
+  if (order.status === "paid") throw AppError.conflict("This order is already paid.");
+  const nowSeconds = Math.floor(Date.now() / 1000);
+
+  if (
+    order.paymentSessionId &&
+    (order.paymentSessionExpiresAt?.getTime() ?? 0) / 1000 > nowSeconds + REUSE_MARGIN_SECONDS
+  ) {
+    const existing = await stripe.checkout.sessions
+      .retrieve(order.paymentSessionId)
+      .catch((error) => providerError(deps, error, "retrieve"));
+    if (existing.status === "open" && existing.url) return presentCheckout(order.id, existing, true);
+    if (existing.payment_status === "paid") {
+      await fulfilCheckoutSession(deps, existing);
+      throw AppError.conflict("This order is already paid.");
+    }
+  }
+
+  // Rounded up to the minute so that a double click sends identical parameters under one Idempotency-Key
+  // and Stripe answers both with the same session.
+  const expiresAt = Math.ceil(nowSeconds / 60) * 60 + deps.config.CHECKOUT_SESSION_TTL_MINUTES * 60;
+  const orderUrl = `${deps.config.APP_URL.replace(/\/$/, "")}/orders/${order.id}`;
+  const session = await stripe.checkout.sessions
+    .create(
+      {
+        mode: "payment",
+        line_items: [
+          {
+            quantity: order.quantity,
+            price_data: {
+              currency: order.currency,
+              unit_amount: order.unitPriceMinor,
+              product_data: { name: order.product.name },
+            },
+          },
+        ],
+        client_reference_id: String(order.id),
+        metadata: { order_id: String(order.id) },
+        customer_email: user.email,
+        success_url: `${orderUrl}/payment-result?session_id={CHECKOUT_SESSION_ID}`,
+        cancel_url: `${orderUrl}/payment-cancelled`,
+        expires_at: expiresAt,
+      },
+      { idempotencyKey: `checkout-order-${order.id}-after-${order.paymentSessionId ?? "none"}-${expiresAt}` },
+    )
+    .catch((error) => providerError(deps, error, "create session"));
+  if (
+    !(await deps.store.attachPaymentSession(order.id, {
+      id: session.id,
+      expiresAt: new Date(session.expires_at * 1000),
+    }))
+  ) {
+    throw AppError.conflict("This order is already paid.");
+  }
+  return presentCheckout(order.id, session, false);
+}
+
+function presentCheckout(orderId: number, session: CheckoutSession, reused: boolean): CheckoutStart {
+  return {
+    order_id: orderId,
+    session_id: session.id,
+    checkout_url: session.url as string,
+    expires_at: new Date(session.expires_at * 1000).toISOString(),
+    reused,
+  };
+}
+
+/**
+ * Asks Stripe (never the client) whether the order's session is paid, fulfils it, and waits a bounded time
+ * for the first CRM attempt so the customer sees its result.
+ */
+export async function confirmPayment(
+  deps: PaymentDeps,
+  orderId: number,
+  userId: number,
+  sessionId: string | undefined,
+): Promise<OrderView> {
+  const order = await getOwnOrder(deps.store, orderId, userId);
+  if (order.status !== "paid") {
+    const id = sessionId ?? order.paymentSessionId;
+    if (!id)
+      throw AppError.conflict("No payment has been started for this order.", { payment_status: "unpaid" });
+    const stripe = requireStripe(deps);
+    const session = await stripe.checkout.sessions.retrieve(id).catch((error) => {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404) {
+        throw AppError.validation({ session_id: ["is not a known checkout session"] });
+      }
+      return providerError(deps, error, "retrieve");
+    });
+    if (sessionOrderId(session) !== order.id) {
+      throw AppError.validation(
+        { session_id: ["belongs to another order"] },
+        "The session is not this order's.",
+      );
+    }
+    if (session.payment_status !== "paid") {
+      if (session.status === "expired") await deps.store.recordPaymentStatus(order.id, session.id, "expired");
+      throw AppError.conflict("The payment has not been completed.", {
+        payment_status: session.payment_status,
+        session_status: session.status,
+      });
+    }
+    await fulfilCheckoutSession(deps, session);
+  }
+  await deps.crm.awaitSettled(order.id, deps.config.CRM_WAIT_MS);
+  return (await deps.store.findOrder(order.id)) as OrderView;
+}
+
+function sessionOrderId(session: CheckoutSession): number | undefined {
+  const id = Number(session.metadata?.order_id ?? session.client_reference_id);
+  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+}
+
+/**
+ * The one fulfilment path, for confirm-payment and the webhook alike: a paid session whose amount and
+ * currency match moves its order pending -> paid exactly once, and only that transition starts the CRM sync.
+ */
+export async function fulfilCheckoutSession(
+  deps: PaymentDeps,
+  session: CheckoutSession,
+): Promise<"paid" | "already-paid"> {
+  const orderId = sessionOrderId(session);
+  const order = orderId ? await deps.store.findOrder(orderId) : undefined;
+  if (!order) throw AppError.validation({ session_id: ["does not belong to a known order"] });
+  if (session.payment_status !== "paid") throw AppError.conflict("The payment has not been completed.");
+  if (session.amount_total !== order.amountMinor || session.currency !== order.currency) {
+    deps.log({
+      level: "error",
+      msg: "checkout amount mismatch",
+      order_id: order.id,
+      session_id: session.id,
+      session_amount: session.amount_total,
+      session_currency: session.currency,
+    });
+    throw AppError.validation({
+      session_id: ["was paid with an amount or currency that differs from the order"],
+    });
+  }
+  const paymentIntentId =
+    typeof session.payment_intent === "string"
+      ? session.payment_intent
+      : (session.payment_intent?.id ?? null);
+  const transitioned = await deps.store.markOrderPaid(order.id, {
+    sessionId: session.id,
+    paymentIntentId,
+    paidAt: new Date(),
+  });
+  if (!transitioned) {
+    if (order.paymentIntentId && paymentIntentId && order.paymentIntentId !== paymentIntentId) {
+      deps.log({
+        level: "error",
+        msg: "second payment for a paid order: refund it",
+        order_id: order.id,
+        payment_intent: paymentIntentId,
+      });
+    }
+    return "already-paid";
+  }
+  deps.log({ level: "info", msg: "order paid", order_id: order.id, session_id: session.id });
+  deps.crm.syncSoon(order.id);
+  return "paid";
+}
+
+/** Verifies Stripe's signature over the raw body, then applies the event; anything unhandled is ignored. */
+export async function handleStripeWebhook(deps: PaymentDeps, rawBody: string, signature: string | undefined) {
+  const stripe = requireStripe(deps);
+  const secret = deps.config.STRIPE_WEBHOOK_SECRET;
+  if (!secret) throw new AppError(503, "Webhooks are not configured on this server (STRIPE_WEBHOOK_SECRET).");
+  if (!signature)
+    throw new AppError(400, "The Stripe-Signature header is missing.", { type: "invalid-signature" });
+  let event: Stripe.Event;
+  try {
+    event = await stripe.webhooks.constructEventAsync(
+      rawBody,
+      signature,
+      secret,
+      WEBHOOK_TOLERANCE_SECONDS,
+      webhookCrypto,
+    );
+  } catch {
+    throw new AppError(400, "The Stripe signature is invalid or too old.", { type: "invalid-signature" });
+  }
+  switch (event.type) {
+    case "checkout.session.completed":
+    case "checkout.session.async_payment_succeeded":
+      if (event.data.object.payment_status === "paid") await fulfilFromWebhook(deps, event);
+      break;
+    case "checkout.session.async_payment_failed":
+    case "checkout.session.expired": {
+      const session = event.data.object;
+      const orderId = sessionOrderId(session);
+      const outcome = event.type === "checkout.session.expired" ? "expired" : "failed";
+      if (orderId) await deps.store.recordPaymentStatus(orderId, session.id, outcome);
+      break;
+    }
+    default:
+      break;
+  }
+  return { received: true, type: event.type };
+}
+
+/** A signed event that cannot be applied (unknown order, wrong amount) is logged and acknowledged: a retry would not help. */
+async function fulfilFromWebhook(
+  deps: PaymentDeps,
+  event: Stripe.Event & { data: { object: CheckoutSession } },
+) {
+  try {
+    await fulfilCheckoutSession(deps, event.data.object);
+  } catch (error) {
+    if (!(error instanceof AppError) || error.status >= 500) throw error;
+    deps.log({ level: "error", msg: "webhook event not applied", event_id: event.id, reason: error.detail });
+  }
+}
