@@ -182,18 +182,8 @@ export class DrizzleStore implements Store {
   }
 
   async summarizeOrders(): Promise<OrderSummary> {
-    const { orders } = this.t;
-    const rows = await this.db
-      .select({
-        currency: orders.currency,
-        total: count(),
-        paid: sql<string | number>`sum(case when ${orders.status} = 'paid' then 1 else 0 end)`,
-        revenue: sql<
-          string | number | null
-        >`sum(case when ${orders.status} = 'paid' then ${orders.amountMinor} else 0 end)`,
-      })
-      .from(orders)
-      .groupBy(orders.currency);
+    const { orderTotals } = this.t;
+    const rows = await this.db.select().from(orderTotals);
     const summary: OrderSummary = {
       totalOrders: 0,
       paidOrders: 0,
@@ -201,12 +191,16 @@ export class DrizzleStore implements Store {
       revenueMinorByCurrency: {},
     };
     for (const row of rows) {
-      const total = Number(row.total);
-      const paid = Number(row.paid ?? 0);
-      summary.totalOrders += total;
-      summary.paidOrders += paid;
-      summary.pendingOrders += total - paid;
-      summary.revenueMinorByCurrency[row.currency] = Number(row.revenue ?? 0);
+      const orders = Number(row.orders);
+      summary.totalOrders += orders;
+      if (row.status === "paid") {
+        summary.paidOrders += orders;
+        summary.revenueMinorByCurrency[row.currency] =
+          (summary.revenueMinorByCurrency[row.currency] ?? 0) + Number(row.amountMinor);
+      } else {
+        summary.pendingOrders += orders;
+        summary.revenueMinorByCurrency[row.currency] ??= 0;
+      }
     }
     return summary;
   }

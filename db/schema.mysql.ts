@@ -6,6 +6,7 @@ import {
   index,
   int,
   mysqlTable,
+  primaryKey,
   text,
   uniqueIndex,
   varchar,
@@ -83,4 +84,19 @@ export const orders = mysqlTable(
     index("orders_crm_due").on(table.crmNextAttemptAt),
     uniqueIndex("orders_payment_session_id").on(table.paymentSessionId),
   ],
+);
+
+/**
+ * Running totals per (currency, status), kept exact by triggers on `orders` (see the migrations), so the
+ * summary report reads a handful of rows however many orders there are.
+ */
+export const orderTotals = mysqlTable(
+  "order_totals",
+  {
+    currency: char("currency", { length: 3 }).notNull(),
+    status: varchar("status", { length: 16 }).notNull(),
+    orders: bigint("orders", { mode: "number" }).notNull().default(0),
+    amountMinor: bigint("amount_minor", { mode: "number" }).notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.currency, table.status] })],
 );

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
 
@@ -72,4 +72,19 @@ export const orders = sqliteTable(
     index("orders_crm_due").on(table.crmNextAttemptAt),
     uniqueIndex("orders_payment_session_id").on(table.paymentSessionId),
   ],
+);
+
+/**
+ * Running totals per (currency, status), kept exact by triggers on `orders` (see the migrations), so the
+ * summary report reads a handful of rows however many orders there are.
+ */
+export const orderTotals = sqliteTable(
+  "order_totals",
+  {
+    currency: text("currency").notNull(),
+    status: text("status").notNull(),
+    orders: integer("orders").notNull().default(0),
+    amountMinor: integer("amount_minor").notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.currency, table.status] })],
 );
