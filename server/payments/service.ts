@@ -74,6 +74,11 @@ export async function startCheckout(deps: PaymentDeps, orderId: number, user: { 
       await fulfilCheckoutSession(deps, existing);
       throw AppError.conflict("This order is already paid.");
     }
+    if (existing.status === "complete") {
+      throw AppError.conflict("A payment for this order is still being processed.", {
+        payment_status: existing.payment_status,
+      });
+    }
   }
 
   // Rounded up to the minute so that a double click sends identical parameters under one Idempotency-Key
