@@ -8,12 +8,15 @@ import * as sqliteSchema from "./schema.sqlite.ts";
 
 export interface OpenStoreOptions {
   poolSize?: number;
+  /** Sees every SQL statement the store runs (tests count queries with it). */
+  logQuery?: (sql: string) => void;
 }
 
 /** Opens the store named by DATABASE_URL: mysql://user:pass@host:port/db or file:PATH (SQLite). */
 export async function openStore(databaseUrl: string, options: OpenStoreOptions = {}): Promise<DrizzleStore> {
   if (databaseUrl.startsWith("mysql://")) return new DrizzleStore(mysqlAdapter(databaseUrl, options));
-  if (databaseUrl.startsWith("file:")) return new DrizzleStore(await sqliteAdapter(databaseUrl.slice(5)));
+  if (databaseUrl.startsWith("file:"))
+    return new DrizzleStore(await sqliteAdapter(databaseUrl.slice(5), options));
   throw new Error("DATABASE_URL must start with mysql:// or file:");
 }
 
@@ -28,7 +31,7 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
   });
   return {
     dialect: "mysql",
-    db: drizzleMysql(pool) as unknown as Db,
+    db: drizzleMysql(pool, { logger: queryLogger(options) }) as unknown as Db,
     tables: mysqlSchema,
     readWrite(raw) {
       const [header] = raw as [{ affectedRows: number; insertId: number }];
@@ -45,7 +48,7 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
 }
 
 /** bun:sqlite is loaded lazily so that the Node entry point, which only speaks MySQL, never touches it. */
-export async function sqliteAdapter(path: string): Promise<DialectAdapter> {
+export async function sqliteAdapter(path: string, options: OpenStoreOptions = {}): Promise<DialectAdapter> {
   const { Database } = await import("bun:sqlite");
   const { drizzle } = await import("drizzle-orm/bun-sqlite");
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -53,7 +56,7 @@ export async function sqliteAdapter(path: string): Promise<DialectAdapter> {
   sqlite.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
   return {
     dialect: "sqlite",
-    db: drizzle(sqlite) as unknown as Db,
+    db: drizzle(sqlite, { logger: queryLogger(options) }) as unknown as Db,
     tables: sqliteSchema as unknown as Tables,
     readWrite(raw) {
       const result = raw as { changes: number; lastInsertRowid: number | bigint };
@@ -67,6 +70,11 @@ export async function sqliteAdapter(path: string): Promise<DialectAdapter> {
       sqlite.close();
     },
   };
+}
+
+function queryLogger(options: OpenStoreOptions) {
+  const { logQuery } = options;
+  return logQuery ? { logQuery: (sql: string) => logQuery(sql) } : false;
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -68,42 +68,32 @@ const configSchema = z
     CRM_POLL_INTERVAL_MS: integer(10_000, 50, 3_600_000),
     CRM_WORKER: z.enum(["on", "off"]).default("on"),
   })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV === "production") {
-      if (!env.JWT_SECRET) {
-        ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required in production" });
-      } else if (env.JWT_SECRET.length < 32) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["JWT_SECRET"],
-          message: "must be at least 32 characters in production",
-        });
-      }
-      if (!env.STRIPE_API_BASE) {
-        for (const name of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] as const) {
-          if (!env[name]) {
-            ctx.addIssue({
-              code: "custom",
-              path: [name],
-              message: "is required in production (or set STRIPE_API_BASE)",
-            });
-          }
-        }
-      }
-    } else if (env.STRIPE_SECRET_KEY?.includes("_live_")) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["STRIPE_SECRET_KEY"],
-        message: "is a live key; live keys are accepted only with NODE_ENV=production",
-      });
-    }
-    if (env.NODE_ENV !== "production" && env.JWT_SECRET !== undefined && env.JWT_SECRET.length < 16) {
-      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "must be at least 16 characters" });
-    }
-  })
   .transform((env) => ({ ...env, JWT_SECRET: env.JWT_SECRET ?? DEV_JWT_SECRET }));
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Rules across variables, checked on the raw values so they are reported together with every other problem. */
+function crossVariableProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (env.NODE_ENV === "production") {
+    if (!env.JWT_SECRET) problems.push("JWT_SECRET is required in production");
+    else if (env.JWT_SECRET.length < 32)
+      problems.push("JWT_SECRET must be at least 32 characters in production");
+    if (!env.STRIPE_API_BASE) {
+      for (const name of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"]) {
+        if (!env[name]) problems.push(`${name} is required in production (or set STRIPE_API_BASE)`);
+      }
+    }
+  } else {
+    if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < 16) {
+      problems.push("JWT_SECRET must be at least 16 characters");
+    }
+    if (env.STRIPE_SECRET_KEY?.includes("_live_")) {
+      problems.push("STRIPE_SECRET_KEY is a live key; live keys are accepted only with NODE_ENV=production");
+    }
+  }
+  return problems;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -118,11 +108,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
   );
   const result = configSchema.safeParse(present);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join(".") || "environment"} ${issue.message}`),
-    );
-  }
+  const problems = [
+    ...(result.error?.issues ?? []).map(
+      (issue) => `${issue.path.join(".") || "environment"} ${issue.message}`,
+    ),
+    ...crossVariableProblems(present),
+  ];
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return result.data;
 }
 

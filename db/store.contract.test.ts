@@ -1,0 +1,175 @@
+import { describe, expect, test } from "bun:test";
+import { storeTargets, uniqueEmail, useStore } from "../server/test-support.ts";
+import { EmailTakenError } from "./store.ts";
+
+/** The Store contract: every adapter (SQLite always, MySQL when TEST_MYSQL_URL is set) behaves the same. */
+for (const target of storeTargets()) {
+  describe(`Store contract on ${target.name}`, () => {
+    const db = useStore(target);
+    const newUser = (email = uniqueEmail()) =>
+      db.store.createUser({ email, name: "Test", passwordHash: "$argon2id$x", role: "customer" });
+    const newProduct = (active = true) =>
+      db.store.createProduct({
+        name: `Contract ${crypto.randomUUID()}`,
+        description: "d",
+        priceMinor: 1234,
+        currency: "usd",
+        active,
+      });
+
+    test("users: created lower-cased, found by email in any case and by id, deleted", async () => {
+      const email = uniqueEmail("MiXeD");
+      const user = await newUser(email);
+      expect(user).toMatchObject({ email: email.toLowerCase(), role: "customer", name: "Test" });
+      expect(user.createdAt).toBeInstanceOf(Date);
+      expect(Math.abs(user.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
+      expect((await db.store.findUserByEmail(email.toUpperCase()))?.id).toBe(user.id);
+      expect((await db.store.findUserById(user.id))?.email).toBe(email.toLowerCase());
+      expect(await db.store.deleteUser(user.id)).toBe(true);
+      expect(await db.store.findUserById(user.id)).toBeUndefined();
+      expect(await db.store.deleteUser(user.id)).toBe(false);
+    });
+
+    test("users: a duplicate email in another case is an EmailTakenError", async () => {
+      const email = uniqueEmail();
+      await newUser(email);
+      expect(newUser(email.toUpperCase())).rejects.toBeInstanceOf(EmailTakenError);
+    });
+
+    test("products: listActiveProducts pages active products by id with their count", async () => {
+      const a = await newProduct();
+      await newProduct(false);
+      const b = await newProduct();
+      const { count } = await db.store.listActiveProducts({ limit: 1, offset: 0 });
+      const tail = await db.store.listActiveProducts({ limit: 2, offset: count - 2 });
+      expect(tail.count).toBe(count);
+      expect(tail.rows.map((product) => product.id)).toEqual([a.id, b.id]);
+      expect(tail.rows.every((product) => product.active)).toBe(true);
+      expect(await db.store.findProduct(a.id)).toEqual(a);
+      expect(await db.store.findProduct(999_999_999)).toBeUndefined();
+      expect((await db.store.findProductByName(a.name))?.id).toBe(a.id);
+    });
+
+    test("orders: created pending, found for their owner only, listed newest first", async () => {
+      const owner = await newUser();
+      const stranger = await newUser();
+      const product = await newProduct();
+      const input = { userId: owner.id, productId: product.id, unitPriceMinor: 1234, currency: "usd" };
+      const first = await db.store.createOrder({ ...input, quantity: 1, amountMinor: 1234 });
+      const second = await db.store.createOrder({ ...input, quantity: 2, amountMinor: 2468 });
+      expect(second).toMatchObject({
+        status: "pending",
+        amountMinor: 2468,
+        customerEmail: owner.email,
+        product: { id: product.id, name: product.name, priceMinor: 1234, currency: "usd" },
+        crmSyncStatus: "pending",
+        paymentStatus: "unpaid",
+        paidAt: null,
+      });
+      expect((await db.store.findOrderForUser(first.id, owner.id))?.id).toBe(first.id);
+      expect(await db.store.findOrderForUser(first.id, stranger.id)).toBeUndefined();
+      const page = await db.store.listOrdersForUser(owner.id, { limit: 10, offset: 0 });
+      expect(page.count).toBe(2);
+      expect(page.rows.map((order) => order.id)).toEqual([second.id, first.id]);
+    });
+
+    test("payments: markOrderPaid transitions once and schedules the CRM sync", async () => {
+      const owner = await newUser();
+      const product = await newProduct();
+      const order = await db.store.createOrder({
+        userId: owner.id,
+        productId: product.id,
+        quantity: 1,
+        unitPriceMinor: 1234,
+        amountMinor: 1234,
+        currency: "usd",
+      });
+      const session = `cs_test_contract_${order.id}`;
+      expect(
+        await db.store.attachPaymentSession(order.id, {
+          id: session,
+          expiresAt: new Date(Date.now() + 3_600_000),
+        }),
+      ).toBe(true);
+      const paidAt = new Date("2026-01-02T03:04:05.678Z");
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          db.store.markOrderPaid(order.id, { sessionId: session, paymentIntentId: "pi_1", paidAt }),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await db.store.findOrder(order.id)).toMatchObject({
+        status: "paid",
+        paidAt,
+        paymentIntentId: "pi_1",
+        paymentStatus: "paid",
+        crmSyncStatus: "pending",
+        crmNextAttemptAt: paidAt,
+      });
+      expect(
+        await db.store.attachPaymentSession(order.id, { id: `${session}_2`, expiresAt: new Date() }),
+      ).toBe(false);
+      expect(await db.store.recordPaymentStatus(order.id, session, "expired")).toBe(false);
+    });
+
+    test("crm: due orders are claimed by one caller, and only the lease holder settles them", async () => {
+      const owner = await newUser();
+      const product = await newProduct();
+      const order = await db.store.createOrder({
+        userId: owner.id,
+        productId: product.id,
+        quantity: 1,
+        unitPriceMinor: 1234,
+        amountMinor: 1234,
+        currency: "usd",
+      });
+      await db.store.markOrderPaid(order.id, {
+        sessionId: `cs_test_crm_${order.id}`,
+        paymentIntentId: null,
+        paidAt: new Date(Date.now() - 1000),
+      });
+      expect(await db.store.listDueCrmOrderIds(new Date(), 10_000)).toContain(order.id);
+      const lease = new Date(Date.now() + 60_000);
+      const claims = await Promise.all(
+        Array.from({ length: 5 }, () => db.store.claimCrmSync(order.id, new Date(), lease)),
+      );
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await db.store.listDueCrmOrderIds(new Date(), 10_000)).not.toContain(order.id);
+      expect(
+        await db.store.recordCrmSuccess(order.id, new Date(lease.getTime() + 1), {
+          reference: "x",
+          syncedAt: new Date(),
+        }),
+      ).toBe(false);
+      expect(
+        await db.store.recordCrmFailure(order.id, lease, {
+          error: "HTTP 500",
+          attempts: 1,
+          nextAttemptAt: new Date(Date.now() - 1),
+        }),
+      ).toBe(true);
+      expect(await db.store.findOrder(order.id)).toMatchObject({
+        crmSyncStatus: "failed",
+        crmAttempts: 1,
+        crmLastError: "HTTP 500",
+        crmClaimedUntil: null,
+      });
+      expect(await db.store.claimCrmSync(order.id, new Date(), lease)).toBe(true);
+      expect(
+        await db.store.recordCrmSuccess(order.id, lease, { reference: "252", syncedAt: new Date() }),
+      ).toBe(true);
+      expect(await db.store.findOrder(order.id)).toMatchObject({
+        crmSyncStatus: "success",
+        crmAttempts: 2,
+        crmReference: "252",
+        crmNextAttemptAt: null,
+      });
+      expect(await db.store.claimCrmSync(order.id, new Date(Date.now() + 3_600_000), lease)).toBe(false);
+      expect(await db.store.requestCrmResync(order.id, new Date())).toBe(false);
+    });
+
+    test("ping answers while the database is reachable", async () => {
+      expect(db.store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

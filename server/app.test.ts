@@ -1,0 +1,170 @@
+import { describe, expect, test } from "bun:test";
+import type { Store } from "../db/store.ts";
+import { createApp } from "./app.ts";
+import { testConfig } from "./config.ts";
+import { bunPasswordHasher } from "./runtime/passwords.ts";
+import { request, storeTargets, useApp } from "./test-support.ts";
+
+for (const target of storeTargets()) {
+  describe(`HTTP behaviour on ${target.name}`, () => {
+    const stack = useApp(target);
+
+    /** The real app over the real store, with one store method replaced by a failure. */
+    function appWithFailing(method: keyof Store, error: Error, logs: string[] = []) {
+      const store = new Proxy(stack.store, {
+        get(real, property, receiver) {
+          if (property === method) return () => Promise.reject(error);
+          const value = Reflect.get(real, property, receiver);
+          return typeof value === "function" ? value.bind(real) : value;
+        },
+      });
+      return createApp({
+        config: stack.config,
+        store,
+        passwords: bunPasswordHasher,
+        remoteAddress: () => "127.0.0.1",
+        logSink: (line) => logs.push(line),
+      });
+    }
+
+    test("an unknown route is a 404 problem", async () => {
+      const response = await request(stack.app, "GET", "/api/v1/nope");
+      expect(response.status).toBe(404);
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+      expect(await response.json()).toMatchObject({
+        status: 404,
+        title: "Not Found",
+        instance: "/api/v1/nope",
+      });
+    });
+
+    test("every answer carries X-Request-Id, keeping a sane incoming one and replacing a hostile one", async () => {
+      const generated = await request(stack.app, "GET", "/healthz");
+      expect(generated.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
+      const kept = await request(stack.app, "GET", "/api/v1/nope", {
+        headers: { "X-Request-Id": "abc-123" },
+      });
+      expect(kept.headers.get("X-Request-Id")).toBe("abc-123");
+      expect((await kept.json()).request_id).toBe("abc-123");
+      const hostile = await request(stack.app, "GET", "/healthz", {
+        headers: { "X-Request-Id": "<script>" },
+      });
+      expect(hostile.headers.get("X-Request-Id")).not.toBe("<script>");
+    });
+
+    test("an unexpected error is a 500 problem that reveals nothing but the request id, which is logged", async () => {
+      const logs: string[] = [];
+      const app = appWithFailing("listActiveProducts", new Error("secret internal detail at db.ts:42"), logs);
+      const response = await app.request("/api/v1/products/");
+      expect(response.status).toBe(500);
+      const text = await response.text();
+      expect(text).not.toContain("secret internal detail");
+      const problem = JSON.parse(text);
+      expect(problem.request_id).toBe(response.headers.get("X-Request-Id") as string);
+      expect(
+        logs.some((line) => line.includes(problem.request_id) && line.includes("secret internal detail")),
+      ).toBe(true);
+    });
+
+    test("an unreachable database is a 503 problem and /readyz says not ready", async () => {
+      const down = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:3306"), { code: "ECONNREFUSED" });
+      const app = appWithFailing("listActiveProducts", down);
+      const response = await app.request("/api/v1/products/");
+      expect(response.status).toBe(503);
+      expect(response.headers.get("Retry-After")).toBe("5");
+      const notReady = await appWithFailing("ping", down).request("/readyz");
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toEqual({ status: "not ready", database: "unreachable" });
+    });
+
+    test("/healthz and /readyz answer when all is well", async () => {
+      expect(await (await request(stack.app, "GET", "/healthz")).json()).toEqual({ status: "ok" });
+      expect((await request(stack.app, "GET", "/readyz")).status).toBe(200);
+    });
+
+    test("the OpenAPI 3.1 document lists every endpoint, and /api/docs shows it", async () => {
+      const document = await (await request(stack.app, "GET", "/api/v1/openapi.json")).json();
+      expect(document.openapi).toBe("3.1.0");
+      expect(Object.keys(document.paths).sort()).toEqual(
+        [
+          "/auth/login",
+          "/auth/register",
+          "/meta",
+          "/orders",
+          "/orders/{id}",
+          "/orders/{id}/confirm-payment",
+          "/orders/{id}/create-payment",
+          "/payments/stripe/webhook",
+          "/products",
+          "/reports/summary",
+        ].sort(),
+      );
+      expect(document.components.schemas.Order).toBeDefined();
+      const docs = await request(stack.app, "GET", "/api/docs");
+      expect(docs.headers.get("content-type")).toContain("text/html");
+      expect(await docs.text()).toContain("/api/v1/orders/{id}/create-payment");
+    });
+
+    test("each request is logged as one JSON line with method, path, status, duration and request id", async () => {
+      const logs: string[] = [];
+      const app = createApp({
+        config: testConfig({ DATABASE_URL: stack.config.DATABASE_URL }),
+        store: stack.store,
+        passwords: bunPasswordHasher,
+        remoteAddress: () => "192.0.2.7",
+        logSink: (line) => logs.push(line),
+      });
+      const response = await app.request("/api/v1/products/?page=1");
+      expect(logs).toHaveLength(1);
+      expect(JSON.parse(logs[0] as string)).toMatchObject({
+        msg: "request",
+        method: "GET",
+        path: "/api/v1/products",
+        status: 200,
+        duration_ms: expect.any(Number),
+        request_id: response.headers.get("X-Request-Id"),
+        ip: "192.0.2.7",
+      });
+    });
+
+    test("security headers are set", async () => {
+      const response = await request(stack.app, "GET", "/healthz");
+      expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
+      expect(response.headers.get("X-Frame-Options")).toBe("SAMEORIGIN");
+    });
+  });
+}
+
+describe("client IP behind proxies", () => {
+  const appSeenFrom = (peer: string, trusted: string) => {
+    const logs: string[] = [];
+    const app = createApp({
+      config: testConfig({ TRUSTED_PROXIES: trusted }),
+      store: {} as Store,
+      passwords: bunPasswordHasher,
+      remoteAddress: () => peer,
+      logSink: (line) => logs.push(line),
+    });
+    return async (forwardedFor?: string) => {
+      await app.request("/healthz", { headers: forwardedFor ? { "X-Forwarded-For": forwardedFor } : {} });
+      return JSON.parse(logs.at(-1) as string).ip;
+    };
+  };
+
+  test("X-Forwarded-For is believed from a trusted proxy, up to the first untrusted hop", async () => {
+    const ipOf = appSeenFrom("127.0.0.1", "127.0.0.1,10.0.0.5");
+    expect(await ipOf("203.0.113.9")).toBe("203.0.113.9");
+    expect(await ipOf("1.1.1.1, 203.0.113.9, 10.0.0.5")).toBe("203.0.113.9");
+    expect(await ipOf()).toBe("127.0.0.1");
+  });
+
+  test("X-Forwarded-For from anyone else is ignored", async () => {
+    const ipOf = appSeenFrom("198.51.100.4", "127.0.0.1");
+    expect(await ipOf("203.0.113.9")).toBe("198.51.100.4");
+  });
+
+  test("IPv4-mapped IPv6 peers match their IPv4 proxy entry", async () => {
+    const ipOf = appSeenFrom("::ffff:127.0.0.1", "127.0.0.1");
+    expect(await ipOf("203.0.113.9")).toBe("203.0.113.9");
+  });
+});

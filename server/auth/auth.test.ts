@@ -1,0 +1,198 @@
+import { describe, expect, test } from "bun:test";
+import { sign } from "hono/jwt";
+import { registerCustomer, request, storeTargets, uniqueEmail, useApp } from "../test-support.ts";
+import { issueToken } from "./tokens.ts";
+
+const PASSWORD = "correct horse battery";
+
+for (const target of storeTargets()) {
+  describe(`auth on ${target.name}`, () => {
+    const stack = useApp(target, { LOGIN_MAX_FAILURES: "3" });
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      request(stack.app, "POST", `/api/v1/auth/${path}`, { body, headers });
+
+    describe("register", () => {
+      test("creates a customer and answers 201 with the user and a working token", async () => {
+        const email = uniqueEmail("Ada");
+        const response = await post("register/", { email, password: PASSWORD, name: "Ada" });
+        expect(response.status).toBe(201);
+        const body = await response.json();
+        expect(body.user).toEqual({ id: expect.any(Number), email: email.toLowerCase(), name: "Ada" });
+        const orders = await request(stack.app, "GET", "/api/v1/orders/", { token: body.token });
+        expect(orders.status).toBe(200);
+        expect((await stack.store.findUserById(body.user.id))?.role).toBe("customer");
+      });
+
+      test("stores an argon2id hash, never the password", async () => {
+        const email = uniqueEmail();
+        await post("register", { email, password: PASSWORD });
+        const user = await stack.store.findUserByEmail(email);
+        expect(user?.passwordHash).toStartWith("$argon2id$");
+        expect(user?.passwordHash).not.toContain(PASSWORD);
+      });
+
+      test("a taken email is a 409, whatever its case", async () => {
+        const email = uniqueEmail();
+        expect((await post("register", { email, password: PASSWORD })).status).toBe(201);
+        const again = await post("register", { email: email.toUpperCase(), password: PASSWORD });
+        expect(again.status).toBe(409);
+        expect((await again.json()).errors).toEqual({ email: ["is already registered"] });
+      });
+
+      const invalid: [string, unknown, string][] = [
+        ["a bad email", { email: "not-an-email", password: PASSWORD }, "email"],
+        ["a password under 8 characters", { email: uniqueEmail(), password: "short" }, "password"],
+        ["a missing email", { password: PASSWORD }, "email"],
+        ["a missing password", { email: uniqueEmail() }, "password"],
+        ["a non-string name", { email: uniqueEmail(), password: PASSWORD, name: 42 }, "name"],
+      ];
+      for (const [name, body, field] of invalid) {
+        test(`${name} is a 400 problem naming the field`, async () => {
+          const response = await post("register", body);
+          expect(response.status).toBe(400);
+          expect(response.headers.get("content-type")).toBe("application/problem+json");
+          const problem = await response.json();
+          expect(problem).toMatchObject({ status: 400, title: "Bad Request" });
+          expect(Object.keys(problem.errors)).toContain(field);
+        });
+      }
+
+      test("malformed JSON is a 400 problem", async () => {
+        const response = await post("register", "{not json");
+        expect(response.status).toBe(400);
+        expect((await response.json()).detail).toBe("The request body is not valid JSON.");
+      });
+
+      test("a body that is not JSON is a 415 problem", async () => {
+        const response = await post("register", "email=a@b.c", {
+          "Content-Type": "application/x-www-form-urlencoded",
+        });
+        expect(response.status).toBe(415);
+        expect(response.headers.get("content-type")).toBe("application/problem+json");
+      });
+
+      test("an oversized body is a 413 problem", async () => {
+        const response = await post("register", { email: uniqueEmail(), password: "x".repeat(70_000) });
+        expect(response.status).toBe(413);
+        expect(response.headers.get("content-type")).toBe("application/problem+json");
+      });
+    });
+
+    describe("login", () => {
+      test("answers 200 with the user and a token for the right password, in any email case", async () => {
+        const customer = await registerCustomer(stack.app);
+        const response = await post("login/", { email: customer.email.toUpperCase(), password: PASSWORD });
+        expect(response.status).toBe(200);
+        const body = await response.json();
+        expect(body.user).toMatchObject({ id: customer.userId, email: customer.email });
+        expect(body.token.split(".")).toHaveLength(3);
+      });
+
+      test("an unknown email and a wrong password get the same 401", async () => {
+        const customer = await registerCustomer(stack.app);
+        const wrong = await post(
+          "login",
+          { email: customer.email, password: "wrong password" },
+          { "X-Test-Peer": "10.0.0.1" },
+        );
+        const unknown = await post(
+          "login",
+          { email: uniqueEmail(), password: PASSWORD },
+          { "X-Test-Peer": "10.0.0.2" },
+        );
+        expect(wrong.status).toBe(401);
+        expect(unknown.status).toBe(401);
+        const [a, b] = [await wrong.json(), await unknown.json()];
+        expect(a.detail).toBe(b.detail);
+        expect(a.type).toBe(b.type);
+      });
+
+      test("repeated failures from one IP are a 429 with Retry-After, for any email", async () => {
+        const peer = {
+          "X-Test-Peer": `10.1.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
+        };
+        for (let attempt = 0; attempt < 3; attempt++) {
+          expect((await post("login", { email: uniqueEmail(), password: "nope nope" }, peer)).status).toBe(
+            401,
+          );
+        }
+        const customer = await registerCustomer(stack.app);
+        const limited = await post("login", { email: customer.email, password: PASSWORD }, peer);
+        expect(limited.status).toBe(429);
+        expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
+        const elsewhere = await post(
+          "login",
+          { email: customer.email, password: PASSWORD },
+          { "X-Test-Peer": "10.9.9.9" },
+        );
+        expect(elsewhere.status).toBe(200);
+      });
+
+      test("repeated failures for one email are a 429 from any IP", async () => {
+        const customer = await registerCustomer(stack.app);
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const peer = { "X-Test-Peer": `10.2.0.${attempt + 1}` };
+          expect((await post("login", { email: customer.email, password: "nope nope" }, peer)).status).toBe(
+            401,
+          );
+        }
+        const limited = await post(
+          "login",
+          { email: customer.email, password: PASSWORD },
+          { "X-Test-Peer": "10.2.0.99" },
+        );
+        expect(limited.status).toBe(429);
+      });
+
+      test("a missing password is a 400", async () => {
+        expect((await post("login", { email: uniqueEmail() })).status).toBe(400);
+      });
+    });
+
+    describe("tokens on protected routes", () => {
+      const protectedGet = (token: string) => request(stack.app, "GET", "/api/v1/orders/", { token });
+      const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+      const now = () => Math.floor(Date.now() / 1000);
+
+      test("no token is a 401 problem with WWW-Authenticate", async () => {
+        const response = await request(stack.app, "GET", "/api/v1/orders/");
+        expect(response.status).toBe(401);
+        expect(response.headers.get("WWW-Authenticate")).toContain("Bearer");
+        expect(response.headers.get("content-type")).toBe("application/problem+json");
+      });
+
+      test("expired, tampered, alg none, HS512, wrong-secret, exp-less and garbage tokens are 401", async () => {
+        const customer = await registerCustomer(stack.app);
+        const secret = stack.config.JWT_SECRET;
+        const sub = String(customer.userId);
+        const [header, payload, signature] = customer.token.split(".");
+        const claims = JSON.parse(Buffer.from(payload as string, "base64url").toString());
+        const bad = {
+          expired: await issueToken(
+            stack.config,
+            { id: customer.userId, role: "customer" },
+            Date.now() - 2 * 3600_000,
+          ),
+          tampered: `${header}.${encode({ ...claims, sub: "1" })}.${signature}`,
+          algNone: `${encode({ alg: "none", typ: "JWT" })}.${encode({ sub, exp: now() + 600 })}.`,
+          hs512: await sign({ sub, exp: now() + 600 }, secret, "HS512"),
+          wrongSecret: await sign({ sub, exp: now() + 600 }, "another-secret-another-secret-123", "HS256"),
+          noExp: await sign({ sub }, secret, "HS256"),
+          notYetValid: await sign({ sub, exp: now() + 600, nbf: now() + 300 }, secret, "HS256"),
+          garbage: "garbage",
+        };
+        for (const [name, token] of Object.entries(bad)) {
+          const response = await protectedGet(token);
+          expect({ name, status: response.status }).toEqual({ name, status: 401 });
+        }
+        expect((await protectedGet(customer.token)).status).toBe(200);
+      });
+
+      test("a deleted user's token is a 401", async () => {
+        const customer = await registerCustomer(stack.app);
+        expect(await stack.store.deleteUser(customer.userId)).toBe(true);
+        expect((await protectedGet(customer.token)).status).toBe(401);
+      });
+    });
+  });
+}
