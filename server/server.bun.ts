@@ -1,9 +1,11 @@
+import { fileURLToPath } from "node:url";
 import { getConnInfo } from "hono/bun";
 import { openStore } from "../db/open-store.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { CrmSync } from "./crm/sync.ts";
 import { bunPasswordHasher } from "./runtime/passwords.ts";
+import { staticUi } from "./runtime/static-ui.ts";
 
 export interface RunningServer {
   url: string;
@@ -27,7 +29,12 @@ export async function startBunServer(config: Config): Promise<RunningServer> {
     remoteAddress: (c) => getConnInfo(c).remote.address,
   });
   if (config.CRM_WORKER === "on") crm.start();
-  const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
+  const ui = staticUi(fileURLToPath(new URL("../ui/dist", import.meta.url)));
+  const server = Bun.serve({
+    port: config.PORT,
+    hostname: config.HOST,
+    fetch: async (request, bunServer) => (await ui?.(request)) ?? app.fetch(request, bunServer),
+  });
   let stopping: Promise<void> | undefined;
   return {
     url: server.url.toString().replace(/\/$/, ""),

@@ -1,0 +1,167 @@
+import { signal } from "@preact/signals";
+
+export interface User {
+  id: number;
+  email: string;
+  name: string;
+}
+
+export interface Product {
+  id: number;
+  name: string;
+  description: string;
+  price: string;
+  currency: string;
+}
+
+export interface Order {
+  id: number;
+  status: "pending" | "paid";
+  product: { id: number; name: string; price: string; currency: string };
+  quantity: number;
+  amount: string;
+  currency: string;
+  crm_sync_status: "pending" | "success" | "failed";
+  created_at: string;
+  paid_at: string | null;
+  payment: { provider: "stripe"; session_id: string | null; status: string; paid_at: string | null };
+  payment_status?: string;
+}
+
+export interface Page<T> {
+  count: number;
+  page: number;
+  page_size: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+export interface Checkout {
+  order_id: number;
+  session_id: string;
+  checkout_url: string;
+  expires_at: string;
+}
+
+export interface Summary {
+  total_orders: number;
+  total_revenue: string;
+  paid_orders: number;
+  pending_orders: number;
+  currency: string;
+}
+
+/** An RFC 9457 problem from the API, or a network failure put in the same words. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly fieldErrors: Record<string, string[]> = {},
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+  }
+}
+
+const TOKEN_KEY = "shop.token";
+const USER_KEY = "shop.user";
+
+function stored<T>(key: string): T | null {
+  try {
+    const text = localStorage.getItem(key);
+    return text ? (JSON.parse(text) as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+export const session = signal<{ token: string; user: User } | null>(
+  stored<string>(TOKEN_KEY) && stored<User>(USER_KEY)
+    ? { token: stored<string>(TOKEN_KEY) as string, user: stored<User>(USER_KEY) as User }
+    : null,
+);
+
+export function signIn(token: string, user: User): void {
+  localStorage.setItem(TOKEN_KEY, JSON.stringify(token));
+  localStorage.setItem(USER_KEY, JSON.stringify(user));
+  session.value = { token, user };
+}
+
+export function signOut(): void {
+  localStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(USER_KEY);
+  session.value = null;
+}
+
+const base = (import.meta.env?.VITE_API_BASE_URL ?? "").replace(/\/$/, "");
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const token = session.value?.token;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response: Response;
+  try {
+    response = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "The shop cannot be reached. Check your connection and try again.");
+  }
+  const text = await response.text();
+  let data: Record<string, unknown> = {};
+  try {
+    data = text ? JSON.parse(text) : {};
+  } catch {
+    if (!response.ok)
+      throw new ApiError(response.status, `The server answered ${response.status}. Please try again.`);
+  }
+  if (response.ok) return data as T;
+  if (response.status === 401 && token) signOut();
+  const {
+    type: _type,
+    title,
+    status: _status,
+    detail,
+    errors,
+    instance: _instance,
+    request_id: _id,
+    ...extra
+  } = data;
+  throw new ApiError(
+    response.status,
+    String(detail ?? title ?? `The server answered ${response.status}.`),
+    (errors as Record<string, string[]>) ?? {},
+    extra,
+  );
+}
+
+export const api = {
+  register: (input: { email: string; password: string; name?: string }) =>
+    call<{ user: User; token: string }>("POST", "/auth/register/", input),
+  login: (input: { email: string; password: string }) =>
+    call<{ user: User; token: string }>("POST", "/auth/login/", input),
+  meta: () => call<{ payments_simulated: boolean; currency: string }>("GET", "/meta"),
+  products: (page: number) => call<Page<Product>>("GET", `/products/?page=${page}&page_size=12`),
+  createOrder: (productId: number, quantity: number) =>
+    call<Order>("POST", "/orders/", { product_id: productId, quantity }),
+  orders: (page: number) => call<Page<Order>>("GET", `/orders/?page=${page}&page_size=20`),
+  order: (id: number) => call<Order>("GET", `/orders/${id}/`),
+  createPayment: (id: number) => call<Checkout>("POST", `/orders/${id}/create-payment/`),
+  confirmPayment: (id: number, sessionId?: string) =>
+    call<Order>("POST", `/orders/${id}/confirm-payment/`, sessionId ? { session_id: sessionId } : {}),
+  summary: () => call<Summary>("GET", "/reports/summary/"),
+};
+
+export function formatMoney(amount: string, currency: string): string {
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency: currency.toUpperCase() }).format(
+      Number(amount),
+    );
+  } catch {
+    return `${amount} ${currency.toUpperCase()}`;
+  }
+}

@@ -1,0 +1,293 @@
+/** @jsxImportSource preact */
+import { afterEach, describe, expect, test } from "bun:test";
+import { fireEvent, render, waitFor, within } from "@testing-library/preact";
+import { session, signIn, signOut } from "./api.ts";
+import { App } from "./app.tsx";
+import { navigation } from "./pages/checkout.ts";
+import { POLL_INTERVAL_MS } from "./pages/payment-result.tsx";
+import { type FakeCall, problem, useDom } from "./test-dom.ts";
+
+const USER = { id: 7, email: "ada@example.com", name: "Ada" };
+const PRODUCT = {
+  id: 3,
+  name: "Pour-over Kettle",
+  description: "Gooseneck",
+  price: "49.99",
+  currency: "usd",
+};
+
+function order(overrides: Record<string, unknown> = {}) {
+  return {
+    id: 42,
+    status: "paid",
+    product: { id: 3, name: "Pour-over Kettle", price: "49.99", currency: "usd" },
+    quantity: 2,
+    amount: "99.98",
+    currency: "usd",
+    crm_sync_status: "success",
+    created_at: "2026-11-24T10:00:00.000Z",
+    paid_at: "2026-11-24T10:01:00.000Z",
+    payment: {
+      provider: "stripe",
+      session_id: "cs_test_1",
+      status: "paid",
+      paid_at: "2026-11-24T10:01:00.000Z",
+    },
+    ...overrides,
+  };
+}
+
+const page = (results: unknown[]) => ({
+  count: results.length,
+  page: 1,
+  page_size: 12,
+  next: null,
+  previous: null,
+  results,
+});
+
+let api: (call: FakeCall) => { status: number; body?: unknown } = () => ({ status: 404, body: {} });
+const calls = useDom(
+  () => (call) => (call.path === "/api/v1/meta" ? { status: 200, body: meta } : api(call)),
+);
+let meta = { payments_simulated: false, currency: "usd" };
+afterEach(signOut);
+
+/** Queries over the page; made per call because the DOM exists only while these tests run. */
+const screen = () => within(document.body);
+
+function visit(path: string) {
+  history.replaceState(null, "", path);
+  return render(<App />);
+}
+
+describe("sign-in and registration", () => {
+  test("signing in stores the token and returns the visitor to where they were going", async () => {
+    api = (call) =>
+      call.path === "/api/v1/auth/login/"
+        ? { status: 200, body: { user: USER, token: "token-1" } }
+        : { status: 200, body: page([]) };
+    visit("/signin?next=%2Forders");
+    fireEvent.input(screen().getByLabelText("Email"), { target: { value: "ada@example.com" } });
+    fireEvent.input(screen().getByLabelText("Password"), { target: { value: "correct horse" } });
+    fireEvent.click(screen().getByRole("button", { name: "Sign in" }));
+    await waitFor(() => expect(location.pathname).toBe("/orders"));
+    expect(calls.find((call) => call.path === "/api/v1/auth/login/")?.body).toEqual({
+      email: "ada@example.com",
+      password: "correct horse",
+    });
+    expect(JSON.parse(localStorage.getItem("shop.token") as string)).toBe("token-1");
+    expect(await screen().findByRole("heading", { name: "My orders" })).toBeDefined();
+  });
+
+  test("wrong credentials are shown in words", async () => {
+    api = () => problem(401, "The email or password is wrong.");
+    visit("/signin");
+    fireEvent.input(screen().getByLabelText("Email"), { target: { value: "ada@example.com" } });
+    fireEvent.input(screen().getByLabelText("Password"), { target: { value: "nope nope" } });
+    fireEvent.click(screen().getByRole("button", { name: "Sign in" }));
+    expect((await screen().findByRole("alert")).textContent).toBe("The email or password is wrong.");
+    expect(session.value).toBeNull();
+  });
+
+  test("registration shows each field's problem next to the field", async () => {
+    api = () =>
+      problem(400, "The request has invalid fields.", {
+        errors: { email: ["must be a valid email address"], password: ["must be at least 8 characters"] },
+      });
+    visit("/register");
+    fireEvent.input(screen().getByLabelText("Email"), { target: { value: "nope" } });
+    fireEvent.click(screen().getByRole("button", { name: "Create account" }));
+    expect((await screen().findByText("must be a valid email address")).id).toBe("email-error");
+    expect(screen().getByText("must be at least 8 characters").id).toBe("password-error");
+    expect(screen().getByLabelText("Email").getAttribute("aria-invalid")).toBe("true");
+  });
+
+  test("a taken email says so under the email field", async () => {
+    api = () =>
+      problem(409, "An account with this email already exists.", {
+        errors: { email: ["is already registered"] },
+      });
+    visit("/register");
+    fireEvent.input(screen().getByLabelText("Email"), { target: { value: "ada@example.com" } });
+    fireEvent.input(screen().getByLabelText(/^Password/), { target: { value: "long enough" } });
+    fireEvent.click(screen().getByRole("button", { name: "Create account" }));
+    expect((await screen().findByText("is already registered")).id).toBe("email-error");
+  });
+});
+
+describe("protected routes", () => {
+  test("a signed-out visitor is sent to sign-in, remembering the page", async () => {
+    api = () => ({ status: 200, body: page([]) });
+    visit("/reports");
+    await waitFor(() => expect(location.pathname + location.search).toBe("/signin?next=%2Freports"));
+    expect(calls.some((call) => call.path.startsWith("/api/v1/reports"))).toBe(false);
+  });
+
+  test("an expired or rejected token signs out cleanly", async () => {
+    signIn("expired-token", USER);
+    api = () => problem(401, "The token is invalid or has expired. Sign in again.");
+    visit("/orders");
+    await waitFor(() => expect(location.pathname).toBe("/signin"));
+    expect(session.value).toBeNull();
+    expect(localStorage.getItem("shop.token")).toBeNull();
+  });
+});
+
+describe("buying", () => {
+  test("Buy now makes one order and one session even when clicked twice, then goes to Checkout", async () => {
+    signIn("token-1", USER);
+    const visited: string[] = [];
+    navigation.assign = (url) => visited.push(url);
+    api = (call) => {
+      if (call.path.startsWith("/api/v1/products/")) return { status: 200, body: page([PRODUCT]) };
+      if (call.path === "/api/v1/orders/") return { status: 201, body: order({ id: 9, status: "pending" }) };
+      if (call.path === "/api/v1/orders/9/create-payment/") {
+        return {
+          status: 201,
+          body: {
+            order_id: 9,
+            session_id: "cs_1",
+            checkout_url: "https://checkout.test/cs_1",
+            expires_at: "",
+          },
+        };
+      }
+      return { status: 404, body: {} };
+    };
+    visit("/");
+    expect(
+      await screen().findByText(
+        new Intl.NumberFormat(undefined, { style: "currency", currency: "USD" }).format(49.99),
+      ),
+    ).toBeDefined();
+    fireEvent.input(screen().getByLabelText("Quantity"), { target: { value: "2" } });
+    const button = screen().getByRole("button", { name: "Buy now" });
+    fireEvent.click(button);
+    fireEvent.click(button);
+    await waitFor(() => expect(visited).toEqual(["https://checkout.test/cs_1"]));
+    expect(calls.filter((call) => call.path === "/api/v1/orders/")).toHaveLength(1);
+    expect(calls.find((call) => call.path === "/api/v1/orders/")?.body).toEqual({
+      product_id: 3,
+      quantity: 2,
+    });
+    expect(calls.filter((call) => call.path.endsWith("/create-payment/"))).toHaveLength(1);
+  });
+
+  test("a signed-out visitor who presses Buy now is asked to sign in first", async () => {
+    api = () => ({ status: 200, body: page([PRODUCT]) });
+    visit("/");
+    fireEvent.click(await screen().findByRole("button", { name: "Buy now" }));
+    await waitFor(() => expect(location.pathname).toBe("/signin"));
+  });
+
+  test("a visible banner says when payments are simulated", async () => {
+    meta = { payments_simulated: true, currency: "usd" };
+    api = () => ({ status: 200, body: page([]) });
+    visit("/");
+    expect((await screen().findByRole("note")).textContent).toContain("Payments are simulated");
+    meta = { payments_simulated: false, currency: "usd" };
+  });
+});
+
+describe("payment result", () => {
+  const confirmPath = "/api/v1/orders/42/confirm-payment/";
+
+  test("paid, with the CRM already synced", async () => {
+    signIn("token-1", USER);
+    api = () => ({ status: 200, body: order() });
+    visit("/orders/42/payment-result?session_id=cs_test_1");
+    expect(await screen().findByText("Payment received — thank you!")).toBeDefined();
+    expect(calls.find((call) => call.path === confirmPath)?.body).toEqual({ session_id: "cs_test_1" });
+    expect(screen().getByTestId("order-status").textContent).toBe("paid");
+    expect(screen().getByTestId("crm-status").textContent).toBe("Recorded in our CRM");
+  });
+
+  test("CRM pending, then success, by asking for the order again", async () => {
+    signIn("token-1", USER);
+    POLL_INTERVAL_MS.value = 10;
+    let polls = 0;
+    api = (call) => {
+      if (call.path === confirmPath) return { status: 200, body: order({ crm_sync_status: "pending" }) };
+      polls++;
+      return { status: 200, body: order({ crm_sync_status: polls < 2 ? "pending" : "success" }) };
+    };
+    visit("/orders/42/payment-result?session_id=cs_test_1");
+    expect((await screen().findByTestId("crm-status")).textContent).toBe("Sending to our CRM…");
+    await waitFor(() => expect(screen().getByTestId("crm-status").textContent).toBe("Recorded in our CRM"));
+    expect(calls.filter((call) => call.path === "/api/v1/orders/42/").length).toBe(2);
+  });
+
+  test("CRM failed is said plainly while the order stays paid", async () => {
+    signIn("token-1", USER);
+    api = () => ({ status: 200, body: order({ crm_sync_status: "failed" }) });
+    visit("/orders/42/payment-result?session_id=cs_test_1");
+    expect((await screen().findByTestId("crm-status")).textContent).toContain("CRM sync failed");
+    expect(screen().getByTestId("order-status").textContent).toBe("paid");
+  });
+
+  test("unpaid: says so and offers to pay", async () => {
+    signIn("token-1", USER);
+    api = () => problem(409, "The payment has not been completed.", { payment_status: "unpaid" });
+    visit("/orders/42/payment-result?session_id=cs_test_1");
+    expect((await screen().findByRole("alert")).textContent).toContain("not paid yet");
+    expect(screen().getByRole("button", { name: "Pay now" })).toBeDefined();
+  });
+
+  test("an error from the server is shown with a way to try again", async () => {
+    signIn("token-1", USER);
+    let attempts = 0;
+    api = () => {
+      attempts++;
+      return attempts === 1
+        ? problem(503, "The payment provider cannot be reached right now.")
+        : { status: 200, body: order() };
+    };
+    visit("/orders/42/payment-result?session_id=cs_test_1");
+    expect((await screen().findByRole("alert")).textContent).toContain("cannot be reached");
+    fireEvent.click(screen().getByRole("button", { name: "Try again" }));
+    expect(await screen().findByText("Payment received — thank you!")).toBeDefined();
+  });
+
+  test("a cancelled payment offers to pay again", async () => {
+    signIn("token-1", USER);
+    const visited: string[] = [];
+    navigation.assign = (url) => visited.push(url);
+    api = () => ({
+      status: 200,
+      body: { order_id: 42, session_id: "cs_2", checkout_url: "https://checkout.test/cs_2", expires_at: "" },
+    });
+    visit("/orders/42/payment-cancelled");
+    fireEvent.click(await screen().findByRole("button", { name: "Pay again" }));
+    await waitFor(() => expect(visited).toEqual(["https://checkout.test/cs_2"]));
+  });
+});
+
+describe("my orders and reports", () => {
+  test("lists orders with payment and CRM status, and unpaid ones can be paid", async () => {
+    signIn("token-1", USER);
+    api = () => ({
+      status: 200,
+      body: page([order(), order({ id: 43, status: "pending", crm_sync_status: "pending" })]),
+    });
+    visit("/orders");
+    const rows = await screen().findAllByRole("row");
+    expect(rows).toHaveLength(3);
+    expect(rows[1]?.textContent).toContain("Recorded in our CRM");
+    expect(rows[2]?.textContent).toContain("Awaiting payment");
+    expect(screen().getAllByRole("button", { name: "Pay now" })).toHaveLength(1);
+  });
+
+  test("reports show the four numbers", async () => {
+    signIn("token-1", USER);
+    api = () => ({
+      status: 200,
+      body: { total_orders: 5, total_revenue: "123.45", paid_orders: 3, pending_orders: 2, currency: "usd" },
+    });
+    visit("/reports");
+    expect((await screen().findByTestId("total-orders")).textContent).toBe("5");
+    expect(screen().getByTestId("paid-orders").textContent).toBe("3");
+    expect(screen().getByTestId("pending-orders").textContent).toBe("2");
+    expect(screen().getByTestId("total-revenue").textContent).toContain("123.45");
+  });
+});

@@ -1,0 +1,115 @@
+/** @jsxImportSource preact */
+import { signal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import { LocationProvider, Route, Router, useLocation } from "preact-iso";
+import { api, session, signOut } from "./api.ts";
+import { Protected } from "./components/ui.tsx";
+import { AuthPage } from "./pages/auth.tsx";
+import { OrdersPage, ReportsPage } from "./pages/orders.tsx";
+import { PaymentCancelledPage, PaymentResultPage } from "./pages/payment-result.tsx";
+import { ProductsPage } from "./pages/products.tsx";
+
+export const paymentsSimulated = signal(false);
+
+const guarded = (Page: () => preact.JSX.Element) => () => (
+  <Protected>
+    <Page />
+  </Protected>
+);
+
+const MyOrders = guarded(OrdersPage);
+const Reports = guarded(ReportsPage);
+const PaymentResult = guarded(PaymentResultPage);
+const PaymentCancelled = guarded(PaymentCancelledPage);
+const SignIn = () => <AuthPage mode="signin" />;
+const Register = () => <AuthPage mode="register" />;
+
+function Header() {
+  const location = useLocation();
+  const current = (path: string) => (location.path === path ? "page" : undefined);
+  return (
+    <header>
+      <a class="brand" href="/">
+        Mini Shop
+      </a>
+      <nav aria-label="Main">
+        <a href="/" aria-current={current("/")}>
+          Products
+        </a>
+        {session.value && (
+          <>
+            <a href="/orders" aria-current={current("/orders")}>
+              My orders
+            </a>
+            <a href="/reports" aria-current={current("/reports")}>
+              Reports
+            </a>
+          </>
+        )}
+        {session.value ? (
+          <button
+            type="button"
+            class="link"
+            onClick={() => {
+              signOut();
+              location.route("/");
+            }}
+          >
+            Sign out ({session.value.user.email})
+          </button>
+        ) : (
+          <a href="/signin" aria-current={current("/signin")}>
+            Sign in
+          </a>
+        )}
+      </nav>
+    </header>
+  );
+}
+
+function NotFound() {
+  return (
+    <section>
+      <h1>Page not found</h1>
+      <p>
+        <a href="/">Back to the products</a>
+      </p>
+    </section>
+  );
+}
+
+export function App() {
+  useEffect(() => {
+    api.meta().then(
+      (meta) => {
+        paymentsSimulated.value = meta.payments_simulated;
+      },
+      () => undefined,
+    );
+  }, []);
+  return (
+    <LocationProvider>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      {paymentsSimulated.value && (
+        <p class="banner" role="note">
+          Payments are simulated — no real money moves.
+        </p>
+      )}
+      <Header />
+      <main id="main" tabIndex={-1}>
+        <Router>
+          <Route path="/" component={ProductsPage} />
+          <Route path="/signin" component={SignIn} />
+          <Route path="/register" component={Register} />
+          <Route path="/orders" component={MyOrders} />
+          <Route path="/reports" component={Reports} />
+          <Route path="/orders/:id/payment-result" component={PaymentResult} />
+          <Route path="/orders/:id/payment-cancelled" component={PaymentCancelled} />
+          <Route default component={NotFound} />
+        </Router>
+      </main>
+    </LocationProvider>
+  );
+}

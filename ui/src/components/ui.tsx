@@ -1,0 +1,81 @@
+/** @jsxImportSource preact */
+import type { ComponentChildren } from "preact";
+import { useEffect } from "preact/hooks";
+import { useLocation } from "preact-iso";
+import { session } from "../api.ts";
+
+export function Field(props: {
+  label: string;
+  name: string;
+  type?: "text" | "email" | "password";
+  value: string;
+  onInput: (value: string) => void;
+  errors?: string[];
+  autoComplete?: string;
+  required?: boolean;
+  minLength?: number;
+}) {
+  const errorId = `${props.name}-error`;
+  const invalid = (props.errors?.length ?? 0) > 0;
+  return (
+    <div class="field">
+      <label for={props.name}>{props.label}</label>
+      <input
+        id={props.name}
+        name={props.name}
+        // Preact types each input type as its own variant; the union is valid at run time.
+        type={(props.type ?? "text") as "text"}
+        value={props.value}
+        onInput={(event) => props.onInput((event.target as HTMLInputElement).value)}
+        autoComplete={props.autoComplete}
+        required={props.required}
+        minLength={props.minLength}
+        aria-invalid={invalid}
+        aria-describedby={invalid ? errorId : undefined}
+      />
+      {invalid && (
+        <p class="field-error" id={errorId}>
+          {props.errors?.join(" ")}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function ErrorNote({ message }: { message: string | null }) {
+  if (!message) return null;
+  return (
+    <p class="error" role="alert">
+      {message}
+    </p>
+  );
+}
+
+export function Busy({ label }: { label: string }) {
+  return (
+    <p class="busy" role="status" aria-live="polite">
+      <span class="spinner" aria-hidden="true" /> {label}
+    </p>
+  );
+}
+
+/** Renders its children for a signed-in customer; sends anyone else to sign-in and back here afterwards. */
+export function Protected({ children }: { children: ComponentChildren }) {
+  const location = useLocation();
+  const signedIn = session.value !== null;
+  useEffect(() => {
+    if (!signedIn) location.route(`/signin?next=${encodeURIComponent(location.url)}`, true);
+  }, [signedIn, location.url]);
+  return signedIn ? children : null;
+}
+
+export const CRM_STATUS_TEXT: Record<string, string> = {
+  pending: "Sending to our CRM…",
+  success: "Recorded in our CRM",
+  failed: "CRM sync failed — we retry automatically",
+};
+
+export const PAYMENT_STATUS_TEXT: Record<string, string> = {
+  paid: "Paid",
+  pending: "Awaiting payment",
+};

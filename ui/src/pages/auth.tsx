@@ -1,0 +1,93 @@
+/** @jsxImportSource preact */
+import { useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
+import { type ApiError, api, signIn } from "../api.ts";
+import { ErrorNote, Field } from "../components/ui.tsx";
+
+/** Only same-site paths are followed after sign-in, never another origin. */
+export function safeNext(next: string | undefined): string {
+  return next?.startsWith("/") && !next.startsWith("//") ? next : "/";
+}
+
+export function AuthPage({ mode }: { mode: "signin" | "register" }) {
+  const location = useLocation();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [name, setName] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
+  const next = safeNext(location.query.next);
+  const register = mode === "register";
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      const result = register
+        ? await api.register({ email, password, ...(name.trim() ? { name: name.trim() } : {}) })
+        : await api.login({ email, password });
+      signIn(result.token, result.user);
+      location.route(next, true);
+    } catch (failure) {
+      const apiError = failure as ApiError;
+      setError(apiError.detail);
+      setFieldErrors(apiError.fieldErrors ?? {});
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const other = register ? "/signin" : "/register";
+  return (
+    <section class="narrow">
+      <h1>{register ? "Create your account" : "Sign in"}</h1>
+      <form onSubmit={submit} noValidate aria-busy={busy}>
+        {register && (
+          <Field
+            label="Name (optional)"
+            name="name"
+            value={name}
+            onInput={setName}
+            autoComplete="name"
+            errors={fieldErrors.name}
+          />
+        )}
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          value={email}
+          onInput={setEmail}
+          autoComplete="email"
+          required
+          errors={fieldErrors.email}
+        />
+        <Field
+          label={register ? "Password (at least 8 characters)" : "Password"}
+          name="password"
+          type="password"
+          value={password}
+          onInput={setPassword}
+          autoComplete={register ? "new-password" : "current-password"}
+          required
+          minLength={register ? 8 : undefined}
+          errors={fieldErrors.password}
+        />
+        <ErrorNote message={Object.keys(fieldErrors).length > 0 ? null : error} />
+        <button type="submit" disabled={busy}>
+          {busy ? "Please wait…" : register ? "Create account" : "Sign in"}
+        </button>
+      </form>
+      <p>
+        {register ? "Already have an account? " : "New here? "}
+        <a href={`${other}${next !== "/" ? `?next=${encodeURIComponent(next)}` : ""}`}>
+          {register ? "Sign in" : "Create an account"}
+        </a>
+      </p>
+    </section>
+  );
+}

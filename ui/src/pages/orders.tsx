@@ -1,0 +1,103 @@
+/** @jsxImportSource preact */
+import { useEffect, useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
+import { type ApiError, api, formatMoney, type Order, type Page, type Summary } from "../api.ts";
+import { Busy, CRM_STATUS_TEXT, ErrorNote, PAYMENT_STATUS_TEXT } from "../components/ui.tsx";
+import { PayAgain } from "./payment-result.tsx";
+
+export function OrdersPage() {
+  const location = useLocation();
+  const page = Math.max(1, Number.parseInt(location.query.page ?? "1", 10) || 1);
+  const [data, setData] = useState<Page<Order> | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setData(null);
+    api.orders(page).then(setData, (failure: ApiError) => setError(failure.detail));
+  }, [page]);
+
+  return (
+    <section>
+      <h1>My orders</h1>
+      <ErrorNote message={error} />
+      {!data && !error && <Busy label="Loading your orders…" />}
+      {data && data.results.length === 0 && (
+        <p>
+          No orders yet. <a href="/">Browse the products</a>.
+        </p>
+      )}
+      {data && data.results.length > 0 && (
+        <div class="table-wrap">
+          <table>
+            <caption class="sr-only">Your orders, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Order</th>
+                <th scope="col">Product</th>
+                <th scope="col">Amount</th>
+                <th scope="col">Payment</th>
+                <th scope="col">CRM</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.results.map((order) => (
+                <tr key={order.id} data-order-id={order.id}>
+                  <td>#{order.id}</td>
+                  <td>
+                    {order.quantity} × {order.product.name}
+                  </td>
+                  <td>{formatMoney(order.amount, order.currency)}</td>
+                  <td>
+                    {PAYMENT_STATUS_TEXT[order.status]}
+                    {order.status === "pending" && <PayAgain orderId={order.id} />}
+                  </td>
+                  <td>{order.status === "paid" ? CRM_STATUS_TEXT[order.crm_sync_status] : "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {data && (data.next || data.previous) && (
+        <nav class="pager" aria-label="Order pages">
+          {data.previous ? <a href={`/orders?page=${page - 1}`}>← Newer</a> : <span />}
+          {data.next ? <a href={`/orders?page=${page + 1}`}>Older →</a> : <span />}
+        </nav>
+      )}
+    </section>
+  );
+}
+
+export function ReportsPage() {
+  const [summary, setSummary] = useState<Summary | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api.summary().then(setSummary, (failure: ApiError) => setError(failure.detail));
+  }, []);
+  return (
+    <section>
+      <h1>Reports</h1>
+      <ErrorNote message={error} />
+      {!summary && !error && <Busy label="Loading the summary…" />}
+      {summary && (
+        <dl class="stats">
+          <div>
+            <dt>Total orders</dt>
+            <dd data-testid="total-orders">{summary.total_orders}</dd>
+          </div>
+          <div>
+            <dt>Total revenue</dt>
+            <dd data-testid="total-revenue">{formatMoney(summary.total_revenue, summary.currency)}</dd>
+          </div>
+          <div>
+            <dt>Paid orders</dt>
+            <dd data-testid="paid-orders">{summary.paid_orders}</dd>
+          </div>
+          <div>
+            <dt>Pending orders</dt>
+            <dd data-testid="pending-orders">{summary.pending_orders}</dd>
+          </div>
+        </dl>
+      )}
+    </section>
+  );
+}

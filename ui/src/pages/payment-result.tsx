@@ -1,0 +1,148 @@
+/** @jsxImportSource preact */
+import { useEffect, useState } from "preact/hooks";
+import { useLocation, useRoute } from "preact-iso";
+import { type ApiError, api, formatMoney, type Order } from "../api.ts";
+import { Busy, CRM_STATUS_TEXT, ErrorNote } from "../components/ui.tsx";
+import { payOrder } from "./checkout.ts";
+
+export const POLL_INTERVAL_MS = { value: 1500 };
+const MAX_POLLS = 40;
+
+type State =
+  | { kind: "confirming" }
+  | { kind: "paid"; order: Order }
+  | { kind: "unpaid"; detail: string }
+  | { kind: "error"; detail: string };
+
+export function PaymentResultPage() {
+  const { params } = useRoute();
+  const location = useLocation();
+  const orderId = Number(params.id);
+  const sessionId = location.query.session_id;
+  const [state, setState] = useState<State>({ kind: "confirming" });
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    let cancelled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = (order: Order, polls: number) => {
+      if (cancelled) return;
+      setState({ kind: "paid", order });
+      if (order.crm_sync_status !== "pending" || polls >= MAX_POLLS) return;
+      timer = setTimeout(() => {
+        api.order(orderId).then(
+          (fresh) => poll(fresh, polls + 1),
+          () => poll(order, polls + 1),
+        );
+      }, POLL_INTERVAL_MS.value);
+    };
+    setState({ kind: "confirming" });
+    api.confirmPayment(orderId, sessionId).then(
+      (order) => poll(order, 0),
+      (failure: ApiError) => {
+        if (cancelled) return;
+        setState(
+          failure.status === 409
+            ? { kind: "unpaid", detail: failure.detail }
+            : { kind: "error", detail: failure.detail },
+        );
+      },
+    );
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [orderId, sessionId, attempt]);
+
+  return (
+    <section class="narrow">
+      <h1>Payment result</h1>
+      {state.kind === "confirming" && <Busy label="Confirming your payment with Stripe…" />}
+      {state.kind === "paid" && <PaidOrder order={state.order} />}
+      {state.kind === "unpaid" && (
+        <div>
+          <p class="warning" role="alert">
+            {state.detail} Your order #{orderId} is not paid yet.
+          </p>
+          <PayAgain orderId={orderId} />
+          <button type="button" class="secondary" onClick={() => setAttempt(attempt + 1)}>
+            Check again
+          </button>
+        </div>
+      )}
+      {state.kind === "error" && (
+        <div>
+          <ErrorNote message={state.detail} />
+          <button type="button" onClick={() => setAttempt(attempt + 1)}>
+            Try again
+          </button>
+        </div>
+      )}
+      <p>
+        <a href="/orders">See all my orders</a>
+      </p>
+    </section>
+  );
+}
+
+function PaidOrder({ order }: { order: Order }) {
+  return (
+    <div class="success" role="status">
+      <p class="big">Payment received — thank you!</p>
+      <dl>
+        <dt>Order</dt>
+        <dd>#{order.id}</dd>
+        <dt>Product</dt>
+        <dd>
+          {order.quantity} × {order.product.name}
+        </dd>
+        <dt>Amount</dt>
+        <dd>{formatMoney(order.amount, order.currency)}</dd>
+        <dt>Status</dt>
+        <dd data-testid="order-status">{order.status}</dd>
+        <dt>CRM sync</dt>
+        <dd data-testid="crm-status" aria-live="polite">
+          {CRM_STATUS_TEXT[order.crm_sync_status]}
+        </dd>
+      </dl>
+    </div>
+  );
+}
+
+export function PayAgain({ orderId, label = "Pay now" }: { orderId: number; label?: string }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function pay() {
+    setBusy(true);
+    setError(null);
+    try {
+      await payOrder(orderId);
+    } catch (failure) {
+      setError((failure as ApiError).detail);
+      setBusy(false);
+    }
+  }
+  return (
+    <>
+      <button type="button" onClick={pay} disabled={busy} aria-busy={busy}>
+        {busy ? "Opening checkout…" : label}
+      </button>
+      <ErrorNote message={error} />
+    </>
+  );
+}
+
+export function PaymentCancelledPage() {
+  const { params } = useRoute();
+  const orderId = Number(params.id);
+  return (
+    <section class="narrow">
+      <h1>Payment cancelled</h1>
+      <p>You cancelled the payment, so nothing was charged. Order #{orderId} is waiting for you.</p>
+      <PayAgain orderId={orderId} label="Pay again" />
+      <p>
+        <a href="/orders">See all my orders</a>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,94 @@
+/** @jsxImportSource preact */
+import { useEffect, useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
+import { type ApiError, api, formatMoney, type Page, type Product, session } from "../api.ts";
+import { Busy, ErrorNote } from "../components/ui.tsx";
+import { buyNow } from "./checkout.ts";
+
+export function ProductsPage() {
+  const location = useLocation();
+  const page = Math.max(1, Number.parseInt(location.query.page ?? "1", 10) || 1);
+  const [data, setData] = useState<Page<Product> | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    setData(null);
+    setError(null);
+    api.products(page).then(setData, (failure: ApiError) => setError(failure.detail));
+  }, [page]);
+
+  return (
+    <section>
+      <h1>Products</h1>
+      <ErrorNote message={error} />
+      {!data && !error && <Busy label="Loading products…" />}
+      {data && data.results.length === 0 && <p>No products on this page.</p>}
+      {data && (
+        <ul class="grid">
+          {data.results.map((product) => (
+            <ProductCard key={product.id} product={product} />
+          ))}
+        </ul>
+      )}
+      {data && (data.next || data.previous) && (
+        <nav class="pager" aria-label="Product pages">
+          {data.previous ? <a href={`/?page=${page - 1}`}>← Previous</a> : <span />}
+          <span>
+            Page {data.page} of {Math.max(1, Math.ceil(data.count / data.page_size))}
+          </span>
+          {data.next ? <a href={`/?page=${page + 1}`}>Next →</a> : <span />}
+        </nav>
+      )}
+    </section>
+  );
+}
+
+function ProductCard({ product }: { product: Product }) {
+  const location = useLocation();
+  const [quantity, setQuantity] = useState(1);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const inputId = `quantity-${product.id}`;
+
+  async function buy() {
+    if (!session.value) {
+      location.route(`/signin?next=${encodeURIComponent(location.url)}`);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await buyNow(product.id, quantity);
+    } catch (failure) {
+      const apiError = failure as ApiError;
+      const fields = Object.values(apiError.fieldErrors ?? {}).flat();
+      setError(fields.length > 0 ? `${apiError.detail} ${fields.join(" ")}` : apiError.detail);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <li class="card">
+      <h2>{product.name}</h2>
+      <p class="muted">{product.description}</p>
+      <p class="price">{formatMoney(product.price, product.currency)}</p>
+      <div class="buy">
+        <label for={inputId}>Quantity</label>
+        <input
+          id={inputId}
+          type="number"
+          min={1}
+          max={100}
+          value={quantity}
+          onInput={(event) =>
+            setQuantity(Math.min(100, Math.max(1, Number((event.target as HTMLInputElement).value) || 1)))
+          }
+        />
+        <button type="button" onClick={buy} disabled={busy} aria-busy={busy}>
+          {busy ? "Opening checkout…" : "Buy now"}
+        </button>
+      </div>
+      <ErrorNote message={error} />
+    </li>
+  );
+}

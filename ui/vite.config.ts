@@ -1,0 +1,12 @@
+import preact from "@preact/preset-vite";
+import { defineConfig } from "vite";
+
+export default defineConfig({
+  root: import.meta.dirname,
+  plugins: [preact()],
+  build: { outDir: "dist", emptyOutDir: true, assetsDir: "assets", target: "es2020" },
+  server: {
+    port: 5173,
+    proxy: { "/api": process.env.API_ORIGIN ?? "http://127.0.0.1:3000" },
+  },
+});
