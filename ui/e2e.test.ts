@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { migrateDatabase } from "../db/migrate-store.ts";
+import { openStore } from "../db/open-store.ts";
+import { seedDemoProducts } from "../db/seed-data.ts";
+import { testConfig } from "../server/config.ts";
+import { type CrmStandIn, startCrmStandIn } from "../server/crm/crm-stand-in.ts";
+import { type RunningServer, startBunServer } from "../server/server.bun.ts";
+import { type RunningSimulator, startStripeSimulator } from "../server/stripe-simulator/server.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOTS = join(import.meta.dirname, "..", "test-artifacts", "e2e");
+const browserMissing = !existsSync(CHROMIUM);
+if (browserMissing && process.env.CI === "true") {
+  throw new Error(`CI=true but ${CHROMIUM} is missing: apt-get install -y chromium`);
+}
+
+async function freePort(): Promise<number> {
+  const probe = Bun.serve({ port: 0, fetch: () => new Response() });
+  const port = probe.port as number;
+  probe.stop(true);
+  return port;
+}
+
+/** The real server serving the built site, the Stripe simulator and a local CRM, driven by real Chromium. */
+describe.skipIf(browserMissing)("end to end in Chromium", () => {
+  let browser: Browser;
+  let page: Page;
+  let server: RunningServer;
+  let simulator: RunningSimulator;
+  let crm: CrmStandIn;
+  let dataDir: string;
+  let shot = 0;
+
+  const snap = async (name: string) => {
+    shot++;
+    await page.screenshot({
+      path: join(SCREENSHOTS, `${String(shot).padStart(2, "0")}-${name}.png`),
+      fullPage: true,
+    });
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(join(import.meta.dirname, "dist", "index.html"))) {
+      const build = Bun.spawnSync(["bun", "run", "build:ui"], { stdout: "inherit", stderr: "inherit" });
+      if (build.exitCode !== 0) throw new Error("bun run build:ui failed");
+    }
+    rmSync(SCREENSHOTS, { recursive: true, force: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), "e2e-"));
+    const databaseUrl = `file:${join(dataDir, "app.db")}`;
+    await migrateDatabase(databaseUrl);
+    const store = await openStore(databaseUrl);
+    await seedDemoProducts(store, "usd");
+    await store.close();
+
+    const port = await freePort();
+    crm = startCrmStandIn();
+    simulator = startStripeSimulator({
+      webhookSecret: "whsec_e2e_secret",
+      webhookUrl: `http://127.0.0.1:${port}/api/v1/payments/stripe/webhook`,
+    });
+    server = await startBunServer(
+      testConfig({
+        PORT: String(port),
+        DATABASE_URL: databaseUrl,
+        APP_URL: `http://127.0.0.1:${port}`,
+        STRIPE_SECRET_KEY: "sk_test_e2e",
+        STRIPE_WEBHOOK_SECRET: "whsec_e2e_secret",
+        STRIPE_API_BASE: simulator.url,
+        CRM_URL: crm.url,
+      }),
+    );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-quic",
+        "--no-first-run",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    page.setDefaultTimeout(15_000);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await simulator?.stop();
+    await crm?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    console.log(`e2e screenshots: ${SCREENSHOTS}`);
+  });
+
+  const payOnSimulator = async () => {
+    await page.waitForURL(/\/checkout\/cs_test_/);
+    await snap("simulator-checkout");
+    await page.getByRole("button", { name: /^Pay / }).click();
+    await page.waitForURL(/\/payment-result\?session_id=cs_test_/);
+    await page.getByText("Payment received — thank you!").waitFor();
+    await page.getByTestId("crm-status").getByText("Recorded in our CRM").waitFor();
+    await snap("payment-result");
+  };
+
+  test("a customer registers, signs in, buys, pays, and sees the order and the numbers", async () => {
+    const base = server.url;
+    const email = `e2e-${crypto.randomUUID().slice(0, 8)}@example.test`;
+    await page.goto(`${base}/orders`);
+    await page.waitForURL(/\/signin\?next=%2Forders/);
+    await snap("sign-in-redirect");
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await page.getByLabel("Name (optional)").fill("E2E Customer");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel(/^Password/).fill("correct horse battery");
+    await snap("register");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("heading", { name: "My orders" }).waitFor();
+    await page.getByRole("button", { name: /Sign out/ }).click();
+
+    await page.goto(`${base}/signin`);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Products" }).waitFor();
+    await expect(page.getByRole("note").textContent()).resolves.toContain("Payments are simulated");
+    const firstCard = page.locator(".card").first();
+    await firstCard.getByLabel("Quantity").fill("2");
+    await snap("products");
+    await firstCard.getByRole("button", { name: "Buy now" }).click();
+    await payOnSimulator();
+    await expect(page.getByTestId("order-status").textContent()).resolves.toBe("paid");
+
+    await page.getByRole("link", { name: "See all my orders" }).click();
+    await page.getByRole("heading", { name: "My orders" }).waitFor();
+    const row = page.locator("tbody tr").first();
+    await expect(row.textContent()).resolves.toContain("Paid");
+    await expect(row.textContent()).resolves.toContain("Recorded in our CRM");
+    await snap("my-orders");
+
+    await page.getByRole("link", { name: "Reports" }).click();
+    await page.getByTestId("total-orders").waitFor();
+    expect(Number(await page.getByTestId("paid-orders").textContent())).toBeGreaterThanOrEqual(1);
+    await snap("reports");
+    expect(crm.received.filter((post) => post.status === 201)).toHaveLength(1);
+  }, 90_000);
+
+  test("a customer cancels on the checkout page, then pays again", async () => {
+    await page.goto(server.url);
+    await page.locator(".card").nth(1).getByRole("button", { name: "Buy now" }).click();
+    await page.waitForURL(/\/checkout\/cs_test_/);
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await page.waitForURL(/\/payment-cancelled$/);
+    await page.getByRole("heading", { name: "Payment cancelled" }).waitFor();
+    await snap("payment-cancelled");
+    await page.getByRole("button", { name: "Pay again" }).click();
+    await payOnSimulator();
+  }, 60_000);
+});
