@@ -7,11 +7,13 @@ import {
   type NewProduct,
   type NewUser,
   type Order,
+  type OrderFilter,
   type OrderSummary,
   type OrderView,
   type Page,
   type PageRequest,
   type Product,
+  type ProductRemoval,
   type Store,
   type User,
 } from "./store.ts";
@@ -35,6 +37,7 @@ export interface DialectAdapter {
   tables: Tables;
   readWrite(raw: unknown): WriteResult;
   isUniqueViolation(error: unknown): boolean;
+  isForeignKeyViolation(error: unknown): boolean;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -341,6 +344,64 @@ export class DrizzleStore implements Store {
         .where(and(eq(orders.id, orderId), eq(orders.status, "paid"), eq(orders.crmSyncStatus, "failed"))),
     );
     return affectedRows > 0;
+  }
+  async promoteToAdmin(userId: number, passwordHash: string): Promise<void> {
+    const { users } = this.t;
+    await this.write(this.db.update(users).set({ role: "admin", passwordHash }).where(eq(users.id, userId)));
+  }
+
+  async listProducts(page: PageRequest): Promise<Page<Product>> {
+    const { products } = this.t;
+    const [rows, [total]] = await Promise.all([
+      this.db.select().from(products).orderBy(desc(products.id)).limit(page.limit).offset(page.offset),
+      this.db.select({ count: count() }).from(products),
+    ]);
+    return { rows, count: Number(total?.count ?? 0) };
+  }
+
+  async updateProduct(id: number, changes: NewProduct): Promise<Product | undefined> {
+    const { products } = this.t;
+    await this.write(
+      this.db
+        .update(products)
+        .set({ ...changes, updatedAt: new Date() })
+        .where(eq(products.id, id)),
+    );
+    return this.findProduct(id);
+  }
+
+  async removeProduct(id: number): Promise<ProductRemoval> {
+    const { orders, products } = this.t;
+    const [referenced] = await this.db
+      .select({ id: orders.id })
+      .from(orders)
+      .where(eq(orders.productId, id))
+      .limit(1);
+    if (!referenced) {
+      try {
+        const { affectedRows } = await this.write(this.db.delete(products).where(eq(products.id, id)));
+        return affectedRows > 0 ? "deleted" : "missing";
+      } catch (error) {
+        if (!this.adapter.isForeignKeyViolation(error)) throw error;
+      }
+    }
+    const { affectedRows } = await this.write(
+      this.db.update(products).set({ active: false, updatedAt: new Date() }).where(eq(products.id, id)),
+    );
+    return affectedRows > 0 ? "deactivated" : "missing";
+  }
+
+  async listOrders(filter: OrderFilter, page: PageRequest): Promise<Page<OrderView>> {
+    const { orders } = this.t;
+    const where = and(
+      filter.status ? eq(orders.status, filter.status) : undefined,
+      filter.crmSyncStatus ? eq(orders.crmSyncStatus, filter.crmSyncStatus) : undefined,
+    );
+    const [rows, [total]] = await Promise.all([
+      this.selectOrderViews().where(where).orderBy(desc(orders.id)).limit(page.limit).offset(page.offset),
+      this.db.select({ count: count() }).from(orders).where(where),
+    ]);
+    return { rows: rows.map(toOrderView), count: Number(total?.count ?? 0) };
   }
 }
 

@@ -38,6 +38,7 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
       return { affectedRows: header.affectedRows, insertId: Number(header.insertId) };
     },
     isUniqueViolation: (error) => errorCode(error) === "ER_DUP_ENTRY",
+    isForeignKeyViolation: (error) => errorCode(error) === "ER_ROW_IS_REFERENCED_2",
     async ping() {
       await pool.query("SELECT 1");
     },
@@ -63,6 +64,7 @@ export async function sqliteAdapter(path: string, options: OpenStoreOptions = {}
       return { affectedRows: result.changes, insertId: Number(result.lastInsertRowid) };
     },
     isUniqueViolation: (error) => errorCode(error) === "SQLITE_CONSTRAINT_UNIQUE",
+    isForeignKeyViolation: (error) => errorCode(error) === "SQLITE_CONSTRAINT_FOREIGNKEY",
     async ping() {
       sqlite.query("SELECT 1").get();
     },

@@ -80,7 +80,8 @@ export const orders = mysqlTable(
   (table) => [
     index("orders_user_id_id").on(table.userId, table.id),
     index("orders_product_id").on(table.productId),
-    index("orders_status_created").on(table.status, table.createdAt),
+    index("orders_status_id").on(table.status, table.id),
+    index("orders_crm_status_id").on(table.crmSyncStatus, table.id),
     index("orders_crm_due").on(table.crmNextAttemptAt),
     uniqueIndex("orders_payment_session_id").on(table.paymentSessionId),
   ],

@@ -94,6 +94,13 @@ export interface OrderSummary {
   revenueMinorByCurrency: Record<string, number>;
 }
 
+export interface OrderFilter {
+  status?: OrderStatus;
+  crmSyncStatus?: CrmSyncStatus;
+}
+
+export type ProductRemoval = "deleted" | "deactivated" | "missing";
+
 export class EmailTakenError extends Error {
   constructor() {
     super("email already registered");
@@ -150,4 +157,12 @@ export interface Store {
   ): Promise<boolean>;
   /** Puts a failed sync back in the queue with a fresh attempt budget. */
   requestCrmResync(orderId: number, now: Date): Promise<boolean>;
+
+  // Administration.
+  promoteToAdmin(userId: number, passwordHash: string): Promise<void>;
+  listProducts(page: PageRequest): Promise<Page<Product>>;
+  updateProduct(id: number, changes: NewProduct): Promise<Product | undefined>;
+  /** Erases a product no order refers to; one with orders is deactivated instead, so they keep their history. */
+  removeProduct(id: number): Promise<ProductRemoval>;
+  listOrders(filter: OrderFilter, page: PageRequest): Promise<Page<OrderView>>;
 }

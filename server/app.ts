@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { Store } from "../db/store.ts";
+import { adminRoutes } from "./admin/routes.tsx";
 import { LoginThrottle } from "./auth/login-throttle.ts";
 import { requireUser } from "./auth/middleware.ts";
 import { authRoutes } from "./auth/routes.ts";
@@ -69,16 +70,16 @@ export function createApp(deps: AppDeps) {
   if (config.CORS_ORIGINS.length > 0) {
     app.use("/api/*", cors({ origin: config.CORS_ORIGINS, maxAge: 600, exposeHeaders: ["X-Request-Id"] }));
   }
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: config.BODY_LIMIT_BYTES,
-      onError: () => {
-        throw new AppError(413, `The request body is larger than ${config.BODY_LIMIT_BYTES} bytes.`);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: config.BODY_LIMIT_BYTES,
+    onError: () => {
+      throw new AppError(413, `The request body is larger than ${config.BODY_LIMIT_BYTES} bytes.`);
+    },
+  });
+  app.use("/api/*", limitBody);
+  app.use("/admin/*", limitBody);
   app.route("/", healthRoutes(store));
+  app.route("/admin", adminRoutes({ config, store, passwords: deps.passwords, loginThrottle, crm }));
   app.route("/api/v1", api);
   app.get("/api/docs", (c) => c.html(docsPage(api.getOpenAPI31Document(openApiConfig))));
   app.notFound((c) =>

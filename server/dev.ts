@@ -1,7 +1,9 @@
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { seedDemoProducts } from "../db/seed-data.ts";
+import { DEV_ADMIN, ensureAdmin } from "./admin/admins.ts";
 import { loadConfigOrExit } from "./config.ts";
+import { bunPasswordHasher } from "./runtime/passwords.ts";
 import { startBunServer, stopOnSignals } from "./server.bun.ts";
 import { startStripeSimulator } from "./stripe-simulator/server.ts";
 
@@ -30,9 +32,11 @@ const config = loadConfigOrExit(env);
 await migrateDatabase(config.DATABASE_URL);
 const store = await openStore(config.DATABASE_URL);
 const inserted = await seedDemoProducts(store, config.CURRENCY);
+if (!(await store.findUserByEmail(DEV_ADMIN.email))) await ensureAdmin(store, bunPasswordHasher, DEV_ADMIN);
 await store.close();
 const running = await startBunServer(config);
 stopOnSignals(running);
+console.log(`Admin: ${running.url}/admin (development admin ${DEV_ADMIN.email} / ${DEV_ADMIN.password})`);
 console.log(
   `API ready on ${running.url}/api/v1 (docs: ${running.url}/api/docs; ${inserted} demo products added)`,
 );

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Store } from "../../db/store.ts";
 import { apiRouter } from "../http/router.ts";
 import { jsonResponse, problemResponses } from "../http/schemas.ts";
-import { formatMinor } from "../shared/money.ts";
+import { reportSummary } from "./service.ts";
 
 const SummarySchema = z
   .object({
@@ -27,21 +27,5 @@ const summary = createRoute({
 });
 
 export function reportRoutes(store: Store, currency: string) {
-  return apiRouter().openapi(summary, async (c) => {
-    const totals = await store.summarizeOrders();
-    const revenueByCurrency = Object.fromEntries(
-      Object.entries(totals.revenueMinorByCurrency).map(([code, minor]) => [code, formatMinor(minor, code)]),
-    );
-    return c.json(
-      {
-        total_orders: totals.totalOrders,
-        total_revenue: formatMinor(totals.revenueMinorByCurrency[currency] ?? 0, currency),
-        paid_orders: totals.paidOrders,
-        pending_orders: totals.pendingOrders,
-        currency,
-        revenue_by_currency: revenueByCurrency,
-      },
-      200,
-    );
-  });
+  return apiRouter().openapi(summary, async (c) => c.json(await reportSummary(store, currency), 200));
 }

@@ -1,0 +1,328 @@
+import { describe, expect, test } from "bun:test";
+import type { App } from "../app.ts";
+import { bunPasswordHasher } from "../runtime/passwords.ts";
+import {
+  customerWithOrder,
+  registerCustomer,
+  request,
+  storeTargets,
+  uniqueEmail,
+  usePaymentStack,
+} from "../test-support.ts";
+import { ensureAdmin } from "./admins.ts";
+
+const ORIGIN = "http://localhost";
+
+function cookieFrom(response: Response): string {
+  const header = response.headers.get("Set-Cookie") ?? "";
+  return header.split(";")[0] as string;
+}
+
+async function form(
+  app: App,
+  path: string,
+  fields: Record<string, string>,
+  options: { cookie?: string; origin?: string } = {},
+) {
+  return app.request(path, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/x-www-form-urlencoded",
+      Origin: options.origin ?? ORIGIN,
+      ...(options.cookie ? { Cookie: options.cookie } : {}),
+    },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+const get = (app: App, path: string, cookie?: string) =>
+  app.request(path, { headers: cookie ? { Cookie: cookie } : {} });
+
+const csrfOf = async (app: App, cookie: string) => {
+  const html = await (await get(app, "/admin/products/new", cookie)).text();
+  return /name="_csrf" value="([0-9a-f]+)"/.exec(html)?.[1] as string;
+};
+
+for (const target of storeTargets()) {
+  describe(`admin page on ${target.name}`, () => {
+    const stack = usePaymentStack(target, { LOGIN_MAX_FAILURES: "3" });
+
+    async function signedInAdmin() {
+      const credentials = { email: uniqueEmail("admin"), password: "admin password 1" };
+      await ensureAdmin(stack.store, bunPasswordHasher, credentials);
+      const response = await form(stack.app, "/admin/login", credentials);
+      expect(response.status).toBe(303);
+      const cookie = cookieFrom(response);
+      return { cookie, csrf: await csrfOf(stack.app, cookie), response };
+    }
+
+    test("sign-in sets a HttpOnly, SameSite=Strict session cookie scoped to /admin, and shows the dashboard", async () => {
+      const { cookie, response } = await signedInAdmin();
+      expect(response.headers.get("Location")).toBe("/admin");
+      const setCookie = response.headers.get("Set-Cookie") as string;
+      expect(setCookie).toContain("HttpOnly");
+      expect(setCookie).toContain("SameSite=Strict");
+      expect(setCookie).toContain("Path=/admin");
+      expect(setCookie).toMatch(/Max-Age=\d+/);
+      expect(setCookie).not.toContain("Secure");
+      const dashboard = await get(stack.app, "/admin", cookie);
+      expect(dashboard.status).toBe(200);
+      const html = await dashboard.text();
+      const summary = await (
+        await request(stack.app, "GET", "/api/v1/reports/summary/", {
+          token: (await registerCustomer(stack.app)).token,
+        })
+      ).json();
+      expect(html).toContain(`<dd>${summary.total_orders}</dd>`);
+      expect(html).toContain(`${summary.total_revenue} USD`);
+    });
+
+    test("sign-out ends the session", async () => {
+      const { cookie, csrf } = await signedInAdmin();
+      const out = await form(stack.app, "/admin/logout", { _csrf: csrf }, { cookie });
+      expect(out.status).toBe(303);
+      expect(out.headers.get("Set-Cookie")).toContain("Max-Age=0");
+      expect((await get(stack.app, "/admin", "admin_session=")).headers.get("Location")).toBe("/admin/login");
+    });
+
+    test("anonymous visitors, customers and customers' API tokens get no admin page", async () => {
+      expect((await get(stack.app, "/admin")).status).toBe(303);
+      expect((await get(stack.app, "/admin/orders")).headers.get("Location")).toBe("/admin/login");
+      const customer = await registerCustomer(stack.app);
+      const refused = await form(stack.app, "/admin/login", {
+        email: customer.email,
+        password: customer.password,
+      });
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get("Set-Cookie")).toBeNull();
+      expect(await refused.text()).toContain("This account is not an admin.");
+      const withBearer = await stack.app.request("/admin", {
+        headers: { Authorization: `Bearer ${customer.token}` },
+      });
+      expect(withBearer.status).toBe(303);
+      const withTokenAsCookie = await get(stack.app, "/admin", `admin_session=${customer.token}`);
+      expect(withTokenAsCookie.status).toBe(303);
+    });
+
+    test("a cross-origin form post, a missing form token and a wrong one are refused", async () => {
+      const { cookie, csrf } = await signedInAdmin();
+      const product = { name: "CSRF target", description: "", price: "1.00", currency: "usd", active: "on" };
+      expect(
+        (
+          await form(
+            stack.app,
+            "/admin/products",
+            { ...product, _csrf: csrf },
+            { cookie, origin: "https://evil.test" },
+          )
+        ).status,
+      ).toBe(403);
+      expect((await form(stack.app, "/admin/products", product, { cookie })).status).toBe(403);
+      expect(
+        (await form(stack.app, "/admin/products", { ...product, _csrf: "0".repeat(64) }, { cookie })).status,
+      ).toBe(403);
+      expect(await stack.store.findProductByName("CSRF target")).toBeUndefined();
+    });
+
+    test("adds a product from good input", async () => {
+      const { cookie, csrf } = await signedInAdmin();
+      const name = `Admin added ${crypto.randomUUID().slice(0, 8)}`;
+      const response = await form(
+        stack.app,
+        "/admin/products",
+        { _csrf: csrf, name, description: "New", price: "12.50", currency: "EUR", active: "on" },
+        { cookie },
+      );
+      expect(response.status).toBe(303);
+      expect(await stack.store.findProductByName(name)).toMatchObject({
+        priceMinor: 1250,
+        currency: "eur",
+        active: true,
+      });
+      const list = await (await get(stack.app, "/admin/products?notice=created", cookie)).text();
+      expect(list).toContain("Product added.");
+    });
+
+    test("bad product input is shown next to each field, with what was typed kept", async () => {
+      const { cookie, csrf } = await signedInAdmin();
+      const response = await form(
+        stack.app,
+        "/admin/products",
+        { _csrf: csrf, name: "", description: "<b>kept</b>", price: "1.999", currency: "xyz" },
+        { cookie },
+      );
+      expect(response.status).toBe(400);
+      const html = await response.text();
+      expect(html).toContain('id="name-error"');
+      expect(html).toContain('id="currency-error"');
+      expect(html).toContain("&lt;b&gt;kept&lt;/b&gt;");
+      expect(html).toContain('value="1.999"');
+      const badPrice = await form(
+        stack.app,
+        "/admin/products",
+        { _csrf: csrf, name: "x", description: "", price: "abc", currency: "usd" },
+        { cookie },
+      );
+      expect(await badPrice.text()).toContain('id="price-error"');
+    });
+
+    test("edits a product, and refuses bad edits", async () => {
+      const { cookie, csrf } = await signedInAdmin();
+      const product = await stack.store.createProduct({
+        name: `Editable ${crypto.randomUUID().slice(0, 6)}`,
+        description: "",
+        priceMinor: 100,
+        currency: "usd",
+      });
+      const edit = await get(stack.app, `/admin/products/${product.id}/edit`, cookie);
+      expect(await edit.text()).toContain('value="1.00"');
+      const saved = await form(
+        stack.app,
+        `/admin/products/${product.id}`,
+        { _csrf: csrf, name: "Renamed", description: "d", price: "2.00", currency: "usd" },
+        { cookie },
+      );
+      expect(saved.status).toBe(303);
+      expect(await stack.store.findProduct(product.id)).toMatchObject({
+        name: "Renamed",
+        priceMinor: 200,
+        active: false,
+      });
+      const bad = await form(
+        stack.app,
+        `/admin/products/${product.id}`,
+        { _csrf: csrf, name: "Renamed", description: "", price: "-1", currency: "usd" },
+        { cookie },
+      );
+      expect(bad.status).toBe(400);
+      expect((await stack.store.findProduct(product.id))?.priceMinor).toBe(200);
+      expect((await get(stack.app, "/admin/products/999999999/edit", cookie)).status).toBe(404);
+      expect((await get(stack.app, "/admin/products/abc/edit", cookie)).status).toBe(404);
+    });
+
+    test("deletes a product no order refers to, and deactivates one with orders", async () => {
+      const { cookie, csrf } = await signedInAdmin();
+      const unused = await stack.store.createProduct({
+        name: `Unused ${crypto.randomUUID().slice(0, 6)}`,
+        description: "",
+        priceMinor: 100,
+        currency: "usd",
+      });
+      const deleted = await form(
+        stack.app,
+        `/admin/products/${unused.id}/delete`,
+        { _csrf: csrf },
+        { cookie },
+      );
+      expect(deleted.headers.get("Location")).toBe("/admin/products?notice=deleted");
+      expect(await stack.store.findProduct(unused.id)).toBeUndefined();
+      const { product, order, customer } = await customerWithOrder(stack);
+      const deactivated = await form(
+        stack.app,
+        `/admin/products/${product.id}/delete`,
+        { _csrf: csrf },
+        { cookie },
+      );
+      expect(deactivated.headers.get("Location")).toBe("/admin/products?notice=deactivated");
+      expect((await stack.store.findProduct(product.id))?.active).toBe(false);
+      const history = await request(stack.app, "GET", `/api/v1/orders/${order.id}/`, {
+        token: customer.token,
+      });
+      expect((await history.json()).product.name).toBe(product.name);
+      expect(
+        (await form(stack.app, "/admin/products/999999999/delete", { _csrf: csrf }, { cookie })).status,
+      ).toBe(404);
+    });
+
+    test("orders are listed newest first and filtered by payment and CRM status; a detail view shows everything", async () => {
+      const { cookie } = await signedInAdmin();
+      const pending = await customerWithOrder(stack);
+      const paid = await customerWithOrder(stack);
+      await stack.store.markOrderPaid(paid.order.id, {
+        sessionId: `cs_test_admin_${paid.order.id}`,
+        paymentIntentId: "pi_test_admin",
+        paidAt: new Date(),
+      });
+      const all = await (await get(stack.app, "/admin/orders", cookie)).text();
+      expect(all.indexOf(`#${paid.order.id}<`)).toBeLessThan(all.indexOf(`#${pending.order.id}<`));
+      const paidOnly = await (await get(stack.app, "/admin/orders?status=paid", cookie)).text();
+      expect(paidOnly).toContain(`#${paid.order.id}<`);
+      expect(paidOnly).not.toContain(`#${pending.order.id}<`);
+      const crmPending = await (await get(stack.app, "/admin/orders?status=paid&crm=pending", cookie)).text();
+      expect(crmPending).toContain(`#${paid.order.id}<`);
+      const detail = await (await get(stack.app, `/admin/orders/${paid.order.id}`, cookie)).text();
+      for (const text of [
+        paid.customer.email,
+        "pi_test_admin",
+        `cs_test_admin_${paid.order.id}`,
+        "39.98 USD",
+        "CRM attempts",
+      ]) {
+        expect(detail).toContain(text);
+      }
+      expect((await get(stack.app, "/admin/orders/999999999", cookie)).status).toBe(404);
+    });
+
+    test("Retry CRM sync re-queues a failed sync, which then succeeds", async () => {
+      const { cookie, csrf } = await signedInAdmin();
+      const { order } = await customerWithOrder(stack);
+      await stack.store.markOrderPaid(order.id, {
+        sessionId: `cs_test_retry_${order.id}`,
+        paymentIntentId: null,
+        paidAt: new Date(),
+      });
+      const lease = new Date(Date.now() + 60_000);
+      await stack.store.claimCrmSync(order.id, new Date(), lease);
+      await stack.store.recordCrmFailure(order.id, lease, {
+        error: "HTTP 500",
+        attempts: 8,
+        nextAttemptAt: null,
+      });
+      const detail = await (await get(stack.app, `/admin/orders/${order.id}`, cookie)).text();
+      expect(detail).toContain("Retry CRM sync");
+      expect(detail).toContain("HTTP 500");
+      const failedOnly = await (await get(stack.app, "/admin/orders?crm=failed", cookie)).text();
+      expect(failedOnly).toContain(`#${order.id}<`);
+      const retried = await form(
+        stack.app,
+        `/admin/orders/${order.id}/retry-crm`,
+        { _csrf: csrf },
+        { cookie },
+      );
+      expect(retried.headers.get("Location")).toBe(`/admin/orders/${order.id}?notice=resync`);
+      await stack.crm.awaitSettled(order.id, 3000);
+      expect((await stack.store.findOrder(order.id))?.crmSyncStatus).toBe("success");
+      const again = await form(stack.app, `/admin/orders/${order.id}/retry-crm`, { _csrf: csrf }, { cookie });
+      expect(again.headers.get("Location")).toBe(`/admin/orders/${order.id}?notice=not-failed`);
+    });
+
+    test("repeated failed admin sign-ins are rate limited like the API's", async () => {
+      const email = uniqueEmail("admin-target");
+      await ensureAdmin(stack.store, bunPasswordHasher, { email, password: "the right password" });
+      for (let attempt = 0; attempt < 3; attempt++) {
+        expect((await form(stack.app, "/admin/login", { email, password: "wrong password" })).status).toBe(
+          401,
+        );
+      }
+      const limited = await form(stack.app, "/admin/login", { email, password: "the right password" });
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
+    });
+  });
+}
+
+describe("admin session cookie in production", () => {
+  const target = storeTargets()[0];
+  if (!target) throw new Error("no store target");
+  const stack = usePaymentStack(target, {
+    NODE_ENV: "production",
+    JWT_SECRET: "a-production-secret-of-at-least-32-chars",
+  });
+
+  test("is marked Secure", async () => {
+    const credentials = { email: uniqueEmail("prod-admin"), password: "admin password 1" };
+    await ensureAdmin(stack.store, bunPasswordHasher, credentials);
+    const response = await form(stack.app, "/admin/login", credentials);
+    expect(response.headers.get("Set-Cookie")).toContain("Secure");
+  });
+});

@@ -1,0 +1,235 @@
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { csrf } from "hono/csrf";
+import type { Child } from "hono/jsx";
+import type { OrderFilter } from "../../db/store.ts";
+import type { AuthDeps } from "../auth/service.ts";
+import { logIn } from "../auth/service.ts";
+import type { CrmSync } from "../crm/sync.ts";
+import { pageParams } from "../http/pagination.ts";
+import { AppError, handleError } from "../http/problem.ts";
+import { reportSummary } from "../reports/service.ts";
+import { formatMinor } from "../shared/money.ts";
+import { emptyProductForm, parseProductForm } from "./service.ts";
+import { type AdminSession, endAdminSession, readAdminSession, startAdminSession } from "./session.ts";
+import { Dashboard, Layout, LoginForm, OrderDetail, OrderList, ProductForm, ProductList } from "./views.tsx";
+
+const NOTICES: Record<string, string> = {
+  created: "Product added.",
+  saved: "Product saved.",
+  deleted: "Product deleted.",
+  deactivated:
+    "Orders refer to this product, so it was deactivated instead of deleted; its orders keep their history.",
+  resync: "CRM sync queued again.",
+  "not-failed": "Only a failed CRM sync can be retried.",
+};
+
+const PAGE_SIZE = 25;
+
+type AdminEnv = { Variables: { admin: AdminSession } };
+
+export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
+  const { config, store } = deps;
+  const allowedOrigins = new Set([new URL(config.APP_URL).origin]);
+  const admin = new Hono<AdminEnv>({ strict: false });
+
+  admin.use(
+    csrf({ origin: (origin, c) => allowedOrigins.has(origin) || origin === new URL(c.req.url).origin }),
+  );
+
+  const requireAdmin: MiddlewareHandler<AdminEnv> = async (c, next) => {
+    const session = await readAdminSession(c, config, store);
+    if (!session) {
+      if (c.req.method === "GET") return c.redirect("/admin/login", 303);
+      throw new AppError(403, "Sign in as an admin first.", { type: "forbidden" });
+    }
+    if (c.req.method === "POST") {
+      const form = await c.req.parseBody();
+      if (form._csrf !== session.csrfToken)
+        throw new AppError(403, "The form has expired. Reload the page and try again.", {
+          type: "forbidden",
+        });
+    }
+    c.set("admin", session);
+    await next();
+  };
+
+  const page = (c: Context<AdminEnv>, title: string, body: Child, status: 200 | 400 | 404 = 200) =>
+    c.html(
+      <Layout
+        title={title}
+        csrfToken={c.var.admin.csrfToken}
+        email={c.var.admin.user.email}
+        notice={NOTICES[c.req.query("notice") ?? ""]}
+      >
+        {body}
+      </Layout>,
+      status,
+    );
+
+  const idOf = (c: Context) => {
+    const id = c.req.param("id") ?? "";
+    if (!/^[1-9]\d{0,14}$/.test(id)) throw AppError.notFound("No such record.");
+    return Number(id);
+  };
+
+  admin.get("/login", async (c) => {
+    if (await readAdminSession(c, config, store)) return c.redirect("/admin", 303);
+    return c.html(
+      <Layout title="Sign in">
+        <LoginForm email="" />
+      </Layout>,
+    );
+  });
+
+  admin.post("/login", async (c) => {
+    const form = await c.req.parseBody();
+    const email = String(form.email ?? "").trim();
+    const password = String(form.password ?? "");
+    const refuse = (error: string, status: 401 | 403 | 429) =>
+      c.html(
+        <Layout title="Sign in">
+          <LoginForm email={email} error={error} />
+        </Layout>,
+        status,
+      );
+    try {
+      const { user } = await logIn(deps, { email, password }, c.get("clientIp"));
+      if (user.role !== "admin") return refuse("This account is not an admin.", 403);
+      await startAdminSession(c, config, user);
+      return c.redirect("/admin", 303);
+    } catch (error) {
+      if (error instanceof AppError && (error.status === 401 || error.status === 429)) {
+        for (const [name, value] of Object.entries(error.options.headers ?? {})) c.header(name, value);
+        return refuse(error.detail, error.status);
+      }
+      throw error;
+    }
+  });
+
+  admin.use("*", requireAdmin);
+
+  admin.post("/logout", (c) => {
+    endAdminSession(c, config);
+    return c.redirect("/admin/login", 303);
+  });
+
+  admin.get("/", async (c) =>
+    page(c, "Dashboard", <Dashboard summary={await reportSummary(store, config.CURRENCY)} />),
+  );
+
+  admin.get("/products", async (c) => {
+    const params = pageParams({ page: Number(c.req.query("page")) || 1, page_size: PAGE_SIZE });
+    const { rows, count } = await store.listProducts(params);
+    return page(
+      c,
+      "Products",
+      <ProductList
+        products={rows}
+        page={params.page}
+        count={count}
+        pageSize={PAGE_SIZE}
+        csrfToken={c.var.admin.csrfToken}
+      />,
+    );
+  });
+
+  const productForm = (
+    c: Context<AdminEnv>,
+    title: string,
+    action: string,
+    values = emptyProductForm(config.CURRENCY),
+    errors = {},
+  ) =>
+    page(
+      c,
+      title,
+      <ProductForm action={action} values={values} errors={errors} csrfToken={c.var.admin.csrfToken} />,
+      Object.keys(errors).length > 0 ? 400 : 200,
+    );
+
+  admin.get("/products/new", (c) => productForm(c, "Add a product", "/admin/products"));
+
+  admin.post("/products", async (c) => {
+    const parsed = parseProductForm(await c.req.parseBody());
+    if (!parsed.ok) return productForm(c, "Add a product", "/admin/products", parsed.values, parsed.errors);
+    await store.createProduct(parsed.product);
+    return c.redirect("/admin/products?notice=created", 303);
+  });
+
+  admin.get("/products/:id/edit", async (c) => {
+    const product = await store.findProduct(idOf(c));
+    if (!product) throw AppError.notFound("No such product.");
+    return productForm(c, `Edit ${product.name}`, `/admin/products/${product.id}`, {
+      name: product.name,
+      description: product.description,
+      price: formatMinor(product.priceMinor, product.currency),
+      currency: product.currency,
+      active: product.active ? "on" : "",
+    });
+  });
+
+  admin.post("/products/:id", async (c) => {
+    const id = idOf(c);
+    const parsed = parseProductForm(await c.req.parseBody());
+    if (!parsed.ok)
+      return productForm(c, "Edit product", `/admin/products/${id}`, parsed.values, parsed.errors);
+    if (!(await store.updateProduct(id, parsed.product))) throw AppError.notFound("No such product.");
+    return c.redirect("/admin/products?notice=saved", 303);
+  });
+
+  admin.post("/products/:id/delete", async (c) => {
+    const outcome = await store.removeProduct(idOf(c));
+    if (outcome === "missing") throw AppError.notFound("No such product.");
+    return c.redirect(`/admin/products?notice=${outcome}`, 303);
+  });
+
+  admin.get("/orders", async (c) => {
+    const status = c.req.query("status");
+    const crm = c.req.query("crm");
+    const filter: OrderFilter = {
+      ...(status === "pending" || status === "paid" ? { status } : {}),
+      ...(crm === "pending" || crm === "success" || crm === "failed" ? { crmSyncStatus: crm } : {}),
+    };
+    const params = pageParams({ page: Number(c.req.query("page")) || 1, page_size: PAGE_SIZE });
+    const { rows, count } = await store.listOrders(filter, params);
+    return page(
+      c,
+      "Orders",
+      <OrderList
+        orders={rows}
+        page={params.page}
+        count={count}
+        pageSize={PAGE_SIZE}
+        status={filter.status}
+        crm={filter.crmSyncStatus}
+      />,
+    );
+  });
+
+  admin.get("/orders/:id", async (c) => {
+    const order = await store.findOrder(idOf(c));
+    if (!order) throw AppError.notFound("No such order.");
+    return page(c, `Order #${order.id}`, <OrderDetail order={order} csrfToken={c.var.admin.csrfToken} />);
+  });
+
+  admin.post("/orders/:id/retry-crm", async (c) => {
+    const id = idOf(c);
+    const queued = await deps.crm.retry(id);
+    return c.redirect(`/admin/orders/${id}?notice=${queued ? "resync" : "not-failed"}`, 303);
+  });
+
+  admin.onError((error, c) => {
+    if (!(error instanceof AppError) || error.status >= 500) return handleError(error, c);
+    return c.html(
+      <Layout title={error.status === 404 ? "Not found" : "Not allowed"}>
+        <p role="alert">{error.detail}</p>
+        <p>
+          <a href="/admin">Back to the admin</a>
+        </p>
+      </Layout>,
+      error.status,
+    );
+  });
+
+  return admin;
+}

@@ -1,0 +1,365 @@
+import type { Child } from "hono/jsx";
+import type { OrderView, Product } from "../../db/store.ts";
+import type { FieldErrors } from "../http/problem.ts";
+import { formatMinor } from "../shared/money.ts";
+import type { ProductFormValues } from "./service.ts";
+
+const CSS = `body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1a1a1a;background:#f6f6f6}
+header{background:#222;color:#fff;padding:.6rem 1rem;display:flex;gap:1.25rem;align-items:center;flex-wrap:wrap}
+header a{color:#fff}header form{margin-left:auto}main{max-width:72rem;margin:0 auto;padding:1rem}
+table{border-collapse:collapse;width:100%;background:#fff}th,td{padding:.4rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
+label{display:block;font-weight:600;margin-top:.75rem}input,textarea,select{font:inherit;padding:.4rem;border:1px solid #888;border-radius:.25rem}
+input[type=text],textarea{width:100%;max-width:32rem}button{font:inherit;padding:.4rem .9rem;border-radius:.25rem;border:1px solid #0b5cad;background:#0b5cad;color:#fff;cursor:pointer}
+button.danger{background:#a40000;border-color:#a40000}button.plain{background:none;border:none;color:inherit;text-decoration:underline;padding:0}
+.error{color:#a40000;margin:.2rem 0}.notice{background:#e8f5e9;border:1px solid #1b5e20;padding:.5rem .75rem}
+.stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:1rem}.stats div{background:#fff;border:1px solid #ddd;padding:1rem}
+.stats dd{font-size:1.6rem;font-weight:700;margin:0}dl.detail{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;background:#fff;padding:1rem}
+dl.detail dt{font-weight:600}dl.detail dd{margin:0;word-break:break-all}.pager{display:flex;gap:1rem;margin-top:1rem}
+:focus-visible{outline:3px solid #f0a400;outline-offset:2px}`;
+
+export function Layout(props: {
+  title: string;
+  csrfToken?: string;
+  email?: string;
+  notice?: string;
+  children: Child;
+}) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{props.title} · Admin</title>
+        <style>{CSS}</style>
+      </head>
+      <body>
+        <header>
+          <strong>Shop admin</strong>
+          {props.csrfToken && (
+            <>
+              <a href="/admin">Dashboard</a>
+              <a href="/admin/products">Products</a>
+              <a href="/admin/orders">Orders</a>
+              <form method="post" action="/admin/logout">
+                <input type="hidden" name="_csrf" value={props.csrfToken} />
+                <button type="submit" class="plain">
+                  Sign out {props.email}
+                </button>
+              </form>
+            </>
+          )}
+        </header>
+        <main>
+          <h1>{props.title}</h1>
+          {props.notice && (
+            <p class="notice" role="status">
+              {props.notice}
+            </p>
+          )}
+          {props.children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+export function LoginForm(props: { email: string; error?: string }) {
+  return (
+    <form method="post" action="/admin/login">
+      {props.error && (
+        <p class="error" role="alert">
+          {props.error}
+        </p>
+      )}
+      <label for="email">Email</label>
+      <input id="email" name="email" type="email" value={props.email} autocomplete="username" required />
+      <label for="password">Password</label>
+      <input id="password" name="password" type="password" autocomplete="current-password" required />
+      <p>
+        <button type="submit">Sign in</button>
+      </p>
+    </form>
+  );
+}
+
+export function Dashboard(props: {
+  summary: {
+    total_orders: number;
+    total_revenue: string;
+    paid_orders: number;
+    pending_orders: number;
+    currency: string;
+  };
+}) {
+  const { summary } = props;
+  return (
+    <dl class="stats">
+      <div>
+        <dt>Total orders</dt>
+        <dd>{summary.total_orders}</dd>
+      </div>
+      <div>
+        <dt>Total revenue</dt>
+        <dd>
+          {summary.total_revenue} {summary.currency.toUpperCase()}
+        </dd>
+      </div>
+      <div>
+        <dt>Paid orders</dt>
+        <dd>{summary.paid_orders}</dd>
+      </div>
+      <div>
+        <dt>Pending orders</dt>
+        <dd>{summary.pending_orders}</dd>
+      </div>
+    </dl>
+  );
+}
+
+function Pager(props: { page: number; count: number; pageSize: number; href: (page: number) => string }) {
+  const last = Math.max(1, Math.ceil(props.count / props.pageSize));
+  return (
+    <nav class="pager" aria-label="Pages">
+      {props.page > 1 && <a href={props.href(props.page - 1)}>← Previous</a>}
+      <span>
+        Page {props.page} of {last} ({props.count} in all)
+      </span>
+      {props.page < last && <a href={props.href(props.page + 1)}>Next →</a>}
+    </nav>
+  );
+}
+
+export function ProductList(props: {
+  products: Product[];
+  page: number;
+  count: number;
+  pageSize: number;
+  csrfToken: string;
+}) {
+  return (
+    <>
+      <p>
+        <a href="/admin/products/new">Add a product</a>
+      </p>
+      <table>
+        <thead>
+          <tr>
+            <th>ID</th>
+            <th>Name</th>
+            <th>Price</th>
+            <th>Active</th>
+            <th>Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.products.map((product) => (
+            <tr>
+              <td>{product.id}</td>
+              <td>{product.name}</td>
+              <td>
+                {formatMinor(product.priceMinor, product.currency)} {product.currency.toUpperCase()}
+              </td>
+              <td>{product.active ? "yes" : "no"}</td>
+              <td>
+                <a href={`/admin/products/${product.id}/edit`}>Edit</a>{" "}
+                <form method="post" action={`/admin/products/${product.id}/delete`} style="display:inline">
+                  <input type="hidden" name="_csrf" value={props.csrfToken} />
+                  <button type="submit" class="danger">
+                    Delete
+                  </button>
+                </form>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Pager
+        page={props.page}
+        count={props.count}
+        pageSize={props.pageSize}
+        href={(page) => `/admin/products?page=${page}`}
+      />
+    </>
+  );
+}
+
+function FieldError(props: { errors?: string[]; id: string }) {
+  return props.errors ? (
+    <p class="error" id={`${props.id}-error`}>
+      {props.errors.join(" ")}
+    </p>
+  ) : null;
+}
+
+export function ProductForm(props: {
+  action: string;
+  values: ProductFormValues;
+  errors: FieldErrors;
+  csrfToken: string;
+}) {
+  const { values, errors } = props;
+  const invalid = (field: string) =>
+    errors[field] ? { "aria-invalid": "true", "aria-describedby": `${field}-error` } : {};
+  return (
+    <form method="post" action={props.action}>
+      <input type="hidden" name="_csrf" value={props.csrfToken} />
+      <label for="name">Name</label>
+      <input id="name" name="name" type="text" value={values.name} required {...invalid("name")} />
+      <FieldError errors={errors.name} id="name" />
+      <label for="description">Description</label>
+      <textarea id="description" name="description" rows={3} {...invalid("description")}>
+        {values.description}
+      </textarea>
+      <FieldError errors={errors.description} id="description" />
+      <label for="price">Price (e.g. 19.99)</label>
+      <input
+        id="price"
+        name="price"
+        type="text"
+        inputmode="decimal"
+        value={values.price}
+        required
+        {...invalid("price")}
+      />
+      <FieldError errors={errors.price} id="price" />
+      <label for="currency">Currency</label>
+      <input
+        id="currency"
+        name="currency"
+        type="text"
+        value={values.currency}
+        maxlength={3}
+        required
+        {...invalid("currency")}
+      />
+      <FieldError errors={errors.currency} id="currency" />
+      <label>
+        <input type="checkbox" name="active" checked={values.active === "on"} /> Active (shown to customers)
+      </label>
+      <p>
+        <button type="submit">Save</button> <a href="/admin/products">Cancel</a>
+      </p>
+    </form>
+  );
+}
+
+const FILTERS = {
+  status: ["pending", "paid"],
+  crm: ["pending", "success", "failed"],
+} as const;
+
+export function OrderList(props: {
+  orders: OrderView[];
+  page: number;
+  count: number;
+  pageSize: number;
+  status?: string;
+  crm?: string;
+}) {
+  const query = (page: number) =>
+    `/admin/orders?${new URLSearchParams({ page: String(page), ...(props.status && { status: props.status }), ...(props.crm && { crm: props.crm }) })}`;
+  return (
+    <>
+      <form method="get" action="/admin/orders">
+        <label for="status">Payment status</label>
+        <select id="status" name="status">
+          <option value="">any</option>
+          {FILTERS.status.map((value) => (
+            <option value={value} selected={props.status === value}>
+              {value}
+            </option>
+          ))}
+        </select>
+        <label for="crm">CRM status</label>
+        <select id="crm" name="crm">
+          <option value="">any</option>
+          {FILTERS.crm.map((value) => (
+            <option value={value} selected={props.crm === value}>
+              {value}
+            </option>
+          ))}
+        </select>{" "}
+        <button type="submit">Filter</button>
+      </form>
+      <table>
+        <thead>
+          <tr>
+            <th>Order</th>
+            <th>Customer</th>
+            <th>Product</th>
+            <th>Amount</th>
+            <th>Payment</th>
+            <th>CRM</th>
+            <th>Created (UTC)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.orders.map((order) => (
+            <tr>
+              <td>
+                <a href={`/admin/orders/${order.id}`}>#{order.id}</a>
+              </td>
+              <td>{order.customerEmail}</td>
+              <td>
+                {order.quantity} × {order.product.name}
+              </td>
+              <td>
+                {formatMinor(order.amountMinor, order.currency)} {order.currency.toUpperCase()}
+              </td>
+              <td>{order.status}</td>
+              <td>{order.status === "paid" ? order.crmSyncStatus : "—"}</td>
+              <td>{order.createdAt.toISOString()}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Pager page={props.page} count={props.count} pageSize={props.pageSize} href={query} />
+    </>
+  );
+}
+
+const when = (date: Date | null) => (date ? date.toISOString() : "—");
+
+export function OrderDetail(props: { order: OrderView; csrfToken: string }) {
+  const { order } = props;
+  const rows: [string, Child][] = [
+    ["Customer", order.customerEmail],
+    ["Product", `${order.product.name} (#${order.product.id})`],
+    ["Quantity", order.quantity],
+    ["Amount", `${formatMinor(order.amountMinor, order.currency)} ${order.currency.toUpperCase()}`],
+    ["Payment status", `${order.status} (${order.paymentStatus})`],
+    ["Checkout Session", order.paymentSessionId ?? "—"],
+    ["PaymentIntent", order.paymentIntentId ?? "—"],
+    ["Created", when(order.createdAt)],
+    ["Paid", when(order.paidAt)],
+    ["CRM status", order.status === "paid" ? order.crmSyncStatus : "— (not paid)"],
+    ["CRM attempts", order.crmAttempts],
+    ["CRM last error", order.crmLastError ?? "—"],
+    ["CRM next attempt", when(order.crmNextAttemptAt)],
+    ["CRM reference", order.crmReference ?? "—"],
+    ["CRM synced", when(order.crmSyncedAt)],
+  ];
+  return (
+    <>
+      <dl class="detail">
+        {rows.map(([label, value]) => (
+          <>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </>
+        ))}
+      </dl>
+      {order.status === "paid" && order.crmSyncStatus === "failed" && (
+        <form method="post" action={`/admin/orders/${order.id}/retry-crm`}>
+          <input type="hidden" name="_csrf" value={props.csrfToken} />
+          <p>
+            <button type="submit">Retry CRM sync</button>
+          </p>
+        </form>
+      )}
+      <p>
+        <a href="/admin/orders">Back to orders</a>
+      </p>
+    </>
+  );
+}
