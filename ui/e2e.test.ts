@@ -6,12 +6,15 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { seedDemoProducts } from "../db/seed-data.ts";
+import { ensureAdmin } from "../server/admin/admins.ts";
 import { testConfig } from "../server/config.ts";
 import { type CrmStandIn, startCrmStandIn } from "../server/crm/crm-stand-in.ts";
+import { bunPasswordHasher } from "../server/runtime/passwords.ts";
 import { type RunningServer, startBunServer } from "../server/server.bun.ts";
 import { type RunningSimulator, startStripeSimulator } from "../server/stripe-simulator/server.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
+const ADMIN = { email: "e2e-admin@example.test", password: "e2e admin password" };
 const SCREENSHOTS = join(import.meta.dirname, "..", "test-artifacts", "e2e");
 const browserMissing = !existsSync(CHROMIUM);
 if (browserMissing && process.env.CI === "true") {
@@ -55,6 +58,7 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await migrateDatabase(databaseUrl);
     const store = await openStore(databaseUrl);
     await seedDemoProducts(store, "usd");
+    await ensureAdmin(store, bunPasswordHasher, ADMIN);
     await store.close();
 
     const port = await freePort();
@@ -160,5 +164,39 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await snap("payment-cancelled");
     await page.getByRole("button", { name: "Pay again" }).click();
     await payOnSimulator();
+  }, 60_000);
+
+  test("an admin signs in, adds a product that customers then see, and finds the paid order", async () => {
+    const adminPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const name = `E2E Product ${crypto.randomUUID().slice(0, 6)}`;
+    await adminPage.goto(`${server.url}/admin`);
+    await adminPage.getByLabel("Email").fill(ADMIN.email);
+    await adminPage.getByLabel("Password").fill(ADMIN.password);
+    await adminPage.getByRole("button", { name: "Sign in" }).click();
+    await adminPage.getByRole("heading", { name: "Dashboard" }).waitFor();
+    await adminPage.screenshot({ path: join(SCREENSHOTS, "20-admin-dashboard.png"), fullPage: true });
+    await adminPage.getByRole("link", { name: "Products" }).click();
+    await adminPage.getByRole("link", { name: "Add a product" }).click();
+    await adminPage.getByLabel("Name").fill(name);
+    await adminPage.getByLabel("Description").fill("Added by the end-to-end test");
+    await adminPage.getByLabel("Price (e.g. 19.99)").fill("7.25");
+    await adminPage.getByRole("button", { name: "Save" }).click();
+    await adminPage.getByText("Product added.").waitFor();
+    await adminPage.screenshot({ path: join(SCREENSHOTS, "21-admin-products.png"), fullPage: true });
+
+    await page.goto(server.url);
+    await page.getByRole("heading", { name: name }).waitFor();
+    await snap("customer-sees-new-product");
+
+    await adminPage.getByRole("link", { name: "Orders" }).click();
+    await adminPage.getByLabel("Payment status").selectOption("paid");
+    await adminPage.getByRole("button", { name: "Filter" }).click();
+    await adminPage.locator("tbody tr").first().getByRole("link").click();
+    await adminPage.getByText("CRM reference").waitFor();
+    const detail = await adminPage.locator("dl.detail").textContent();
+    expect(detail).toContain("paid");
+    expect(detail).toContain("success");
+    await adminPage.screenshot({ path: join(SCREENSHOTS, "22-admin-order.png"), fullPage: true });
+    await adminPage.close();
   }, 60_000);
 });
