@@ -57,7 +57,10 @@ function startInstance(env: Record<string, string>): Instance {
   const output: string[] = [];
   void (async () => {
     const decoder = new TextDecoder();
-    for await (const chunk of child.stdout) output.push(...decoder.decode(chunk).split("\n").filter(Boolean));
+    const reader = child.stdout.getReader();
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      output.push(...decoder.decode(read.value).split("\n").filter(Boolean));
+    }
   })();
   return { process: child, output };
 }
