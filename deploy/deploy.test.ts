@@ -58,8 +58,11 @@ function startInstance(env: Record<string, string>): Instance {
   void (async () => {
     const decoder = new TextDecoder();
     const reader = child.stdout.getReader();
+    let partial = "";
     for (let read = await reader.read(); !read.done; read = await reader.read()) {
-      output.push(...decoder.decode(read.value).split("\n").filter(Boolean));
+      const lines = (partial + decoder.decode(read.value, { stream: true })).split("\n");
+      partial = lines.pop() ?? "";
+      output.push(...lines.filter(Boolean));
     }
   })();
   return { process: child, output };
