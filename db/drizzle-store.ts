@@ -1,4 +1,5 @@
-import { and, asc, count, desc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import type { MySqlUpdateSetSource } from "drizzle-orm/mysql-core";
 import type { MySql2Database } from "drizzle-orm/mysql2";
 import type * as schema from "./schema.mysql.ts";
 import {
@@ -210,17 +211,14 @@ export class DrizzleStore implements Store {
 
   async attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean> {
     const { orders } = this.t;
-    const { affectedRows } = await this.write(
-      this.db
-        .update(orders)
-        .set({
-          paymentSessionId: session.id,
-          paymentSessionExpiresAt: session.expiresAt,
-          paymentStatus: "open",
-        })
-        .where(and(eq(orders.id, orderId), eq(orders.status, "pending"))),
+    return this.updateOrders(
+      {
+        paymentSessionId: session.id,
+        paymentSessionExpiresAt: session.expiresAt,
+        paymentStatus: "open",
+      },
+      and(eq(orders.id, orderId), eq(orders.status, "pending")),
     );
-    return affectedRows > 0;
   }
 
   async markOrderPaid(
@@ -228,34 +226,35 @@ export class DrizzleStore implements Store {
     payment: { sessionId: string; paymentIntentId: string | null; paidAt: Date },
   ): Promise<boolean> {
     const { orders } = this.t;
-    const { affectedRows } = await this.write(
-      this.db
-        .update(orders)
-        .set({
-          status: "paid",
-          paidAt: payment.paidAt,
-          paymentSessionId: payment.sessionId,
-          paymentIntentId: payment.paymentIntentId,
-          paymentStatus: "paid",
-          crmSyncStatus: "pending",
-          crmAttempts: 0,
-          crmNextAttemptAt: payment.paidAt,
-        })
-        .where(and(eq(orders.id, orderId), eq(orders.status, "pending"))),
+    return this.updateOrders(
+      {
+        status: "paid",
+        paidAt: payment.paidAt,
+        paymentSessionId: payment.sessionId,
+        paymentIntentId: payment.paymentIntentId,
+        paymentStatus: "paid",
+        crmSyncStatus: "pending",
+        crmAttempts: 0,
+        crmNextAttemptAt: payment.paidAt,
+      },
+      and(eq(orders.id, orderId), eq(orders.status, "pending")),
     );
-    return affectedRows > 0;
   }
 
   async recordPaymentStatus(orderId: number, sessionId: string, paymentStatus: string): Promise<boolean> {
     const { orders } = this.t;
-    const { affectedRows } = await this.write(
-      this.db
-        .update(orders)
-        .set({ paymentStatus })
-        .where(
-          and(eq(orders.id, orderId), eq(orders.status, "pending"), eq(orders.paymentSessionId, sessionId)),
-        ),
+    return this.updateOrders(
+      { paymentStatus },
+      and(eq(orders.id, orderId), eq(orders.status, "pending"), eq(orders.paymentSessionId, sessionId)),
     );
+  }
+
+  /** A conditional update of orders: true when it changed a row, which is how races are decided. */
+  protected async updateOrders(
+    changes: MySqlUpdateSetSource<Tables["orders"]>,
+    where: SQL | undefined,
+  ): Promise<boolean> {
+    const { affectedRows } = await this.write(this.db.update(this.t.orders).set(changes).where(where));
     return affectedRows > 0;
   }
 
@@ -282,13 +281,7 @@ export class DrizzleStore implements Store {
 
   async claimCrmSync(orderId: number, now: Date, leaseUntil: Date): Promise<boolean> {
     const { orders } = this.t;
-    const { affectedRows } = await this.write(
-      this.db
-        .update(orders)
-        .set({ crmClaimedUntil: leaseUntil })
-        .where(and(eq(orders.id, orderId), this.crmDue(now))),
-    );
-    return affectedRows > 0;
+    return this.updateOrders({ crmClaimedUntil: leaseUntil }, and(eq(orders.id, orderId), this.crmDue(now)));
   }
 
   async recordCrmSuccess(
@@ -297,21 +290,18 @@ export class DrizzleStore implements Store {
     result: { reference: string | null; syncedAt: Date },
   ): Promise<boolean> {
     const { orders } = this.t;
-    const { affectedRows } = await this.write(
-      this.db
-        .update(orders)
-        .set({
-          crmSyncStatus: "success",
-          crmAttempts: sql`${orders.crmAttempts} + 1`,
-          crmReference: result.reference,
-          crmSyncedAt: result.syncedAt,
-          crmLastError: null,
-          crmNextAttemptAt: null,
-          crmClaimedUntil: null,
-        })
-        .where(and(eq(orders.id, orderId), eq(orders.crmClaimedUntil, leaseUntil))),
+    return this.updateOrders(
+      {
+        crmSyncStatus: "success",
+        crmAttempts: sql`${orders.crmAttempts} + 1`,
+        crmReference: result.reference,
+        crmSyncedAt: result.syncedAt,
+        crmLastError: null,
+        crmNextAttemptAt: null,
+        crmClaimedUntil: null,
+      },
+      and(eq(orders.id, orderId), eq(orders.crmClaimedUntil, leaseUntil)),
     );
-    return affectedRows > 0;
   }
 
   async recordCrmFailure(
@@ -320,31 +310,26 @@ export class DrizzleStore implements Store {
     result: { error: string; attempts: number; nextAttemptAt: Date | null },
   ): Promise<boolean> {
     const { orders } = this.t;
-    const { affectedRows } = await this.write(
-      this.db
-        .update(orders)
-        .set({
-          crmSyncStatus: "failed",
-          crmAttempts: result.attempts,
-          crmLastError: result.error.slice(0, 500),
-          crmNextAttemptAt: result.nextAttemptAt,
-          crmClaimedUntil: null,
-        })
-        .where(and(eq(orders.id, orderId), eq(orders.crmClaimedUntil, leaseUntil))),
+    return this.updateOrders(
+      {
+        crmSyncStatus: "failed",
+        crmAttempts: result.attempts,
+        crmLastError: result.error.slice(0, 500),
+        crmNextAttemptAt: result.nextAttemptAt,
+        crmClaimedUntil: null,
+      },
+      and(eq(orders.id, orderId), eq(orders.crmClaimedUntil, leaseUntil)),
     );
-    return affectedRows > 0;
   }
 
   async requestCrmResync(orderId: number, now: Date): Promise<boolean> {
     const { orders } = this.t;
-    const { affectedRows } = await this.write(
-      this.db
-        .update(orders)
-        .set({ crmSyncStatus: "pending", crmAttempts: 0, crmNextAttemptAt: now })
-        .where(and(eq(orders.id, orderId), eq(orders.status, "paid"), eq(orders.crmSyncStatus, "failed"))),
+    return this.updateOrders(
+      { crmSyncStatus: "pending", crmAttempts: 0, crmNextAttemptAt: now },
+      and(eq(orders.id, orderId), eq(orders.status, "paid"), eq(orders.crmSyncStatus, "failed")),
     );
-    return affectedRows > 0;
   }
+
   async promoteToAdmin(userId: number, passwordHash: string): Promise<void> {
     const { users } = this.t;
     await this.write(this.db.update(users).set({ role: "admin", passwordHash }).where(eq(users.id, userId)));
