@@ -1,0 +1,44 @@
+import { createPool } from "mysql2/promise";
+import { formatMinor } from "../server/shared/money.ts";
+
+/**
+ * The raw baseline for the products page: a bare Bun.serve handler, the same two SQL statements through
+ * mysql2 and the same JSON, with no framework and no ORM.
+ */
+const pool = createPool({ uri: process.env.DATABASE_URL as string, connectionLimit: 10, timezone: "Z" });
+const server = Bun.serve({
+  port: Number(process.env.PORT),
+  hostname: "127.0.0.1",
+  async fetch(request) {
+    const url = new URL(request.url);
+    const page = Number(url.searchParams.get("page") ?? 1);
+    const pageSize = Math.min(Number(url.searchParams.get("page_size") ?? 20), 100);
+    const [[rows], [[total]]] = (await Promise.all([
+      pool.query(
+        "SELECT id, name, description, price_minor, currency FROM products WHERE active = true ORDER BY id LIMIT ? OFFSET ?",
+        [pageSize, (page - 1) * pageSize],
+      ),
+      pool.query("SELECT COUNT(*) AS count FROM products WHERE active = true"),
+    ])) as unknown as [
+      [{ id: number; name: string; description: string; price_minor: number; currency: string }[]],
+      [[{ count: number }]],
+    ];
+    const count = Number(total.count);
+    const link = (target: number) => `/api/v1/products/?page=${target}&page_size=${pageSize}`;
+    return Response.json({
+      count,
+      page,
+      page_size: pageSize,
+      next: page * pageSize < count ? link(page + 1) : null,
+      previous: page > 1 ? link(page - 1) : null,
+      results: rows.map((row) => ({
+        id: row.id,
+        name: row.name,
+        description: row.description,
+        price: formatMinor(row.price_minor, row.currency),
+        currency: row.currency,
+      })),
+    });
+  },
+});
+console.log(`raw baseline on ${server.url}`);

@@ -1,0 +1,370 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createConnection, createPool } from "mysql2/promise";
+import { migrateDatabase } from "../db/migrate-store.ts";
+import { startCrmStandIn } from "../server/crm/crm-stand-in.ts";
+import { startStripeSimulator } from "../server/stripe-simulator/server.ts";
+import { seedCustomers, seedOrders, seedProducts } from "./seed.ts";
+
+/**
+ * `bun run bench [--quick] [--orders 1000000]`: a production server on MySQL with generated data, driven by
+ * autocannon (and a purchase loop) from other processes, beside a raw Bun.serve + mysql2 baseline.
+ */
+const { values: args } = parseArgs({ options: { quick: { type: "boolean" }, orders: { type: "string" } } });
+const quick = args.quick === true;
+const size = {
+  products: quick ? 2_000 : 10_000,
+  customers: quick ? 200 : 1_000,
+  orders: quick ? 10_000 : 100_000,
+  bigOrders: args.orders ? Number(args.orders) : undefined,
+};
+const timing = quick
+  ? { seconds: 3, warmup: 1, connections: 16 }
+  : { seconds: 10, warmup: 3, connections: 32 };
+const databaseUrl = process.env.BENCH_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/bench";
+const ROOT = join(import.meta.dirname, "..");
+const PASSWORD = "bench password";
+
+interface Row {
+  scenario: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  peakRssMb: number;
+  unit: string;
+}
+
+const log = (message: string) => console.log(`[bench] ${message}`);
+
+async function freePort(): Promise<number> {
+  const probe = Bun.serve({ port: 0, fetch: () => new Response() });
+  const port = probe.port as number;
+  probe.stop(true);
+  return port;
+}
+
+async function waitForOk(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (
+      await fetch(url).then(
+        (response) => response.ok,
+        () => false,
+      )
+    )
+      return;
+    await Bun.sleep(100);
+  }
+  throw new Error(`${url} never answered`);
+}
+
+function rssMb(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs `work` while sampling the server's resident memory, and returns the peak. */
+async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<[T, number]> {
+  let peak = rssMb(pid);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssMb(pid));
+  }, 100);
+  try {
+    return [await work(), Math.max(peak, rssMb(pid))];
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function autocannon(
+  scenario: string,
+  pid: number,
+  url: string,
+  options: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<Row> {
+  const argv = [
+    "node",
+    join(ROOT, "node_modules/autocannon/autocannon.js"),
+    "--json",
+    "-c",
+    String(timing.connections),
+    "-d",
+    String(timing.seconds),
+    "--warmup",
+    "[",
+    "-c",
+    String(timing.connections),
+    "-d",
+    String(timing.warmup),
+    "]",
+  ];
+  if (options.method) argv.push("-m", options.method);
+  if (options.body) argv.push("-b", options.body);
+  for (const [name, value] of Object.entries(options.headers ?? {})) argv.push("-H", `${name}=${value}`);
+  argv.push(url);
+  const [output, peakRssMb] = await withPeakRss(pid, async () => {
+    const child = Bun.spawn(argv, { stdout: "pipe", stderr: "ignore" });
+    const text = await new Response(child.stdout).text();
+    await child.exited;
+    return text;
+  });
+  const result = JSON.parse(output.trim().split("\n").at(-1) as string);
+  const row: Row = {
+    scenario,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    peakRssMb,
+    unit: "req/s",
+  };
+  log(`${scenario}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms`);
+  return row;
+}
+
+async function recreateDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = target.pathname.slice(1);
+  if (!/^\w+$/.test(name)) throw new Error(`unexpected database name in BENCH_MYSQL_URL: ${name}`);
+  target.pathname = "/";
+  const connection = await createConnection(target.toString());
+  await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  await connection.query(`CREATE DATABASE \`${name}\``);
+  await connection.end();
+}
+
+const started = Date.now();
+log(
+  `${quick ? "quick" : "full"} run on ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"})`,
+);
+await recreateDatabase(databaseUrl);
+await migrateDatabase(databaseUrl);
+const pool = createPool({ uri: databaseUrl, connectionLimit: 4, timezone: "Z" });
+const seedStarted = Date.now();
+await seedProducts(pool, size.products);
+await seedCustomers(
+  pool,
+  size.customers,
+  await Bun.password.hash(PASSWORD, { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 }),
+);
+await seedOrders(pool, 0, size.orders, size.customers, size.products);
+log(
+  `seeded ${size.products} products, ${size.customers} customers, ${size.orders} orders in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`,
+);
+
+const crm = startCrmStandIn();
+const simulator = startStripeSimulator({ webhookSecret: "whsec_bench" });
+const [apiPort, rawPort] = await Promise.all([freePort(), freePort()]);
+const api = `http://127.0.0.1:${apiPort}`;
+const raw = `http://127.0.0.1:${rawPort}`;
+const env = { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "silent" };
+const server = Bun.spawn(["bun", "run", "server/main.ts"], {
+  cwd: ROOT,
+  env: {
+    ...env,
+    NODE_ENV: "production",
+    PORT: String(apiPort),
+    JWT_SECRET: "bench-secret-bench-secret-bench-secret",
+    STRIPE_SECRET_KEY: "sk_test_bench",
+    STRIPE_WEBHOOK_SECRET: "whsec_bench",
+    STRIPE_API_BASE: simulator.url,
+    CRM_URL: crm.url,
+    APP_URL: "http://shop.bench",
+    LOGIN_MAX_FAILURES: "1000",
+  },
+  stdout: "inherit",
+  stderr: "inherit",
+});
+const baseline = Bun.spawn(["bun", "run", "bench/raw-baseline.ts"], {
+  cwd: ROOT,
+  env: { ...env, PORT: String(rawPort) },
+  stdout: "ignore",
+  stderr: "inherit",
+});
+const rows: Row[] = [];
+try {
+  await Promise.all([waitForOk(`${api}/readyz`), waitForOk(`${raw}/api/v1/products/?page=1&page_size=20`)]);
+  const login = async (index: number) => {
+    const response = await fetch(`${api}/api/v1/auth/login/`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email: `bench-${index}@example.test`, password: PASSWORD }),
+    });
+    if (!response.ok) throw new Error(`login failed: ${response.status}`);
+    return ((await response.json()) as { token: string }).token;
+  };
+  const token = await login(1);
+  const auth = { Authorization: `Bearer ${token}` };
+  const [[ownOrder]] = (await pool.query(
+    "SELECT id FROM orders WHERE user_id = (SELECT id FROM users WHERE email = 'bench-1@example.test') ORDER BY id DESC LIMIT 1",
+  )) as unknown as [[{ id: number }]];
+  const [[product]] = (await pool.query("SELECT MIN(id) AS id FROM products")) as unknown as [
+    [{ id: number }],
+  ];
+  const deepPage = Math.min(400, Math.floor(size.products / 20));
+
+  rows.push(
+    await autocannon(
+      "raw baseline: products page 1",
+      baseline.pid,
+      `${raw}/api/v1/products/?page=1&page_size=20`,
+    ),
+  );
+  rows.push(await autocannon("products page 1", server.pid, `${api}/api/v1/products/?page=1&page_size=20`));
+  rows.push(
+    await autocannon(
+      `products page ${deepPage}`,
+      server.pid,
+      `${api}/api/v1/products/?page=${deepPage}&page_size=20`,
+    ),
+  );
+  rows.push(
+    await autocannon("GET own order", server.pid, `${api}/api/v1/orders/${ownOrder.id}/`, { headers: auth }),
+  );
+  rows.push(
+    await autocannon("POST /orders", server.pid, `${api}/api/v1/orders/`, {
+      method: "POST",
+      body: JSON.stringify({ product_id: product.id, quantity: 1 }),
+      headers: { ...auth, "Content-Type": "application/json" },
+    }),
+  );
+  const [[{ total }]] = (await pool.query("SELECT COUNT(*) AS total FROM orders")) as unknown as [
+    [{ total: number }],
+  ];
+  rows.push(
+    await autocannon(
+      `report summary (${Number(total).toLocaleString("en")} orders)`,
+      server.pid,
+      `${api}/api/v1/reports/summary/`,
+      { headers: auth },
+    ),
+  );
+
+  const tokens = await Promise.all(Array.from({ length: quick ? 8 : 16 }, (_, index) => login(index + 2)));
+  const [purchase, purchaseRss] = await withPeakRss(server.pid, async () => {
+    const child = Bun.spawn(
+      [
+        "bun",
+        "run",
+        "bench/purchase-load.ts",
+        api,
+        simulator.url,
+        JSON.stringify(tokens),
+        String(product.id),
+        String(timing.seconds),
+        String(timing.warmup),
+      ],
+      { cwd: ROOT, stdout: "pipe", stderr: "inherit" },
+    );
+    const text = await new Response(child.stdout).text();
+    await child.exited;
+    return JSON.parse(text.trim().split("\n").at(-1) as string);
+  });
+  rows.push({
+    scenario: "whole purchase",
+    rps: purchase.rps,
+    p50: purchase.p50,
+    p99: purchase.p99,
+    errors: purchase.errors,
+    non2xx: purchase.non2xx,
+    peakRssMb: purchaseRss,
+    unit: "purchases/s",
+  });
+  log(`whole purchase: ${purchase.rps.toFixed(1)} purchases/s, p50 ${purchase.p50.toFixed(1)} ms`);
+
+  if (size.bigOrders && size.bigOrders > size.orders) {
+    const growStarted = Date.now();
+    const [[{ current }]] = (await pool.query("SELECT COUNT(*) AS current FROM orders")) as unknown as [
+      [{ current: number }],
+    ];
+    await seedOrders(pool, Number(current), size.bigOrders, size.customers, size.products);
+    log(
+      `grew the orders table to ${size.bigOrders} rows in ${((Date.now() - growStarted) / 1000).toFixed(1)} s`,
+    );
+    const summary = (await (await fetch(`${api}/api/v1/reports/summary/`, { headers: auth })).json()) as {
+      total_orders: number;
+    };
+    const [[counted]] = (await pool.query("SELECT COUNT(*) AS n FROM orders")) as unknown as [
+      [{ n: number }],
+    ];
+    if (summary.total_orders !== Number(counted.n))
+      throw new Error(`report says ${summary.total_orders} orders, SQL counts ${counted.n}`);
+    rows.push(
+      await autocannon(
+        `report summary (${summary.total_orders.toLocaleString("en")} orders)`,
+        server.pid,
+        `${api}/api/v1/reports/summary/`,
+        { headers: auth },
+      ),
+    );
+  }
+} finally {
+  server.kill("SIGTERM");
+  baseline.kill("SIGTERM");
+  await Promise.all([server.exited, baseline.exited]);
+  await simulator.stop();
+  await crm.stop();
+  await pool.end();
+}
+
+const find = (prefix: string) => rows.find((row) => row.scenario.startsWith(prefix));
+const reports = rows.filter((row) => row.scenario.startsWith("report summary"));
+const targets: [string, boolean | undefined][] = [
+  [
+    "products page >= 0.7 x raw baseline req/s",
+    (find("products page 1")?.rps ?? 0) / (find("raw baseline")?.rps ?? 1) >= 0.7,
+  ],
+  [
+    "deep page p50 <= 1.5 x page 1 p50",
+    (rows[2]?.p50 ?? Infinity) <= 1.5 * Math.max(1, find("products page 1")?.p50 ?? 0),
+  ],
+  [
+    "report at the big table p50 <= 2 x at the small one",
+    reports.length > 1 ? (reports[1]?.p50 ?? Infinity) <= 2 * Math.max(1, reports[0]?.p50 ?? 0) : undefined,
+  ],
+  ["no errors and no non-2xx", rows.every((row) => row.errors === 0 && row.non2xx === 0)],
+  ["server RSS under 200 MB", rows.every((row) => row.peakRssMb < 200)],
+];
+
+const table = [
+  "| scenario | rate | p50 ms | p99 ms | errors | non-2xx | server peak RSS MB |",
+  "| --- | --- | --- | --- | --- | --- | --- |",
+  ...rows.map(
+    (row) =>
+      `| ${row.scenario} | ${row.rps.toFixed(row.unit === "req/s" ? 0 : 1)} ${row.unit} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${row.errors} | ${row.non2xx} | ${row.peakRssMb.toFixed(0)} |`,
+  ),
+  "",
+  ...targets.map(
+    ([name, ok]) =>
+      `- ${ok === undefined ? "n/a (run with --orders 1000000)" : ok ? "PASS" : "FAIL"}: ${name}`,
+  ),
+].join("\n");
+console.log(`\n${table}\n`);
+const results = join(ROOT, "bench", "results");
+mkdirSync(results, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+const meta = {
+  cores: availableParallelism(),
+  cpu: cpus()[0]?.model,
+  quick,
+  size,
+  timing,
+  seconds: (Date.now() - started) / 1000,
+};
+writeFileSync(
+  join(results, `${stamp}.json`),
+  JSON.stringify({ ...meta, rows, targets: Object.fromEntries(targets) }, null, 2),
+);
+writeFileSync(
+  join(results, `${stamp}.md`),
+  `# Benchmark ${stamp}\n\n${meta.cores} cores (${meta.cpu}); ${quick ? "quick" : "full"} run; ${size.products} products, ${size.customers} customers, ${size.orders} orders${size.bigOrders ? ` grown to ${size.bigOrders}` : ""}; ${timing.connections} connections, ${timing.seconds} s per scenario after ${timing.warmup} s warm-up.\n\n${table}\n`,
+);
+log(`results in bench/results/${stamp}.{json,md}; took ${meta.seconds.toFixed(0)} s`);
