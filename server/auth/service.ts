@@ -50,20 +50,24 @@ export async function logIn(
   clientIp: string,
 ): Promise<Session> {
   const keys = [`ip:${clientIp}`, `email:${input.email.toLowerCase()}`];
-  const wait = Math.max(...keys.map((key) => deps.loginThrottle.retryAfterSeconds(key)));
+  const wait = deps.loginThrottle.begin(keys);
   if (wait > 0) {
     throw new AppError(429, "Too many failed sign-in attempts. Try again later.", {
       type: "rate-limited",
       headers: { "Retry-After": String(wait) },
     });
   }
-  const user = await deps.store.findUserByEmail(input.email);
-  decoyHash ??= deps.passwords.hash("decoy password never used");
-  const valid = await deps.passwords.verify(input.password, user?.passwordHash ?? (await decoyHash));
-  if (!user || !valid) {
-    for (const key of keys) deps.loginThrottle.recordFailure(key);
-    throw AppError.unauthorized("The email or password is wrong.");
+  let user: User | undefined;
+  let valid = false;
+  try {
+    user = await deps.store.findUserByEmail(input.email);
+    decoyHash ??= deps.passwords.hash("decoy password never used");
+    valid = await deps.passwords.verify(input.password, user?.passwordHash ?? (await decoyHash));
+  } catch (error) {
+    deps.loginThrottle.release(keys);
+    throw error;
   }
-  deps.loginThrottle.reset(`email:${user.email}`);
+  if (!user || !valid) throw AppError.unauthorized("The email or password is wrong.");
+  deps.loginThrottle.release(keys);
   return { user, token: await issueToken(deps.config, user) };
 }

@@ -57,8 +57,8 @@ function providerError(deps: PaymentDeps, error: unknown, action: string): never
 }
 
 export async function startCheckout(deps: PaymentDeps, orderId: number, user: { id: number; email: string }) {
-  const stripe = requireStripe(deps);
   const order = await getOwnOrder(deps.store, orderId, user.id);
+  const stripe = requireStripe(deps);
   if (order.status === "paid") throw AppError.conflict("This order is already paid.");
   const nowSeconds = Math.floor(Date.now() / 1000);
 
