@@ -4,7 +4,8 @@ import { postOrderToCrm } from "./client.ts";
 
 type Log = (fields: Record<string, unknown>) => void;
 
-const LEASE_MARGIN_MS = 30_000;
+/** A claim outlives the post it covers (bounded by CRM_TIMEOUT_MS) with room for the database write after it. */
+const leaseMs = (timeoutMs: number) => 2 * timeoutMs + 5000;
 const PASS_BATCH = 50;
 const PASS_CONCURRENCY = 4;
 const SETTLE_POLL_MS = 100;
@@ -40,7 +41,7 @@ export class CrmSync {
   /** Claims the order if its sync is due and nobody holds it, posts it, and records the outcome. */
   async syncOrder(orderId: number): Promise<"success" | "failed" | "skipped"> {
     const started = this.now();
-    const leaseUntil = new Date(started + this.config.CRM_TIMEOUT_MS + LEASE_MARGIN_MS);
+    const leaseUntil = new Date(started + leaseMs(this.config.CRM_TIMEOUT_MS));
     if (!(await this.store.claimCrmSync(orderId, new Date(started), leaseUntil))) return "skipped";
     const order = await this.store.findOrder(orderId);
     if (!order) return "skipped";
