@@ -1,0 +1,133 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import Stripe from "stripe";
+import { startStripeSimulator } from "./server.ts";
+
+const SECRET = "whsec_simulator_tests";
+const received: { body: string; signature: string }[] = [];
+const receiver = Bun.serve({
+  port: 0,
+  async fetch(request) {
+    received.push({ body: await request.text(), signature: request.headers.get("Stripe-Signature") ?? "" });
+    return new Response("ok");
+  },
+});
+const running = startStripeSimulator({
+  webhookSecret: SECRET,
+  webhookUrl: `http://127.0.0.1:${receiver.port}/hook`,
+});
+const port = new URL(running.url).port;
+const sdk = (key = "sk_test_simulator") =>
+  new Stripe(key, {
+    host: "127.0.0.1",
+    port,
+    protocol: "http",
+    httpClient: Stripe.createFetchHttpClient(),
+    maxNetworkRetries: 0,
+  });
+
+const params = (
+  overrides: Partial<Stripe.Checkout.SessionCreateParams> = {},
+): Stripe.Checkout.SessionCreateParams => ({
+  mode: "payment",
+  line_items: [
+    { quantity: 2, price_data: { currency: "usd", unit_amount: 1999, product_data: { name: "Kettle" } } },
+  ],
+  metadata: { order_id: "7" },
+  client_reference_id: "7",
+  success_url: "http://shop.test/orders/7/payment-result?session_id={CHECKOUT_SESSION_ID}",
+  cancel_url: "http://shop.test/orders/7/payment-cancelled",
+  expires_at: Math.floor(Date.now() / 1000) + 3600,
+  ...overrides,
+});
+
+afterAll(async () => {
+  await running.stop();
+  receiver.stop(true);
+});
+
+describe("the Stripe simulator, driven by the official SDK", () => {
+  test("creates and retrieves Checkout Sessions from the SDK's form encoding", async () => {
+    const created = await sdk().checkout.sessions.create(params());
+    expect(created).toMatchObject({
+      object: "checkout.session",
+      status: "open",
+      payment_status: "unpaid",
+      amount_total: 3998,
+      currency: "usd",
+      metadata: { order_id: "7" },
+    });
+    expect(created.url).toBe(`${running.url}/checkout/${created.id}`);
+    expect((await sdk().checkout.sessions.retrieve(created.id)).id).toBe(created.id);
+  });
+
+  test("refuses a missing or non-test key as Stripe does", async () => {
+    expect(sdk("sk_live_not_accepted").checkout.sessions.create(params())).rejects.toBeInstanceOf(
+      Stripe.errors.StripeAuthenticationError,
+    );
+  });
+
+  test("answers bad parameters with Stripe-shaped errors naming the parameter", async () => {
+    const missing = await sdk()
+      .checkout.sessions.create(params({ line_items: [] }))
+      .catch((error) => error);
+    expect(missing).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(missing.param).toBe("line_items");
+    const soon = await sdk()
+      .checkout.sessions.create(params({ expires_at: Math.floor(Date.now() / 1000) + 60 }))
+      .catch((error) => error);
+    expect(soon.param).toBe("expires_at");
+    const unknown = await sdk()
+      .checkout.sessions.retrieve("cs_test_nope")
+      .catch((error) => error);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.code).toBe("resource_missing");
+  });
+
+  test("replays an Idempotency-Key with the same parameters and refuses it with others", async () => {
+    const key = crypto.randomUUID();
+    const first = await sdk().checkout.sessions.create(params(), { idempotencyKey: key });
+    const again = await sdk().checkout.sessions.create(params(), { idempotencyKey: key });
+    expect(again.id).toBe(first.id);
+    const other = await sdk()
+      .checkout.sessions.create(params({ client_reference_id: "8" }), { idempotencyKey: key })
+      .catch((error) => error);
+    expect(other).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
+  });
+
+  test("expires open sessions only", async () => {
+    const created = await sdk().checkout.sessions.create(params());
+    expect((await sdk().checkout.sessions.expire(created.id)).status).toBe("expired");
+    expect(sdk().checkout.sessions.expire(created.id)).rejects.toBeInstanceOf(
+      Stripe.errors.StripeInvalidRequestError,
+    );
+  });
+
+  test("Pay completes the session and posts a webhook the SDK verifies; Decline keeps it open", async () => {
+    const created = await sdk().checkout.sessions.create(params());
+    const declined = await fetch(`${running.url}/checkout/${created.id}/decline`, { method: "POST" });
+    expect(await declined.text()).toContain("Your card was declined.");
+    expect((await sdk().checkout.sessions.retrieve(created.id)).status).toBe("open");
+    const paid = await fetch(`${running.url}/checkout/${created.id}/pay`, {
+      method: "POST",
+      redirect: "manual",
+    });
+    expect(paid.headers.get("location")).toBe(
+      `http://shop.test/orders/7/payment-result?session_id=${created.id}`,
+    );
+    const session = await sdk().checkout.sessions.retrieve(created.id);
+    expect(session).toMatchObject({ status: "complete", payment_status: "paid" });
+    expect(session.payment_intent).toStartWith("pi_test_");
+    const delivery = received.find((entry) => entry.body.includes(created.id)) as {
+      body: string;
+      signature: string;
+    };
+    const event = await sdk().webhooks.constructEventAsync(
+      delivery.body,
+      delivery.signature,
+      SECRET,
+      300,
+      Stripe.createSubtleCryptoProvider(),
+    );
+    expect(event.type).toBe("checkout.session.completed");
+  });
+});
