@@ -36,6 +36,7 @@ if (!(await store.findUserByEmail(DEV_ADMIN.email))) await ensureAdmin(store, bu
 await store.close();
 const running = await startBunServer(config);
 stopOnSignals(running);
+if (simulator) console.log(`Stripe simulator on ${simulator.url}: payments are simulated`);
 console.log(`Admin: ${running.url}/admin (development admin ${DEV_ADMIN.email} / ${DEV_ADMIN.password})`);
 console.log(
   `API ready on ${running.url}/api/v1 (docs: ${running.url}/api/docs; ${inserted} demo products added)`,
