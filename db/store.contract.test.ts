@@ -17,6 +17,19 @@ for (const target of storeTargets()) {
         active,
       });
 
+    /** A pending order of one item, for a new customer and a new product. */
+    const newOrder = async () => {
+      const [owner, product] = await Promise.all([newUser(), newProduct()]);
+      return db.store.createOrder({
+        userId: owner.id,
+        productId: product.id,
+        quantity: 1,
+        unitPriceMinor: 1234,
+        amountMinor: 1234,
+        currency: "usd",
+      });
+    };
+
     test("users: created lower-cased, found by email in any case and by id, deleted", async () => {
       const email = uniqueEmail("MiXeD");
       const user = await newUser(email);
@@ -74,16 +87,7 @@ for (const target of storeTargets()) {
     });
 
     test("payments: markOrderPaid transitions once and schedules the CRM sync", async () => {
-      const owner = await newUser();
-      const product = await newProduct();
-      const order = await db.store.createOrder({
-        userId: owner.id,
-        productId: product.id,
-        quantity: 1,
-        unitPriceMinor: 1234,
-        amountMinor: 1234,
-        currency: "usd",
-      });
+      const order = await newOrder();
       const session = `cs_test_contract_${order.id}`;
       expect(
         await db.store.attachPaymentSession(order.id, {
@@ -113,16 +117,7 @@ for (const target of storeTargets()) {
     });
 
     test("crm: due orders are claimed by one caller, and only the lease holder settles them", async () => {
-      const owner = await newUser();
-      const product = await newProduct();
-      const order = await db.store.createOrder({
-        userId: owner.id,
-        productId: product.id,
-        quantity: 1,
-        unitPriceMinor: 1234,
-        amountMinor: 1234,
-        currency: "usd",
-      });
+      const order = await newOrder();
       await db.store.markOrderPaid(order.id, {
         sessionId: `cs_test_crm_${order.id}`,
         paymentIntentId: null,
