@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { seedDemoProducts } from "../db/seed-data.ts";
@@ -36,7 +37,15 @@ if (!(await store.findUserByEmail(DEV_ADMIN.email))) await ensureAdmin(store, bu
 await store.close();
 const running = await startBunServer(config);
 stopOnSignals(running);
+// The customer site with hot reload, proxying /api to the server above; APP_URL points here by default.
+process.env.API_ORIGIN = running.url;
+const { createServer } = await import("vite");
+const site = await createServer({
+  configFile: fileURLToPath(new URL("../ui/vite.config.ts", import.meta.url)),
+});
+await site.listen();
 if (simulator) console.log(`Stripe simulator on ${simulator.url}: payments are simulated`);
+console.log(`Customer site: ${site.resolvedUrls?.local[0] ?? "http://localhost:5173/"}`);
 console.log(`Admin: ${running.url}/admin (development admin ${DEV_ADMIN.email} / ${DEV_ADMIN.password})`);
 console.log(
   `API ready on ${running.url}/api/v1 (docs: ${running.url}/api/docs; ${inserted} demo products added)`,
