@@ -171,6 +171,7 @@ const server = Bun.spawn(["bun", "run", "server/main.ts"], {
   env: {
     ...env,
     NODE_ENV: "production",
+    BUN_JSC_forceRAMSize: "268435456",
     PORT: String(apiPort),
     JWT_SECRET: "bench-secret-bench-secret-bench-secret",
     STRIPE_SECRET_KEY: "sk_test_bench",
