@@ -40,7 +40,7 @@ for (const target of storeTargets()) {
         crm_sync_status: "pending",
         created_at: expect.stringMatching(/Z$/),
         paid_at: null,
-        payment: { provider: "stripe", session_id: null, status: "unpaid", paid_at: null },
+        payment: { provider: "stripe", session_id: null, status: "unpaid", expires_at: null, paid_at: null },
       });
       expect((await stack.store.findOrder(order.id))?.userId).toBe(customer.userId);
     });

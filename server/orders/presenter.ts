@@ -22,6 +22,10 @@ export const OrderSchema = z
       provider: z.literal("stripe"),
       session_id: z.string().nullable(),
       status: z.string().openapi({ description: "unpaid, open, paid, expired or failed" }),
+      expires_at: z
+        .string()
+        .nullable()
+        .openapi({ format: "date-time", description: "when the open session lapses" }),
       paid_at: z.string().nullable().openapi({ format: "date-time" }),
     }),
   })
@@ -49,6 +53,7 @@ export function presentOrder(order: OrderView): OrderJson {
       provider: "stripe",
       session_id: order.paymentSessionId,
       status: order.paymentStatus,
+      expires_at: order.paymentSessionExpiresAt ? order.paymentSessionExpiresAt.toISOString() : null,
       paid_at: order.paidAt ? order.paidAt.toISOString() : null,
     },
   };

@@ -87,6 +87,7 @@ for (const target of storeTargets()) {
         provider: "stripe",
         session_id: checkout.session_id,
         status: "open",
+        expires_at: checkout.expires_at,
         paid_at: null,
       });
     });
@@ -150,6 +151,17 @@ for (const target of storeTargets()) {
       const body = await second.json();
       expect(body.session_id).not.toBe(first.session_id);
       expect((await stack.store.findOrder(order.id))?.paymentSessionId).toBe(body.session_id);
+    });
+
+    test("a session about to lapse is expired at Stripe before a new one replaces it", async () => {
+      const { customer, order } = await customerWithOrder(stack);
+      const first = await (await createPayment(order.id, customer.token)).json();
+      const session = stack.simulator.sessions.get(first.session_id);
+      if (session) session.expires_at = Math.floor(Date.now() / 1000) + 60;
+      const second = await createPayment(order.id, customer.token);
+      expect(second.status).toBe(201);
+      expect((await second.json()).session_id).not.toBe(first.session_id);
+      expect(stack.simulator.sessions.get(first.session_id)?.status).toBe("expired");
     });
 
     test("confirming an unpaid session is a 409 with its payment_status and the order stays pending", async () => {

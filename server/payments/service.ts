@@ -62,21 +62,29 @@ export async function startCheckout(deps: PaymentDeps, orderId: number, user: { 
   if (order.status === "paid") throw AppError.conflict("This order is already paid.");
   const nowSeconds = Math.floor(Date.now() / 1000);
 
-  if (
-    order.paymentSessionId &&
-    (order.paymentSessionExpiresAt?.getTime() ?? 0) / 1000 > nowSeconds + REUSE_MARGIN_SECONDS
-  ) {
-    const existing = await stripe.checkout.sessions
-      .retrieve(order.paymentSessionId)
-      .catch((error) => providerError(deps, error, "retrieve"));
-    if (existing.status === "open" && existing.url) return presentCheckout(order.id, existing, true);
-    if (existing.payment_status === "paid") {
-      await fulfilCheckoutSession(deps, existing);
+  if (order.paymentSessionId && order.paymentStatus !== "expired") {
+    const existing = await retrieveSession(deps, stripe, order.paymentSessionId);
+    if (
+      existing.status === "open" &&
+      existing.url &&
+      existing.expires_at > nowSeconds + REUSE_MARGIN_SECONDS
+    ) {
+      return presentCheckout(order.id, existing, true);
+    }
+    // A session about to lapse is closed before it is replaced, so the customer cannot pay twice.
+    const settled =
+      existing.status === "open"
+        ? await stripe.checkout.sessions
+            .expire(existing.id)
+            .catch(() => retrieveSession(deps, stripe, existing.id))
+        : existing;
+    if (settled.payment_status === "paid") {
+      await fulfilCheckoutSession(deps, settled);
       throw AppError.conflict("This order is already paid.");
     }
-    if (existing.status === "complete") {
+    if (settled.status === "complete") {
       throw AppError.conflict("A payment for this order is still being processed.", {
-        payment_status: existing.payment_status,
+        payment_status: settled.payment_status,
       });
     }
   }
@@ -118,6 +126,10 @@ export async function startCheckout(deps: PaymentDeps, orderId: number, user: { 
     throw AppError.conflict("This order is already paid.");
   }
   return presentCheckout(order.id, session, false);
+}
+
+function retrieveSession(deps: PaymentDeps, stripe: StripeClient, id: string): Promise<CheckoutSession> {
+  return stripe.checkout.sessions.retrieve(id).catch((error) => providerError(deps, error, "retrieve"));
 }
 
 function presentCheckout(orderId: number, session: CheckoutSession, reused: boolean): CheckoutStart {
