@@ -7,6 +7,8 @@ export default defineConfig({
   build: { outDir: "dist", emptyOutDir: true, assetsDir: "assets", target: "es2020" },
   server: {
     port: 5173,
+    // APP_URL (where Stripe sends customers back) names this port, so never drift to another one.
+    strictPort: true,
     proxy: { "/api": process.env.API_ORIGIN ?? "http://127.0.0.1:3000" },
   },
 });
