@@ -411,7 +411,9 @@ export class DrizzleStore implements Store {
     const { orders } = this.t;
     const where = and(
       filter.status ? eq(orders.status, filter.status) : undefined,
-      filter.crmSyncStatus ? eq(orders.crmSyncStatus, filter.crmSyncStatus) : undefined,
+      filter.crmSyncStatus
+        ? and(eq(orders.status, "paid"), eq(orders.crmSyncStatus, filter.crmSyncStatus))
+        : undefined,
     );
     const [rows, [total]] = await Promise.all([
       this.selectOrderViews().where(where).orderBy(desc(orders.id)).limit(page.limit).offset(page.offset),

@@ -96,6 +96,7 @@ export interface OrderSummary {
 
 export interface OrderFilter {
   status?: OrderStatus;
+  /** Only paid orders have a CRM sync, so this filter also leaves out unpaid orders. */
   crmSyncStatus?: CrmSyncStatus;
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { sign } from "hono/jwt";
 import type { App } from "../app.ts";
 import { bunPasswordHasher } from "../runtime/passwords.ts";
 import {
@@ -49,14 +50,34 @@ for (const target of storeTargets()) {
 
     async function signedInAdmin() {
       const credentials = { email: uniqueEmail("admin"), password: "admin password 1" };
-      await ensureAdmin(stack.store, bunPasswordHasher, credentials);
+      const { user } = await ensureAdmin(stack.store, bunPasswordHasher, credentials);
       const response = await form(stack.app, "/admin/login", credentials);
       expect(response.status).toBe(303);
       const cookie = cookieFrom(response);
-      return { cookie, csrf: await csrfOf(stack.app, cookie), response };
+      return { user, cookie, csrf: await csrfOf(stack.app, cookie), response };
     }
 
     test("sign-in sets a HttpOnly, SameSite=Strict session cookie scoped to /admin, and shows the dashboard", async () => {
+      const customer = await registerCustomer(stack.app);
+      const euroProduct = await stack.store.createProduct({
+        name: `Euro ${crypto.randomUUID().slice(0, 8)}`,
+        description: "",
+        priceMinor: 250,
+        currency: "eur",
+      });
+      const euroOrder = await stack.store.createOrder({
+        userId: customer.userId,
+        productId: euroProduct.id,
+        quantity: 1,
+        unitPriceMinor: 250,
+        amountMinor: 250,
+        currency: "eur",
+      });
+      await stack.store.markOrderPaid(euroOrder.id, {
+        sessionId: `cs_test_euro_${euroOrder.id}`,
+        paymentIntentId: null,
+        paidAt: new Date(),
+      });
       const { cookie, response } = await signedInAdmin();
       expect(response.headers.get("Location")).toBe("/admin");
       const setCookie = response.headers.get("Set-Cookie") as string;
@@ -69,12 +90,13 @@ for (const target of storeTargets()) {
       expect(dashboard.status).toBe(200);
       const html = await dashboard.text();
       const summary = await (
-        await request(stack.app, "GET", "/api/v1/reports/summary/", {
-          token: (await registerCustomer(stack.app)).token,
-        })
+        await request(stack.app, "GET", "/api/v1/reports/summary/", { token: customer.token })
       ).json();
       expect(html).toContain(`<dd>${summary.total_orders}</dd>`);
+      expect(html).toContain(`<dd>${summary.paid_orders}</dd>`);
+      expect(html).toContain(`<dd>${summary.pending_orders}</dd>`);
       expect(html).toContain(`${summary.total_revenue} USD`);
+      expect(html).toContain(`${summary.revenue_by_currency.eur} EUR`);
     });
 
     test("sign-out ends the session", async () => {
@@ -102,6 +124,26 @@ for (const target of storeTargets()) {
       expect(withBearer.status).toBe(303);
       const withTokenAsCookie = await get(stack.app, "/admin", `admin_session=${customer.token}`);
       expect(withTokenAsCookie.status).toBe(303);
+      expect((await form(stack.app, "/admin/products", { _csrf: "x" }, { cookie: "" })).status).toBe(403);
+    });
+
+    test("an admin session is re-checked on every request, expires, and is no API token", async () => {
+      const { user, cookie } = await signedInAdmin();
+      const sessionToken = cookie.slice("admin_session=".length);
+      const api = await request(stack.app, "GET", "/api/v1/orders/", { token: sessionToken });
+      expect(api.status).toBe(401);
+      const past = Math.floor(Date.now() / 1000) - 60;
+      const expired = await sign(
+        { sub: String(user.id), aud: "admin", jti: "expired", iat: past - 3600, exp: past },
+        stack.config.JWT_SECRET,
+        "HS256",
+      );
+      expect((await get(stack.app, "/admin", `admin_session=${expired}`)).headers.get("Location")).toBe(
+        "/admin/login",
+      );
+      expect((await get(stack.app, "/admin", cookie)).status).toBe(200);
+      await stack.store.deleteUser(user.id);
+      expect((await get(stack.app, "/admin", cookie)).headers.get("Location")).toBe("/admin/login");
     });
 
     test("a cross-origin form post, a missing form token and a wrong one are refused", async () => {
@@ -248,8 +290,9 @@ for (const target of storeTargets()) {
       const paidOnly = await (await get(stack.app, "/admin/orders?status=paid", cookie)).text();
       expect(paidOnly).toContain(`#${paid.order.id}<`);
       expect(paidOnly).not.toContain(`#${pending.order.id}<`);
-      const crmPending = await (await get(stack.app, "/admin/orders?status=paid&crm=pending", cookie)).text();
+      const crmPending = await (await get(stack.app, "/admin/orders?crm=pending", cookie)).text();
       expect(crmPending).toContain(`#${paid.order.id}<`);
+      expect(crmPending).not.toContain(`#${pending.order.id}<`);
       const detail = await (await get(stack.app, `/admin/orders/${paid.order.id}`, cookie)).text();
       for (const text of [
         paid.customer.email,
@@ -261,6 +304,12 @@ for (const target of storeTargets()) {
         expect(detail).toContain(text);
       }
       expect((await get(stack.app, "/admin/orders/999999999", cookie)).status).toBe(404);
+      for (const page of ["0", "-1", "1.5", "1e20", "abc"]) {
+        const list = await get(stack.app, `/admin/orders?page=${page}&status=paid`, cookie);
+        expect(list.status).toBe(200);
+        expect(await list.text()).toContain("Page 1 of");
+        expect((await get(stack.app, `/admin/products?page=${page}`, cookie)).status).toBe(200);
+      }
     });
 
     test("Retry CRM sync re-queues a failed sync, which then succeeds", async () => {

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
-import { z } from "zod";
+import type { z } from "zod";
 import { openStore } from "../../db/open-store.ts";
+import { RegisterSchema } from "../auth/routes.ts";
 import { loadConfigOrExit } from "../config.ts";
 import { bunPasswordHasher } from "../runtime/passwords.ts";
 import { ensureAdmin } from "./admins.ts";
@@ -8,24 +9,27 @@ import { ensureAdmin } from "./admins.ts";
 /** `bun run admin:create --email EMAIL [--password PASSWORD]`: asks for the password when it is left out. */
 const { values } = parseArgs({ options: { email: { type: "string" }, password: { type: "string" } } });
 const config = loadConfigOrExit();
-const email = z.email().safeParse(values.email?.trim());
-if (!email.success) {
-  console.error(
-    "Usage: bun run admin:create --email admin@example.com [--password ...]  (a valid --email is required)",
-  );
-  process.exit(2);
-}
-const password = values.password ?? (await readHidden("Password for the admin: "));
-if (password.length < 8) {
-  console.error("The password must be at least 8 characters.");
-  process.exit(2);
-}
+const email = validOrExit("--email", RegisterSchema.shape.email, values.email ?? "");
+const password = validOrExit(
+  "The password",
+  RegisterSchema.shape.password,
+  values.password ?? (await readHidden("Password for the admin: ")),
+);
 const store = await openStore(config.DATABASE_URL);
 try {
-  const { user, created } = await ensureAdmin(store, bunPasswordHasher, { email: email.data, password });
+  const { user, created } = await ensureAdmin(store, bunPasswordHasher, { email, password });
   console.log(`${created ? "Created" : "Promoted"} admin ${user.email} (id ${user.id}).`);
 } finally {
   await store.close();
+}
+
+/** The same rules as registration; on a bad value, says why with the usage and exits with status 2. */
+function validOrExit<T>(label: string, schema: z.ZodType<T, string>, value: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  console.error(`${label} ${result.error.issues[0]?.message ?? "is invalid"}.`);
+  console.error("Usage: bun run admin:create --email admin@example.com [--password ...]");
+  process.exit(2);
 }
 
 /** Reads a line from the terminal without echoing it; from a pipe, reads the first line. */

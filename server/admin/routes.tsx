@@ -25,6 +25,12 @@ const NOTICES: Record<string, string> = {
 
 const PAGE_SIZE = 25;
 
+/** The page asked for in `?page=`; anything but a plain positive number is the first page. */
+const pageOf = (c: Context) => {
+  const page = c.req.query("page") ?? "";
+  return pageParams({ page: /^[1-9]\d{0,8}$/.test(page) ? Number(page) : 1, page_size: PAGE_SIZE });
+};
+
 type AdminEnv = { Variables: { admin: AdminSession } };
 
 export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
@@ -118,7 +124,7 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
   );
 
   admin.get("/products", async (c) => {
-    const params = pageParams({ page: Number(c.req.query("page")) || 1, page_size: PAGE_SIZE });
+    const params = pageOf(c);
     const { rows, count } = await store.listProducts(params);
     return page(
       c,
@@ -190,7 +196,7 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
       ...(status === "pending" || status === "paid" ? { status } : {}),
       ...(crm === "pending" || crm === "success" || crm === "failed" ? { crmSyncStatus: crm } : {}),
     };
-    const params = pageParams({ page: Number(c.req.query("page")) || 1, page_size: PAGE_SIZE });
+    const params = pageOf(c);
     const { rows, count } = await store.listOrders(filter, params);
     return page(
       c,

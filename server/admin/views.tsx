@@ -1,6 +1,7 @@
 import type { Child } from "hono/jsx";
 import type { OrderView, Product } from "../../db/store.ts";
 import type { FieldErrors } from "../http/problem.ts";
+import type { reportSummary } from "../reports/service.ts";
 import { formatMinor } from "../shared/money.ts";
 import type { ProductFormValues } from "./service.ts";
 
@@ -82,15 +83,7 @@ export function LoginForm(props: { email: string; error?: string }) {
   );
 }
 
-export function Dashboard(props: {
-  summary: {
-    total_orders: number;
-    total_revenue: string;
-    paid_orders: number;
-    pending_orders: number;
-    currency: string;
-  };
-}) {
+export function Dashboard(props: { summary: Awaited<ReturnType<typeof reportSummary>> }) {
   const { summary } = props;
   return (
     <dl class="stats">
@@ -112,6 +105,16 @@ export function Dashboard(props: {
         <dt>Pending orders</dt>
         <dd>{summary.pending_orders}</dd>
       </div>
+      {Object.entries(summary.revenue_by_currency)
+        .filter(([code]) => code !== summary.currency)
+        .map(([code, amount]) => (
+          <div>
+            <dt>Revenue in {code.toUpperCase()}</dt>
+            <dd>
+              {amount} {code.toUpperCase()}
+            </dd>
+          </div>
+        ))}
     </dl>
   );
 }

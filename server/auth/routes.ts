@@ -10,7 +10,8 @@ const email = z
   .pipe(z.email("must be a valid email address"))
   .openapi({ example: "ada@example.com" });
 
-const RegisterSchema = z
+/** Also the rules `bun run admin:create` applies. */
+export const RegisterSchema = z
   .object({
     email,
     password: z

@@ -26,7 +26,8 @@ export function issueToken(
 export async function readToken(config: Config, token: string): Promise<TokenClaims | undefined> {
   try {
     const payload = await verify(token, config.JWT_SECRET, ALGORITHM);
-    if (typeof payload.exp !== "number") return undefined;
+    // A token with an audience was issued for something else (the admin session cookie), not for the API.
+    if (typeof payload.exp !== "number" || payload.aud !== undefined) return undefined;
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || userId <= 0) return undefined;
     return { userId, role: String(payload.role) };
