@@ -15,6 +15,7 @@ import { clientIp, type RemoteAddress } from "./http/client-ip.ts";
 import { docsPage } from "./http/docs-page.ts";
 import { AppError, handleError, problemResponse } from "./http/problem.ts";
 import { type LogSink, requestLog } from "./http/request-log.ts";
+import { staticUi } from "./http/static-ui.ts";
 import { orderRoutes } from "./orders/routes.ts";
 import { paymentRoutes } from "./payments/routes.ts";
 import { createStripeClient } from "./payments/stripe-client.ts";
@@ -30,6 +31,8 @@ export interface AppDeps {
   logSink?: LogSink;
   /** The server passes the CrmSync whose worker it runs; otherwise the app makes its own. */
   crm?: CrmSync;
+  /** The built customer site (`ui/dist`), served for GET paths no route answers when it holds an index.html. */
+  uiDir?: string;
 }
 
 export function createApp(deps: AppDeps) {
@@ -82,6 +85,8 @@ export function createApp(deps: AppDeps) {
   app.route("/admin", adminRoutes({ config, store, passwords: deps.passwords, loginThrottle, crm }));
   app.route("/api/v1", api);
   app.get("/api/docs", (c) => c.html(docsPage(api.getOpenAPI31Document(openApiConfig))));
+  const ui = deps.uiDir ? staticUi(deps.uiDir) : undefined;
+  if (ui) app.get("*", ui);
   app.notFound((c) =>
     problemResponse(c, 404, `No route for ${c.req.method} ${c.req.path}.`, { type: "not-found" }),
   );

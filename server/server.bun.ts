@@ -5,7 +5,6 @@ import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { CrmSync } from "./crm/sync.ts";
 import { bunPasswordHasher } from "./runtime/passwords.ts";
-import { staticUi } from "./runtime/static-ui.ts";
 
 export interface RunningServer {
   url: string;
@@ -27,14 +26,10 @@ export async function startBunServer(config: Config): Promise<RunningServer> {
     crm,
     passwords: bunPasswordHasher,
     remoteAddress: (c) => getConnInfo(c).remote.address,
+    uiDir: fileURLToPath(new URL("../ui/dist", import.meta.url)),
   });
   if (config.CRM_WORKER === "on") crm.start();
-  const ui = staticUi(fileURLToPath(new URL("../ui/dist", import.meta.url)));
-  const server = Bun.serve({
-    port: config.PORT,
-    hostname: config.HOST,
-    fetch: async (request, bunServer) => (await ui?.(request)) ?? app.fetch(request, bunServer),
-  });
+  const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
   let stopping: Promise<void> | undefined;
   return {
     url: server.url.toString().replace(/\/$/, ""),

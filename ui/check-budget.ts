@@ -1,19 +1,24 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
-/** Fails when the production build's gzipped JavaScript or CSS is over budget. */
+/** Prints the gzipped size of every .js and .css file in ui/dist and fails when either total is over budget. */
 const BUDGET_BYTES = { js: 25 * 1024, css: 10 * 1024 };
-const dist = join(import.meta.dirname, "dist", "assets");
+const dist = join(import.meta.dirname, "dist");
+if (!existsSync(join(dist, "index.html"))) {
+  console.error("ui/dist has no build: run `bun run build:ui` first.");
+  process.exit(1);
+}
 const totals = { js: 0, css: 0 };
-for (const file of readdirSync(dist)) {
+for (const file of readdirSync(dist, { recursive: true, encoding: "utf8" }).sort()) {
   const kind = file.endsWith(".js") ? "js" : file.endsWith(".css") ? "css" : undefined;
   if (!kind) continue;
   const size = gzipSync(readFileSync(join(dist, file))).length;
   totals[kind] += size;
   console.log(`${file}: ${(size / 1024).toFixed(1)} KB gzipped`);
 }
-let over = false;
+let over = totals.js === 0;
+if (over) console.error("The build has no JavaScript: is ui/dist a complete build?");
 for (const kind of ["js", "css"] as const) {
   const ok = totals[kind] <= BUDGET_BYTES[kind];
   over ||= !ok;

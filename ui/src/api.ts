@@ -24,7 +24,13 @@ export interface Order {
   crm_sync_status: "pending" | "success" | "failed";
   created_at: string;
   paid_at: string | null;
-  payment: { provider: "stripe"; session_id: string | null; status: string; paid_at: string | null };
+  payment: {
+    provider: "stripe";
+    session_id: string | null;
+    status: string;
+    expires_at: string | null;
+    paid_at: string | null;
+  };
   payment_status?: string;
 }
 

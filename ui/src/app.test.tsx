@@ -181,6 +181,19 @@ describe("buying", () => {
     await waitFor(() => expect(location.pathname).toBe("/signin"));
   });
 
+  test("a token rejected while buying signs out and asks to sign in again, then returns here", async () => {
+    signIn("expired-token", USER);
+    api = (call) =>
+      call.path.startsWith("/api/v1/products/")
+        ? { status: 200, body: page([PRODUCT]) }
+        : problem(401, "The token is invalid or has expired. Sign in again.");
+    visit("/?page=1");
+    fireEvent.click(await screen().findByRole("button", { name: "Buy now" }));
+    await waitFor(() => expect(location.pathname + location.search).toBe("/signin?next=%2F%3Fpage%3D1"));
+    expect(session.value).toBeNull();
+    expect(calls.filter((call) => call.path.endsWith("/create-payment/"))).toHaveLength(0);
+  });
+
   test("a visible banner says when payments are simulated", async () => {
     meta = { payments_simulated: true, currency: "usd" };
     api = () => ({ status: 200, body: page([]) });

@@ -50,16 +50,17 @@ function ProductCard({ product }: { product: Product }) {
   const [error, setError] = useState<string | null>(null);
   const inputId = `quantity-${product.id}`;
 
+  const toSignIn = () => location.route(`/signin?next=${encodeURIComponent(location.url)}`);
+
   async function buy() {
-    if (!session.value) {
-      location.route(`/signin?next=${encodeURIComponent(location.url)}`);
-      return;
-    }
+    if (!session.value) return toSignIn();
     setBusy(true);
     setError(null);
     try {
       await buyNow(product.id, quantity);
     } catch (failure) {
+      // A rejected token has just signed the customer out: sign in again and come back here.
+      if (!session.value) return toSignIn();
       const apiError = failure as ApiError;
       const fields = Object.values(apiError.fieldErrors ?? {}).flat();
       setError(fields.length > 0 ? `${apiError.detail} ${fields.join(" ")}` : apiError.detail);
