@@ -42,15 +42,71 @@ function render(text: string, replacements: [string, string][]): string {
   return rendered;
 }
 
+const BUN = Bun.which("bun") as string;
+
+/** A shipped unit made runnable here: this machine's bun, this checkout, and the given environment file. */
+function renderUnit(unit: string, environmentFile: string): string {
+  const text = readFileSync(join(DEPLOY, unit), "utf8");
+  if (unit.endsWith(".timer")) return text;
+  return render(text, [
+    ["/usr/local/bin/bun", BUN],
+    ["WorkingDirectory=/opt/orders", `WorkingDirectory=${ROOT}`],
+    ["/etc/orders/orders.env", environmentFile],
+  ]);
+}
+
+/**
+ * What systemd runs for a rendered service: ExecStart= in WorkingDirectory=, with systemd's PATH, then
+ * Environment=, then EnvironmentFile= lines on top (systemd.exec: the file overrides Environment=). The test's
+ * environment files hold plain KEY=value lines, which systemd reads exactly like this.
+ */
+function serviceCommand(unitText: string, instance = "") {
+  const settings = unitText
+    .split("\n")
+    .filter((line) => /^[A-Za-z]+=/.test(line))
+    .map((line) => {
+      const at = line.indexOf("=");
+      return [
+        line.slice(0, at),
+        line
+          .slice(at + 1)
+          .trim()
+          .replaceAll("%i", instance),
+      ] as const;
+    });
+  const values = (key: string) => settings.filter(([name]) => name === key).map(([, value]) => value);
+  const assignments = [
+    ...values("Environment"),
+    ...values("EnvironmentFile").flatMap((file) =>
+      readFileSync(file, "utf8")
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line.includes("=") && !/^[#;]/.test(line)),
+    ),
+  ];
+  const env: Record<string, string> = {
+    PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin",
+    HOME: process.env.HOME ?? "/",
+  };
+  for (const assignment of assignments) {
+    const at = assignment.indexOf("=");
+    env[assignment.slice(0, at)] = assignment.slice(at + 1).trim();
+  }
+  const [cwd] = values("WorkingDirectory");
+  const [execStart] = values("ExecStart");
+  if (!cwd || !execStart) throw new Error("the unit has no WorkingDirectory= or ExecStart=");
+  return { cwd, env, argv: execStart.split(/\s+/) };
+}
+
 interface Instance {
   process: Subprocess<"ignore", "pipe", "pipe">;
   output: string[];
 }
 
-function startInstance(env: Record<string, string>): Instance {
-  const child = Bun.spawn(["bun", "run", "server/main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
+function startInstance(command: ReturnType<typeof serviceCommand>): Instance {
+  const child = Bun.spawn(command.argv, {
+    cwd: command.cwd,
+    env: command.env,
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -86,6 +142,18 @@ describe("deploy/nginx.conf on a real nginx in front of two Bun servers", () => 
   let nginx: Subprocess;
   let https = "";
   let http = "";
+  let databaseUrl = "";
+  let environmentFile = "";
+  let paidOrderId = 0;
+  const crmPosts: Record<string, unknown>[] = [];
+  const crm = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: async (request) => {
+      crmPosts.push(await request.json());
+      return Response.json({ id: 77 }, { status: 201 });
+    },
+  });
 
   beforeAll(async () => {
     const nginxBin = requireCommand("nginx", "nginx");
@@ -152,26 +220,56 @@ http {
     console.log(`nginx -t: ${check.stderr.toString().trim()}`);
     if (check.exitCode !== 0) throw new Error("nginx -t failed");
 
-    const databaseUrl = `file:${join(dir, "app.db")}`;
+    databaseUrl = `file:${join(dir, "app.db")}`;
     await migrateDatabase(databaseUrl);
     const store = await openStore(databaseUrl);
     await seedDemoProducts(store, "usd");
+    const customer = await store.createUser({
+      email: `deploy-paid-${crypto.randomUUID().slice(0, 8)}@example.test`,
+      name: "",
+      passwordHash: "not used",
+      role: "customer",
+    });
+    const [product] = (await store.listActiveProducts({ limit: 1, offset: 0 })).rows;
+    if (!product) throw new Error("the seed made no products");
+    const order = await store.createOrder({
+      userId: customer.id,
+      productId: product.id,
+      quantity: 1,
+      unitPriceMinor: product.priceMinor,
+      amountMinor: product.priceMinor,
+      currency: product.currency,
+    });
+    await store.markOrderPaid(order.id, {
+      sessionId: "cs_test_deploy",
+      paymentIntentId: null,
+      paidAt: new Date(),
+    });
+    paidOrderId = order.id;
     await store.close();
+
+    // One environment file for every unit, as the README has the operator write it. Its PORT must not win over
+    // the template's instance port.
+    environmentFile = join(dir, "orders.env");
+    writeFileSync(
+      environmentFile,
+      [
+        "PORT=3000",
+        `DATABASE_URL=${databaseUrl}`,
+        "JWT_SECRET=deploy-test-secret-of-thirty-two-chars",
+        "STRIPE_SECRET_KEY=sk_test_deploy",
+        "STRIPE_WEBHOOK_SECRET=whsec_deploy",
+        "STRIPE_API_BASE=http://127.0.0.1:9",
+        `APP_URL=${https}`,
+        "TRUSTED_PROXIES=127.0.0.1",
+        `CRM_URL=${crm.url}posts/add`,
+        "CRM_WORKER=off",
+        "",
+      ].join("\n"),
+    );
+    const template = renderUnit("orders@.service", environmentFile);
     for (const port of [portA, portB]) {
-      instances.push(
-        startInstance({
-          NODE_ENV: "production",
-          PORT: String(port),
-          DATABASE_URL: databaseUrl,
-          JWT_SECRET: "deploy-test-secret-of-thirty-two-chars",
-          STRIPE_SECRET_KEY: "sk_test_deploy",
-          STRIPE_WEBHOOK_SECRET: "whsec_deploy",
-          STRIPE_API_BASE: "http://127.0.0.1:9",
-          APP_URL: https,
-          TRUSTED_PROXIES: "127.0.0.1",
-          CRM_WORKER: "off",
-        }),
-      );
+      instances.push(startInstance(serviceCommand(template, String(port))));
       await waitForOk(`http://127.0.0.1:${port}/healthz`);
     }
     nginx = Bun.spawn([nginxBin, "-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], {
@@ -184,6 +282,7 @@ http {
     nginx?.kill("SIGQUIT");
     for (const instance of instances) instance.process.kill("SIGTERM");
     await Promise.all([nginx?.exited, ...instances.map((instance) => instance.process.exited)]);
+    crm.stop(true);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -284,6 +383,28 @@ http {
     expect(statuses).toContain(429);
     expect(statuses.every((status) => status === 200 || status === 429)).toBe(true);
   });
+
+  test("the CRM timer's unit runs one sync pass that posts the paid order", async () => {
+    const command = serviceCommand(renderUnit("orders-crm-sync.service", environmentFile));
+    const pass = Bun.spawn(command.argv, {
+      cwd: command.cwd,
+      env: command.env,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [exitCode, stdout, stderr] = await Promise.all([
+      pass.exited,
+      new Response(pass.stdout).text(),
+      new Response(pass.stderr).text(),
+    ]);
+    expect({ exitCode, stderr }).toMatchObject({ exitCode: 0 });
+    expect(stdout).toContain('"msg":"crm sync pass finished","attempted":1');
+    expect(crmPosts.map((post) => post.order_id)).toEqual([paidOrderId]);
+    const store = await openStore(databaseUrl);
+    const order = await store.findOrder(paidOrderId);
+    await store.close();
+    expect(order?.crmSyncStatus).toBe("success");
+  });
 });
 
 describe("systemd units", () => {
@@ -292,20 +413,9 @@ describe("systemd units", () => {
 
   test("pass systemd-analyze verify, and their security exposure is printed", () => {
     const analyze = requireCommand("systemd-analyze", "systemd");
-    const bun = Bun.which("bun") as string;
     writeFileSync(join(dir, "orders.env"), "DATABASE_URL=file:/var/lib/orders/app.db\n");
     const units = ["orders.service", "orders@.service", "orders-crm-sync.service", "orders-crm-sync.timer"];
-    for (const unit of units) {
-      const text = readFileSync(join(DEPLOY, unit), "utf8");
-      const rendered = unit.endsWith(".timer")
-        ? text
-        : render(text, [
-            ["/usr/local/bin/bun", bun],
-            ["WorkingDirectory=/opt/orders", `WorkingDirectory=${ROOT}`],
-            ["/etc/orders/orders.env", join(dir, "orders.env")],
-          ]);
-      writeFileSync(join(dir, unit), rendered);
-    }
+    for (const unit of units) writeFileSync(join(dir, unit), renderUnit(unit, join(dir, "orders.env")));
     for (const unit of [
       "orders.service",
       "orders@3001.service",

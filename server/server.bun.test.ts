@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { freshTempDir } from "./test-support.ts";
@@ -9,6 +10,34 @@ async function freePort(): Promise<number> {
   probe.stop(true);
   return port;
 }
+
+async function waitUntil(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (await condition()) return;
+    await Bun.sleep(50);
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+/** Bytes the kernel holds for the server on the loopback connection serverPort <-> clientPort (Linux). */
+function unreadByServer(serverPort: number, clientPort: number): number {
+  const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, "0");
+  const row = readFileSync("/proc/net/tcp", "utf8")
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .find(
+      ([, local, remote]) =>
+        local?.endsWith(`:${hex(serverPort)}`) && remote?.endsWith(`:${hex(clientPort)}`),
+    );
+  if (!row?.[4]) throw new Error("the connection is not in /proc/net/tcp");
+  return Number.parseInt(row[4].split(":")[1] as string, 16);
+}
+
+const canConnect = (url: string) =>
+  fetch(url).then(
+    () => true,
+    () => false,
+  );
 
 describe("graceful shutdown", () => {
   const dir = freshTempDir();
@@ -34,17 +63,9 @@ describe("graceful shutdown", () => {
       stderr: "pipe",
     });
     const base = `http://127.0.0.1:${port}`;
-    for (let attempt = 0; attempt < 100; attempt++) {
-      if (
-        await fetch(`${base}/healthz`).then(
-          (response) => response.ok,
-          () => false,
-        )
-      )
-        break;
-      await Bun.sleep(100);
-    }
+    await waitUntil("the server answers", () => canConnect(`${base}/healthz`));
 
+    // A sign-in whose body is only half sent: the request is in flight until the rest arrives.
     const body = JSON.stringify({ email: "nobody@example.test", password: "not the password" });
     let answer = "";
     const socket = await Bun.connect({
@@ -59,18 +80,17 @@ describe("graceful shutdown", () => {
     socket.write(
       `POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
     );
-    await Bun.sleep(200);
+    await waitUntil(
+      "the server has read the request's head",
+      () => unreadByServer(port, socket.localPort) === 0,
+    );
+
     child.kill("SIGTERM");
-    await Bun.sleep(500);
-    expect(
-      await fetch(`${base}/healthz`).then(
-        () => "answered",
-        () => "refused",
-      ),
-    ).toBe("refused");
+    await waitUntil("new connections are refused", async () => !(await canConnect(`${base}/healthz`)));
     expect(child.exitCode).toBeNull();
+
     socket.write(body.slice(10));
-    for (let attempt = 0; attempt < 50 && !answer.includes("\r\n\r\n"); attempt++) await Bun.sleep(50);
+    await waitUntil("the sign-in is answered", () => answer.includes("\r\n\r\n"));
     expect(answer).toStartWith("HTTP/1.1 401");
     socket.end();
     expect(await child.exited).toBe(0);
