@@ -23,6 +23,12 @@ export async function waitFor(
   throw new Error(`timed out waiting for ${what}`);
 }
 
+const running = new Set<Subprocess>();
+// A server must never outlive the test run, whatever way the run ends.
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /** A production server process (`bun run server/main.ts`) that tests can SIGKILL and start again. */
 export class ServerProcess {
   process: Subprocess | undefined;
@@ -49,13 +55,17 @@ export class ServerProcess {
       stdout: "ignore",
       stderr: "inherit",
     });
+    running.add(this.process);
     await waitFor(async () => (await fetch(`${this.url}/healthz`)).ok, `server on ${this.port}`);
   }
 
   async kill(signal: "SIGKILL" | "SIGTERM" = "SIGKILL"): Promise<void> {
-    this.process?.kill(signal);
-    await this.process?.exited;
+    const child = this.process;
     this.process = undefined;
+    if (!child) return;
+    child.kill(signal);
+    await child.exited;
+    running.delete(child);
   }
 }
 
