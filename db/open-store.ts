@@ -1,13 +1,16 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { drizzle as drizzleMysql } from "drizzle-orm/mysql2";
-import { createPool } from "mysql2/promise";
+import { createPool, type Pool } from "mysql2/promise";
+import { DeadlinePool } from "./deadline-pool.ts";
 import { type Db, type DialectAdapter, DrizzleStore, type Tables } from "./drizzle-store.ts";
 import * as mysqlSchema from "./schema.mysql.ts";
 import * as sqliteSchema from "./schema.sqlite.ts";
 
 export interface OpenStoreOptions {
   poolSize?: number;
+  /** MySQL: the longest wait for a connection, a connect, or one statement's answer (default 5000). */
+  timeoutMs?: number;
   /** Sees every SQL statement the store runs (tests count queries with it). */
   logQuery?: (sql: string) => void;
 }
@@ -21,17 +24,21 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
 }
 
 export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}): DialectAdapter {
-  const pool = createPool({
-    uri: databaseUrl,
-    connectionLimit: options.poolSize ?? 10,
-    timezone: "Z",
-    dateStrings: false,
-    connectTimeout: 5000,
-    enableKeepAlive: true,
-  });
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const pool = new DeadlinePool(
+    createPool({
+      uri: databaseUrl,
+      connectionLimit: options.poolSize ?? 10,
+      timezone: "Z",
+      dateStrings: false,
+      connectTimeout: timeoutMs,
+      enableKeepAlive: true,
+    }),
+    timeoutMs,
+  );
   return {
     dialect: "mysql",
-    db: drizzleMysql(pool, { logger: queryLogger(options) }) as unknown as Db,
+    db: drizzleMysql(pool as unknown as Pool, { logger: queryLogger(options) }) as unknown as Db,
     tables: mysqlSchema,
     readWrite(raw) {
       const [header] = raw as [{ affectedRows: number; insertId: number }];

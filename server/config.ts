@@ -26,6 +26,7 @@ const configSchema = z
       .refine((value) => /^(mysql:\/\/.+|file:.+)$/.test(value), {
         message: "must be mysql://user:pass@host:port/db or file:PATH",
       }),
+    DB_TIMEOUT_MS: integer(5000, 100, 120_000),
     JWT_SECRET: z.string().optional(),
     JWT_TTL: z
       .string()

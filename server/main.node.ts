@@ -12,7 +12,7 @@ if (!config.DATABASE_URL.startsWith("mysql://")) {
   console.error("The Node entry point needs DATABASE_URL=mysql://...; SQLite runs on Bun only.");
   process.exit(1);
 }
-const store = await openStore(config.DATABASE_URL);
+const store = await openStore(config.DATABASE_URL, { timeoutMs: config.DB_TIMEOUT_MS });
 const crm = new CrmSync(config, store, (fields) =>
   console.log(JSON.stringify({ time: new Date().toISOString(), ...fields })),
 );

@@ -15,7 +15,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Starts the API on Bun and returns a handle whose stop() drains requests, then closes the database. */
 export async function startBunServer(config: Config): Promise<RunningServer> {
-  const store = await openStore(config.DATABASE_URL);
+  const store = await openStore(config.DATABASE_URL, { timeoutMs: config.DB_TIMEOUT_MS });
   const log = (fields: Record<string, unknown>) =>
     config.LOG_LEVEL !== "silent" &&
     console.log(JSON.stringify({ time: new Date().toISOString(), ...fields }));

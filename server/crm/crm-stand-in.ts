@@ -9,6 +9,8 @@ export interface ReceivedPost {
   body: Record<string, unknown>;
   idempotencyKey: string | null;
   status: number;
+  /** Date.now() when the post arrived. */
+  receivedAt: number;
 }
 
 export interface CrmStandIn {
@@ -52,8 +54,14 @@ export function startCrmStandIn(options: { port?: number } = {}): CrmStandIn {
     } catch {
       return Response.json({ message: "Invalid JSON" }, { status: 400 });
     }
+    const receivedAt = Date.now();
     const record = (status: number) => {
-      state.received.push({ body, idempotencyKey: request.headers.get("Idempotency-Key"), status });
+      state.received.push({
+        body,
+        idempotencyKey: request.headers.get("Idempotency-Key"),
+        status,
+        receivedAt,
+      });
     };
     switch (state.mode) {
       case "error500":

@@ -4,8 +4,16 @@ import { postOrderToCrm } from "./client.ts";
 
 type Log = (fields: Record<string, unknown>) => void;
 
-/** A claim outlives the post it covers (bounded by CRM_TIMEOUT_MS) with room for the database write after it. */
-const leaseMs = (timeoutMs: number) => 2 * timeoutMs + 5000;
+/**
+ * The claimant posts (at most CRM_TIMEOUT_MS), then records the outcome (at most two DB_TIMEOUT_MS: a pool
+ * connection, then the statement). It posts only while its lease still covers both plus CLOCK_SKEW_MS, so nobody
+ * can claim the order again before the outcome is written; the lease adds CLAIM_ALLOWANCE_MS for the claim and
+ * the read before the post. A dead process's claim holds its order for leaseMs.
+ */
+const postAndRecordMs = (config: Config) => config.CRM_TIMEOUT_MS + 2 * config.DB_TIMEOUT_MS;
+const CLOCK_SKEW_MS = 2000;
+const CLAIM_ALLOWANCE_MS = 3000;
+const leaseMs = (config: Config) => postAndRecordMs(config) + CLOCK_SKEW_MS + CLAIM_ALLOWANCE_MS;
 const PASS_BATCH = 50;
 const PASS_CONCURRENCY = 4;
 const SETTLE_POLL_MS = 100;
@@ -41,10 +49,12 @@ export class CrmSync {
   /** Claims the order if its sync is due and nobody holds it, posts it, and records the outcome. */
   async syncOrder(orderId: number): Promise<"success" | "failed" | "skipped"> {
     const started = this.now();
-    const leaseUntil = new Date(started + leaseMs(this.config.CRM_TIMEOUT_MS));
+    const leaseUntil = new Date(started + leaseMs(this.config));
     if (!(await this.store.claimCrmSync(orderId, new Date(started), leaseUntil))) return "skipped";
     const order = await this.store.findOrder(orderId);
     if (!order) return "skipped";
+    // A slow database ate the lease: the claim lapses and the next pass posts in time.
+    if (this.now() + postAndRecordMs(this.config) + CLOCK_SKEW_MS > leaseUntil.getTime()) return "skipped";
     const result = await postOrderToCrm(this.config, order);
     if (result.ok) {
       await this.store.recordCrmSuccess(orderId, leaseUntil, {

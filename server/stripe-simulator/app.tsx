@@ -16,6 +16,8 @@ export interface DeliveredEvent {
   type: string;
   sessionId: string;
   status: number | "unreachable";
+  /** Why the delivery failed, when it was unreachable. */
+  error?: string;
 }
 
 type Fault = { mode: "error" | "hang"; remaining: number };
@@ -77,8 +79,9 @@ export function createStripeSimulator(options: SimulatorOptions) {
       });
       record.status = response.status;
       await response.body?.cancel();
-    } catch {
+    } catch (error) {
       record.status = "unreachable";
+      record.error = String(error);
     }
   }
 

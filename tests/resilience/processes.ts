@@ -1,5 +1,4 @@
-import net from "node:net";
-import type { Subprocess } from "bun";
+import type { Socket, Subprocess } from "bun";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -29,7 +28,10 @@ process.on("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
 
-/** A production server process (`bun run server/main.ts`) that tests can SIGKILL and start again. */
+/**
+ * A process serving HTTP that tests can SIGKILL and start again: by default the production server
+ * (`bun run server/main.ts`), ready when `readyPath` answers 2xx.
+ */
 export class ServerProcess {
   process: Subprocess | undefined;
   readonly url: string;
@@ -37,12 +39,14 @@ export class ServerProcess {
   constructor(
     readonly port: number,
     private readonly env: Record<string, string>,
+    private readonly script = "server/main.ts",
+    private readonly readyPath = "/healthz",
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
 
   async start(): Promise<void> {
-    this.process = Bun.spawn(["bun", "run", "server/main.ts"], {
+    this.process = Bun.spawn(["bun", "run", this.script], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -56,7 +60,10 @@ export class ServerProcess {
       stderr: "inherit",
     });
     running.add(this.process);
-    await waitFor(async () => (await fetch(`${this.url}/healthz`)).ok, `server on ${this.port}`);
+    await waitFor(
+      async () => (await fetch(`${this.url}${this.readyPath}`)).ok,
+      `${this.script} on ${this.port}`,
+    );
   }
 
   async kill(signal: "SIGKILL" | "SIGTERM" = "SIGKILL"): Promise<void> {
@@ -69,45 +76,112 @@ export class ServerProcess {
   }
 }
 
-/** A TCP relay in front of MariaDB that a test can cut (every connection dropped and refused) and restore. */
-export function startTcpProxy(targetPort: number) {
-  const sockets = new Set<net.Socket>();
-  let down = false;
-  const server = net.createServer((client) => {
-    if (down) {
-      client.destroy();
+type Direction = { socket?: Socket<Link>; queue: Uint8Array[] };
+interface Link {
+  toClient: Direction;
+  toUpstream: Direction;
+}
+
+/** Writes what is queued, keeping the rest for the socket's next drain. */
+function flush(direction: Direction): void {
+  const socket = direction.socket;
+  if (!socket) return;
+  while (direction.queue.length > 0) {
+    const chunk = direction.queue[0] as Uint8Array;
+    const written = socket.write(chunk);
+    if (written < chunk.length) {
+      direction.queue[0] = chunk.subarray(Math.max(written, 0));
       return;
     }
-    const upstream = net.connect(targetPort, "127.0.0.1");
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    sockets.add(client);
-    sockets.add(upstream);
-    client.on("error", close).on("close", close);
-    upstream.on("error", close).on("close", close);
-    client.pipe(upstream).pipe(client);
+    direction.queue.shift();
+  }
+}
+
+/**
+ * A TCP relay (Bun.listen + Bun.connect) in front of MariaDB that a test can break in two ways: `cut` drops
+ * every connection and refuses new ones (the database is down); `hang` keeps every connection open and lets
+ * nothing through (a network partition: packets vanish, nothing is refused). `restore` lets traffic flow again,
+ * delivering what a hang held back, as TCP would after a partition heals.
+ */
+export async function startTcpProxy(targetPort: number) {
+  let mode: "up" | "cut" | "hang" = "up";
+  const links = new Set<Link>();
+  const close = (link: Link) => {
+    links.delete(link);
+    link.toClient.socket?.end();
+    link.toUpstream.socket?.end();
+  };
+  const forward = (direction: Direction, chunk: Uint8Array) => {
+    direction.queue.push(new Uint8Array(chunk));
+    if (mode === "up") flush(direction);
+  };
+  const listener = Bun.listen<Link>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      async open(client) {
+        if (mode === "cut") {
+          client.end();
+          return;
+        }
+        const link: Link = { toClient: { socket: client, queue: [] }, toUpstream: { queue: [] } };
+        client.data = link;
+        links.add(link);
+        try {
+          link.toUpstream.socket = await Bun.connect<Link>({
+            hostname: "127.0.0.1",
+            port: targetPort,
+            data: link,
+            socket: {
+              data: (_, chunk) => forward(link.toClient, chunk),
+              drain: () => {
+                if (mode === "up") flush(link.toUpstream);
+              },
+              close: () => close(link),
+              error: () => close(link),
+            },
+          });
+        } catch {
+          close(link);
+          return;
+        }
+        if (!links.has(link)) link.toUpstream.socket.end();
+        else if (mode === "up") flush(link.toUpstream);
+      },
+      data: (client, chunk) => forward(client.data.toUpstream, chunk),
+      drain: (client) => {
+        if (mode === "up") flush(client.data.toClient);
+      },
+      close: (client) => {
+        if (client.data) close(client.data);
+      },
+      error: (client) => {
+        if (client.data) close(client.data);
+      },
+    },
   });
   return {
-    listen: () =>
-      new Promise<number>((resolve) =>
-        server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)),
-      ),
+    port: listener.port,
     cut() {
-      down = true;
-      for (const socket of sockets) socket.destroy();
-      sockets.clear();
+      mode = "cut";
+      for (const link of links) close(link);
+    },
+    hang() {
+      mode = "hang";
     },
     restore() {
-      down = false;
+      mode = "up";
+      for (const link of links) {
+        flush(link.toUpstream);
+        flush(link.toClient);
+      }
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    get connections() {
+      return links.size;
+    },
+    stop() {
+      for (const link of links) close(link);
+      listener.stop(true);
+    },
   };
 }

@@ -18,6 +18,7 @@ export class Shopper {
     });
     const text = await response.text();
     return {
+      path,
       status: response.status,
       contentType: response.headers.get("content-type") ?? "",
       body: text ? JSON.parse(text) : {},
@@ -63,5 +64,9 @@ export class Shopper {
 
   async products() {
     return this.call("GET", "/products/?page=1&page_size=5");
+  }
+
+  async summary() {
+    return this.call("GET", "/reports/summary/");
   }
 }

@@ -1,0 +1,75 @@
+import type { ExecuteValues, Pool, PoolConnection, QueryOptions } from "mysql2/promise";
+
+/**
+ * mysql2's pool waits without end: for a free connection, and for the answer on a connection whose peer went
+ * silent (a network partition, a frozen database server). This client, which Drizzle uses in place of the
+ * pool, bounds both waits by timeoutMs; either way the error is one the API answers with a 503. A connection
+ * whose statement timed out is destroyed, never handed to the next request: its answer may still be on the way,
+ * or never come.
+ */
+export class DeadlinePool {
+  constructor(
+    private readonly pool: Pool,
+    private readonly timeoutMs: number,
+  ) {}
+
+  query(statement: string | QueryOptions, values?: QueryOptions["values"]) {
+    const options = typeof statement === "string" ? { sql: statement } : statement;
+    return this.withConnection((connection) =>
+      connection.query({ ...options, timeout: this.timeoutMs }, values),
+    );
+  }
+
+  execute(sql: string, values?: ExecuteValues) {
+    return this.withConnection((connection) => connection.execute({ sql, timeout: this.timeoutMs }, values));
+  }
+
+  /** A connection of its own (Drizzle's transactions); the caller releases it. */
+  getConnection(): Promise<PoolConnection> {
+    return new Promise((resolve, reject) => {
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        reject(databaseTimeout(`no database connection within ${this.timeoutMs} ms`, "ETIMEDOUT"));
+      }, this.timeoutMs);
+      this.pool.getConnection().then(
+        (connection) => {
+          clearTimeout(timer);
+          if (late) connection.release();
+          else resolve(connection);
+        },
+        (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  end() {
+    return this.pool.end();
+  }
+
+  private async withConnection<T>(run: (connection: PoolConnection) => Promise<T>): Promise<T> {
+    const connection = await this.getConnection();
+    try {
+      const result = await run(connection);
+      connection.release();
+      return result;
+    } catch (error) {
+      if (isBroken(error)) connection.destroy();
+      else connection.release();
+      throw error;
+    }
+  }
+}
+
+function databaseTimeout(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/** A timed-out statement, or a fatal error (the connection is lost): the connection is no use to anyone. */
+function isBroken(error: unknown): boolean {
+  const { code, fatal } = error as { code?: unknown; fatal?: unknown };
+  return code === "PROTOCOL_SEQUENCE_TIMEOUT" || fatal === true;
+}
