@@ -13,17 +13,16 @@ const server = Bun.serve({
     const url = new URL(request.url);
     const page = Number(url.searchParams.get("page") ?? 1);
     const pageSize = Math.min(Number(url.searchParams.get("page_size") ?? 20), 100);
-    const [[rows], [[total]]] = (await Promise.all([
-      pool.query(
-        "SELECT id, name, description, price_minor, currency FROM products WHERE active = true ORDER BY id LIMIT ? OFFSET ?",
-        [pageSize, (page - 1) * pageSize],
-      ),
-      pool.query("SELECT COUNT(*) AS count FROM products WHERE active = true"),
-    ])) as unknown as [
-      [{ id: number; name: string; description: string; price_minor: number; currency: string }[]],
-      [[{ count: number }]],
+    const offset = (page - 1) * pageSize;
+    const [rows] = (await pool.query(
+      "SELECT p.id, p.name, p.description, p.price_minor, p.currency FROM products p " +
+        "JOIN (SELECT id FROM products WHERE active = true ORDER BY id LIMIT ? OFFSET ?) page_ids ON p.id = page_ids.id " +
+        "ORDER BY p.id",
+      [pageSize, offset],
+    )) as unknown as [
+      { id: number; name: string; description: string; price_minor: number; currency: string }[],
     ];
-    const count = Number(total.count);
+    const count = await countAround(offset, pageSize, rows);
     const link = (target: number) => `/api/v1/products/?page=${target}&page_size=${pageSize}`;
     return Response.json({
       count,
@@ -41,4 +40,22 @@ const server = Bun.serve({
     });
   },
 });
+/** The same count as the app's: only the rows after a full page are counted. */
+async function countAround(offset: number, pageSize: number, rows: { id: number }[]): Promise<number> {
+  const last = rows.at(-1);
+  if (!last) {
+    if (offset === 0) return 0;
+    const [[all]] = (await pool.query(
+      "SELECT COUNT(*) AS count FROM products WHERE active = true",
+    )) as unknown as [[{ count: number }]];
+    return Number(all.count);
+  }
+  if (rows.length < pageSize) return offset + rows.length;
+  const [[after]] = (await pool.query(
+    "SELECT COUNT(*) AS count FROM products WHERE active = true AND id > ?",
+    [last.id],
+  )) as unknown as [[{ count: number }]];
+  return offset + rows.length + Number(after.count);
+}
+
 console.log(`raw baseline on ${server.url}`);

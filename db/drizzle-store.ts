@@ -5,6 +5,7 @@ import {
   desc,
   eq,
   getTableColumns,
+  gt,
   inArray,
   isNull,
   lt,
@@ -62,8 +63,9 @@ export class DrizzleStore implements Store {
   protected readonly db: Db;
   protected readonly t: Tables;
 
-  /** The product page's count, prepared once: it runs on every page view. */
+  /** The product page's counts, prepared once: one of them runs on every page view. */
   private readonly countActiveProducts;
+  private readonly countActiveProductsAfter;
 
   constructor(protected readonly adapter: DialectAdapter) {
     this.dialect = adapter.dialect;
@@ -74,6 +76,11 @@ export class DrizzleStore implements Store {
       .select({ count: count() })
       .from(products)
       .where(eq(products.active, true))
+      .prepare();
+    this.countActiveProductsAfter = this.db
+      .select({ count: count() })
+      .from(products)
+      .where(and(eq(products.active, true), gt(products.id, sql.placeholder("afterId"))))
       .prepare();
   }
 
@@ -122,8 +129,7 @@ export class DrizzleStore implements Store {
 
   async listActiveProducts(page: PageRequest): Promise<Page<Product>> {
     const { products } = this.t;
-    // A deferred join: the offset is walked in the (active, id) index alone, and only the page's rows are read,
-    // so a deep page costs about what the first one does.
+    // A deferred join: the offset is walked in the (active, id) index alone and only the page's rows are read.
     const pageIds = this.db
       .select({ pageId: products.id })
       .from(products)
@@ -132,15 +138,28 @@ export class DrizzleStore implements Store {
       .limit(page.limit)
       .offset(page.offset)
       .as("page_ids");
-    const [rows, [total]] = await Promise.all([
-      this.db
-        .select(getTableColumns(products))
-        .from(products)
-        .innerJoin(pageIds, eq(products.id, pageIds.pageId))
-        .orderBy(asc(products.id)),
-      this.countActiveProducts.execute(),
-    ]);
-    return { rows, count: Number(total?.count ?? 0) };
+    const rows = await this.db
+      .select(getTableColumns(products))
+      .from(products)
+      .innerJoin(pageIds, eq(products.id, pageIds.pageId))
+      .orderBy(asc(products.id));
+    return { rows, count: await this.countActiveProductsAround(page, rows) };
+  }
+
+  /**
+   * The count walks only what the page's own walk did not: the offset already counted the rows before the page,
+   * so any page, first or deep, reads the index about once. A short page is the last one and needs no count.
+   */
+  private async countActiveProductsAround(page: PageRequest, rows: Product[]): Promise<number> {
+    const last = rows.at(-1);
+    if (!last) {
+      if (page.offset === 0) return 0;
+      const [all] = await this.countActiveProducts.execute();
+      return Number(all?.count ?? 0);
+    }
+    if (rows.length < page.limit) return page.offset + rows.length;
+    const [after] = await this.countActiveProductsAfter.execute({ afterId: last.id });
+    return page.offset + rows.length + Number(after?.count ?? 0);
   }
 
   async findProduct(id: number): Promise<Product | undefined> {

@@ -63,6 +63,18 @@ for (const target of storeTargets()) {
       expect((await db.store.findProductByName(a.name))?.id).toBe(a.id);
     });
 
+    test("products: first, middle, last, short and out-of-range pages all report the same count", async () => {
+      await newProduct();
+      await newProduct(false);
+      await newProduct();
+      const { count } = await db.store.listActiveProducts({ limit: 1, offset: 0 });
+      for (const offset of [0, 1, count - 3, count - 2, count - 1, count, count + 40]) {
+        const page = await db.store.listActiveProducts({ limit: 2, offset: Math.max(0, offset) });
+        expect({ offset, count: page.count }).toEqual({ offset, count });
+        expect(page.rows).toHaveLength(Math.max(0, Math.min(2, count - Math.max(0, offset))));
+      }
+    });
+
     test("orders: created pending, found for their owner only, listed newest first", async () => {
       const owner = await newUser();
       const stranger = await newUser();
