@@ -40,17 +40,16 @@ const server = Bun.serve({
     });
   },
 });
-/** The same count as the app's: only the rows after a full page are counted. */
+/** The same count as the app's: the first full page counts all, a later one only the rows after it. */
 async function countAround(offset: number, pageSize: number, rows: { id: number }[]): Promise<number> {
+  if (rows.length < pageSize && (rows.length > 0 || offset === 0)) return offset + rows.length;
   const last = rows.at(-1);
-  if (!last) {
-    if (offset === 0) return 0;
+  if (!last || offset === 0) {
     const [[all]] = (await pool.query(
       "SELECT COUNT(*) AS count FROM products WHERE active = true",
     )) as unknown as [[{ count: number }]];
     return Number(all.count);
   }
-  if (rows.length < pageSize) return offset + rows.length;
   const [[after]] = (await pool.query(
     "SELECT COUNT(*) AS count FROM products WHERE active = true AND id > ?",
     [last.id],

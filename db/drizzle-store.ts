@@ -147,17 +147,19 @@ export class DrizzleStore implements Store {
   }
 
   /**
-   * The count walks only what the page's own walk did not: the offset already counted the rows before the page,
-   * so any page, first or deep, reads the index about once. A short page is the last one and needs no count.
+   * The count walks only what the page's own walk did not: past the first page, the offset already counted the
+   * rows before the page, so a deep page reads the index about once. The first page counts everything, as one
+   * index-only lookup of `active` is cheaper than the range after its last row. A short page is the last one
+   * and needs no count.
    */
   private async countActiveProductsAround(page: PageRequest, rows: Product[]): Promise<number> {
+    const isLastPage = rows.length < page.limit && (rows.length > 0 || page.offset === 0);
+    if (isLastPage) return page.offset + rows.length;
     const last = rows.at(-1);
-    if (!last) {
-      if (page.offset === 0) return 0;
+    if (!last || page.offset === 0) {
       const [all] = await this.countActiveProducts.execute();
       return Number(all?.count ?? 0);
     }
-    if (rows.length < page.limit) return page.offset + rows.length;
     const [after] = await this.countActiveProductsAfter.execute({ afterId: last.id });
     return page.offset + rows.length + Number(after?.count ?? 0);
   }
