@@ -198,6 +198,23 @@ for (const target of storeTargets()) {
       expect(response.status).toBe(400);
     });
 
+    test("a session id that is not shaped like one is a 400 naming the field, before Stripe is asked", async () => {
+      const { customer, order } = await customerWithOrder(stack);
+      for (const session_id of [
+        "",
+        "cs_",
+        "pi_test_1",
+        "cs_test_1/../x",
+        "cs_test_\ud800",
+        `cs_${"a".repeat(253)}`,
+      ]) {
+        const response = await confirm(order.id, customer.token, { session_id });
+        expect({ session_id, status: response.status }).toEqual({ session_id, status: 400 });
+        expect((await response.json()).errors.session_id[0]).toContain("Checkout Session id");
+      }
+      expect((await stack.store.findOrder(order.id))?.status).toBe("pending");
+    });
+
     test("a paid session whose amount differs from the order is refused with 400 and nothing changes", async () => {
       const { customer, order } = await customerWithOrder(stack, { priceMinor: 1999, quantity: 2 });
       const sdk = new Stripe("sk_test_tampering", {

@@ -18,7 +18,16 @@ const CheckoutSchema = z
   .openapi("CheckoutSession");
 
 const ConfirmSchema = z
-  .object({ session_id: z.string().min(1).max(255).optional().openapi({ example: "cs_test_123" }) })
+  .object({
+    session_id: z
+      .string()
+      .regex(
+        /^cs_[A-Za-z0-9_]{1,252}$/,
+        "must be a Checkout Session id (cs_ followed by letters, digits or _)",
+      )
+      .optional()
+      .openapi({ example: "cs_test_123" }),
+  })
   .openapi("ConfirmPayment");
 
 const ConfirmedOrderSchema = OrderSchema.extend({
