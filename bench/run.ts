@@ -45,8 +45,13 @@ interface Row {
   errors: number;
   non2xx: number;
   peakRssMb: number;
+  /** Share of one core used by the server process, and by the database server when it runs on this machine. */
+  serverCpuPercent: number;
+  databaseCpuPercent: number | undefined;
   unit: string;
 }
+
+type Usage = Pick<Row, "peakRssMb" | "serverCpuPercent" | "databaseCpuPercent">;
 
 const log = (message: string) => console.log(`[bench] ${message}`);
 const isSelected = (scenario: string) => args.only === undefined || scenario.includes(args.only);
@@ -83,14 +88,49 @@ function rssMb(pid: number): number {
   }
 }
 
-/** Runs `work` while sampling the server's resident memory, and returns the peak. */
-async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<[T, number]> {
+/** CPU seconds (user + system) a process has used, from /proc; USER_HZ is 100 on Linux. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The local MariaDB or MySQL server's pid, so its CPU can be shown beside the app's. */
+function localDatabasePid(url: string): number | undefined {
+  if (!["127.0.0.1", "localhost"].includes(new URL(url).hostname)) return undefined;
+  for (const name of ["mariadbd", "mysqld"]) {
+    const found = Bun.spawnSync(["pgrep", "-xo", name]).stdout.toString().trim();
+    if (found) return Number(found);
+  }
+  return undefined;
+}
+const databasePid = localDatabasePid(databaseUrl);
+
+/** Runs `work` while sampling the server's resident memory; returns the peak and the CPU both servers used. */
+async function withUsage<T>(pid: number, work: () => Promise<T>): Promise<[T, Usage]> {
   let peak = rssMb(pid);
   const timer = setInterval(() => {
     peak = Math.max(peak, rssMb(pid));
   }, 100);
+  const started = performance.now();
+  const [serverBefore, databaseBefore] = [cpuSeconds(pid), cpuSeconds(databasePid)];
   try {
-    return [await work(), Math.max(peak, rssMb(pid))];
+    const result = await work();
+    const seconds = (performance.now() - started) / 1000;
+    const percent = (before: number | undefined, after: number | undefined) =>
+      before === undefined || after === undefined ? undefined : (100 * (after - before)) / seconds;
+    return [
+      result,
+      {
+        peakRssMb: Math.max(peak, rssMb(pid)),
+        serverCpuPercent: percent(serverBefore, cpuSeconds(pid)) ?? 0,
+        databaseCpuPercent: percent(databaseBefore, cpuSeconds(databasePid)),
+      },
+    ];
   } finally {
     clearInterval(timer);
   }
@@ -123,7 +163,7 @@ async function autocannon(
   if (options.body) argv.push("-b", options.body);
   for (const [name, value] of Object.entries(options.headers ?? {})) argv.push("-H", `${name}=${value}`);
   argv.push(url);
-  const [output, peakRssMb] = await withPeakRss(pid, async () => {
+  const [output, usage] = await withUsage(pid, async () => {
     const child = Bun.spawn(argv, { stdout: "pipe", stderr: "ignore" });
     const text = await new Response(child.stdout).text();
     await child.exited;
@@ -137,7 +177,7 @@ async function autocannon(
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
-    peakRssMb,
+    ...usage,
     unit: "req/s",
   };
   log(`${scenario}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms`);
@@ -257,7 +297,7 @@ try {
 
   if (isSelected("whole purchase")) {
     const tokens = await Promise.all(Array.from({ length: quick ? 8 : 16 }, (_, index) => login(index + 2)));
-    const [purchase, purchaseRss] = await withPeakRss(server.pid, async () => {
+    const [purchase, usage] = await withUsage(server.pid, async () => {
       const child = Bun.spawn(
         [
           "bun",
@@ -283,7 +323,7 @@ try {
       p99: purchase.p99,
       errors: purchase.errors,
       non2xx: purchase.non2xx,
-      peakRssMb: purchaseRss,
+      ...usage,
       unit: "purchases/s",
     });
     log(`whole purchase: ${purchase.rps.toFixed(1)} purchases/s, p50 ${purchase.p50.toFixed(1)} ms`);
@@ -353,11 +393,11 @@ const targets: [string, boolean | undefined][] = [
 ];
 
 const table = [
-  "| scenario | rate | p50 ms | p99 ms | errors | non-2xx | server peak RSS MB |",
-  "| --- | --- | --- | --- | --- | --- | --- |",
+  "| scenario | rate | p50 ms | p99 ms | errors | non-2xx | server peak RSS MB | server CPU % | database CPU % |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows.map(
     (row) =>
-      `| ${row.scenario} | ${row.rps.toFixed(row.unit === "req/s" ? 0 : 1)} ${row.unit} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${row.errors} | ${row.non2xx} | ${row.peakRssMb.toFixed(0)} |`,
+      `| ${row.scenario} | ${row.rps.toFixed(row.unit === "req/s" ? 0 : 1)} ${row.unit} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${row.errors} | ${row.non2xx} | ${row.peakRssMb.toFixed(0)} | ${row.serverCpuPercent.toFixed(0)} | ${row.databaseCpuPercent?.toFixed(0) ?? "n/a"} |`,
   ),
   "",
   ...targets.map(
