@@ -71,6 +71,8 @@ export class DrizzleStore implements Store {
   private readonly countActiveProducts;
   private readonly countActiveProductsAfter;
   private readonly userById;
+  private readonly productById;
+  private readonly insertOrder;
   private readonly orderViewById;
   private readonly orderViewByIdForUser;
 
@@ -109,6 +111,25 @@ export class DrizzleStore implements Store {
       .from(users)
       .where(eq(users.id, sql.placeholder("id")))
       .limit(1)
+      .prepare();
+    this.productById = this.db
+      .select()
+      .from(products)
+      .where(eq(products.id, sql.placeholder("id")))
+      .limit(1)
+      .prepare();
+    this.insertOrder = this.db
+      .insert(orders)
+      .values({
+        userId: sql.placeholder("userId"),
+        productId: sql.placeholder("productId"),
+        quantity: sql.placeholder("quantity"),
+        unitPriceMinor: sql.placeholder("unitPriceMinor"),
+        amountMinor: sql.placeholder("amountMinor"),
+        currency: sql.placeholder("currency"),
+        status: "pending",
+        createdAt: sql.placeholder("createdAt"),
+      })
       .prepare();
     this.orderViewById = this.selectOrderViews()
       .where(eq(orders.id, sql.placeholder("orderId")))
@@ -186,8 +207,7 @@ export class DrizzleStore implements Store {
   }
 
   async findProduct(id: number): Promise<Product | undefined> {
-    const { products } = this.t;
-    const [row] = await this.db.select().from(products).where(eq(products.id, id)).limit(1);
+    const [row] = await this.productById.execute({ id });
     return row;
   }
 
@@ -207,10 +227,7 @@ export class DrizzleStore implements Store {
   }
 
   async createOrder(input: NewOrder): Promise<OrderView> {
-    const { orders } = this.t;
-    const { insertId } = await this.write(
-      this.db.insert(orders).values({ ...input, status: "pending", createdAt: new Date() }),
-    );
+    const { insertId } = await this.write(this.insertOrder.execute({ ...input, createdAt: new Date() }));
     return (await this.findOrder(insertId)) as OrderView;
   }
 

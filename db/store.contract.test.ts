@@ -82,8 +82,10 @@ for (const target of storeTargets()) {
       const input = { userId: owner.id, productId: product.id, unitPriceMinor: 1234, currency: "usd" };
       const first = await db.store.createOrder({ ...input, quantity: 1, amountMinor: 1234 });
       const second = await db.store.createOrder({ ...input, quantity: 2, amountMinor: 2468 });
+      expect(Math.abs(second.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
       expect(second).toMatchObject({
         status: "pending",
+        quantity: 2,
         amountMinor: 2468,
         customerEmail: owner.email,
         product: { id: product.id, name: product.name, priceMinor: 1234, currency: "usd" },
