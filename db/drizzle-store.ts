@@ -64,8 +64,8 @@ export class DrizzleStore implements Store {
   protected readonly t: Tables;
 
   /**
-   * Statements that run on nearly every request, prepared once: building a query costs Drizzle about as much
-   * CPU as the rest of the request (`bun run bench --profile`).
+   * Statements that run on nearly every request, prepared once: building them on every request took Drizzle a
+   * quarter of the server's CPU in the purchase benchmark (`bun run bench --profile`).
    */
   private readonly activeProductsPage;
   private readonly countActiveProducts;
