@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { createConnection, createPool } from "mysql2/promise";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { startCrmStandIn } from "../server/crm/crm-stand-in.ts";
+import { formatMinor } from "../server/shared/money.ts";
 import { startStripeSimulator } from "../server/stripe-simulator/server.ts";
 import { formatProfileSummary, summarizeProfile } from "./profile-summary.ts";
 import { seedCustomers, seedOrders, seedProducts } from "./seed.ts";
@@ -250,6 +251,43 @@ const baseline = Bun.spawn(["bun", "run", "bench/raw-baseline.ts"], {
   stderr: "inherit",
 });
 const rows: Row[] = [];
+
+interface ReportSummary {
+  total_orders: number;
+  paid_orders: number;
+  pending_orders: number;
+  revenue_by_currency: Record<string, string>;
+}
+
+const byCurrency = (entries: [string, string][]) =>
+  Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
+
+/** The report must be exact, not only fast: it is compared with counts made directly in SQL. */
+async function checkReportIsExact(headers: Record<string, string>, when: string): Promise<ReportSummary> {
+  const report = (await (await fetch(`${api}/api/v1/reports/summary/`, { headers })).json()) as ReportSummary;
+  const [counted] = (await pool.query(
+    "SELECT currency, COUNT(*) AS orders, SUM(status = 'paid') AS paid, " +
+      "SUM(CASE WHEN status = 'paid' THEN amount_minor ELSE 0 END) AS revenue FROM orders GROUP BY currency",
+  )) as unknown as [{ currency: string; orders: number; paid: number; revenue: number }[]];
+  const expected = {
+    total_orders: counted.reduce((sum, row) => sum + Number(row.orders), 0),
+    paid_orders: counted.reduce((sum, row) => sum + Number(row.paid), 0),
+    revenue_by_currency: byCurrency(
+      counted.map((row) => [row.currency, formatMinor(Number(row.revenue), row.currency)]),
+    ),
+  };
+  const actual = {
+    total_orders: report.total_orders,
+    paid_orders: report.paid_orders,
+    revenue_by_currency: byCurrency(Object.entries(report.revenue_by_currency)),
+  };
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    throw new Error(`report ${when} is ${JSON.stringify(actual)}, SQL counts ${JSON.stringify(expected)}`);
+  }
+  log(`report ${when} equals SQL: ${report.total_orders} orders, ${report.paid_orders} paid`);
+  return report;
+}
+
 try {
   await Promise.all([waitForOk(`${api}/readyz`), waitForOk(`${raw}/api/v1/products/?page=1&page_size=20`)]);
   const login = async (index: number) => {
@@ -329,6 +367,7 @@ try {
       unit: "purchases/s",
     });
     log(`whole purchase: ${purchase.rps.toFixed(1)} purchases/s, p50 ${purchase.p50.toFixed(1)} ms`);
+    await checkReportIsExact(auth, "right after the purchases");
   }
 
   if (size.bigOrders && size.bigOrders > size.orders && isSelected("report summary")) {
@@ -340,14 +379,7 @@ try {
     log(
       `grew the orders table to ${size.bigOrders} rows in ${((Date.now() - growStarted) / 1000).toFixed(1)} s`,
     );
-    const summary = (await (await fetch(`${api}/api/v1/reports/summary/`, { headers: auth })).json()) as {
-      total_orders: number;
-    };
-    const [[counted]] = (await pool.query("SELECT COUNT(*) AS n FROM orders")) as unknown as [
-      [{ n: number }],
-    ];
-    if (summary.total_orders !== Number(counted.n))
-      throw new Error(`report says ${summary.total_orders} orders, SQL counts ${counted.n}`);
+    const summary = await checkReportIsExact(auth, "after the growth");
     await autocannon(
       `report summary (${summary.total_orders.toLocaleString("en")} orders)`,
       server.pid,
