@@ -1,4 +1,4 @@
-import type { Store } from "../../db/store.ts";
+import type { OrderView, Store } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import { postOrderToCrm } from "./client.ts";
 
@@ -93,14 +93,18 @@ export class CrmSync {
     return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
   }
 
-  /** Waits up to budgetMs for the order's sync to leave "pending", whoever is running it. */
-  async awaitSettled(orderId: number, budgetMs: number): Promise<void> {
+  /**
+   * Waits up to budgetMs for the order's sync to leave "pending", whoever is running it, and returns the order
+   * as last read, so a caller that answers with the order needs no read of its own.
+   */
+  async awaitSettled(orderId: number, budgetMs: number): Promise<OrderView | undefined> {
     const deadline = this.now() + budgetMs;
     const inflight = this.inflight.get(orderId);
     if (inflight) await Promise.race([inflight, sleep(budgetMs)]);
-    while (this.now() < deadline) {
+    for (;;) {
       const order = await this.store.findOrder(orderId);
-      if (order?.status !== "paid" || order.crmSyncStatus !== "pending") return;
+      if (order?.status !== "paid" || order.crmSyncStatus !== "pending" || this.now() >= deadline)
+        return order;
       await sleep(Math.min(SETTLE_POLL_MS, Math.max(0, deadline - this.now())));
     }
   }

@@ -179,8 +179,7 @@ export async function confirmPayment(
     }
     await fulfilCheckoutSession(deps, session);
   }
-  await deps.crm.awaitSettled(order.id, deps.config.CRM_WAIT_MS);
-  return (await deps.store.findOrder(order.id)) as OrderView;
+  return (await deps.crm.awaitSettled(order.id, deps.config.CRM_WAIT_MS)) as OrderView;
 }
 
 function sessionOrderId(session: CheckoutSession): number | undefined {
