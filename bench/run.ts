@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createConnection, createPool } from "mysql2/promise";
 import { migrateDatabase } from "../db/migrate-store.ts";
+import { TEST_LIMITS } from "../server/config.ts";
 import { startCrmStandIn } from "../server/crm/crm-stand-in.ts";
 import { formatMinor } from "../server/shared/money.ts";
 import { startStripeSimulator } from "../server/stripe-simulator/server.ts";
@@ -259,6 +260,7 @@ const server = Bun.spawn(["bun", ...profileFlags, "run", "server/main.ts"], {
     CRM_URL: crm.url,
     APP_URL: "http://shop.bench",
     LOGIN_MAX_FAILURES: "1000",
+    ...TEST_LIMITS,
   },
   stdout: "inherit",
   stderr: "inherit",

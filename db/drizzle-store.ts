@@ -18,7 +18,10 @@ import type { MySqlUpdateSetSource } from "drizzle-orm/mysql-core";
 import type { MySql2Database } from "drizzle-orm/mysql2";
 import type * as schema from "./schema.mysql.ts";
 import {
+  type AuthLimitRule,
+  type AuthReservation,
   EmailTakenError,
+  type NewAdminSession,
   type NewOrder,
   type NewProduct,
   type NewUser,
@@ -40,6 +43,7 @@ import {
  * adapter supplies only what differs: how a write reports its result, and how a unique violation looks.
  */
 export type Tables = typeof schema;
+const DAY_MS = 24 * 3600 * 1000;
 export type Db = MySql2Database<Record<string, never>>;
 
 export interface WriteResult {
@@ -417,9 +421,136 @@ export class DrizzleStore implements Store {
     );
   }
 
+  async reserveAuthAttempt(keyHash: string, rule: AuthLimitRule, now: Date): Promise<AuthReservation> {
+    const { authLimits } = this.t;
+    const windowEndsAt = new Date(now.getTime() + rule.windowMs);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // A window that ended starts afresh. Its lockouts are remembered for a day, so the next lasts longer.
+      await this.write(
+        this.db
+          .update(authLimits)
+          .set({ count: 0, windowEndsAt, lockouts: 0 })
+          .where(
+            and(
+              eq(authLimits.keyHash, keyHash),
+              lte(authLimits.windowEndsAt, new Date(now.getTime() - DAY_MS)),
+            ),
+          ),
+      );
+      await this.write(
+        this.db
+          .update(authLimits)
+          .set({ count: 0, windowEndsAt })
+          .where(and(eq(authLimits.keyHash, keyHash), lte(authLimits.windowEndsAt, now))),
+      );
+      const { affectedRows } = await this.write(
+        this.db
+          .update(authLimits)
+          .set({ count: sql`${authLimits.count} + 1` })
+          .where(and(eq(authLimits.keyHash, keyHash), lt(authLimits.count, rule.limit))),
+      );
+      if (affectedRows > 0) return { allowed: true };
+      const [row] = await this.db
+        .select({ windowEndsAt: authLimits.windowEndsAt })
+        .from(authLimits)
+        .where(eq(authLimits.keyHash, keyHash));
+      if (row) return { allowed: false, retryAt: row.windowEndsAt };
+      try {
+        await this.write(this.db.insert(authLimits).values({ keyHash, count: 1, windowEndsAt, lockouts: 0 }));
+        return { allowed: true };
+      } catch (error) {
+        if (!this.adapter.isUniqueViolation(error)) throw error;
+      }
+    }
+    throw new Error(`auth limit ${keyHash} kept changing under concurrent writes`);
+  }
+
+  async releaseAuthAttempt(keyHash: string): Promise<void> {
+    const { authLimits } = this.t;
+    await this.write(
+      this.db
+        .update(authLimits)
+        .set({ count: sql`${authLimits.count} - 1` })
+        .where(and(eq(authLimits.keyHash, keyHash), gt(authLimits.count, 0))),
+    );
+  }
+
+  async resetAuthLimit(keyHash: string): Promise<void> {
+    const { authLimits } = this.t;
+    await this.write(this.db.delete(authLimits).where(eq(authLimits.keyHash, keyHash)));
+  }
+
+  async extendAuthLockout(keyHash: string, rule: AuthLimitRule, now: Date, maxLockMs: number): Promise<void> {
+    const { authLimits } = this.t;
+    const [row] = await this.db.select().from(authLimits).where(eq(authLimits.keyHash, keyHash));
+    if (!row || row.count < rule.limit) return;
+    const lockMs = Math.min(maxLockMs, rule.windowMs * 2 ** Math.min(row.lockouts, 30));
+    const lockedUntil = new Date(Math.max(row.windowEndsAt.getTime(), now.getTime() + lockMs));
+    await this.write(
+      this.db
+        .update(authLimits)
+        .set({ windowEndsAt: lockedUntil, lockouts: row.lockouts + 1 })
+        .where(and(eq(authLimits.keyHash, keyHash), eq(authLimits.lockouts, row.lockouts))),
+    );
+  }
+
+  async pruneAuthLimits(before: Date): Promise<void> {
+    const { authLimits } = this.t;
+    await this.write(this.db.delete(authLimits).where(lt(authLimits.windowEndsAt, before)));
+  }
+
+  async createAdminSession(session: NewAdminSession): Promise<void> {
+    await this.write(
+      this.db.insert(this.t.adminSessions).values({ ...session, lastSeenAt: session.createdAt }),
+    );
+  }
+
+  async findAdminSession(tokenHash: string, now: Date, idleSince: Date): Promise<User | undefined> {
+    const { adminSessions, users } = this.t;
+    const [row] = await this.db
+      .select({ user: users })
+      .from(adminSessions)
+      .innerJoin(users, eq(users.id, adminSessions.userId))
+      .where(
+        and(
+          eq(adminSessions.tokenHash, tokenHash),
+          gt(adminSessions.expiresAt, now),
+          gt(adminSessions.lastSeenAt, idleSince),
+          eq(users.role, "admin"),
+        ),
+      )
+      .limit(1);
+    return row?.user;
+  }
+
+  async touchAdminSession(tokenHash: string, now: Date, staleBefore: Date): Promise<void> {
+    const { adminSessions } = this.t;
+    await this.write(
+      this.db
+        .update(adminSessions)
+        .set({ lastSeenAt: now })
+        .where(and(eq(adminSessions.tokenHash, tokenHash), lt(adminSessions.lastSeenAt, staleBefore))),
+    );
+  }
+
+  async deleteAdminSession(tokenHash: string): Promise<void> {
+    const { adminSessions } = this.t;
+    await this.write(this.db.delete(adminSessions).where(eq(adminSessions.tokenHash, tokenHash)));
+  }
+
+  async deleteExpiredAdminSessions(now: Date, idleSince: Date): Promise<void> {
+    const { adminSessions } = this.t;
+    await this.write(
+      this.db
+        .delete(adminSessions)
+        .where(or(lte(adminSessions.expiresAt, now), lte(adminSessions.lastSeenAt, idleSince))),
+    );
+  }
+
   async promoteToAdmin(userId: number, passwordHash: string): Promise<void> {
-    const { users } = this.t;
+    const { adminSessions, users } = this.t;
     await this.write(this.db.update(users).set({ role: "admin", passwordHash }).where(eq(users.id, userId)));
+    await this.write(this.db.delete(adminSessions).where(eq(adminSessions.userId, userId)));
   }
 
   async listProducts(page: PageRequest): Promise<Page<Product>> {

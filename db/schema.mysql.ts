@@ -101,3 +101,32 @@ export const orderTotals = mysqlTable(
   },
   (table) => [primaryKey({ columns: [table.currency, table.status] })],
 );
+
+/**
+ * Signed-in admin sessions. The cookie holds a random token; only its SHA-256 is stored, so a leaked table
+ * signs nobody in. Deleting a row ends the session on every instance at once.
+ */
+export const adminSessions = mysqlTable(
+  "admin_sessions",
+  {
+    tokenHash: char("token_hash", { length: 64 }).primaryKey(),
+    userId: bigint("user_id", { mode: "number", unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at").notNull(),
+    lastSeenAt: timestamp("last_seen_at").notNull(),
+    expiresAt: timestamp("expires_at").notNull(),
+  },
+  (table) => [index("admin_sessions_user_id").on(table.userId)],
+);
+
+/**
+ * Counters of sign-in failures and registrations per key (an IP, an account, an account from one IP), shared
+ * by every instance. The key is a SHA-256, so the table holds no email or address.
+ */
+export const authLimits = mysqlTable("auth_limits", {
+  keyHash: char("key_hash", { length: 64 }).primaryKey(),
+  count: int("count").notNull(),
+  windowEndsAt: timestamp("window_ends_at").notNull(),
+  lockouts: int("lockouts").notNull().default(0),
+});

@@ -89,3 +89,26 @@ export const orderTotals = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.currency, table.status] })],
 );
+
+/** See schema.mysql.ts. */
+export const adminSessions = sqliteTable(
+  "admin_sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at").notNull(),
+    lastSeenAt: timestamp("last_seen_at").notNull(),
+    expiresAt: timestamp("expires_at").notNull(),
+  },
+  (table) => [index("admin_sessions_user_id").on(table.userId)],
+);
+
+/** See schema.mysql.ts. */
+export const authLimits = sqliteTable("auth_limits", {
+  keyHash: text("key_hash").primaryKey(),
+  count: integer("count").notNull(),
+  windowEndsAt: timestamp("window_ends_at").notNull(),
+  lockouts: integer("lockouts").notNull().default(0),
+});

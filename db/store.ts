@@ -100,6 +100,21 @@ export interface OrderFilter {
   crmSyncStatus?: CrmSyncStatus;
 }
 
+export interface NewAdminSession {
+  tokenHash: string;
+  userId: number;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** A counter of attempts per key: at most `limit` in a window of `windowMs`. */
+export interface AuthLimitRule {
+  limit: number;
+  windowMs: number;
+}
+
+export type AuthReservation = { allowed: true } | { allowed: false; retryAt: Date };
+
 export type ProductRemoval = "deleted" | "deactivated" | "missing";
 
 export class EmailTakenError extends Error {
@@ -159,7 +174,32 @@ export interface Store {
   /** Puts a failed sync back in the queue with a fresh attempt budget. */
   requestCrmResync(orderId: number, now: Date): Promise<boolean>;
 
+  // Sign-in and registration limits, shared by every instance through the database.
+  /** Counts one attempt against the key unless its window already holds `limit`; then says when to retry. */
+  reserveAuthAttempt(keyHash: string, rule: AuthLimitRule, now: Date): Promise<AuthReservation>;
+  /** Gives back an attempt that did not fail (it succeeded, or never reached the password check). */
+  releaseAuthAttempt(keyHash: string): Promise<void>;
+  /** Forgets the key's count and lockouts. */
+  resetAuthLimit(keyHash: string): Promise<void>;
+  /**
+   * After a failure that filled the key's window: locks the key for `windowMs * 2^lockouts` (capped at
+   * `maxLockMs`), so a burst that comes back after each lockout waits longer every time.
+   */
+  extendAuthLockout(keyHash: string, rule: AuthLimitRule, now: Date, maxLockMs: number): Promise<void>;
+  /** Forgets counters whose window ended before `before`. */
+  pruneAuthLimits(before: Date): Promise<void>;
+
+  // Admin sessions. A session ends when its row goes: sign-out, a new password, the user deleted.
+  createAdminSession(session: NewAdminSession): Promise<void>;
+  /** The session's admin, when the session is neither expired nor idle since `idleSince` and the user is an admin. */
+  findAdminSession(tokenHash: string, now: Date, idleSince: Date): Promise<User | undefined>;
+  /** Records activity; writes only when the last record is older than `staleBefore`, to spare a write per page. */
+  touchAdminSession(tokenHash: string, now: Date, staleBefore: Date): Promise<void>;
+  deleteAdminSession(tokenHash: string): Promise<void>;
+  deleteExpiredAdminSessions(now: Date, idleSince: Date): Promise<void>;
+
   // Administration.
+  /** Makes the user an admin with a new password, and ends every session they had. */
   promoteToAdmin(userId: number, passwordHash: string): Promise<void>;
   listProducts(page: PageRequest): Promise<Page<Product>>;
   updateProduct(id: number, changes: NewProduct): Promise<Product | undefined>;

@@ -4,9 +4,9 @@ import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { Store } from "../db/store.ts";
 import { adminRoutes } from "./admin/routes.tsx";
-import { LoginThrottle } from "./auth/login-throttle.ts";
 import { requireUser } from "./auth/middleware.ts";
 import { authRoutes } from "./auth/routes.ts";
+import { SignInLimits } from "./auth/sign-in-limits.ts";
 import type { Config } from "./config.ts";
 import { healthRoutes } from "./health/routes.ts";
 import "./http/context.ts";
@@ -39,7 +39,7 @@ export function createApp(deps: AppDeps) {
   const { config, store } = deps;
   const logSink: LogSink =
     deps.logSink ?? (config.LOG_LEVEL === "silent" ? () => {} : (line) => console.log(line));
-  const loginThrottle = new LoginThrottle(config.LOGIN_MAX_FAILURES, config.LOGIN_WINDOW_SECONDS * 1000);
+  const signInLimits = new SignInLimits(config, store);
   const authenticated = requireUser(config, store);
   const log = (fields: Record<string, unknown>) =>
     logSink(JSON.stringify({ time: new Date().toISOString(), ...fields }));
@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps) {
   const api = new OpenAPIHono({ strict: false });
   api.use("/orders/*", authenticated);
   api.use("/reports/*", authenticated);
-  api.route("/auth", authRoutes({ config, store, passwords: deps.passwords, loginThrottle }));
+  api.route("/auth", authRoutes({ config, store, passwords: deps.passwords, signInLimits }));
   api.route("/", productRoutes(store));
   api.route("/", orderRoutes(store));
   api.route("/", paymentRoutes({ config, store, stripe: createStripeClient(config), crm, log }));
@@ -82,7 +82,7 @@ export function createApp(deps: AppDeps) {
   app.use("/api/*", limitBody);
   app.use("/admin/*", limitBody);
   app.route("/", healthRoutes(store));
-  app.route("/admin", adminRoutes({ config, store, passwords: deps.passwords, loginThrottle, crm }));
+  app.route("/admin", adminRoutes({ config, store, passwords: deps.passwords, signInLimits, crm }));
   app.route("/api/v1", api);
   app.get("/api/docs", (c) => c.html(docsPage(api.getOpenAPI31Document(openApiConfig))));
   const ui = deps.uiDir ? staticUi(deps.uiDir) : undefined;

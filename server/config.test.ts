@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError, loadConfig, parseDuration } from "./config.ts";
+import { ConfigError, DEV_JWT_SECRET, loadConfig, parseDuration } from "./config.ts";
 
 /** A made-up live-mode key, assembled at run time so that secret scanners do not flag it. */
 const FAKE_LIVE_KEY = ["sk", "live", "notarealkey"].join("_");
@@ -43,17 +43,48 @@ describe("configuration", () => {
     }
   });
 
-  test("production accepts no development default", () => {
-    expect(problemsOf({ NODE_ENV: "production" })).toEqual(
-      expect.arrayContaining([
-        "JWT_SECRET is required in production",
-        "STRIPE_SECRET_KEY is required in production (or set STRIPE_API_BASE)",
-        "STRIPE_WEBHOOK_SECRET is required in production (or set STRIPE_API_BASE)",
-      ]),
-    );
-    expect(problemsOf({ NODE_ENV: "production", JWT_SECRET: "short-secret-1234" })[0]).toContain(
-      "at least 32 characters",
-    );
+  test("production accepts no development default, and names every missing variable at once", () => {
+    const problems = problemsOf({ NODE_ENV: "production", STRIPE_API_BASE: "http://127.0.0.1:12111" });
+    for (const name of [
+      "DATABASE_URL",
+      "APP_URL",
+      "CRM_URL",
+      "STRIPE_SECRET_KEY",
+      "STRIPE_WEBHOOK_SECRET",
+      "JWT_SECRET",
+    ]) {
+      expect(problems.some((problem) => problem.startsWith(`${name} is required in production`))).toBe(true);
+    }
+  });
+
+  test("production refuses the committed development secret and weak secrets", () => {
+    const production = {
+      NODE_ENV: "production",
+      DATABASE_URL: "mysql://orders:pw@127.0.0.1:3306/orders",
+      APP_URL: "https://shop.example.com",
+      CRM_URL: "https://crm.example.com/posts/add",
+      STRIPE_SECRET_KEY: "sk_test_abcdefgh",
+      STRIPE_WEBHOOK_SECRET: "whsec_abcdefgh",
+    };
+    expect(problemsOf({ ...production, JWT_SECRET: DEV_JWT_SECRET })).toEqual([
+      "JWT_SECRET is the public development secret; set a secret of your own",
+    ]);
+    expect(problemsOf({ ...production, JWT_SECRET: "short-secret-1234" })).toEqual([
+      "JWT_SECRET must be at least 32 characters in production",
+    ]);
+    expect(problemsOf({ ...production, JWT_SECRET: "ab".repeat(20) })).toEqual([
+      "JWT_SECRET must have at least 10 distinct characters in production",
+    ]);
+    expect(problemsOf({ ...production, JWT_SECRET: "a-production-secret-of-at-least-32-chars" })).toEqual([]);
+    // Plain-http loopback URLs (a local CRM, the Stripe simulator in tests) stay valid.
+    expect(
+      problemsOf({
+        ...production,
+        JWT_SECRET: "a-production-secret-of-at-least-32-chars",
+        CRM_URL: "http://127.0.0.1:4000/posts/add",
+        STRIPE_API_BASE: "http://127.0.0.1:12111",
+      }),
+    ).toEqual([]);
   });
 
   test("a live Stripe key is refused outside production", () => {

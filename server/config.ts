@@ -1,6 +1,10 @@
 import { z } from "zod";
 
-const DEV_JWT_SECRET = "development-only-secret-change-me-0123456789";
+/** Development and tests only: production refuses it (it is public, in this repository). */
+export const DEV_JWT_SECRET = "development-only-secret-change-me-0123456789";
+export const DEFAULT_DATABASE_URL = "file:./data/app.db";
+export const DEFAULT_APP_URL = "http://localhost:5173";
+export const DEFAULT_CRM_URL = "https://dummyjson.com/posts/add";
 
 const csv = z
   .string()
@@ -22,7 +26,7 @@ const configSchema = z
     HOST: z.string().min(1).default("127.0.0.1"),
     DATABASE_URL: z
       .string()
-      .default("file:./data/app.db")
+      .default(DEFAULT_DATABASE_URL)
       .refine((value) => /^(mysql:\/\/.+|file:.+)$/.test(value), {
         message: "must be mysql://user:pass@host:port/db or file:PATH",
       }),
@@ -39,7 +43,7 @@ const configSchema = z
         }
         return seconds;
       }),
-    APP_URL: z.url().default("http://localhost:5173"),
+    APP_URL: z.url().default(DEFAULT_APP_URL),
     CORS_ORIGINS: csv,
     CURRENCY: z
       .string()
@@ -50,6 +54,13 @@ const configSchema = z
     BODY_LIMIT_BYTES: integer(64 * 1024, 1024, 10 * 1024 * 1024),
     LOGIN_MAX_FAILURES: integer(5, 1, 1000),
     LOGIN_WINDOW_SECONDS: integer(15 * 60, 1, 24 * 3600),
+    LOGIN_IP_MAX_FAILURES: integer(20, 1, 100_000),
+    LOGIN_ACCOUNT_MAX_FAILURES: integer(100, 1, 100_000),
+    LOGIN_ACCOUNT_WINDOW_SECONDS: integer(3600, 1, 7 * 24 * 3600),
+    REGISTER_MAX_PER_IP: integer(10, 1, 100_000),
+    REGISTER_WINDOW_SECONDS: integer(3600, 1, 7 * 24 * 3600),
+    ADMIN_SESSION_IDLE_MINUTES: integer(30, 1, 24 * 60),
+    ADMIN_SESSION_MAX_HOURS: integer(8, 1, 7 * 24),
     LOG_LEVEL: z.enum(["silent", "info"]).default("info"),
     STRIPE_SECRET_KEY: z
       .string()
@@ -59,7 +70,7 @@ const configSchema = z
     STRIPE_API_BASE: z.url().optional(),
     STRIPE_TIMEOUT_MS: integer(10_000, 100, 120_000),
     CHECKOUT_SESSION_TTL_MINUTES: integer(60, 30, 24 * 60),
-    CRM_URL: z.url().default("https://dummyjson.com/posts/add"),
+    CRM_URL: z.url().default(DEFAULT_CRM_URL),
     CRM_TIMEOUT_MS: integer(5000, 100, 120_000),
     CRM_WAIT_MS: integer(3000, 0, 60_000),
     CRM_MAX_ATTEMPTS: integer(8, 1, 100),
@@ -77,14 +88,20 @@ export type Config = z.infer<typeof configSchema>;
 function crossVariableProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
   if (env.NODE_ENV === "production") {
-    if (!env.JWT_SECRET) problems.push("JWT_SECRET is required in production");
-    else if (env.JWT_SECRET.length < 32)
-      problems.push("JWT_SECRET must be at least 32 characters in production");
-    if (!env.STRIPE_API_BASE) {
-      for (const name of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"]) {
-        if (!env[name]) problems.push(`${name} is required in production (or set STRIPE_API_BASE)`);
-      }
+    const required: [string, string][] = [
+      ["DATABASE_URL", "mysql://user:pass@host:3306/db, or file:PATH for SQLite"],
+      ["APP_URL", "the public https URL of the site; Stripe sends customers back to it"],
+      [
+        "CRM_URL",
+        `where paid orders are posted; to use the public test CRM say so: CRM_URL=${DEFAULT_CRM_URL}`,
+      ],
+      ["STRIPE_SECRET_KEY", "sk_live_... or sk_test_... from the Stripe dashboard"],
+      ["STRIPE_WEBHOOK_SECRET", "whsec_... of the webhook endpoint registered in the Stripe dashboard"],
+    ];
+    for (const [name, hint] of required) {
+      if (!env[name]) problems.push(`${name} is required in production (${hint})`);
     }
+    problems.push(...jwtSecretProblems(env.JWT_SECRET));
   } else {
     if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < 16) {
       problems.push("JWT_SECRET must be at least 16 characters");
@@ -93,6 +110,18 @@ function crossVariableProblems(env: Record<string, string | undefined>): string[
       problems.push("STRIPE_SECRET_KEY is a live key; live keys are accepted only with NODE_ENV=production");
     }
   }
+  return problems;
+}
+
+/** A production secret must be private and hard to guess: not the committed one, long, and not repetitive. */
+function jwtSecretProblems(secret: string | undefined): string[] {
+  if (!secret) return ["JWT_SECRET is required in production (e.g. openssl rand -hex 32)"];
+  if (secret === DEV_JWT_SECRET)
+    return ["JWT_SECRET is the public development secret; set a secret of your own"];
+  const problems: string[] = [];
+  if (secret.length < 32) problems.push("JWT_SECRET must be at least 32 characters in production");
+  if (new Set(secret).size < 10)
+    problems.push("JWT_SECRET must have at least 10 distinct characters in production");
   return problems;
 }
 
@@ -130,10 +159,16 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
   }
 }
 
-/** Test and tool configuration: the defaults, plus what the caller overrides. */
+/**
+ * Test and tool configuration: the defaults, plus what the caller overrides. Every test signs up from the same
+ * few addresses into databases that keep their counters between runs, so the per-IP limits are lifted here;
+ * the tests of those limits set them and use addresses of their own.
+ */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", ...overrides });
+  return loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", ...TEST_LIMITS, ...overrides });
 }
+
+export const TEST_LIMITS = { REGISTER_MAX_PER_IP: "100000", LOGIN_IP_MAX_FAILURES: "100000" };
 
 export function parseDuration(value: string): number | undefined {
   const match = /^(\d+)\s*(s|m|h|d)?$/.exec(value.trim());

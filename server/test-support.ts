@@ -88,6 +88,15 @@ export function useApp(target: StoreTarget, overrides: Record<string, string> = 
   };
 }
 
+/**
+ * A client address of the test's own (in the documentation range, sent as X-Test-Peer), so that limits counted
+ * per address in a database that outlives the run start at zero.
+ */
+export function testAddress(): string {
+  const groups = crypto.randomUUID().replaceAll("-", "").slice(0, 16).match(/.{4}/g) as string[];
+  return `2001:db8:${groups.join(":")}`;
+}
+
 export function uniqueEmail(label = "user"): string {
   return `${label}-${crypto.randomUUID().slice(0, 12)}@example.test`;
 }
@@ -113,10 +122,11 @@ export function request(
   });
 }
 
-export async function registerCustomer(app: App, label = "customer") {
+export async function registerCustomer(app: App, label = "customer", headers: Record<string, string> = {}) {
   const email = uniqueEmail(label);
   const response = await request(app, "POST", "/api/v1/auth/register", {
     body: { email, password: "correct horse battery", name: label },
+    headers,
   });
   if (response.status !== 201)
     throw new Error(`register failed: ${response.status} ${await response.text()}`);
@@ -179,7 +189,7 @@ export function usePaymentStack(target: StoreTarget, overrides: Record<string, s
       store: db.store,
       crm: holder.crm,
       passwords: bunPasswordHasher,
-      remoteAddress: () => "127.0.0.1",
+      remoteAddress: (c) => c.req.header("X-Test-Peer") ?? "127.0.0.1",
       logSink: (line) => logs.push(line),
     });
     holder.server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: holder.app.fetch });

@@ -101,7 +101,7 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
     try {
       const { user } = await logIn(deps, { email, password }, c.get("clientIp"));
       if (user.role !== "admin") return refuse("This account is not an admin.", 403);
-      await startAdminSession(c, config, user);
+      await startAdminSession(c, config, store, user);
       return c.redirect("/admin", 303);
     } catch (error) {
       if (error instanceof AppError && (error.status === 401 || error.status === 429)) {
@@ -114,8 +114,8 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
 
   admin.use("*", requireAdmin);
 
-  admin.post("/logout", (c) => {
-    endAdminSession(c, config);
+  admin.post("/logout", async (c) => {
+    await endAdminSession(c, config, store);
     return c.redirect("/admin/login", 303);
   });
 

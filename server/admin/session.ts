@@ -1,36 +1,46 @@
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { sign, verify } from "hono/jwt";
 import type { Store, User } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 
 export const SESSION_COOKIE = "admin_session";
-const SESSION_SECONDS = 8 * 3600;
-/** The audience separates admin sessions from customer API tokens signed with the same secret. */
-const AUDIENCE = "admin";
+/** Activity is written at most this often, so browsing the admin does not write on every page. */
+const TOUCH_EVERY_MS = 60_000;
 
 export interface AdminSession {
   user: User;
   csrfToken: string;
 }
 
-export async function startAdminSession(c: Context, config: Config, user: User): Promise<void> {
-  const now = Math.floor(Date.now() / 1000);
-  const token = await sign(
-    { sub: String(user.id), aud: AUDIENCE, jti: crypto.randomUUID(), iat: now, exp: now + SESSION_SECONDS },
-    config.JWT_SECRET,
-    "HS256",
-  );
+/**
+ * Admin sessions live in the database: the cookie holds a random token, the table its SHA-256. Signing out,
+ * a new password, losing the admin role or deleting the user ends a session on every instance at once; so do
+ * ADMIN_SESSION_IDLE_MINUTES without a request and ADMIN_SESSION_MAX_HOURS after sign-in.
+ */
+export async function startAdminSession(c: Context, config: Config, store: Store, user: User): Promise<void> {
+  const token = randomBytes(32).toString("base64url");
+  const now = new Date();
+  const maxSeconds = config.ADMIN_SESSION_MAX_HOURS * 3600;
+  await store.deleteExpiredAdminSessions(now, idleSince(config, now));
+  await store.createAdminSession({
+    tokenHash: hashToken(token),
+    userId: user.id,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + maxSeconds * 1000),
+  });
   setCookie(c, SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: "Strict",
     secure: config.NODE_ENV === "production",
     path: "/admin",
-    maxAge: SESSION_SECONDS,
+    maxAge: maxSeconds,
   });
 }
 
-export function endAdminSession(c: Context, config: Config): void {
+export async function endAdminSession(c: Context, config: Config, store: Store): Promise<void> {
+  const token = getCookie(c, SESSION_COOKIE);
+  if (token) await store.deleteAdminSession(hashToken(token));
   deleteCookie(c, SESSION_COOKIE, { path: "/admin", secure: config.NODE_ENV === "production" });
 }
 
@@ -41,27 +51,24 @@ export async function readAdminSession(
   store: Store,
 ): Promise<AdminSession | undefined> {
   const token = getCookie(c, SESSION_COOKIE);
-  if (!token) return undefined;
-  try {
-    const payload = await verify(token, config.JWT_SECRET, "HS256");
-    if (payload.aud !== AUDIENCE || typeof payload.jti !== "string") return undefined;
-    const user = await store.findUserById(Number(payload.sub));
-    if (user?.role !== "admin") return undefined;
-    return { user, csrfToken: await csrfTokenFor(config, payload.jti) };
-  } catch {
-    return undefined;
-  }
+  if (!token || !/^[\w-]{43}$/.test(token)) return undefined;
+  const tokenHash = hashToken(token);
+  const now = new Date();
+  const user = await store.findAdminSession(tokenHash, now, idleSince(config, now));
+  if (!user) return undefined;
+  await store.touchAdminSession(tokenHash, now, new Date(now.getTime() - TOUCH_EVERY_MS));
+  return { user, csrfToken: csrfTokenFor(config, tokenHash) };
 }
 
-/** A per-session form token: HMAC of the session id, so it needs no storage and dies with the session. */
-async function csrfTokenFor(config: Config, sessionId: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(config.JWT_SECRET),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`admin-form:${sessionId}`));
-  return [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+function idleSince(config: Config, now: Date): Date {
+  return new Date(now.getTime() - config.ADMIN_SESSION_IDLE_MINUTES * 60_000);
+}
+
+function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** A per-session form token: HMAC of the session, so it needs no storage and dies with the session. */
+function csrfTokenFor(config: Config, sessionHash: string): string {
+  return createHmac("sha256", config.JWT_SECRET).update(`admin-form:${sessionHash}`).digest("hex");
 }

@@ -63,7 +63,7 @@ const presentSession = ({ user, token }: Session) => ({
 export function authRoutes(deps: AuthDeps) {
   return apiRouter()
     .openapi(register, async (c) =>
-      c.json(presentSession(await registerCustomer(deps, c.req.valid("json"))), 201),
+      c.json(presentSession(await registerCustomer(deps, c.req.valid("json"), c.var.clientIp)), 201),
     )
     .openapi(login, async (c) =>
       c.json(presentSession(await logIn(deps, c.req.valid("json"), c.var.clientIp)), 200),

@@ -3,14 +3,14 @@ import { EmailTakenError } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import { AppError } from "../http/problem.ts";
 import type { PasswordHasher } from "../runtime/passwords.ts";
-import type { LoginThrottle } from "./login-throttle.ts";
+import type { SignInLimits } from "./sign-in-limits.ts";
 import { issueToken } from "./tokens.ts";
 
 export interface AuthDeps {
   config: Config;
   store: Store;
   passwords: PasswordHasher;
-  loginThrottle: LoginThrottle;
+  signInLimits: SignInLimits;
 }
 
 export interface Session {
@@ -21,7 +21,9 @@ export interface Session {
 export async function registerCustomer(
   deps: AuthDeps,
   input: { email: string; password: string; name?: string },
+  clientIp: string,
 ): Promise<Session> {
+  await deps.signInLimits.beginRegistration(clientIp);
   const passwordHash = await deps.passwords.hash(input.password);
   try {
     const user = await deps.store.createUser({
@@ -49,14 +51,7 @@ export async function logIn(
   input: { email: string; password: string },
   clientIp: string,
 ): Promise<Session> {
-  const keys = [`ip:${clientIp}`, `email:${input.email.toLowerCase()}`];
-  const wait = deps.loginThrottle.begin(keys);
-  if (wait > 0) {
-    throw new AppError(429, "Too many failed sign-in attempts. Try again later.", {
-      type: "rate-limited",
-      headers: { "Retry-After": String(wait) },
-    });
-  }
+  const attempt = await deps.signInLimits.beginSignIn(input.email, clientIp);
   let user: User | undefined;
   let valid = false;
   try {
@@ -64,10 +59,13 @@ export async function logIn(
     decoyHash ??= deps.passwords.hash("decoy password never used");
     valid = await deps.passwords.verify(input.password, user?.passwordHash ?? (await decoyHash));
   } catch (error) {
-    deps.loginThrottle.release(keys);
+    await deps.signInLimits.release(attempt);
     throw error;
   }
-  if (!user || !valid) throw AppError.unauthorized("The email or password is wrong.");
-  deps.loginThrottle.release(keys);
+  if (!user || !valid) {
+    await deps.signInLimits.signInFailed(attempt);
+    throw AppError.unauthorized("The email or password is wrong.");
+  }
+  await deps.signInLimits.signInSucceeded(attempt);
   return { user, token: await issueToken(deps.config, user) };
 }

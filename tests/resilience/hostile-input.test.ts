@@ -9,6 +9,7 @@ import {
   request,
   storeTargets,
   TEST_WEBHOOK_SECRET,
+  testAddress,
   usePaymentStack,
 } from "../../server/test-support.ts";
 
@@ -494,13 +495,19 @@ for (const target of storeTargets()) {
   });
 
   describe(`abuse limits on ${target.name}`, () => {
-    const stack = usePaymentStack(target, { LOGIN_MAX_FAILURES: "5", LOGIN_WINDOW_SECONDS: "900" });
+    const stack = usePaymentStack(target, {
+      LOGIN_MAX_FAILURES: "5",
+      LOGIN_IP_MAX_FAILURES: "20",
+      LOGIN_WINDOW_SECONDS: "900",
+    });
 
-    test("a burst of 1,000 sign-in attempts is held at the limit with 429s and a correct Retry-After, never a 5xx", async () => {
+    test("a burst of 1,000 sign-in attempts from one address is held at its limits with 429s and a correct Retry-After, never a 5xx; the owner still gets in from elsewhere", async () => {
       const customer = await registerCustomer(stack.app);
+      const attacker = { "X-Test-Peer": testAddress() };
       const started = Date.now();
       const attempt = (index: number) =>
         request(stack.app, "POST", "/api/v1/auth/login", {
+          headers: attacker,
           body: {
             email: index % 2 ? customer.email : `nobody${index}@example.test`,
             password: "wrong password",
@@ -510,21 +517,32 @@ for (const target of storeTargets()) {
       const elapsedSeconds = Math.ceil((Date.now() - started) / 1000);
       const statuses = responses.map((response) => response.status);
       expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
-      expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+      // 20 failures per address in all, at most 5 of them on the customer's account.
+      expect(statuses.filter((status) => status === 401)).toHaveLength(20);
+      expect(
+        statuses.filter((status, index) => status === 401 && index % 2 === 1).length,
+      ).toBeLessThanOrEqual(5);
       const retryAfters = responses
         .filter((response) => response.status === 429)
         .map((response) => Number(response.headers.get("Retry-After")));
-      expect(retryAfters).toHaveLength(995);
+      expect(retryAfters).toHaveLength(980);
       expect(retryAfters.every((seconds) => seconds >= 900 - elapsedSeconds - 1 && seconds <= 900)).toBe(
         true,
       );
       const limited = responses.find((response) => response.status === 429);
       expect(limited?.headers.get("content-type")).toBe("application/problem+json");
-      // The limit holds for the right password too, so guessing cannot go on.
-      const right = await request(stack.app, "POST", "/api/v1/auth/login", {
+      // The limit holds for the right password too from that address, so guessing cannot go on there...
+      const fromAttacker = await request(stack.app, "POST", "/api/v1/auth/login", {
+        headers: attacker,
         body: { email: customer.email, password: customer.password },
       });
-      expect(right.status).toBe(429);
+      expect(fromAttacker.status).toBe(429);
+      // ...while the owner, from their own address, signs in.
+      const fromOwner = await request(stack.app, "POST", "/api/v1/auth/login", {
+        headers: { "X-Test-Peer": testAddress() },
+        body: { email: customer.email, password: customer.password },
+      });
+      expect(fromOwner.status).toBe(200);
     }, 60_000);
 
     test("a body over the limit is refused before it is read whole: in process, and over a socket with a huge Content-Length or chunked", async () => {

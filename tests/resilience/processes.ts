@@ -1,4 +1,5 @@
 import type { Socket, Subprocess } from "bun";
+import { TEST_LIMITS } from "../../server/config.ts";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -53,7 +54,9 @@ export class ServerProcess {
         NODE_ENV: "production",
         PORT: String(this.port),
         JWT_SECRET: "resilience-secret-resilience-secret-32",
+        APP_URL: "http://shop.test",
         LOG_LEVEL: "silent",
+        ...TEST_LIMITS,
         ...this.env,
       },
       stdout: "ignore",
