@@ -16,6 +16,8 @@ import {
 } from "drizzle-orm";
 import type { MySqlUpdateSetSource } from "drizzle-orm/mysql-core";
 import type { MySql2Database } from "drizzle-orm/mysql2";
+import mysqlJournal from "./migrations/mysql/meta/_journal.json" with { type: "json" };
+import sqliteJournal from "./migrations/sqlite/meta/_journal.json" with { type: "json" };
 import type * as schema from "./schema.mysql.ts";
 import {
   type AuthLimitRule,
@@ -59,6 +61,8 @@ export interface DialectAdapter {
   isUniqueViolation(error: unknown): boolean;
   isForeignKeyViolation(error: unknown): boolean;
   ping(): Promise<void>;
+  /** The `when` of the newest migration applied, from drizzle's own table; undefined when none was. */
+  latestMigration(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
@@ -147,6 +151,14 @@ export class DrizzleStore implements Store {
 
   ping() {
     return this.adapter.ping();
+  }
+
+  async schemaProblem(): Promise<string | undefined> {
+    const expected = (this.dialect === "mysql" ? mysqlJournal : sqliteJournal).entries.at(-1)?.when ?? 0;
+    const applied = await this.adapter.latestMigration();
+    if (applied === undefined) return "the database has no tables yet: run bun run db:migrate";
+    if (applied < expected) return "the database is missing migrations: run bun run db:migrate";
+    return undefined;
   }
 
   close() {

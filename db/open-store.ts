@@ -49,6 +49,17 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
     async ping() {
       await pool.query("SELECT 1");
     },
+    async latestMigration() {
+      try {
+        const [rows] = (await pool.query(
+          "SELECT MAX(created_at) AS latest FROM __drizzle_migrations",
+        )) as unknown as [{ latest: number | string | null }[]];
+        return rows[0]?.latest == null ? undefined : Number(rows[0].latest);
+      } catch (error) {
+        if (errorCode(error) === "ER_NO_SUCH_TABLE") return undefined;
+        throw error;
+      }
+    },
     async close() {
       await pool.end();
     },
@@ -75,6 +86,16 @@ export async function sqliteAdapter(path: string, options: OpenStoreOptions = {}
     async ping() {
       sqlite.query("SELECT 1").get();
     },
+    async latestMigration() {
+      const table = sqlite
+        .query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
+        .get();
+      if (!table) return undefined;
+      const row = sqlite.query("SELECT MAX(created_at) AS latest FROM __drizzle_migrations").get() as {
+        latest: number | null;
+      };
+      return row.latest ?? undefined;
+    },
     async close() {
       sqlite.close();
     },
@@ -86,7 +107,7 @@ function queryLogger(options: OpenStoreOptions) {
   return logQuery ? { logQuery: (sql: string) => logQuery(sql) } : false;
 }
 
-function errorCode(error: unknown): string | undefined {
+export function errorCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
     const code = (current as { code?: unknown }).code;

@@ -127,6 +127,8 @@ export class EmailTakenError extends Error {
 export interface Store {
   readonly dialect: "mysql" | "sqlite";
   ping(): Promise<void>;
+  /** Why the schema cannot serve this version (no tables, migrations missing), or undefined when it can. */
+  schemaProblem(): Promise<string | undefined>;
   close(): Promise<void>;
 
   /** Throws EmailTakenError when the (lower-cased) email is already registered. */

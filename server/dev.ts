@@ -5,7 +5,8 @@ import { seedDemoProducts } from "../db/seed-data.ts";
 import { DEV_ADMIN, ensureAdmin } from "./admin/admins.ts";
 import { loadConfigOrExit } from "./config.ts";
 import { bunPasswordHasher } from "./runtime/passwords.ts";
-import { startBunServer, stopOnSignals } from "./server.bun.ts";
+import { startBunServer } from "./server.bun.ts";
+import { stopOnSignals } from "./start.ts";
 import { startStripeSimulator } from "./stripe-simulator/server.ts";
 
 /**
@@ -36,7 +37,7 @@ const inserted = await seedDemoProducts(store, config.CURRENCY);
 if (!(await store.findUserByEmail(DEV_ADMIN.email))) await ensureAdmin(store, bunPasswordHasher, DEV_ADMIN);
 await store.close();
 const running = await startBunServer(config);
-stopOnSignals(running);
+stopOnSignals(running.stop);
 // The customer site with hot reload, proxying /api to the server above; APP_URL points here by default.
 process.env.API_ORIGIN = running.url;
 const { createServer } = await import("vite");

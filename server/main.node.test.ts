@@ -1,72 +1,97 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { seedDemoProducts } from "../db/seed-data.ts";
-import { storeTargets, uniqueEmail } from "./test-support.ts";
+import { freePort, waitFor } from "../tests/resilience/processes.ts";
+import { Shopper } from "../tests/resilience/purchase.ts";
+import { TEST_LIMITS } from "./config.ts";
+import { startCrmStandIn } from "./crm/crm-stand-in.ts";
+import { startStripeSimulator } from "./stripe-simulator/server.ts";
+import { freshTempDir, storeTargets } from "./test-support.ts";
 
+const ROOT = join(import.meta.dirname, "..");
 const mysql = storeTargets().find((target) => target.name === "mysql");
+const node = Bun.which("node");
 
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, fetch: () => new Response() });
-  const { port } = probe;
-  probe.stop(true);
-  return port as number;
-}
+describe.skipIf(!mysql || !node)("the Node bundle (bun run build:node) in production on MySQL", () => {
+  const dir = freshTempDir();
+  const crm = startCrmStandIn();
+  const webhookSecret = "whsec_node_bundle";
+  const simulator = startStripeSimulator({ webhookSecret });
+  let child: ReturnType<typeof Bun.spawn> | undefined;
+  afterAll(async () => {
+    child?.kill("SIGKILL");
+    await simulator.stop();
+    await crm.stop();
+  });
 
-async function waitFor(url: string, child: { exitCode: number | null }): Promise<void> {
-  for (let attempt = 0; attempt < 150; attempt++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await Bun.sleep(100);
-  }
-  throw new Error(`${url} never answered`);
-}
+  test("builds, runs with no node_modules, serves the site, takes a whole payment, and drains on SIGTERM", async () => {
+    const build = Bun.spawnSync(["bun", "run", "build:node"], { cwd: ROOT, stderr: "pipe" });
+    expect({ exitCode: build.exitCode, stderr: build.stderr.toString() }).toMatchObject({ exitCode: 0 });
+    // The bundle alone, in a folder with no node_modules, beside a built site.
+    copyFileSync(join(ROOT, "dist/node/main.js"), join(dir, "main.js"));
+    mkdirSync(join(dir, "ui/dist"), { recursive: true });
+    writeFileSync(join(dir, "ui/dist/index.html"), "<!doctype html><title>Shop</title>node-bundle-site");
 
-describe.if(mysql !== undefined)("the same app on Node 20 through @hono/node-server", () => {
-  test("registers, signs in and lists products against MySQL", async () => {
     const url = mysql?.url() as string;
     await migrateDatabase(url);
     const store = await openStore(url);
     await seedDemoProducts(store, "usd");
+    const [product] = (await store.listActiveProducts({ limit: 1, offset: 0 })).rows;
     await store.close();
+
     const port = await freePort();
-    const child = Bun.spawn(["node", "--import", "tsx", "server/main.node.ts"], {
+    const base = `http://127.0.0.1:${port}`;
+    simulator.simulator.sendWebhooksTo(`${base}/api/v1/payments/stripe/webhook`);
+    child = Bun.spawn([node as string, "main.js"], {
+      cwd: dir,
       env: {
-        ...process.env,
-        NODE_ENV: "test",
-        DATABASE_URL: url,
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        NODE_ENV: "production",
         PORT: String(port),
-        CRM_WORKER: "off",
+        DATABASE_URL: url,
+        JWT_SECRET: "node-bundle-secret-of-32-characters-x",
+        APP_URL: "http://shop.test",
+        STRIPE_SECRET_KEY: "sk_test_node_bundle",
+        STRIPE_WEBHOOK_SECRET: webhookSecret,
+        STRIPE_API_BASE: simulator.url,
+        CRM_URL: crm.url,
+        CRM_POLL_INTERVAL_MS: "100",
         LOG_LEVEL: "silent",
+        ...TEST_LIMITS,
       },
       stdout: "pipe",
       stderr: "pipe",
     });
-    try {
-      const base = `http://127.0.0.1:${port}`;
-      await waitFor(`${base}/healthz`, child);
-      const email = uniqueEmail("node");
-      const credentials = JSON.stringify({ email, password: "correct horse battery" });
-      const headers = { "Content-Type": "application/json" };
-      const registered = await fetch(`${base}/api/v1/auth/register/`, {
-        method: "POST",
-        headers,
-        body: credentials,
-      });
-      expect(registered.status).toBe(201);
-      const login = await fetch(`${base}/api/v1/auth/login/`, { method: "POST", headers, body: credentials });
-      expect(login.status).toBe(200);
-      const { token } = await login.json();
-      const products = await fetch(`${base}/api/v1/products/`, {
-        headers: { Authorization: `Bearer ${token}` },
-      });
-      expect(products.status).toBe(200);
-      expect((await products.json()).count).toBeGreaterThan(0);
-    } finally {
-      child.kill("SIGTERM");
-      expect(await child.exited).toBe(0);
-    }
-  }, 30_000);
+    const running = child;
+    await waitFor(async () => {
+      if (running.exitCode !== null) throw new Error(`node exited with ${running.exitCode}`);
+      return (await fetch(`${base}/healthz`)).ok;
+    }, "the Node bundle");
+
+    expect(await (await fetch(`${base}/`)).text()).toContain("node-bundle-site");
+    const shopper = new Shopper(base, simulator.url);
+    await shopper.register();
+    const order = await shopper.order(product?.id as number);
+    expect(order.status).toBe(201);
+    const payment = await shopper.createPayment(order.body.id);
+    expect(payment.status).toBe(201);
+    await shopper.pay(payment.body.session_id, true);
+    const confirmed = await shopper.confirm(order.body.id, payment.body.session_id);
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.status).toBe("paid");
+    await waitFor(async () => crm.postsFor(order.body.id).length > 0, "the CRM post");
+    expect(crm.postsFor(order.body.id)).toHaveLength(1);
+    const webhooks = simulator.simulator.events.filter(
+      (event) => event.sessionId === payment.body.session_id,
+    );
+    expect(webhooks.map((event) => [event.type, event.status])).toEqual([
+      ["checkout.session.completed", 200],
+    ]);
+
+    running.kill("SIGTERM");
+    expect(await running.exited).toBe(0);
+  }, 60_000);
 });

@@ -1,40 +1,33 @@
+import { resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { openStore } from "../db/open-store.ts";
-import { createApp } from "./app.ts";
 import { loadConfigOrExit } from "./config.ts";
-import { CrmSync } from "./crm/sync.ts";
 import { nodePasswordHasher } from "./runtime/passwords.node.ts";
+import { SHUTDOWN_GRACE_MS, startApp, stopOnSignals } from "./start.ts";
 
-/** The same Hono app on Node 20 (MySQL only: the embedded SQLite database is Bun's). */
+/**
+ * The same app on Node 20+ (MySQL only: the embedded SQLite database is Bun's). `bun run build:node` bundles it
+ * into dist/node/main.js, which runs with no node_modules; it is started from the project's root, whose
+ * ui/dist it serves.
+ */
 const config = loadConfigOrExit();
 if (!config.DATABASE_URL.startsWith("mysql://")) {
   console.error("The Node entry point needs DATABASE_URL=mysql://...; SQLite runs on Bun only.");
   process.exit(1);
 }
-const store = await openStore(config.DATABASE_URL, { timeoutMs: config.DB_TIMEOUT_MS });
-const crm = new CrmSync(config, store, (fields) =>
-  console.log(JSON.stringify({ time: new Date().toISOString(), ...fields })),
-);
-const app = createApp({
-  config,
-  store,
-  crm,
+const started = await startApp(config, {
   passwords: nodePasswordHasher,
   remoteAddress: (c) => getConnInfo(c).remote.address,
+  uiDir: resolve("ui/dist"),
 });
-if (config.CRM_WORKER === "on") crm.start();
-const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-  console.log(
-    JSON.stringify({ level: "info", msg: `listening on http://${info.address}:${info.port} (node)` }),
-  );
+const server = serve({ fetch: started.app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+  started.log({ level: "info", msg: `listening on http://${info.address}:${info.port} (node)` });
 });
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    server.close(async () => {
-      await crm.stop();
-      await store.close();
-      process.exit(0);
-    });
-  });
-}
+stopOnSignals(async () => {
+  const drained = new Promise<void>((done) => server.close(() => done()));
+  if ("closeIdleConnections" in server) server.closeIdleConnections();
+  const timedOut = new Promise<void>((done) => setTimeout(done, SHUTDOWN_GRACE_MS).unref());
+  await Promise.race([drained, timedOut]);
+  if ("closeAllConnections" in server) server.closeAllConnections();
+  await started.close();
+});

@@ -1,21 +1,13 @@
 import { Hono } from "hono";
 import type { Store } from "../../db/store.ts";
-
-/** A database that hangs is as unready as one that refuses. */
-const PING_TIMEOUT_MS = 2000;
+import { checkDatabase } from "./database.ts";
 
 export function healthRoutes(store: Store) {
   return new Hono()
     .get("/healthz", (c) => c.json({ status: "ok" }))
     .get("/readyz", async (c) => {
-      try {
-        await Promise.race([
-          store.ping(),
-          new Promise((_, reject) => setTimeout(() => reject(new Error("ping timed out")), PING_TIMEOUT_MS)),
-        ]);
-        return c.json({ status: "ready", database: "ok" });
-      } catch {
-        return c.json({ status: "not ready", database: "unreachable" }, 503);
-      }
+      const state = await checkDatabase(store);
+      if (state.ready) return c.json({ status: "ready", database: "ok" });
+      return c.json({ status: "not ready", database: state.cause, detail: state.detail }, 503);
     });
 }

@@ -1,0 +1,63 @@
+import type { DrizzleStore } from "../db/drizzle-store.ts";
+import { openStore } from "../db/open-store.ts";
+import { type App, createApp } from "./app.ts";
+import type { Config } from "./config.ts";
+import { CrmSync } from "./crm/sync.ts";
+import { checkDatabaseAtStart } from "./health/database.ts";
+import type { RemoteAddress } from "./http/client-ip.ts";
+import type { PasswordHasher } from "./runtime/passwords.ts";
+
+/** What differs between the Bun and the Node entry points. */
+export interface Runtime {
+  passwords: PasswordHasher;
+  remoteAddress: RemoteAddress;
+  uiDir: string;
+}
+
+export interface Started {
+  app: App;
+  store: DrizzleStore;
+  crm: CrmSync;
+  log: (fields: Record<string, unknown>) => void;
+  /** After the listener has drained: stops the CRM worker and closes the database. */
+  close(): Promise<void>;
+}
+
+/** How long a stopping server lets requests in flight finish before it closes their connections. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** The start-up both entry points share: database (refused when it can never serve), app, CRM worker. */
+export async function startApp(config: Config, runtime: Runtime): Promise<Started> {
+  const log = (fields: Record<string, unknown>) => {
+    if (config.LOG_LEVEL !== "silent")
+      console.log(JSON.stringify({ time: new Date().toISOString(), ...fields }));
+  };
+  const store = await openStore(config.DATABASE_URL, { timeoutMs: config.DB_TIMEOUT_MS });
+  await checkDatabaseAtStart(store, (fields) =>
+    console.error(JSON.stringify({ time: new Date().toISOString(), ...fields })),
+  );
+  const crm = new CrmSync(config, store, log);
+  const app = createApp({ config, store, crm, ...runtime });
+  if (config.CRM_WORKER === "on") crm.start();
+  return {
+    app,
+    store,
+    crm,
+    log,
+    async close() {
+      await crm.stop();
+      await store.close();
+    },
+  };
+}
+
+/** SIGTERM (systemd) and SIGINT (Ctrl-C) stop accepting, finish what is in flight, and exit. */
+export function stopOnSignals(stop: () => Promise<void>, log: (line: string) => void = console.log): void {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, async () => {
+      log(JSON.stringify({ time: new Date().toISOString(), level: "info", msg: `${signal}: shutting down` }));
+      await stop();
+      process.exit(0);
+    });
+  }
+}
