@@ -45,6 +45,14 @@ import {
  * adapter supplies only what differs: how a write reports its result, and how a unique violation looks.
  */
 export type Tables = typeof schema;
+
+function lazy<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => {
+    made ??= make();
+    return made;
+  };
+}
 const DAY_MS = 24 * 3600 * 1000;
 export type Db = MySql2Database<Record<string, never>>;
 
@@ -73,7 +81,9 @@ export class DrizzleStore implements Store {
 
   /**
    * Statements that run on nearly every request, prepared once: building them on every request took Drizzle a
-   * quarter of the server's CPU in the purchase benchmark (`bun run bench --profile`).
+   * quarter of the server's CPU in the purchase benchmark (`bun run bench --profile`). Each is prepared at its
+   * first use, since SQLite prepares against the tables and the store must open on a database that is not
+   * migrated yet, to say so.
    */
   private readonly activeProductsPage;
   private readonly countActiveProducts;
@@ -98,55 +108,67 @@ export class DrizzleStore implements Store {
       .limit(sql.placeholder("limit"))
       .offset(sql.placeholder("offset"))
       .as("page_ids");
-    this.activeProductsPage = this.db
-      .select(getTableColumns(products))
-      .from(products)
-      .innerJoin(pageIds, eq(products.id, pageIds.pageId))
-      .orderBy(asc(products.id))
-      .prepare();
-    this.countActiveProducts = this.db
-      .select({ count: count() })
-      .from(products)
-      .where(eq(products.active, true))
-      .prepare();
-    this.countActiveProductsAfter = this.db
-      .select({ count: count() })
-      .from(products)
-      .where(and(eq(products.active, true), gt(products.id, sql.placeholder("afterId"))))
-      .prepare();
-    this.userById = this.db
-      .select()
-      .from(users)
-      .where(eq(users.id, sql.placeholder("id")))
-      .limit(1)
-      .prepare();
-    this.productById = this.db
-      .select()
-      .from(products)
-      .where(eq(products.id, sql.placeholder("id")))
-      .limit(1)
-      .prepare();
-    this.insertOrder = this.db
-      .insert(orders)
-      .values({
-        userId: sql.placeholder("userId"),
-        productId: sql.placeholder("productId"),
-        quantity: sql.placeholder("quantity"),
-        unitPriceMinor: sql.placeholder("unitPriceMinor"),
-        amountMinor: sql.placeholder("amountMinor"),
-        currency: sql.placeholder("currency"),
-        status: "pending",
-        createdAt: sql.placeholder("createdAt"),
-      })
-      .prepare();
-    this.orderViewById = this.selectOrderViews()
-      .where(eq(orders.id, sql.placeholder("orderId")))
-      .limit(1)
-      .prepare();
-    this.orderViewByIdForUser = this.selectOrderViews()
-      .where(and(eq(orders.id, sql.placeholder("orderId")), eq(orders.userId, sql.placeholder("userId"))))
-      .limit(1)
-      .prepare();
+    this.activeProductsPage = lazy(() =>
+      this.db
+        .select(getTableColumns(products))
+        .from(products)
+        .innerJoin(pageIds, eq(products.id, pageIds.pageId))
+        .orderBy(asc(products.id))
+        .prepare(),
+    );
+    this.countActiveProducts = lazy(() =>
+      this.db.select({ count: count() }).from(products).where(eq(products.active, true)).prepare(),
+    );
+    this.countActiveProductsAfter = lazy(() =>
+      this.db
+        .select({ count: count() })
+        .from(products)
+        .where(and(eq(products.active, true), gt(products.id, sql.placeholder("afterId"))))
+        .prepare(),
+    );
+    this.userById = lazy(() =>
+      this.db
+        .select()
+        .from(users)
+        .where(eq(users.id, sql.placeholder("id")))
+        .limit(1)
+        .prepare(),
+    );
+    this.productById = lazy(() =>
+      this.db
+        .select()
+        .from(products)
+        .where(eq(products.id, sql.placeholder("id")))
+        .limit(1)
+        .prepare(),
+    );
+    this.insertOrder = lazy(() =>
+      this.db
+        .insert(orders)
+        .values({
+          userId: sql.placeholder("userId"),
+          productId: sql.placeholder("productId"),
+          quantity: sql.placeholder("quantity"),
+          unitPriceMinor: sql.placeholder("unitPriceMinor"),
+          amountMinor: sql.placeholder("amountMinor"),
+          currency: sql.placeholder("currency"),
+          status: "pending",
+          createdAt: sql.placeholder("createdAt"),
+        })
+        .prepare(),
+    );
+    this.orderViewById = lazy(() =>
+      this.selectOrderViews()
+        .where(eq(orders.id, sql.placeholder("orderId")))
+        .limit(1)
+        .prepare(),
+    );
+    this.orderViewByIdForUser = lazy(() =>
+      this.selectOrderViews()
+        .where(and(eq(orders.id, sql.placeholder("orderId")), eq(orders.userId, sql.placeholder("userId"))))
+        .limit(1)
+        .prepare(),
+    );
   }
 
   ping() {
@@ -189,7 +211,7 @@ export class DrizzleStore implements Store {
   }
 
   async findUserById(id: number): Promise<User | undefined> {
-    const [row] = await this.userById.execute({ id });
+    const [row] = await this.userById().execute({ id });
     return row;
   }
 
@@ -200,7 +222,7 @@ export class DrizzleStore implements Store {
   }
 
   async listActiveProducts(page: PageRequest): Promise<Page<Product>> {
-    const rows = await this.activeProductsPage.execute({ limit: page.limit, offset: page.offset });
+    const rows = await this.activeProductsPage().execute({ limit: page.limit, offset: page.offset });
     return { rows, count: await this.countActiveProductsAround(page, rows) };
   }
 
@@ -215,15 +237,15 @@ export class DrizzleStore implements Store {
     if (isLastPage) return page.offset + rows.length;
     const last = rows.at(-1);
     if (!last || page.offset === 0) {
-      const [all] = await this.countActiveProducts.execute();
+      const [all] = await this.countActiveProducts().execute();
       return Number(all?.count ?? 0);
     }
-    const [after] = await this.countActiveProductsAfter.execute({ afterId: last.id });
+    const [after] = await this.countActiveProductsAfter().execute({ afterId: last.id });
     return page.offset + rows.length + Number(after?.count ?? 0);
   }
 
   async findProduct(id: number): Promise<Product | undefined> {
-    const [row] = await this.productById.execute({ id });
+    const [row] = await this.productById().execute({ id });
     return row;
   }
 
@@ -243,7 +265,7 @@ export class DrizzleStore implements Store {
   }
 
   async createOrder(input: NewOrder): Promise<OrderView> {
-    const { insertId } = await this.write(this.insertOrder.execute({ ...input, createdAt: new Date() }));
+    const { insertId } = await this.write(this.insertOrder().execute({ ...input, createdAt: new Date() }));
     return (await this.findOrder(insertId)) as OrderView;
   }
 
@@ -266,12 +288,12 @@ export class DrizzleStore implements Store {
   }
 
   async findOrder(orderId: number): Promise<OrderView | undefined> {
-    const [row] = await this.orderViewById.execute({ orderId });
+    const [row] = await this.orderViewById().execute({ orderId });
     return row && toOrderView(row);
   }
 
   async findOrderForUser(orderId: number, userId: number): Promise<OrderView | undefined> {
-    const [row] = await this.orderViewByIdForUser.execute({ orderId, userId });
+    const [row] = await this.orderViewByIdForUser().execute({ orderId, userId });
     return row && toOrderView(row);
   }
 
@@ -436,7 +458,7 @@ export class DrizzleStore implements Store {
   async reserveAuthAttempt(keyHash: string, rule: AuthLimitRule, now: Date): Promise<AuthReservation> {
     const { authLimits } = this.t;
     const windowEndsAt = new Date(now.getTime() + rule.windowMs);
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 5; attempt++) {
       // A window that ended starts afresh. Its lockouts are remembered for a day, so the next lasts longer.
       await this.write(
         this.db
@@ -463,10 +485,14 @@ export class DrizzleStore implements Store {
       );
       if (affectedRows > 0) return { allowed: true };
       const [row] = await this.db
-        .select({ windowEndsAt: authLimits.windowEndsAt })
+        .select({ count: authLimits.count, windowEndsAt: authLimits.windowEndsAt })
         .from(authLimits)
         .where(eq(authLimits.keyHash, keyHash));
-      if (row) return { allowed: false, retryAt: row.windowEndsAt };
+      // A row with room left was made or reset by a concurrent attempt after this one looked: try again.
+      if (row && row.count >= rule.limit && row.windowEndsAt > now) {
+        return { allowed: false, retryAt: row.windowEndsAt };
+      }
+      if (row) continue;
       try {
         await this.write(this.db.insert(authLimits).values({ keyHash, count: 1, windowEndsAt, lockouts: 0 }));
         return { allowed: true };

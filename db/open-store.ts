@@ -81,7 +81,8 @@ export async function sqliteAdapter(path: string, options: OpenStoreOptions = {}
       const result = raw as { changes: number; lastInsertRowid: number | bigint };
       return { affectedRows: result.changes, insertId: Number(result.lastInsertRowid) };
     },
-    isUniqueViolation: (error) => errorCode(error) === "SQLITE_CONSTRAINT_UNIQUE",
+    isUniqueViolation: (error) =>
+      ["SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"].includes(errorCode(error) ?? ""),
     isForeignKeyViolation: (error) => errorCode(error) === "SQLITE_CONSTRAINT_FOREIGNKEY",
     async ping() {
       sqlite.query("SELECT 1").get();

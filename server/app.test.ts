@@ -1,9 +1,12 @@
 import { describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { openStore } from "../db/open-store.ts";
 import type { Store } from "../db/store.ts";
 import { createApp } from "./app.ts";
 import { testConfig } from "./config.ts";
 import { bunPasswordHasher } from "./runtime/passwords.ts";
-import { request, storeTargets, useApp } from "./test-support.ts";
+import { freshTempDir, registerCustomer, request, storeTargets, useApp } from "./test-support.ts";
 
 for (const target of storeTargets()) {
   describe(`HTTP behaviour on ${target.name}`, () => {
@@ -74,7 +77,18 @@ for (const target of storeTargets()) {
       expect(response.headers.get("Retry-After")).toBe("5");
       const notReady = await appWithFailing("ping", down).request("/readyz");
       expect(notReady.status).toBe(503);
-      expect(await notReady.json()).toEqual({ status: "not ready", database: "unreachable" });
+      expect(await notReady.json()).toEqual({
+        status: "not ready",
+        database: "unreachable",
+        detail: "connect ECONNREFUSED 127.0.0.1:3306",
+      });
+      const denied = Object.assign(new Error("Access denied for user 'orders'@'127.0.0.1'"), {
+        code: "ER_ACCESS_DENIED_ERROR",
+      });
+      expect(await (await appWithFailing("ping", denied).request("/readyz")).json()).toMatchObject({
+        database: "access denied",
+        detail: "Access denied for user 'orders'@'127.0.0.1'",
+      });
     });
 
     test("/healthz and /readyz answer when all is well", async () => {
@@ -127,10 +141,64 @@ for (const target of storeTargets()) {
       });
     });
 
-    test("security headers are set", async () => {
+    test("security headers are set, with a Content-Security-Policy that allows exactly the pages' own inline styles", async () => {
       const response = await request(stack.app, "GET", "/healthz");
       expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
       expect(response.headers.get("X-Frame-Options")).toBe("SAMEORIGIN");
+      for (const path of ["/admin/login", "/api/docs"]) {
+        const page = await request(stack.app, "GET", path);
+        const policy = page.headers.get("Content-Security-Policy") as string;
+        expect(policy).toContain("default-src 'self'");
+        expect(policy).toContain("script-src 'self';");
+        expect(policy).toContain("frame-ancestors 'none'");
+        const html = await page.text();
+        const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((match) => match[1]);
+        expect(styles).toHaveLength(1);
+        const hash = createHash("sha256")
+          .update(styles[0] as string)
+          .digest("base64");
+        expect(policy).toContain(`'sha256-${hash}'`);
+        expect(html).not.toContain(" style=");
+      }
+    });
+
+    test("answers with a customer's or an admin's data are never stored by caches; the catalog may be", async () => {
+      const customer = await registerCustomer(stack.app);
+      for (const [path, token] of [
+        ["/api/v1/orders/", customer.token],
+        ["/api/v1/reports/summary/", customer.token],
+        ["/api/v1/orders/", undefined],
+        ["/admin/login", undefined],
+      ] as const) {
+        const response = await request(stack.app, "GET", path, { token });
+        expect({ path, cache: response.headers.get("Cache-Control") }).toEqual({ path, cache: "no-store" });
+      }
+      const signIn = await request(stack.app, "POST", "/api/v1/auth/login", {
+        body: { email: customer.email, password: customer.password },
+      });
+      expect(signIn.headers.get("Cache-Control")).toBe("no-store");
+      expect((await request(stack.app, "GET", "/api/v1/products/")).headers.get("Cache-Control")).toBeNull();
+    });
+
+    test("/readyz names a database that was never migrated", async () => {
+      const unmigrated = await openStore(`file:${join(freshTempDir(), "empty.db")}`);
+      try {
+        const app = createApp({
+          config: stack.config,
+          store: unmigrated,
+          passwords: bunPasswordHasher,
+          remoteAddress: () => "127.0.0.1",
+        });
+        const response = await app.request("/readyz");
+        expect(response.status).toBe(503);
+        expect(await response.json()).toEqual({
+          status: "not ready",
+          database: "not migrated",
+          detail: "the database has no tables yet: run bun run db:migrate",
+        });
+      } finally {
+        await unmigrated.close();
+      }
     });
   });
 }
@@ -161,6 +229,23 @@ describe("client IP behind proxies", () => {
   test("X-Forwarded-For from anyone else is ignored", async () => {
     const ipOf = appSeenFrom("198.51.100.4", "127.0.0.1");
     expect(await ipOf("203.0.113.9")).toBe("198.51.100.4");
+  });
+
+  test("a forwarded request from a peer that is not a trusted proxy is logged as a warning, once", async () => {
+    const logs: string[] = [];
+    const app = createApp({
+      config: testConfig({ TRUSTED_PROXIES: "10.0.0.5", LOG_LEVEL: "info" }),
+      store: {} as Store,
+      passwords: bunPasswordHasher,
+      remoteAddress: () => "127.0.0.1",
+      logSink: (line) => logs.push(line),
+    });
+    for (let index = 0; index < 3; index++) {
+      await app.request("/healthz", { headers: { "X-Forwarded-For": "203.0.113.9" } });
+    }
+    const warnings = logs.map((line) => JSON.parse(line)).filter((line) => line.level === "warn");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].msg).toContain("127.0.0.1, which is not in TRUSTED_PROXIES");
   });
 
   test("IPv4-mapped IPv6 peers match their IPv4 proxy entry", async () => {

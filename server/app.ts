@@ -1,9 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { secureHeaders } from "hono/secure-headers";
 import type { Store } from "../db/store.ts";
 import { adminRoutes } from "./admin/routes.tsx";
+import { ADMIN_CSS } from "./admin/views.tsx";
 import { requireUser } from "./auth/middleware.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { SignInLimits } from "./auth/sign-in-limits.ts";
@@ -12,9 +12,10 @@ import { healthRoutes } from "./health/routes.ts";
 import "./http/context.ts";
 import { CrmSync } from "./crm/sync.ts";
 import { clientIp, type RemoteAddress } from "./http/client-ip.ts";
-import { docsPage } from "./http/docs-page.ts";
+import { DOCS_CSS, docsPage } from "./http/docs-page.ts";
 import { AppError, handleError, problemResponse } from "./http/problem.ts";
 import { type LogSink, requestLog } from "./http/request-log.ts";
+import { noStore, securityHeaders } from "./http/security-headers.ts";
 import { staticUi } from "./http/static-ui.ts";
 import { orderRoutes } from "./orders/routes.ts";
 import { paymentRoutes } from "./payments/routes.ts";
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps) {
   const crm = deps.crm ?? new CrmSync(config, store, log);
 
   const api = new OpenAPIHono({ strict: false });
+  for (const path of ["/auth/*", "/orders/*", "/reports/*"]) api.use(path, noStore);
   api.use("/orders/*", authenticated);
   api.use("/reports/*", authenticated);
   api.route("/auth", authRoutes({ config, store, passwords: deps.passwords, signInLimits }));
@@ -67,9 +69,9 @@ export function createApp(deps: AppDeps) {
   api.doc31("/openapi.json", openApiConfig);
 
   const app = new OpenAPIHono({ strict: false });
-  app.use(clientIp(deps.remoteAddress, config.TRUSTED_PROXIES));
+  app.use(clientIp(deps.remoteAddress, config.TRUSTED_PROXIES, (msg) => log({ level: "warn", msg })));
   app.use(requestLog(logSink));
-  app.use(secureHeaders());
+  app.use(securityHeaders([ADMIN_CSS, DOCS_CSS]));
   if (config.CORS_ORIGINS.length > 0) {
     app.use("/api/*", cors({ origin: config.CORS_ORIGINS, maxAge: 600, exposeHeaders: ["X-Request-Id"] }));
   }
@@ -81,6 +83,7 @@ export function createApp(deps: AppDeps) {
   });
   app.use("/api/*", limitBody);
   app.use("/admin/*", limitBody);
+  app.use("/admin/*", noStore);
   app.route("/", healthRoutes(store));
   app.route("/admin", adminRoutes({ config, store, passwords: deps.passwords, signInLimits, crm }));
   app.route("/api/v1", api);

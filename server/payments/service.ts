@@ -256,6 +256,11 @@ export async function handleStripeWebhook(deps: PaymentDeps, rawBody: string, si
   } catch {
     throw new AppError(400, "The Stripe signature is invalid or too old.", { type: "invalid-signature" });
   }
+  // The SDK refuses only signatures older than the tolerance; one from the future is as suspect.
+  const signedAt = Number(/(?:^|,)t=(\d+)/.exec(signature)?.[1]);
+  if (signedAt > Date.now() / 1000 + WEBHOOK_TOLERANCE_SECONDS) {
+    throw new AppError(400, "The Stripe signature is dated in the future.", { type: "invalid-signature" });
+  }
   switch (event.type) {
     case "checkout.session.completed":
     case "checkout.session.async_payment_succeeded":

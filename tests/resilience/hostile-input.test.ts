@@ -472,6 +472,7 @@ for (const target of storeTargets()) {
         wrong: await post(fresh.replace(/v1=\w+/, `v1=${"0".repeat(64)}`)),
         "another secret": await post(await signatureAt(0, payload, "whsec_not_ours")),
         "stale (310 s)": await post(await signatureAt(310)),
+        "from the future (310 s)": await post(await signatureAt(-310)),
         "a valid signature over a changed body": await post(fresh, changed),
         "a signature for another body": await post(await signatureAt(0, changed)),
       }).toEqual({
@@ -479,6 +480,7 @@ for (const target of storeTargets()) {
         wrong: refused,
         "another secret": refused,
         "stale (310 s)": refused,
+        "from the future (310 s)": refused,
         "a valid signature over a changed body": refused,
         "a signature for another body": refused,
       });
