@@ -483,3 +483,12 @@ writeFileSync(
   `# Benchmark ${stamp}\n\n${meta.cores} cores (${meta.cpu}); ${quick ? "quick" : "full"} run; ${size.products} products, ${size.customers} customers, ${size.orders} orders${size.bigOrders ? ` grown to ${size.bigOrders}` : ""}; ${timing.connections} connections, ${timing.seconds} s per scenario after ${timing.warmup} s warm-up.\n\n${table}\n${profile}`,
 );
 log(`results in bench/results/${stamp}.{json,md}; took ${meta.seconds.toFixed(0)} s`);
+
+// A full run fails on any missed target. The --quick smoke (CI, on a machine busy with other work) fails only
+// on errors: its numbers are too short and too noisy to judge the targets by.
+const judged = quick ? targets.filter(([name]) => name === "no errors and no non-2xx") : targets;
+const missed = judged.filter(([, ok]) => ok === false).map(([name]) => name);
+if (missed.length > 0) {
+  console.error(`benchmark FAILED: ${missed.join("; ")}`);
+  process.exit(1);
+}

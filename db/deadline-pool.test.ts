@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { createPool } from "mysql2/promise";
-import { storeTargets } from "../server/test-support.ts";
+import { mysqlTarget } from "../server/test-support.ts";
 import { DeadlinePool } from "./deadline-pool.ts";
 
-const mysql = storeTargets().find((target) => target.name === "mysql");
+const mysql = mysqlTarget();
 
-describe.if(mysql !== undefined)("DeadlinePool on MySQL", () => {
-  const pool = new DeadlinePool(createPool({ uri: mysql?.url(), connectionLimit: 1 }), 400);
+mysql.describe("DeadlinePool on MySQL", () => {
+  const pool = new DeadlinePool(createPool({ uri: mysql.url(), connectionLimit: 1 }), 400);
   afterAll(() => pool.end());
 
   const connectionId = async () => {

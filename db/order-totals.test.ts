@@ -39,7 +39,7 @@ async function reported(store: Store) {
 }
 
 for (const target of storeTargets()) {
-  describe(`order totals on ${target.name}`, () => {
+  target.describe(`order totals on ${target.name}`, () => {
     const stack = useApp(target);
 
     test("the summary equals a direct SQL count after every insert, payment, repeated payment and status change", async () => {

@@ -4,7 +4,7 @@ import type { OrderFilter } from "./store.ts";
 
 /** The Store methods behind the admin page, on SQLite always and on MySQL when TEST_MYSQL_URL is set. */
 for (const target of storeTargets()) {
-  describe(`Store administration on ${target.name}`, () => {
+  target.describe(`Store administration on ${target.name}`, () => {
     const db = useStore(target);
     const newUser = () =>
       db.store.createUser({

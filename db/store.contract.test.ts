@@ -4,7 +4,7 @@ import { EmailTakenError } from "./store.ts";
 
 /** The Store contract: every adapter (SQLite always, MySQL when TEST_MYSQL_URL is set) behaves the same. */
 for (const target of storeTargets()) {
-  describe(`Store contract on ${target.name}`, () => {
+  target.describe(`Store contract on ${target.name}`, () => {
     const db = useStore(target);
     const newUser = (email = uniqueEmail()) =>
       db.store.createUser({ email, name: "Test", passwordHash: "$argon2id$x", role: "customer" });

@@ -9,7 +9,7 @@ import { bunPasswordHasher } from "./runtime/passwords.ts";
 import { freshTempDir, registerCustomer, request, storeTargets, useApp } from "./test-support.ts";
 
 for (const target of storeTargets()) {
-  describe(`HTTP behaviour on ${target.name}`, () => {
+  target.describe(`HTTP behaviour on ${target.name}`, () => {
     const stack = useApp(target);
 
     /** The real app over the real store, with one store method replaced by a failure. */

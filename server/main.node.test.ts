@@ -9,13 +9,13 @@ import { Shopper } from "../tests/resilience/purchase.ts";
 import { TEST_LIMITS } from "./config.ts";
 import { startCrmStandIn } from "./crm/crm-stand-in.ts";
 import { startStripeSimulator } from "./stripe-simulator/server.ts";
-import { freshTempDir, storeTargets } from "./test-support.ts";
+import { freshTempDir, mysqlTarget } from "./test-support.ts";
 
 const ROOT = join(import.meta.dirname, "..");
-const mysql = storeTargets().find((target) => target.name === "mysql");
+const mysql = mysqlTarget();
 const node = Bun.which("node");
 
-describe.skipIf(!mysql || !node)("the Node bundle (bun run build:node) in production on MySQL", () => {
+mysql.describe.skipIf(!node)("the Node bundle (bun run build:node) in production on MySQL", () => {
   const dir = freshTempDir();
   const crm = startCrmStandIn();
   const webhookSecret = "whsec_node_bundle";
@@ -35,7 +35,7 @@ describe.skipIf(!mysql || !node)("the Node bundle (bun run build:node) in produc
     mkdirSync(join(dir, "ui/dist"), { recursive: true });
     writeFileSync(join(dir, "ui/dist/index.html"), "<!doctype html><title>Shop</title>node-bundle-site");
 
-    const url = mysql?.url() as string;
+    const url = mysql.url() as string;
     await migrateDatabase(url);
     const store = await openStore(url);
     await seedDemoProducts(store, "usd");

@@ -45,7 +45,7 @@ const csrfOf = async (app: App, cookie: string) => {
 };
 
 for (const target of storeTargets()) {
-  describe(`admin page on ${target.name}`, () => {
+  target.describe(`admin page on ${target.name}`, () => {
     const stack = usePaymentStack(target, { LOGIN_MAX_FAILURES: "3" });
 
     async function signedInAdmin() {

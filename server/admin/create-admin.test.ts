@@ -3,7 +3,7 @@ import { bunPasswordHasher } from "../runtime/passwords.ts";
 import { storeTargets, uniqueEmail, useStore } from "../test-support.ts";
 
 for (const target of storeTargets()) {
-  describe(`bun run admin:create on ${target.name}`, () => {
+  target.describe(`bun run admin:create on ${target.name}`, () => {
     const db = useStore(target);
 
     async function createAdmin(args: string[], stdin = "") {

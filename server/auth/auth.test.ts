@@ -16,7 +16,7 @@ import { issueToken } from "./tokens.ts";
 const PASSWORD = "correct horse battery";
 
 for (const target of storeTargets()) {
-  describe(`auth on ${target.name}`, () => {
+  target.describe(`auth on ${target.name}`, () => {
     const stack = useApp(target, { LOGIN_MAX_FAILURES: "3" });
     const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
       request(stack.app, "POST", `/api/v1/auth/${path}`, { body, headers });
@@ -171,7 +171,7 @@ for (const target of storeTargets()) {
 }
 
 for (const target of storeTargets()) {
-  describe(`sign-in and registration limits on ${target.name}`, () => {
+  target.describe(`sign-in and registration limits on ${target.name}`, () => {
     const stack = useApp(target, {
       LOGIN_MAX_FAILURES: "3",
       LOGIN_IP_MAX_FAILURES: "5",
@@ -266,7 +266,7 @@ for (const target of storeTargets()) {
     });
   });
 
-  describe(`growing lockouts on ${target.name}`, () => {
+  target.describe(`growing lockouts on ${target.name}`, () => {
     const stack = useApp(target, { LOGIN_MAX_FAILURES: "2", LOGIN_WINDOW_SECONDS: "1" });
 
     test("an address that comes back after its lockout and fails again waits twice as long", async () => {

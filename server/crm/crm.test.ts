@@ -40,7 +40,7 @@ async function paidThroughCheckout(stack: PaymentStack) {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 for (const target of storeTargets()) {
-  describe(`CRM sync on ${target.name}`, () => {
+  target.describe(`CRM sync on ${target.name}`, () => {
     const stack = usePaymentStack(target);
     afterEach(() => {
       stack.crmStandIn.mode = "ok";
@@ -197,7 +197,7 @@ for (const target of storeTargets()) {
     });
   });
 
-  describe(`CRM slower than CRM_WAIT_MS on ${target.name}`, () => {
+  target.describe(`CRM slower than CRM_WAIT_MS on ${target.name}`, () => {
     const stack = usePaymentStack(target, { CRM_WAIT_MS: "300", CRM_TIMEOUT_MS: "5000" });
 
     test("confirm answers pending within its budget and the sync lands later", async () => {

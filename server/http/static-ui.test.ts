@@ -22,7 +22,7 @@ function builtSite(): string {
 }
 
 for (const target of storeTargets()) {
-  describe(`the built customer site served by the app (${target.name})`, () => {
+  target.describe(`the built customer site served by the app (${target.name})`, () => {
     const db = useStore(target);
     const dist = builtSite();
     let app: App;

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { customerWithOrder, registerCustomer, request, storeTargets, useApp } from "../test-support.ts";
 
 for (const target of storeTargets()) {
-  describe(`orders on ${target.name}`, () => {
+  target.describe(`orders on ${target.name}`, () => {
     const stack = useApp(target);
     const product = (priceMinor = 1999, active = true) =>
       stack.store.createProduct({

@@ -41,7 +41,7 @@ function sessionEvent(type: string, session: unknown) {
 }
 
 for (const target of storeTargets()) {
-  describe(`payments on ${target.name}`, () => {
+  target.describe(`payments on ${target.name}`, () => {
     const stack = usePaymentStack(target);
 
     const createPayment = (orderId: number, token: string) =>

@@ -8,7 +8,7 @@ import { bunPasswordHasher } from "../runtime/passwords.ts";
 import { freshTempDir, request, storeTargets, useApp } from "../test-support.ts";
 
 for (const target of storeTargets()) {
-  describe(`GET /api/v1/products/ on ${target.name}`, () => {
+  target.describe(`GET /api/v1/products/ on ${target.name}`, () => {
     const stack = useApp(target);
     const list = (query = "") => request(stack.app, "GET", `/api/v1/products/${query}`);
 

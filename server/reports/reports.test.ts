@@ -3,7 +3,7 @@ import { formatMinor, parseMinor } from "../shared/money.ts";
 import { customerWithOrder, request, storeTargets, useApp } from "../test-support.ts";
 
 for (const target of storeTargets()) {
-  describe(`GET /api/v1/reports/summary/ on ${target.name}`, () => {
+  target.describe(`GET /api/v1/reports/summary/ on ${target.name}`, () => {
     const stack = useApp(target);
     const summary = async (token: string) => {
       const response = await request(stack.app, "GET", "/api/v1/reports/summary/", { token });

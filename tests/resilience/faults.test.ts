@@ -4,11 +4,11 @@ import { openStore } from "../../db/open-store.ts";
 import type { Store } from "../../db/store.ts";
 import { type CrmStandIn, startCrmStandIn } from "../../server/crm/crm-stand-in.ts";
 import { type RunningSimulator, startStripeSimulator } from "../../server/stripe-simulator/server.ts";
-import { storeTargets } from "../../server/test-support.ts";
+import { mysqlTarget } from "../../server/test-support.ts";
 import { freePort, ServerProcess, startTcpProxy, waitFor } from "./processes.ts";
 import { Shopper } from "./purchase.ts";
 
-const mysql = storeTargets().find((target) => target.name === "mysql");
+const mysql = mysqlTarget();
 
 const DB_TIMEOUT_MS = 1000;
 const CRM_TIMEOUT_MS = 500;
@@ -52,8 +52,8 @@ function requestLoop(shopper: Shopper, orderId: number) {
 }
 
 /** Real server processes on MariaDB, a Stripe simulator and a CRM stand-in, with faults injected between them. */
-describe.if(mysql !== undefined)("faults against MariaDB with real processes", () => {
-  const databaseUrl = mysql?.url() as string;
+mysql.describe("faults against MariaDB with real processes", () => {
+  const databaseUrl = mysql.url() as string;
   let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
   let store: Store;
   let simulator: RunningSimulator;

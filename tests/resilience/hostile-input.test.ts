@@ -214,7 +214,7 @@ const CONTENT_TYPES = [
 ];
 
 for (const target of storeTargets()) {
-  describe(`hostile input on ${target.name}`, () => {
+  target.describe(`hostile input on ${target.name}`, () => {
     const stack = usePaymentStack(target, { LOGIN_MAX_FAILURES: "1000" });
 
     test("fuzzing every operation of the OpenAPI document: no 5xx, no unhandled rejection, every 4xx a problem+json", async () => {
@@ -496,7 +496,7 @@ for (const target of storeTargets()) {
     });
   });
 
-  describe(`abuse limits on ${target.name}`, () => {
+  target.describe(`abuse limits on ${target.name}`, () => {
     const stack = usePaymentStack(target, {
       LOGIN_MAX_FAILURES: "5",
       LOGIN_IP_MAX_FAILURES: "20",
