@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
 import { createPool } from "mysql2/promise";
 import { mysqlTarget } from "../server/test-support.ts";
 import { DeadlinePool } from "./deadline-pool.ts";

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { customerWithOrder, registerCustomer, storeTargets, useApp } from "../server/test-support.ts";
 import type { Store } from "./store.ts";
 

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { storeTargets, uniqueEmail, useStore } from "../server/test-support.ts";
 import type { OrderFilter } from "./store.ts";
 

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { bunPasswordHasher } from "../runtime/passwords.ts";
 import { storeTargets, uniqueEmail, useStore } from "../test-support.ts";
 

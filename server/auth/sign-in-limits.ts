@@ -35,7 +35,6 @@ export class SignInLimits {
   constructor(
     private readonly config: Config,
     private readonly store: Store,
-    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async beginSignIn(email: string, clientIp: string): Promise<SignInAttempt> {
@@ -83,7 +82,7 @@ export class SignInLimits {
   }
 
   async signInFailed(attempt: SignInAttempt): Promise<void> {
-    const now = this.now();
+    const now = new Date();
     for (const limit of attempt.limits) {
       if (limit.grows)
         await this.store.extendAuthLockout(hashKey(limit.key), limit.rule, now, MAX_LOCKOUT_MS);
@@ -101,14 +100,14 @@ export class SignInLimits {
   }
 
   private async reserve(limits: Limit[], detail: string): Promise<void> {
-    const now = this.now();
+    const now = new Date();
     await this.pruneNowAndThen(now);
     const held: Limit[] = [];
     for (const limit of limits) {
       const reservation = await this.store.reserveAuthAttempt(hashKey(limit.key), limit.rule, now);
       if (!reservation.allowed) {
         for (const taken of held) await this.store.releaseAuthAttempt(hashKey(taken.key));
-        const seconds = Math.max(1, Math.ceil((reservation.retryAt.getTime() - now.getTime()) / 1000));
+        const seconds = Math.max(1, Math.ceil((reservation.retryAt.getTime() - Date.now()) / 1000));
         throw new AppError(429, detail, {
           type: "rate-limited",
           headers: { "Retry-After": String(seconds) },

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { customerWithOrder, registerCustomer, request, storeTargets, useApp } from "../test-support.ts";
 
 for (const target of storeTargets()) {

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { formatMinor, parseMinor } from "../shared/money.ts";
 import { customerWithOrder, request, storeTargets, useApp } from "../test-support.ts";
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { migrateDatabase } from "../../db/migrate-store.ts";
 import { openStore } from "../../db/open-store.ts";
 import type { Store } from "../../db/store.ts";

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createConnection } from "mysql2/promise";
 import { migrateDatabase } from "../../db/migrate-store.ts";
 import { openStore } from "../../db/open-store.ts";
