@@ -1,8 +1,5 @@
 import { describe, expect, test } from "bun:test";
 import { sign } from "hono/jwt";
-import { openStore } from "../../db/open-store.ts";
-import { createApp } from "../app.ts";
-import { bunPasswordHasher } from "../runtime/passwords.ts";
 import {
   registerCustomer,
   request,
@@ -226,26 +223,6 @@ for (const target of storeTargets()) {
         expect((await signIn(customer.email, "wrong password", address)).status).toBe(401);
         expect((await signIn(customer.email, "wrong password", address)).status).toBe(401);
         expect((await signIn(customer.email, PASSWORD, address)).status).toBe(200);
-      }
-    });
-
-    test("two instances on one database share the counts", async () => {
-      const otherStore = await openStore(stack.config.DATABASE_URL);
-      try {
-        const other = createApp({
-          config: stack.config,
-          store: otherStore,
-          passwords: bunPasswordHasher,
-          remoteAddress: (c) => c.req.header("X-Test-Peer"),
-        });
-        const customer = await newCustomer();
-        const attacker = testAddress();
-        expect((await signIn(customer.email, "wrong password", attacker)).status).toBe(401);
-        expect((await signIn(customer.email, "wrong password", attacker, other)).status).toBe(401);
-        expect((await signIn(customer.email, "wrong password", attacker)).status).toBe(401);
-        expect((await signIn(customer.email, PASSWORD, attacker, other)).status).toBe(429);
-      } finally {
-        await otherStore.close();
       }
     });
 
