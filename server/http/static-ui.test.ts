@@ -42,6 +42,8 @@ for (const target of storeTargets()) {
       expect(response.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
       expect(response.headers.get("Cache-Control")).toBe("no-cache");
       expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
+      // The app's own policy, so the site is covered without nginx in front of it.
+      expect(response.headers.get("Content-Security-Policy")).toContain("script-src 'self';");
       expect(await response.text()).toBe(INDEX_HTML);
     });
 
