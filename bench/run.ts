@@ -253,7 +253,7 @@ const server = Bun.spawn(["bun", ...profileFlags, "run", "server/main.ts"], {
     NODE_ENV: "production",
     BUN_JSC_forceRAMSize: "268435456",
     PORT: String(apiPort),
-    JWT_SECRET: "bench-secret-bench-secret-bench-secret",
+    JWT_SECRET: "bench-secret-of-32-characters-or-more-0123",
     STRIPE_SECRET_KEY: "sk_test_bench",
     STRIPE_WEBHOOK_SECRET: "whsec_bench",
     STRIPE_API_BASE: simulator.url,
