@@ -259,7 +259,7 @@ http {
       paidOrderId = order.id;
       await store.close();
 
-      // One environment file for every unit, as the README has the operator write it. Its PORT must not win over
+      // One environment file for every unit, as docs/production.md has the operator write it. Its PORT must not win over
       // the template's instance port.
       environmentFile = join(dir, "orders.env");
       writeFileSync(
