@@ -6,7 +6,9 @@ import {
   eq,
   getTableColumns,
   gt,
+  gte,
   inArray,
+  isNotNull,
   isNull,
   lt,
   lte,
@@ -22,7 +24,9 @@ import type * as schema from "./schema.mysql.ts";
 import {
   type AuthLimitRule,
   type AuthReservation,
+  type CrmHealth,
   EmailTakenError,
+  type LocalDaySales,
   type NewAdminSession,
   type NewOrder,
   type NewProduct,
@@ -35,6 +39,8 @@ import {
   type PageRequest,
   type Product,
   type ProductRemoval,
+  type ProductSales,
+  type SlotSegment,
   type Store,
   type User,
 } from "./store.ts";
@@ -312,26 +318,129 @@ export class DrizzleStore implements Store {
 
   async summarizeOrders(): Promise<OrderSummary> {
     const { orderTotals } = this.t;
-    const rows = await this.db.select().from(orderTotals);
-    const summary: OrderSummary = {
-      totalOrders: 0,
-      paidOrders: 0,
-      pendingOrders: 0,
-      revenueMinorByCurrency: {},
+    const rows = await this.db
+      .select({
+        currency: orderTotals.currency,
+        status: orderTotals.status,
+        orders: orderTotals.orders,
+        amountMinor: orderTotals.amountMinor,
+      })
+      .from(orderTotals);
+    return summaryOf(rows);
+  }
+
+  async summarizeOrdersForUser(userId: number): Promise<OrderSummary> {
+    const { orders } = this.t;
+    // One customer's orders, by the (user_id, id) index: bounded by what one customer buys, not by the shop.
+    const rows = await this.db
+      .select({
+        currency: orders.currency,
+        status: orders.status,
+        orders: count(),
+        amountMinor: sql<number>`coalesce(sum(${orders.amountMinor}), 0)`,
+      })
+      .from(orders)
+      .where(eq(orders.userId, userId))
+      .groupBy(orders.currency, orders.status);
+    return summaryOf(rows);
+  }
+
+  async salesByLocalDay(segments: SlotSegment[]): Promise<LocalDaySales[]> {
+    const { orderSlots } = this.t;
+    const batches = await Promise.all(
+      segments.map((segment) => {
+        // The offset is an integer this code computed, so it can be part of the statement's text; being the
+        // same text in SELECT and GROUP BY keeps MySQL's ONLY_FULL_GROUP_BY content.
+        const shifted = sql`(${orderSlots.slot} + ${sql.raw(String(Math.trunc(segment.offsetSlots)))})`;
+        const localDayStart = sql<number>`${shifted} - (${shifted} % 96)`;
+        return this.db
+          .select({
+            localDayStart,
+            currency: orderSlots.currency,
+            orders: sql<number>`sum(${orderSlots.orders})`,
+            paidOrders: sql<number>`sum(${orderSlots.paidOrders})`,
+            revenueMinor: sql<number>`sum(${orderSlots.revenueMinor})`,
+          })
+          .from(orderSlots)
+          .where(and(gte(orderSlots.slot, segment.fromSlot), lt(orderSlots.slot, segment.toSlot)))
+          .groupBy(localDayStart, orderSlots.currency);
+      }),
+    );
+    return batches.flat().map((row) => ({
+      day: Number(row.localDayStart) / 96,
+      currency: row.currency,
+      orders: Number(row.orders),
+      paidOrders: Number(row.paidOrders),
+      revenueMinor: Number(row.revenueMinor),
+    }));
+  }
+
+  async topProducts(range: {
+    fromSlot: number;
+    toSlot: number;
+    currency: string;
+    limit: number;
+  }): Promise<ProductSales[]> {
+    const { productSlots, products } = this.t;
+    const revenue = sql<number>`sum(${productSlots.revenueMinor})`;
+    // Rank in the rollup first, then read only the winners' names.
+    const ranked = this.db
+      .select({
+        productId: productSlots.productId,
+        paidOrders: sql<number>`sum(${productSlots.paidOrders})`.as("paid_orders"),
+        quantity: sql<number>`sum(${productSlots.quantity})`.as("quantity"),
+        revenueMinor: revenue.as("revenue_minor"),
+      })
+      .from(productSlots)
+      .where(
+        and(
+          gte(productSlots.slot, range.fromSlot),
+          lt(productSlots.slot, range.toSlot),
+          eq(productSlots.currency, range.currency),
+        ),
+      )
+      .groupBy(productSlots.productId)
+      .having(gt(revenue, 0))
+      .orderBy(desc(revenue), asc(productSlots.productId))
+      .limit(range.limit)
+      .as("ranked");
+    const rows = await this.db
+      .select({
+        id: products.id,
+        name: products.name,
+        paidOrders: ranked.paidOrders,
+        quantity: ranked.quantity,
+        revenueMinor: ranked.revenueMinor,
+      })
+      .from(ranked)
+      .innerJoin(products, eq(products.id, ranked.productId))
+      .orderBy(desc(ranked.revenueMinor), asc(products.id));
+    return rows.map((row) => ({
+      product: { id: row.id, name: row.name },
+      paidOrders: Number(row.paidOrders),
+      quantity: Number(row.quantity),
+      revenueMinor: Number(row.revenueMinor),
+    }));
+  }
+
+  async crmHealth(): Promise<CrmHealth> {
+    const { orders } = this.t;
+    // Both read small index ranges: orders with a CRM attempt scheduled, and failed syncs.
+    const [[waiting], [failed]] = await Promise.all([
+      this.db
+        .select({ count: count(), oldest: sql<Date | null>`min(${orders.paidAt})`.mapWith(orders.paidAt) })
+        .from(orders)
+        .where(isNotNull(orders.crmNextAttemptAt)),
+      this.db
+        .select({ count: count() })
+        .from(orders)
+        .where(and(eq(orders.crmSyncStatus, "failed"), eq(orders.status, "paid"))),
+    ]);
+    return {
+      waiting: Number(waiting?.count ?? 0),
+      failed: Number(failed?.count ?? 0),
+      oldestWaitingPaidAt: waiting?.oldest ?? null,
     };
-    for (const row of rows) {
-      const orders = Number(row.orders);
-      summary.totalOrders += orders;
-      if (row.status === "paid") {
-        summary.paidOrders += orders;
-        summary.revenueMinorByCurrency[row.currency] =
-          (summary.revenueMinorByCurrency[row.currency] ?? 0) + Number(row.amountMinor);
-      } else {
-        summary.pendingOrders += orders;
-        summary.revenueMinorByCurrency[row.currency] ??= 0;
-      }
-    }
-    return summary;
   }
 
   async attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean> {
@@ -632,20 +741,64 @@ export class DrizzleStore implements Store {
     return affectedRows > 0 ? "deactivated" : "missing";
   }
 
-  async listOrders(filter: OrderFilter, page: PageRequest): Promise<Page<OrderView>> {
+  private orderFilter(filter: OrderFilter) {
     const { orders } = this.t;
-    const where = and(
+    return and(
       filter.status ? eq(orders.status, filter.status) : undefined,
       filter.crmSyncStatus
         ? and(eq(orders.status, "paid"), eq(orders.crmSyncStatus, filter.crmSyncStatus))
         : undefined,
+      filter.createdFrom ? gte(orders.createdAt, filter.createdFrom) : undefined,
+      filter.createdBefore ? lt(orders.createdAt, filter.createdBefore) : undefined,
     );
+  }
+
+  async listOrders(filter: OrderFilter, page: PageRequest): Promise<Page<OrderView>> {
+    const { orders } = this.t;
+    const where = this.orderFilter(filter);
     const [rows, [total]] = await Promise.all([
       this.selectOrderViews().where(where).orderBy(desc(orders.id)).limit(page.limit).offset(page.offset),
       this.db.select({ count: count() }).from(orders).where(where),
     ]);
     return { rows: rows.map(toOrderView), count: Number(total?.count ?? 0) };
   }
+
+  async listOrdersBefore(
+    filter: OrderFilter,
+    beforeId: number | undefined,
+    limit: number,
+  ): Promise<OrderView[]> {
+    const { orders } = this.t;
+    const rows = await this.selectOrderViews()
+      .where(and(this.orderFilter(filter), beforeId === undefined ? undefined : lt(orders.id, beforeId)))
+      .orderBy(desc(orders.id))
+      .limit(limit);
+    return rows.map(toOrderView);
+  }
+}
+
+function summaryOf(
+  rows: { currency: string; status: string; orders: number | string; amountMinor: number | string }[],
+): OrderSummary {
+  const summary: OrderSummary = {
+    totalOrders: 0,
+    paidOrders: 0,
+    pendingOrders: 0,
+    revenueMinorByCurrency: {},
+  };
+  for (const row of rows) {
+    const orders = Number(row.orders);
+    summary.totalOrders += orders;
+    if (row.status === "paid") {
+      summary.paidOrders += orders;
+      summary.revenueMinorByCurrency[row.currency] =
+        (summary.revenueMinorByCurrency[row.currency] ?? 0) + Number(row.amountMinor);
+    } else {
+      summary.pendingOrders += orders;
+      summary.revenueMinorByCurrency[row.currency] ??= 0;
+    }
+  }
+  return summary;
 }
 
 function toOrderView(row: { order: Order; product: OrderView["product"]; customerEmail: string }): OrderView {

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { customerWithOrder, registerCustomer, storeTargets, useApp } from "../server/test-support.ts";
+import { customerWithOrder, rawSql, registerCustomer, storeTargets, useApp } from "../server/test-support.ts";
 import type { Store } from "./store.ts";
 
 /** What the report must equal: a count made directly over the orders table, in SQL. */
@@ -74,6 +74,70 @@ for (const target of storeTargets()) {
       });
       await stack.store.recordPaymentStatus(second.id, "cs_none", "expired");
       expect(await reported(stack.store)).toEqual(await countedInSql(url));
+    });
+  });
+}
+
+/** The slot rollups summed over all time must equal the orders table itself. */
+async function slotsAgainstOrders(url: string) {
+  const sql = await rawSql(url);
+  const one = async (statement: string) => {
+    const [row] = await sql.all<Record<string, number | string | null>>(statement);
+    return Object.fromEntries(Object.entries(row ?? {}).map(([key, value]) => [key, Number(value ?? 0)]));
+  };
+  const result = {
+    slots: await one(
+      "SELECT SUM(orders) AS orders, SUM(paid_orders) AS paid, SUM(revenue_minor) AS revenue FROM order_slots",
+    ),
+    orders: await one(
+      "SELECT COUNT(*) AS orders, COUNT(paid_at) AS paid, SUM(CASE WHEN paid_at IS NULL THEN 0 ELSE amount_minor END) AS revenue FROM orders",
+    ),
+    productSlots: await one(
+      "SELECT SUM(paid_orders) AS paid, SUM(quantity) AS quantity, SUM(revenue_minor) AS revenue FROM product_slots",
+    ),
+    paidOrders: await one(
+      "SELECT COUNT(*) AS paid, SUM(quantity) AS quantity, SUM(amount_minor) AS revenue FROM orders WHERE paid_at IS NOT NULL",
+    ),
+  };
+  await sql.close();
+  return result;
+}
+
+for (const target of storeTargets()) {
+  target.describe(`report slot rollups on ${target.name}`, () => {
+    const stack = useApp(target);
+
+    test("equal the orders table after an insert, a payment, a moved creation time, a repeated payment and a delete", async () => {
+      const url = stack.config.DATABASE_URL;
+      const expectInStep = async () => {
+        const { slots, orders, productSlots, paidOrders } = await slotsAgainstOrders(url);
+        expect(slots).toEqual(orders);
+        expect(productSlots).toEqual(paidOrders);
+      };
+      const { order } = await customerWithOrder(stack, { priceMinor: 1250, quantity: 3 });
+      await expectInStep();
+      const paidAt = new Date();
+      await stack.store.markOrderPaid(order.id, {
+        sessionId: `cs_test_slots_${order.id}`,
+        paymentIntentId: null,
+        paidAt,
+      });
+      await stack.store.markOrderPaid(order.id, {
+        sessionId: `cs_test_slots_${order.id}`,
+        paymentIntentId: null,
+        paidAt,
+      });
+      await expectInStep();
+      const sql = await rawSql(url);
+      await sql.all("UPDATE orders SET created_at = ?, paid_at = ? WHERE id = ?", [
+        new Date("2020-01-01T00:07:00Z"),
+        new Date("2020-01-02T23:59:00Z"),
+        order.id,
+      ]);
+      await expectInStep();
+      await sql.all("DELETE FROM orders WHERE id = ?", [order.id]);
+      await sql.close();
+      await expectInStep();
     });
   });
 }

@@ -130,3 +130,36 @@ export const authLimits = mysqlTable("auth_limits", {
   windowEndsAt: timestamp("window_ends_at").notNull(),
   lockouts: int("lockouts").notNull().default(0),
 });
+
+/**
+ * Orders and paid revenue per 15-minute slot of UTC time (slot = seconds since 1970 / 900) and currency, kept
+ * exact by triggers on `orders` in the same statement that changes an order (see the migrations and
+ * docs/decisions/002-report-totals.md). Every time zone's offset is a whole number of quarter hours, so a local
+ * day, week or month is a whole number of slots: the sales report sums slots, never `orders`. An order counts in
+ * the slot it was created in; its payment and revenue in the slot it was paid in.
+ */
+export const orderSlots = mysqlTable(
+  "order_slots",
+  {
+    slot: int("slot").notNull(),
+    currency: char("currency", { length: 3 }).notNull(),
+    orders: int("orders").notNull().default(0),
+    paidOrders: int("paid_orders").notNull().default(0),
+    revenueMinor: bigint("revenue_minor", { mode: "number" }).notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.slot, table.currency] })],
+);
+
+/** Paid orders, quantity and revenue per product and 15-minute slot of payment, kept like `order_slots`. */
+export const productSlots = mysqlTable(
+  "product_slots",
+  {
+    slot: int("slot").notNull(),
+    productId: bigint("product_id", { mode: "number", unsigned: true }).notNull(),
+    currency: char("currency", { length: 3 }).notNull(),
+    paidOrders: int("paid_orders").notNull().default(0),
+    quantity: int("quantity").notNull().default(0),
+    revenueMinor: bigint("revenue_minor", { mode: "number" }).notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.slot, table.productId, table.currency] })],
+);

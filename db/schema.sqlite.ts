@@ -112,3 +112,30 @@ export const authLimits = sqliteTable("auth_limits", {
   windowEndsAt: timestamp("window_ends_at").notNull(),
   lockouts: integer("lockouts").notNull().default(0),
 });
+
+/** See schema.mysql.ts. */
+export const orderSlots = sqliteTable(
+  "order_slots",
+  {
+    slot: integer("slot").notNull(),
+    currency: text("currency").notNull(),
+    orders: integer("orders").notNull().default(0),
+    paidOrders: integer("paid_orders").notNull().default(0),
+    revenueMinor: integer("revenue_minor").notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.slot, table.currency] })],
+);
+
+/** See schema.mysql.ts. */
+export const productSlots = sqliteTable(
+  "product_slots",
+  {
+    slot: integer("slot").notNull(),
+    productId: integer("product_id").notNull(),
+    currency: text("currency").notNull(),
+    paidOrders: integer("paid_orders").notNull().default(0),
+    quantity: integer("quantity").notNull().default(0),
+    revenueMinor: integer("revenue_minor").notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.slot, table.productId, table.currency] })],
+);

@@ -98,6 +98,43 @@ export interface OrderFilter {
   status?: OrderStatus;
   /** Only paid orders have a CRM sync, so this filter also leaves out unpaid orders. */
   crmSyncStatus?: CrmSyncStatus;
+  /** Orders created at or after this instant. */
+  createdFrom?: Date;
+  /** Orders created before this instant. */
+  createdBefore?: Date;
+}
+
+/** A run of 15-minute UTC slots (seconds since 1970 / 900) over which a zone keeps one offset, in slots. */
+export interface SlotSegment {
+  fromSlot: number;
+  toSlot: number;
+  offsetSlots: number;
+}
+
+/** One local day's figures in one currency: orders created that day, orders paid that day and their revenue. */
+export interface LocalDaySales {
+  /** Days since 1970-01-01 of the local date. */
+  day: number;
+  currency: string;
+  orders: number;
+  paidOrders: number;
+  revenueMinor: number;
+}
+
+export interface ProductSales {
+  product: { id: number; name: string };
+  paidOrders: number;
+  quantity: number;
+  revenueMinor: number;
+}
+
+export interface CrmHealth {
+  /** Paid orders whose CRM sync has not succeeded and will be tried (again). */
+  waiting: number;
+  /** Paid orders whose last CRM attempt failed. */
+  failed: number;
+  /** When the longest-waiting of them was paid. */
+  oldestWaitingPaidAt: Date | null;
 }
 
 export interface NewAdminSession {
@@ -148,6 +185,20 @@ export interface Store {
   listOrdersForUser(userId: number, page: PageRequest): Promise<Page<OrderView>>;
 
   summarizeOrders(): Promise<OrderSummary>;
+  /** The same figures over one customer's orders. */
+  summarizeOrdersForUser(userId: number): Promise<OrderSummary>;
+
+  // Reports over the slot rollups (order_slots, product_slots); none reads `orders`.
+  /** Per local day and currency, over each segment's slots, the day counted with the segment's offset. */
+  salesByLocalDay(segments: SlotSegment[]): Promise<LocalDaySales[]>;
+  /** Products by paid revenue in one currency over [fromSlot, toSlot), highest first, ties by id. */
+  topProducts(range: {
+    fromSlot: number;
+    toSlot: number;
+    currency: string;
+    limit: number;
+  }): Promise<ProductSales[]>;
+  crmHealth(): Promise<CrmHealth>;
 
   // Payments. Each write is conditional on the order still being pending, so races cannot double-apply.
   attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean>;
@@ -208,4 +259,6 @@ export interface Store {
   /** Erases a product no order refers to; one with orders is deactivated instead, so they keep their history. */
   removeProduct(id: number): Promise<ProductRemoval>;
   listOrders(filter: OrderFilter, page: PageRequest): Promise<Page<OrderView>>;
+  /** A batch of the filter's orders, newest first, with ids below `beforeId`: the export walks them all. */
+  listOrdersBefore(filter: OrderFilter, beforeId: number | undefined, limit: number): Promise<OrderView[]>;
 }

@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps) {
   api.route("/", productRoutes(store));
   api.route("/", orderRoutes(store));
   api.route("/", paymentRoutes({ config, store, stripe: createStripeClient(config), crm, log }));
-  api.route("/reports", reportRoutes(store, config.CURRENCY));
+  api.route("/reports", reportRoutes(store, config));
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isTimeZone } from "./reports/calendar.ts";
 
 /** Development and tests only: production refuses it (it is public, in this repository). */
 export const DEV_JWT_SECRET = "development-only-secret-change-me-0123456789";
@@ -50,6 +51,10 @@ const configSchema = z
       .regex(/^[a-zA-Z]{3}$/, "must be a three-letter ISO 4217 code")
       .default("usd")
       .transform((value) => value.toLowerCase()),
+    REPORT_TIMEZONE: z
+      .string()
+      .default("UTC")
+      .refine(isTimeZone, "must be an IANA time zone such as Europe/Berlin or UTC"),
     TRUSTED_PROXIES: csv,
     BODY_LIMIT_BYTES: integer(64 * 1024, 1024, 10 * 1024 * 1024),
     LOGIN_MAX_FAILURES: integer(5, 1, 1000),

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { DrizzleStore } from "../db/drizzle-store.ts";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
+import { ensureAdmin } from "./admin/admins.ts";
 import { type App, createApp } from "./app.ts";
 import { type Config, testConfig } from "./config.ts";
 import { type CrmStandIn, startCrmStandIn } from "./crm/crm-stand-in.ts";
@@ -257,4 +258,41 @@ export async function customerWithOrder(
   if (response.status !== 201) throw new Error(`order failed: ${response.status} ${await response.text()}`);
   const order = (await response.json()) as { id: number; amount: string };
   return { customer, product, order };
+}
+
+/**
+ * Plain SQL on a test database, beside the store: to set up rows the API cannot make (an order paid last year)
+ * and to count what a report must equal. Dates are passed as Date and come back as the driver returns them.
+ */
+export async function rawSql(url: string) {
+  if (url.startsWith("mysql://")) {
+    const { createConnection } = await import("mysql2/promise");
+    const connection = await createConnection({ uri: url, timezone: "Z" });
+    return {
+      async all<T>(statement: string, params: unknown[] = []): Promise<T[]> {
+        const [rows] = await connection.query(statement, params);
+        return rows as T[];
+      },
+      close: () => connection.end(),
+    };
+  }
+  const { Database } = await import("bun:sqlite");
+  const sqlite = new Database(url.slice("file:".length));
+  const bind = (params: unknown[]) =>
+    params.map((param) => (param instanceof Date ? param.getTime() : param)) as never[];
+  return {
+    async all<T>(statement: string, params: unknown[] = []): Promise<T[]> {
+      return sqlite.query(statement).all(...bind(params)) as T[];
+    },
+    close: async () => sqlite.close(),
+  };
+}
+
+/** A signed-in admin's API token. */
+export async function adminToken(app: App, store: DrizzleStore): Promise<string> {
+  const credentials = { email: uniqueEmail("admin"), password: "admin password 1" };
+  await ensureAdmin(store, bunPasswordHasher, credentials);
+  const response = await request(app, "POST", "/api/v1/auth/login", { body: credentials });
+  if (response.status !== 200) throw new Error(`admin sign-in failed: ${response.status}`);
+  return (await response.json()).token as string;
 }

@@ -24,3 +24,11 @@ export function requireUser(config: Config, store: Store): MiddlewareHandler {
     await next();
   };
 }
+
+/** After requireUser: only users with `role` go on; anyone else signed in gets 403. */
+export function requireRole(role: Role, detail: string): MiddlewareHandler {
+  return async (c, next) => {
+    if (c.var.user?.role !== role) throw new AppError(403, detail, { type: "forbidden" });
+    await next();
+  };
+}

@@ -67,6 +67,7 @@ const DESCRIPTIONS: Record<number, string> = {
   400: "Invalid input",
   401: "Missing, invalid or expired token",
   404: "Not found",
+  403: "Not allowed",
   409: "Conflict",
   415: "Unsupported media type",
   429: "Too many attempts",

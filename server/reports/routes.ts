@@ -1,31 +1,212 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import type { Store } from "../../db/store.ts";
+import { requireRole } from "../auth/middleware.ts";
+import { csvHeaders, csvTable, wantsCsv } from "../http/csv.ts";
 import { apiRouter } from "../http/router.ts";
 import { jsonResponse, problemResponses } from "../http/schemas.ts";
-import { reportSummary } from "./service.ts";
+import { isKnownCurrency } from "../shared/money.ts";
+import { productsReport, reportRange, reportSummary, salesReport } from "./service.ts";
+
+const money = (description: string) => z.string().openapi({ example: "123.45", description });
+const byCurrency = z
+  .record(z.string(), z.string())
+  .optional()
+  .openapi({ description: "Revenue per currency, present when the shop has orders in several" });
 
 const SummarySchema = z
   .object({
     total_orders: z.number().int(),
-    total_revenue: z.string().openapi({ example: "123.45", description: "Paid orders in `currency`" }),
+    total_revenue: money("Paid orders in `currency`"),
     paid_orders: z.number().int(),
     pending_orders: z.number().int(),
     currency: z.string().openapi({ example: "usd" }),
     revenue_by_currency: z
       .record(z.string(), z.string())
       .openapi({ description: "Paid revenue per currency, for shops that sell in several" }),
+    scope: z.enum(["customer", "shop"]).openapi({
+      description: "`customer`: the caller's own orders; `shop`: every order (admins only)",
+    }),
   })
   .openapi("Summary");
+
+const queryParam = (name: string, example: string, description: string) =>
+  ({ param: { name, in: "query" as const, description }, example }) as const;
+
+const RangeQuerySchema = z.object({
+  from: z
+    .string()
+    .optional()
+    .openapi(queryParam("from", "2026-11-01", "First local date, YYYY-MM-DD (default: 29 days before `to`)")),
+  to: z
+    .string()
+    .optional()
+    .openapi(queryParam("to", "2026-11-30", "Last local date (default: today in `tz`)")),
+  tz: z
+    .string()
+    .optional()
+    .openapi(queryParam("tz", "Europe/Berlin", "IANA time zone of the dates (default: REPORT_TIMEZONE)")),
+  format: z
+    .enum(["json", "csv"], { message: "must be json or csv" })
+    .optional()
+    .openapi(queryParam("format", "csv", "`csv` for a spreadsheet; also `Accept: text/csv`")),
+});
+
+const FiguresSchema = z.object({
+  orders: z.number().int().openapi({ description: "Orders created in the bucket" }),
+  paid_orders: z.number().int().openapi({ description: "Orders paid in the bucket" }),
+  revenue: money("Revenue of the orders paid in the bucket, in `currency`"),
+  revenue_by_currency: byCurrency,
+});
+
+const SalesSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    interval: z.enum(["day", "week", "month"]),
+    tz: z.string(),
+    currency: z.string(),
+    buckets: z.array(
+      FiguresSchema.extend({
+        start: z.string().openapi({ description: "Local date the bucket starts on (weeks start on Monday)" }),
+      }),
+    ),
+    totals: FiguresSchema,
+  })
+  .openapi("SalesReport");
+
+const ProductsSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    tz: z.string(),
+    currency: z.string(),
+    results: z.array(
+      z.object({
+        product: z.object({ id: z.number().int(), name: z.string() }),
+        paid_orders: z.number().int(),
+        quantity: z.number().int(),
+        revenue: money("Revenue in `currency`"),
+      }),
+    ),
+  })
+  .openapi("ProductsReport");
+
+const csvContent = { "text/csv": { schema: z.string() } };
+const security = [{ bearerAuth: [] }];
 
 const summary = createRoute({
   method: "get",
   path: "/summary",
   tags: ["Reports"],
-  summary: "ERP-style summary of all orders",
-  security: [{ bearerAuth: [] }],
-  responses: { 200: jsonResponse(SummarySchema, "Totals over all orders"), ...problemResponses(401) },
+  summary: "ERP-style summary: a customer's own orders, or the whole shop's for an admin",
+  security,
+  responses: { 200: jsonResponse(SummarySchema, "Totals"), ...problemResponses(401) },
 });
 
-export function reportRoutes(store: Store, currency: string) {
-  return apiRouter().openapi(summary, async (c) => c.json(await reportSummary(store, currency), 200));
+const sales = createRoute({
+  method: "get",
+  path: "/sales",
+  tags: ["Reports"],
+  summary: "Orders, paid orders and revenue per day, week or month in a time zone (admins)",
+  security,
+  request: {
+    query: RangeQuerySchema.extend({
+      interval: z
+        .enum(["day", "week", "month"], { message: "must be day, week or month" })
+        .default("day")
+        .openapi(queryParam("interval", "day", "Bucket size")),
+    }),
+  },
+  responses: {
+    200: {
+      description: "Every bucket of the range, zeros included",
+      content: { "application/json": { schema: SalesSchema }, ...csvContent },
+    },
+    ...problemResponses(400, 401, 403),
+  },
+});
+
+const products = createRoute({
+  method: "get",
+  path: "/products",
+  tags: ["Reports"],
+  summary: "Top products by paid revenue in a range (admins)",
+  security,
+  request: {
+    query: RangeQuerySchema.extend({
+      limit: z
+        .string()
+        .regex(/^\d{1,3}$/, "must be a whole number from 1 to 100")
+        .transform(Number)
+        .pipe(z.number().int().min(1, "must be 1 or more").max(100, "must be at most 100"))
+        .default(10)
+        .openapi(queryParam("limit", "10", "How many products, 1–100")),
+      currency: z
+        .string()
+        .refine(isKnownCurrency, "must be an ISO 4217 code such as usd")
+        .transform((code) => code.toLowerCase())
+        .optional()
+        .openapi(queryParam("currency", "usd", "Revenue in this currency (default: the shop's)")),
+    }),
+  },
+  responses: {
+    200: {
+      description: "Products, highest revenue first, ties by id",
+      content: { "application/json": { schema: ProductsSchema }, ...csvContent },
+    },
+    ...problemResponses(400, 401, 403),
+  },
+});
+
+export function reportRoutes(store: Store, config: { CURRENCY: string; REPORT_TIMEZONE: string }) {
+  const admins: MiddlewareHandler = requireRole("admin", "Reports over time are for admins.");
+  const router = apiRouter();
+  router.use("/sales", admins);
+  router.use("/products", admins);
+  return router
+    .openapi(summary, async (c) => {
+      const user = c.var.user;
+      return c.json(await reportSummary(store, config.CURRENCY, { userId: user.id, role: user.role }), 200);
+    })
+    .openapi(sales, async (c) => {
+      const query = c.req.valid("query");
+      const range = reportRange(query, config.REPORT_TIMEZONE);
+      const report = await salesReport(store, config.CURRENCY, range, query.interval);
+      if (!wantsCsv(query.format, c.req.header("Accept"))) return c.json(report, 200);
+      const currencies = Object.keys(report.totals.revenue_by_currency ?? {});
+      const header = [
+        "start",
+        "orders",
+        "paid_orders",
+        "revenue",
+        ...currencies.map((code) => `revenue_by_currency.${code}`),
+      ];
+      const rows = report.buckets.map((bucket) => [
+        bucket.start,
+        bucket.orders,
+        bucket.paid_orders,
+        bucket.revenue,
+        ...currencies.map((code) => bucket.revenue_by_currency?.[code]),
+      ]);
+      return c.body(csvTable(header, rows), 200, csvHeaders(`sales-${report.from}-${report.to}.csv`));
+    })
+    .openapi(products, async (c) => {
+      const query = c.req.valid("query");
+      const range = reportRange(query, config.REPORT_TIMEZONE);
+      const report = await productsReport(store, query.currency ?? config.CURRENCY, range, query.limit);
+      if (!wantsCsv(query.format, c.req.header("Accept"))) return c.json(report, 200);
+      const rows = report.results.map((row) => [
+        row.product.id,
+        row.product.name,
+        row.paid_orders,
+        row.quantity,
+        row.revenue,
+      ]);
+      return c.body(
+        csvTable(["product.id", "product.name", "paid_orders", "quantity", "revenue"], rows),
+        200,
+        csvHeaders(`products-${report.from}-${report.to}.csv`),
+      );
+    });
 }

@@ -1,9 +1,37 @@
-import type { Store } from "../../db/store.ts";
+import type { LocalDaySales, OrderSummary, Store } from "../../db/store.ts";
+import { AppError } from "../http/problem.ts";
 import { formatMinor } from "../shared/money.ts";
+import {
+  bucketStart,
+  type DayNumber,
+  formatDate,
+  type Interval,
+  isTimeZone,
+  nextBucketStart,
+  offsetSegments,
+  offsetSlotsAt,
+  parseDate,
+  SLOT_SECONDS,
+  startOfLocalDay,
+} from "./calendar.ts";
 
-/** The ERP-style summary, shared by the API and the admin dashboard. */
-export async function reportSummary(store: Store, currency: string) {
-  const totals = await store.summarizeOrders();
+/** The longest range a report covers: three years of days. */
+export const MAX_REPORT_DAYS = 3 * 366;
+const DEFAULT_DAYS = 30;
+
+export interface ReportScope {
+  userId: number;
+  role: "customer" | "admin";
+}
+
+/** The ERP-style summary: the shop's for an admin, the customer's own orders for anyone else. */
+export async function reportSummary(store: Store, currency: string, scope?: ReportScope) {
+  const mine = scope !== undefined && scope.role !== "admin";
+  const totals = mine ? await store.summarizeOrdersForUser(scope.userId) : await store.summarizeOrders();
+  return { ...presentSummary(totals, currency), scope: mine ? ("customer" as const) : ("shop" as const) };
+}
+
+function presentSummary(totals: OrderSummary, currency: string) {
   return {
     total_orders: totals.totalOrders,
     total_revenue: formatMinor(totals.revenueMinorByCurrency[currency] ?? 0, currency),
@@ -13,5 +41,147 @@ export async function reportSummary(store: Store, currency: string) {
     revenue_by_currency: Object.fromEntries(
       Object.entries(totals.revenueMinorByCurrency).map(([code, minor]) => [code, formatMinor(minor, code)]),
     ),
+  };
+}
+
+export interface RangeQuery {
+  from?: string;
+  to?: string;
+  tz?: string;
+}
+
+/** A report's range: local dates [from, to] in a zone, and the UTC slots they cover. */
+export interface ReportRange {
+  from: DayNumber;
+  to: DayNumber;
+  tz: string;
+  fromSlot: number;
+  toSlot: number;
+}
+
+/**
+ * Reads and checks a range, naming the field at fault. Defaults: the 30 days up to today in `tz`, which
+ * defaults to the shop's REPORT_TIMEZONE.
+ */
+export function reportRange(query: RangeQuery, defaultZone: string, now = Date.now()): ReportRange {
+  const tz = query.tz ?? defaultZone;
+  if (!isTimeZone(tz)) {
+    throw AppError.validation({ tz: ["must be an IANA time zone such as Europe/Berlin or UTC"] });
+  }
+  const today = Math.floor((now / 1000 / SLOT_SECONDS + offsetSlotsAt(tz, now)) / 96);
+  const errors: Record<string, string[]> = {};
+  const dateOf = (field: "from" | "to", text: string | undefined, fallback: DayNumber) => {
+    if (text === undefined) return fallback;
+    const day = parseDate(text);
+    if (day === undefined) errors[field] = ["must be a date written YYYY-MM-DD"];
+    else if (day < 1 || day > parseDate("9999-12-30")!)
+      errors[field] = ["must be between 1970-01-02 and 9999-12-30"];
+    return day ?? fallback;
+  };
+  const to = dateOf("to", query.to, today);
+  const from = dateOf("from", query.from, query.from === undefined ? to - (DEFAULT_DAYS - 1) : to);
+  if (Object.keys(errors).length > 0) throw AppError.validation(errors);
+  if (from > to) throw AppError.validation({ from: ["must not be after to"] });
+  if (to - from + 1 > MAX_REPORT_DAYS) {
+    throw AppError.validation({ from: [`must be at most ${MAX_REPORT_DAYS} days before to (three years)`] });
+  }
+  return { from, to, tz, fromSlot: startOfLocalDay(tz, from), toSlot: startOfLocalDay(tz, to + 1) };
+}
+
+interface Figures {
+  orders: number;
+  paidOrders: number;
+  revenueMinorByCurrency: Map<string, number>;
+}
+
+const emptyFigures = (): Figures => ({ orders: 0, paidOrders: 0, revenueMinorByCurrency: new Map() });
+
+function add(figures: Figures, row: LocalDaySales) {
+  figures.orders += row.orders;
+  figures.paidOrders += row.paidOrders;
+  figures.revenueMinorByCurrency.set(
+    row.currency,
+    (figures.revenueMinorByCurrency.get(row.currency) ?? 0) + row.revenueMinor,
+  );
+}
+
+/** Sales over time: every bucket of the range, with zeros where nothing happened. */
+export async function salesReport(
+  store: Store,
+  shopCurrency: string,
+  range: ReportRange,
+  interval: Interval,
+) {
+  const [days, shop] = await Promise.all([
+    store.salesByLocalDay(offsetSegments(range.tz, range.fromSlot, range.toSlot)),
+    store.summarizeOrders(),
+  ]);
+  // Buckets are named by their calendar start (the day, its week's Monday, the 1st of its month); the first and
+  // last count only the days inside the range.
+  const starts: DayNumber[] = [];
+  for (
+    let start = bucketStart(range.from, interval);
+    start <= range.to;
+    start = nextBucketStart(start, interval)
+  ) {
+    starts.push(start);
+  }
+  const buckets = new Map(starts.map((start) => [start, emptyFigures()]));
+  const totals = emptyFigures();
+  for (const row of days) {
+    const bucket = buckets.get(bucketStart(row.day, interval));
+    if (!bucket) continue;
+    add(bucket, row);
+    add(totals, row);
+  }
+  const currencies = Object.keys(shop.revenueMinorByCurrency);
+  const severalCurrencies = currencies.some((code) => code !== shopCurrency);
+  const present = (figures: Figures) => ({
+    orders: figures.orders,
+    paid_orders: figures.paidOrders,
+    revenue: formatMinor(figures.revenueMinorByCurrency.get(shopCurrency) ?? 0, shopCurrency),
+    ...(severalCurrencies
+      ? {
+          revenue_by_currency: Object.fromEntries(
+            [...new Set([shopCurrency, ...currencies])]
+              .sort()
+              .map((code) => [code, formatMinor(figures.revenueMinorByCurrency.get(code) ?? 0, code)]),
+          ),
+        }
+      : {}),
+  });
+  return {
+    from: formatDate(range.from),
+    to: formatDate(range.to),
+    interval,
+    tz: range.tz,
+    currency: shopCurrency,
+    buckets: starts.map((start) => ({
+      start: formatDate(start),
+      ...present(buckets.get(start) as Figures),
+    })),
+    totals: present(totals),
+  };
+}
+
+/** The products that earned most in one currency (the shop's unless asked) over the range. */
+export async function productsReport(store: Store, currency: string, range: ReportRange, limit: number) {
+  const results = await store.topProducts({
+    fromSlot: range.fromSlot,
+    toSlot: range.toSlot,
+    currency,
+    limit,
+  });
+  return {
+    from: formatDate(range.from),
+    to: formatDate(range.to),
+    tz: range.tz,
+    currency,
+    results: results.map((row) => ({
+      product: row.product,
+      paid_orders: row.paidOrders,
+      quantity: row.quantity,
+      revenue: formatMinor(row.revenueMinor, currency),
+    })),
   };
 }
