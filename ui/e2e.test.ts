@@ -167,15 +167,23 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
   }, 60_000);
 
   test("an admin signs in, adds a product that customers then see, and finds the paid order", async () => {
-    const adminPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const adminPage = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const name = `E2E Product ${crypto.randomUUID().slice(0, 6)}`;
     await adminPage.goto(`${server.url}/admin`);
     await adminPage.getByLabel("Email").fill(ADMIN.email);
     await adminPage.getByLabel("Password").fill(ADMIN.password);
     await adminPage.getByRole("button", { name: "Sign in" }).click();
     await adminPage.getByRole("heading", { name: "Dashboard" }).waitFor();
+    // The customer's purchases above are today's: the charts and the key figures show them.
+    await adminPage.getByRole("img", { name: /Revenue per day/ }).waitFor();
+    expect(await adminPage.getByRole("img", { name: /Revenue per day/ }).locator("rect").count()).toBe(30);
+    const paidToday = await adminPage.locator("dl[aria-label='Key figures for the range'] dd").nth(1).textContent();
+    expect(Number(paidToday)).toBeGreaterThan(0);
+    const csv = await adminPage.request.get(`${server.url}/admin/reports/sales.csv`);
+    expect(csv.headers()["content-type"]).toBe("text/csv; charset=utf-8");
+    expect((await csv.text()).split("\r\n")[0]).toBe("start,orders,paid_orders,revenue");
     await adminPage.screenshot({ path: join(SCREENSHOTS, "20-admin-dashboard.png"), fullPage: true });
-    await adminPage.getByRole("link", { name: "Products" }).click();
+    await adminPage.getByRole("link", { name: "Products", exact: true }).click();
     await adminPage.getByRole("link", { name: "Add a product" }).click();
     await adminPage.getByLabel("Name").fill(name);
     await adminPage.getByLabel("Description").fill("Added by the end-to-end test");
@@ -188,7 +196,7 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await page.getByRole("heading", { name: name }).waitFor();
     await snap("customer-sees-new-product");
 
-    await adminPage.getByRole("link", { name: "Orders" }).click();
+    await adminPage.getByRole("link", { name: "Orders", exact: true }).click();
     await adminPage.getByLabel("Payment status").selectOption("paid");
     await adminPage.getByRole("button", { name: "Filter" }).click();
     await adminPage.locator("tbody tr").first().getByRole("link").click();

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { App } from "../app.ts";
 import { bunPasswordHasher } from "../runtime/passwords.ts";
 import {
+  adminToken,
   customerWithOrder,
   registerCustomer,
   request,
@@ -90,7 +91,9 @@ for (const target of storeTargets()) {
       expect(dashboard.status).toBe(200);
       const html = await dashboard.text();
       const summary = await (
-        await request(stack.app, "GET", "/api/v1/reports/summary/", { token: customer.token })
+        await request(stack.app, "GET", "/api/v1/reports/summary/", {
+          token: await adminToken(stack.app, stack.store),
+        })
       ).json();
       expect(html).toContain(`<dd>${summary.total_orders}</dd>`);
       expect(html).toContain(`<dd>${summary.paid_orders}</dd>`);
@@ -370,6 +373,78 @@ for (const target of storeTargets()) {
       expect((await stack.store.findOrder(order.id))?.crmSyncStatus).toBe("success");
       const again = await form(stack.app, `/admin/orders/${order.id}/retry-crm`, { _csrf: csrf }, { cookie });
       expect(again.headers.get("Location")).toBe(`/admin/orders/${order.id}?notice=not-failed`);
+    });
+
+    test("the dashboard shows the range's key figures against the range before, charts with their numbers, top products and CRM health", async () => {
+      const { cookie } = await signedInAdmin();
+      const { order } = await customerWithOrder(stack, { priceMinor: 4200, quantity: 1 });
+      await stack.store.markOrderPaid(order.id, {
+        sessionId: `cs_test_dashboard_${order.id}`,
+        paymentIntentId: null,
+        paidAt: new Date(),
+      });
+      const response = await get(stack.app, "/admin?range=7d&interval=day", cookie);
+      expect(response.status).toBe(200);
+      const html = await response.text();
+      for (const label of [
+        "Orders",
+        "Paid orders",
+        "Revenue",
+        "Average paid order",
+        "Share of orders paid",
+      ]) {
+        expect(html).toContain(`<dt>${label}</dt>`);
+      }
+      expect(html).toContain("against the 7 days before");
+      expect(html).toMatch(/<svg class="chart"[^>]*role="img"/);
+      expect(html).toContain('<title id="revenue-chart-title">Revenue per day</title>');
+      expect(html).toContain('<desc id="revenue-chart-desc">');
+      expect(html.match(/<rect /g)?.length).toBe(14);
+      expect(html).toContain("<caption>Per day, in UTC</caption>");
+      expect(html).toContain('href="/admin/orders?crm=failed"');
+      expect(html).toContain("Waiting for the CRM");
+      expect(html).toContain("/admin/reports/sales.csv?from=");
+      expect(html).toContain("<h2>Top products</h2>");
+      expect((await get(stack.app, "/admin?range=custom&from=2026-02-30", cookie)).status).toBe(400);
+      const monthly = await get(stack.app, "/admin?range=last-month&interval=month", cookie);
+      expect(monthly.status).toBe(200);
+    });
+
+    test("the dashboard's CSV downloads and the orders export follow the filters and dates", async () => {
+      const { cookie } = await signedInAdmin();
+      const { order } = await customerWithOrder(stack, { priceMinor: 1500, quantity: 2 });
+      const today = new Date().toISOString().slice(0, 10);
+      const sales = await get(stack.app, `/admin/reports/sales.csv?from=${today}&to=${today}`, cookie);
+      expect(sales.headers.get("content-disposition")).toBe(
+        `attachment; filename="sales-${today}-${today}.csv"`,
+      );
+      expect((await sales.text()).split("\r\n")[0]).toStartWith("start,orders,paid_orders,revenue");
+      const top = await get(stack.app, `/admin/reports/products.csv?from=${today}&to=${today}`, cookie);
+      expect((await top.text()).split("\r\n")[0]).toBe(
+        "product.id,product.name,paid_orders,quantity,revenue",
+      );
+
+      const exported = await get(
+        stack.app,
+        `/admin/orders.csv?status=pending&from=${today}&to=${today}`,
+        cookie,
+      );
+      expect(exported.headers.get("content-disposition")).toBe(
+        `attachment; filename="orders-${today}-${today}.csv"`,
+      );
+      const lines = (await exported.text()).trimEnd().split("\r\n");
+      expect(lines[0]).toBe(
+        "id,created_at,customer_email,product.id,product.name,quantity,amount,currency,status,paid_at,payment.session_id,crm_sync_status",
+      );
+      expect(
+        lines.some((line) => line.startsWith(`${order.id},`) && line.includes(",30.00,usd,pending,")),
+      ).toBe(true);
+      expect(lines.slice(1).every((line) => line.includes(",pending,"))).toBe(true);
+      const earlier = await get(stack.app, "/admin/orders.csv?from=2001-01-01&to=2001-01-02", cookie);
+      expect((await earlier.text()).trimEnd().split("\r\n")).toHaveLength(1);
+      const bad = await get(stack.app, "/admin/orders.csv?from=yesterday", cookie);
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toContain("from: must be a date written YYYY-MM-DD");
     });
 
     test("repeated failed admin sign-ins are rate limited like the API's", async () => {

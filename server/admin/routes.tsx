@@ -1,17 +1,18 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import type { Child } from "hono/jsx";
-import type { OrderFilter } from "../../db/store.ts";
 import type { AuthDeps } from "../auth/service.ts";
 import { logIn } from "../auth/service.ts";
 import type { CrmSync } from "../crm/sync.ts";
+import { csvHeaders } from "../http/csv.ts";
 import { pageParams } from "../http/pagination.ts";
 import { AppError, handleError } from "../http/problem.ts";
-import { reportSummary } from "../reports/service.ts";
+import { productsCsv, productsReport, salesCsv, salesReport } from "../reports/service.ts";
 import { formatMinor } from "../shared/money.ts";
-import { emptyProductForm, parseProductForm } from "./service.ts";
+import { csvRange, DashboardPage, loadDashboard } from "./dashboard.tsx";
+import { emptyProductForm, exportOrdersCsv, orderFilterOf, parseProductForm } from "./service.ts";
 import { type AdminSession, endAdminSession, readAdminSession, startAdminSession } from "./session.ts";
-import { Dashboard, Layout, LoginForm, OrderDetail, OrderList, ProductForm, ProductList } from "./views.tsx";
+import { Layout, LoginForm, OrderDetail, OrderList, ProductForm, ProductList } from "./views.tsx";
 
 const NOTICES: Record<string, string> = {
   created: "Product added.",
@@ -119,9 +120,41 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
     return c.redirect("/admin/login", 303);
   });
 
-  admin.get("/", async (c) =>
-    page(c, "Dashboard", <Dashboard summary={await reportSummary(store, config.CURRENCY)} />),
-  );
+  admin.get("/", async (c) => {
+    try {
+      return page(c, "Dashboard", <DashboardPage data={await loadDashboard(store, config, c.req.query())} />);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status !== 400) throw error;
+      const problems = Object.entries(error.options.errors ?? {}).map(
+        ([field, messages]) => `${field} ${messages.join(", ")}`,
+      );
+      return page(
+        c,
+        "Dashboard",
+        <>
+          <p role="alert" class="error">
+            The range cannot be shown: {problems.join("; ")}.
+          </p>
+          <p>
+            <a href="/admin">Show the last 30 days</a>
+          </p>
+        </>,
+        400,
+      );
+    }
+  });
+
+  admin.get("/reports/sales.csv", async (c) => {
+    const { range, interval } = csvRange(c.req.query(), config.REPORT_TIMEZONE);
+    const csv = salesCsv(await salesReport(store, config.CURRENCY, range, interval));
+    return c.body(csv.body, 200, csvHeaders(csv.filename));
+  });
+
+  admin.get("/reports/products.csv", async (c) => {
+    const { range } = csvRange(c.req.query(), config.REPORT_TIMEZONE);
+    const csv = productsCsv(await productsReport(store, config.CURRENCY, range, 100));
+    return c.body(csv.body, 200, csvHeaders(csv.filename));
+  });
 
   admin.get("/products", async (c) => {
     const params = pageOf(c);
@@ -190,26 +223,20 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
   });
 
   admin.get("/orders", async (c) => {
-    const status = c.req.query("status");
-    const crm = c.req.query("crm");
-    const filter: OrderFilter = {
-      ...(status === "pending" || status === "paid" ? { status } : {}),
-      ...(crm === "pending" || crm === "success" || crm === "failed" ? { crmSyncStatus: crm } : {}),
-    };
+    const { filter, shown } = orderFilterOf(c.req.query(), config.REPORT_TIMEZONE);
     const params = pageOf(c);
     const { rows, count } = await store.listOrders(filter, params);
     return page(
       c,
       "Orders",
-      <OrderList
-        orders={rows}
-        page={params.page}
-        count={count}
-        pageSize={PAGE_SIZE}
-        status={filter.status}
-        crm={filter.crmSyncStatus}
-      />,
+      <OrderList orders={rows} page={params.page} count={count} pageSize={PAGE_SIZE} filter={shown} />,
     );
+  });
+
+  admin.get("/orders.csv", (c) => {
+    const { filter, shown } = orderFilterOf(c.req.query(), config.REPORT_TIMEZONE);
+    const dates = shown.from || shown.to ? `-${shown.from ?? "start"}-${shown.to ?? "today"}` : "";
+    return c.body(exportOrdersCsv(store, filter), 200, csvHeaders(`orders${dates}.csv`));
   });
 
   admin.get("/orders/:id", async (c) => {
@@ -227,8 +254,15 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
   admin.onError((error, c) => {
     if (!(error instanceof AppError) || error.status >= 500) return handleError(error, c);
     return c.html(
-      <Layout title={error.status === 404 ? "Not found" : "Not allowed"}>
-        <p role="alert">{error.detail}</p>
+      <Layout
+        title={error.status === 404 ? "Not found" : error.status === 400 ? "Invalid request" : "Not allowed"}
+      >
+        <p role="alert">
+          {error.detail}
+          {Object.entries(error.options.errors ?? {}).map(
+            ([field, messages]) => ` ${field}: ${messages.join(", ")}.`,
+          )}
+        </p>
         <p>
           <a href="/admin">Back to the admin</a>
         </p>

@@ -1,7 +1,9 @@
 import { z } from "zod";
-import type { NewProduct } from "../../db/store.ts";
-import { type FieldErrors, zodFieldErrors } from "../http/problem.ts";
-import { isKnownCurrency, parseMinor } from "../shared/money.ts";
+import type { NewProduct, OrderFilter, OrderView, Store } from "../../db/store.ts";
+import { csvLine } from "../http/csv.ts";
+import { AppError, type FieldErrors, zodFieldErrors } from "../http/problem.ts";
+import { formatDate, parseDate, startOfLocalDay } from "../reports/calendar.ts";
+import { formatMinor, isKnownCurrency, parseMinor } from "../shared/money.ts";
 
 export type ProductFormValues = Record<"name" | "description" | "price" | "currency" | "active", string>;
 
@@ -59,4 +61,102 @@ export function parseProductForm(
   return result.success
     ? { ok: true, product: result.data }
     : { ok: false, values, errors: zodFieldErrors(result.error) };
+}
+
+export interface OrderListQuery {
+  status?: string;
+  crm?: string;
+  from?: string;
+  to?: string;
+}
+
+/**
+ * The admin's order filter from its form: payment status, CRM status, and creation dates (local dates in the
+ * shop's zone, both included). An unknown status is no filter; a date that is not one is a 400 naming it.
+ */
+export function orderFilterOf(
+  query: OrderListQuery,
+  zone: string,
+): { filter: OrderFilter; shown: OrderListQuery } {
+  const status = query.status === "pending" || query.status === "paid" ? query.status : undefined;
+  const crm =
+    query.crm === "pending" || query.crm === "success" || query.crm === "failed" ? query.crm : undefined;
+  const errors: FieldErrors = {};
+  const dayOf = (field: "from" | "to") => {
+    const text = query[field];
+    if (!text) return undefined;
+    const day = parseDate(text);
+    if (day === undefined || day < 1) errors[field] = ["must be a date written YYYY-MM-DD"];
+    return day;
+  };
+  const from = dayOf("from");
+  const to = dayOf("to");
+  if (Object.keys(errors).length > 0)
+    throw AppError.validation(errors, "The dates of the filter are not dates.");
+  const slotTime = (slot: number) => new Date(slot * 900_000);
+  return {
+    filter: {
+      ...(status ? { status } : {}),
+      ...(crm ? { crmSyncStatus: crm } : {}),
+      ...(from !== undefined ? { createdFrom: slotTime(startOfLocalDay(zone, from)) } : {}),
+      ...(to !== undefined ? { createdBefore: slotTime(startOfLocalDay(zone, to + 1)) } : {}),
+    },
+    shown: {
+      status,
+      crm,
+      from: from === undefined ? undefined : formatDate(from),
+      to: to === undefined ? undefined : formatDate(to),
+    },
+  };
+}
+
+const EXPORT_BATCH = 1000;
+const EXPORT_COLUMNS = [
+  "id",
+  "created_at",
+  "customer_email",
+  "product.id",
+  "product.name",
+  "quantity",
+  "amount",
+  "currency",
+  "status",
+  "paid_at",
+  "payment.session_id",
+  "crm_sync_status",
+];
+
+const exportRow = (order: OrderView) => [
+  order.id,
+  order.createdAt.toISOString(),
+  order.customerEmail,
+  order.product.id,
+  order.product.name,
+  order.quantity,
+  formatMinor(order.amountMinor, order.currency),
+  order.currency,
+  order.status,
+  order.paidAt?.toISOString(),
+  order.paymentSessionId,
+  order.status === "paid" ? order.crmSyncStatus : "",
+];
+
+/** Every order the filter matches as CSV, newest first, read and sent a batch at a time. */
+export function exportOrdersCsv(store: Store, filter: OrderFilter): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let beforeId: number | undefined;
+  let started = false;
+  return new ReadableStream({
+    async pull(controller) {
+      if (!started) {
+        started = true;
+        controller.enqueue(encoder.encode(csvLine(EXPORT_COLUMNS)));
+      }
+      const batch = await store.listOrdersBefore(filter, beforeId, EXPORT_BATCH);
+      if (batch.length > 0)
+        controller.enqueue(encoder.encode(batch.map((order) => csvLine(exportRow(order))).join("")));
+      if (batch.length < EXPORT_BATCH) controller.close();
+      else beforeId = batch.at(-1)?.id;
+    },
+  });
 }

@@ -17,7 +17,11 @@ button.danger{background:#a40000;border-color:#a40000}button.plain{background:no
 .stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:1rem}.stats div{background:#fff;border:1px solid #ddd;padding:1rem}
 .stats dd{font-size:1.6rem;font-weight:700;margin:0}dl.detail{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;background:#fff;padding:1rem}
 dl.detail dt{font-weight:600}dl.detail dd{margin:0;word-break:break-all}.pager{display:flex;gap:1rem;margin-top:1rem}
-:focus-visible{outline:3px solid #f0a400;outline-offset:2px}form.inline{display:inline}`;
+:focus-visible{outline:3px solid #f0a400;outline-offset:2px}form.inline{display:inline}
+.kpi-before{margin:.25rem 0 0;color:#555;font-size:.9rem}svg.chart{width:100%;height:auto;background:#fff;border:1px solid #ddd}
+form.range{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin-bottom:1rem}form.range label{margin-top:0}
+a.button{display:inline-block;padding:.4rem .9rem;border-radius:.25rem;border:1px solid #0b5cad;color:#0b5cad;background:#fff}
+caption{text-align:left;font-weight:600;padding:.4rem 0}details{margin:1rem 0}h2{margin-top:2rem}`;
 
 export function Layout(props: {
   title: string;
@@ -257,33 +261,50 @@ export function OrderList(props: {
   page: number;
   count: number;
   pageSize: number;
-  status?: string;
-  crm?: string;
+  filter: { status?: string; crm?: string; from?: string; to?: string };
 }) {
+  const filterQuery = Object.entries(props.filter).filter((entry): entry is [string, string] =>
+    Boolean(entry[1]),
+  );
   const query = (page: number) =>
-    `/admin/orders?${new URLSearchParams({ page: String(page), ...(props.status && { status: props.status }), ...(props.crm && { crm: props.crm }) })}`;
+    `/admin/orders?${new URLSearchParams([["page", String(page)], ...filterQuery])}`;
   return (
     <>
-      <form method="get" action="/admin/orders">
-        <label for="status">Payment status</label>
-        <select id="status" name="status">
-          <option value="">any</option>
-          {FILTERS.status.map((value) => (
-            <option value={value} selected={props.status === value}>
-              {value}
-            </option>
-          ))}
-        </select>
-        <label for="crm">CRM status</label>
-        <select id="crm" name="crm">
-          <option value="">any</option>
-          {FILTERS.crm.map((value) => (
-            <option value={value} selected={props.crm === value}>
-              {value}
-            </option>
-          ))}
-        </select>{" "}
+      <form method="get" action="/admin/orders" class="range">
+        <div>
+          <label for="status">Payment status</label>
+          <select id="status" name="status">
+            <option value="">any</option>
+            {FILTERS.status.map((value) => (
+              <option value={value} selected={props.filter.status === value}>
+                {value}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="crm">CRM status</label>
+          <select id="crm" name="crm">
+            <option value="">any</option>
+            {FILTERS.crm.map((value) => (
+              <option value={value} selected={props.filter.crm === value}>
+                {value}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="from">Created from</label>
+          <input id="from" name="from" type="date" value={props.filter.from ?? ""} />
+        </div>
+        <div>
+          <label for="to">Created to</label>
+          <input id="to" name="to" type="date" value={props.filter.to ?? ""} />
+        </div>
         <button type="submit">Filter</button>
+        <a class="button" href={`/admin/orders.csv?${new URLSearchParams(filterQuery)}`} download>
+          Download CSV
+        </a>
       </form>
       <table>
         <thead>

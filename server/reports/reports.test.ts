@@ -9,7 +9,7 @@ import {
   storeTargets,
   useApp,
 } from "../test-support.ts";
-import { formatDate, type Interval, nextBucketStart, parseDate, startOfLocalDay } from "./calendar.ts";
+import { type Interval, nextBucketStart, parseDate, startOfLocalDay } from "./calendar.ts";
 
 const slotTime = (slot: number) => new Date(slot * 900_000);
 

@@ -2,11 +2,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { Store } from "../../db/store.ts";
 import { requireRole } from "../auth/middleware.ts";
-import { csvHeaders, csvTable, wantsCsv } from "../http/csv.ts";
+import { csvHeaders, wantsCsv } from "../http/csv.ts";
 import { apiRouter } from "../http/router.ts";
 import { jsonResponse, problemResponses } from "../http/schemas.ts";
 import { isKnownCurrency } from "../shared/money.ts";
-import { productsReport, reportRange, reportSummary, salesReport } from "./service.ts";
+import { productsCsv, productsReport, reportRange, reportSummary, salesCsv, salesReport } from "./service.ts";
 
 const money = (description: string) => z.string().openapi({ example: "123.45", description });
 const byCurrency = z
@@ -174,39 +174,15 @@ export function reportRoutes(store: Store, config: { CURRENCY: string; REPORT_TI
       const range = reportRange(query, config.REPORT_TIMEZONE);
       const report = await salesReport(store, config.CURRENCY, range, query.interval);
       if (!wantsCsv(query.format, c.req.header("Accept"))) return c.json(report, 200);
-      const currencies = Object.keys(report.totals.revenue_by_currency ?? {});
-      const header = [
-        "start",
-        "orders",
-        "paid_orders",
-        "revenue",
-        ...currencies.map((code) => `revenue_by_currency.${code}`),
-      ];
-      const rows = report.buckets.map((bucket) => [
-        bucket.start,
-        bucket.orders,
-        bucket.paid_orders,
-        bucket.revenue,
-        ...currencies.map((code) => bucket.revenue_by_currency?.[code]),
-      ]);
-      return c.body(csvTable(header, rows), 200, csvHeaders(`sales-${report.from}-${report.to}.csv`));
+      const csv = salesCsv(report);
+      return c.body(csv.body, 200, csvHeaders(csv.filename));
     })
     .openapi(products, async (c) => {
       const query = c.req.valid("query");
       const range = reportRange(query, config.REPORT_TIMEZONE);
       const report = await productsReport(store, query.currency ?? config.CURRENCY, range, query.limit);
       if (!wantsCsv(query.format, c.req.header("Accept"))) return c.json(report, 200);
-      const rows = report.results.map((row) => [
-        row.product.id,
-        row.product.name,
-        row.paid_orders,
-        row.quantity,
-        row.revenue,
-      ]);
-      return c.body(
-        csvTable(["product.id", "product.name", "paid_orders", "quantity", "revenue"], rows),
-        200,
-        csvHeaders(`products-${report.from}-${report.to}.csv`),
-      );
+      const csv = productsCsv(report);
+      return c.body(csv.body, 200, csvHeaders(csv.filename));
     });
 }

@@ -1,4 +1,5 @@
 import type { LocalDaySales, OrderSummary, Store } from "../../db/store.ts";
+import { csvTable } from "../http/csv.ts";
 import { AppError } from "../http/problem.ts";
 import { formatMinor } from "../shared/money.ts";
 import {
@@ -18,6 +19,7 @@ import {
 /** The longest range a report covers: three years of days. */
 export const MAX_REPORT_DAYS = 3 * 366;
 const DEFAULT_DAYS = 30;
+const LAST_DAY = parseDate("9999-12-30") as DayNumber;
 
 export interface ReportScope {
   userId: number;
@@ -74,8 +76,7 @@ export function reportRange(query: RangeQuery, defaultZone: string, now = Date.n
     if (text === undefined) return fallback;
     const day = parseDate(text);
     if (day === undefined) errors[field] = ["must be a date written YYYY-MM-DD"];
-    else if (day < 1 || day > parseDate("9999-12-30")!)
-      errors[field] = ["must be between 1970-01-02 and 9999-12-30"];
+    else if (day < 1 || day > LAST_DAY) errors[field] = ["must be between 1970-01-02 and 9999-12-30"];
     return day ?? fallback;
   };
   const to = dateOf("to", query.to, today);
@@ -183,5 +184,43 @@ export async function productsReport(store: Store, currency: string, range: Repo
       quantity: row.quantity,
       revenue: formatMinor(row.revenueMinor, currency),
     })),
+  };
+}
+
+export type SalesReport = Awaited<ReturnType<typeof salesReport>>;
+export type ProductsReport = Awaited<ReturnType<typeof productsReport>>;
+
+/** The sales report as CSV: the JSON field names as the header, one line per bucket. */
+export function salesCsv(report: SalesReport): { filename: string; body: string } {
+  const currencies = Object.keys(report.totals.revenue_by_currency ?? {});
+  const header = [
+    "start",
+    "orders",
+    "paid_orders",
+    "revenue",
+    ...currencies.map((code) => `revenue_by_currency.${code}`),
+  ];
+  const rows = report.buckets.map((bucket) => [
+    bucket.start,
+    bucket.orders,
+    bucket.paid_orders,
+    bucket.revenue,
+    ...currencies.map((code) => bucket.revenue_by_currency?.[code]),
+  ]);
+  return { filename: `sales-${report.from}-${report.to}.csv`, body: csvTable(header, rows) };
+}
+
+/** The products report as CSV, one line per product. */
+export function productsCsv(report: ProductsReport): { filename: string; body: string } {
+  const rows = report.results.map((row) => [
+    row.product.id,
+    row.product.name,
+    row.paid_orders,
+    row.quantity,
+    row.revenue,
+  ]);
+  return {
+    filename: `products-${report.from}-${report.to}.csv`,
+    body: csvTable(["product.id", "product.name", "paid_orders", "quantity", "revenue"], rows),
   };
 }

@@ -56,6 +56,8 @@ export interface Summary {
   paid_orders: number;
   pending_orders: number;
   currency: string;
+  /** `customer`: the signed-in customer's own orders; `shop`: every order (an admin). */
+  scope: "customer" | "shop";
 }
 
 /** An RFC 9457 problem from the API, or a network failure put in the same words. */

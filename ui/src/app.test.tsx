@@ -291,13 +291,21 @@ describe("my orders and reports", () => {
     expect(screen().getAllByRole("button", { name: "Pay now" })).toHaveLength(1);
   });
 
-  test("reports show the four numbers", async () => {
+  test("reports show the four numbers of the customer's own orders, and say so", async () => {
     signIn("token-1", USER);
     api = () => ({
       status: 200,
-      body: { total_orders: 5, total_revenue: "123.45", paid_orders: 3, pending_orders: 2, currency: "usd" },
+      body: {
+        total_orders: 5,
+        total_revenue: "123.45",
+        paid_orders: 3,
+        pending_orders: 2,
+        currency: "usd",
+        scope: "customer",
+      },
     });
     visit("/reports");
+    expect((await screen().findByTestId("report-scope")).textContent).toBe("Figures for your own orders.");
     expect((await screen().findByTestId("total-orders")).textContent).toBe("5");
     expect(screen().getByTestId("paid-orders").textContent).toBe("3");
     expect(screen().getByTestId("pending-orders").textContent).toBe("2");

@@ -76,6 +76,11 @@ export function ReportsPage() {
   return (
     <section>
       <h1>Reports</h1>
+      {summary && (
+        <p data-testid="report-scope">
+          {summary.scope === "shop" ? "Figures for the whole shop." : "Figures for your own orders."}
+        </p>
+      )}
       <ErrorNote message={error} />
       {!summary && !error && <Busy label="Loading the summary…" />}
       {summary && (

@@ -1,0 +1,399 @@
+import { scaleBand, scaleLinear } from "d3-scale";
+import type { CrmHealth, Store } from "../../db/store.ts";
+import type { Config } from "../config.ts";
+import { AppError } from "../http/problem.ts";
+import { bucketStart, formatDate, type Interval, offsetSlotsAt } from "../reports/calendar.ts";
+import {
+  type ProductsReport,
+  productsReport,
+  type ReportRange,
+  reportRange,
+  reportSummary,
+  type SalesReport,
+  salesReport,
+} from "../reports/service.ts";
+import { formatMinor, parseMinor } from "../shared/money.ts";
+import { Dashboard as AllTime } from "./views.tsx";
+
+export const PRESETS = {
+  "7d": "Last 7 days",
+  "30d": "Last 30 days",
+  "90d": "Last 90 days",
+  "this-month": "This month",
+  "last-month": "Last month",
+  custom: "Custom",
+} as const;
+type Preset = keyof typeof PRESETS;
+
+export interface DashboardQuery {
+  range?: string;
+  from?: string;
+  to?: string;
+  interval?: string;
+}
+
+/** The dashboard's range from its form: a preset, or custom dates; and the range of the same length before it. */
+export function dashboardRange(query: DashboardQuery, zone: string, now = Date.now()) {
+  const preset: Preset = query.range && query.range in PRESETS ? (query.range as Preset) : "30d";
+  const interval: Interval = query.interval === "week" || query.interval === "month" ? query.interval : "day";
+  const today = Math.floor((Math.floor(now / 900_000) + offsetSlotsAt(zone, now)) / 96);
+  const days = (count: number) => ({ from: formatDate(today - count + 1), to: formatDate(today) });
+  const monthStart = bucketStart(today, "month");
+  const dates =
+    preset === "custom"
+      ? { from: query.from || undefined, to: query.to || undefined }
+      : preset === "this-month"
+        ? { from: formatDate(monthStart), to: formatDate(today) }
+        : preset === "last-month"
+          ? { from: formatDate(bucketStart(monthStart - 1, "month")), to: formatDate(monthStart - 1) }
+          : days(Number.parseInt(preset, 10));
+  const range = reportRange({ ...dates, tz: zone }, zone, now);
+  const length = range.to - range.from + 1;
+  const previous = reportRange(
+    { from: formatDate(range.from - length), to: formatDate(range.from - 1), tz: zone },
+    zone,
+    now,
+  );
+  return { preset, interval, range, previous };
+}
+
+export async function loadDashboard(store: Store, config: Config, query: DashboardQuery) {
+  const { preset, interval, range, previous } = dashboardRange(query, config.REPORT_TIMEZONE);
+  const [sales, before, top, crm, allTime] = await Promise.all([
+    salesReport(store, config.CURRENCY, range, interval),
+    salesReport(store, config.CURRENCY, previous, "month"),
+    productsReport(store, config.CURRENCY, range, 10),
+    store.crmHealth(),
+    reportSummary(store, config.CURRENCY),
+  ]);
+  return { preset, interval, range, sales, before, top, crm, allTime, now: new Date() };
+}
+
+type DashboardData = Awaited<ReturnType<typeof loadDashboard>>;
+
+const money = (amount: string, currency: string) =>
+  new Intl.NumberFormat("en", { style: "currency", currency: currency.toUpperCase() }).format(Number(amount));
+
+function Kpi(props: { label: string; value: string; previous: string; change?: string }) {
+  return (
+    <div>
+      <dt>{props.label}</dt>
+      <dd>{props.value}</dd>
+      <p class="kpi-before">
+        {props.previous} before{props.change ? ` (${props.change})` : ""}
+      </p>
+    </div>
+  );
+}
+
+function change(now: number, before: number): string | undefined {
+  if (before === 0) return now === 0 ? undefined : "new";
+  const percent = Math.round(((now - before) / before) * 100);
+  return `${percent > 0 ? "+" : ""}${percent}%`;
+}
+
+function Kpis(props: { sales: SalesReport; before: SalesReport }) {
+  const { currency } = props.sales;
+  const figures = (report: SalesReport) => {
+    const revenue = parseMinor(report.totals.revenue, currency) ?? 0;
+    return {
+      orders: report.totals.orders,
+      paid: report.totals.paid_orders,
+      revenue,
+      average: report.totals.paid_orders > 0 ? Math.round(revenue / report.totals.paid_orders) : 0,
+      share: report.totals.orders > 0 ? report.totals.paid_orders / report.totals.orders : 0,
+    };
+  };
+  const now = figures(props.sales);
+  const then = figures(props.before);
+  const cash = (minor: number) => money(formatMinor(minor, currency), currency);
+  const share = (value: number) => `${Math.round(value * 100)}%`;
+  return (
+    <dl class="stats" aria-label="Key figures for the range">
+      <Kpi
+        label="Orders"
+        value={String(now.orders)}
+        previous={String(then.orders)}
+        change={change(now.orders, then.orders)}
+      />
+      <Kpi
+        label="Paid orders"
+        value={String(now.paid)}
+        previous={String(then.paid)}
+        change={change(now.paid, then.paid)}
+      />
+      <Kpi
+        label="Revenue"
+        value={cash(now.revenue)}
+        previous={cash(then.revenue)}
+        change={change(now.revenue, then.revenue)}
+      />
+      <Kpi
+        label="Average paid order"
+        value={cash(now.average)}
+        previous={cash(then.average)}
+        change={change(now.average, then.average)}
+      />
+      <Kpi label="Share of orders paid" value={share(now.share)} previous={share(then.share)} />
+    </dl>
+  );
+}
+
+const CHART = { width: 720, height: 260, top: 16, right: 16, bottom: 44, left: 72 };
+
+/** A bar chart drawn on the server: axes, ticks and labels, and a title and description for screen readers. */
+export function BarChart(props: {
+  id: string;
+  title: string;
+  description: string;
+  points: { label: string; value: number }[];
+  format: (value: number) => string;
+  /** Counts: only whole-number ticks. */
+  integers?: boolean;
+}) {
+  const { width, height, top, right, bottom, left } = CHART;
+  const x = scaleBand()
+    .domain(props.points.map((point) => point.label))
+    .range([left, width - right])
+    .padding(0.2);
+  const max = Math.max(0, ...props.points.map((point) => point.value));
+  const y = scaleLinear()
+    .domain([0, max > 0 ? max : 1])
+    .nice(5)
+    .range([height - bottom, top]);
+  const ticks = y.ticks(5).filter((tick) => !props.integers || Number.isInteger(tick));
+  const every = Math.max(1, Math.ceil(props.points.length / 10));
+  return (
+    <svg
+      class="chart"
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-labelledby={`${props.id}-title ${props.id}-desc`}
+    >
+      <title id={`${props.id}-title`}>{props.title}</title>
+      <desc id={`${props.id}-desc`}>{props.description}</desc>
+      {ticks.map((tick) => (
+        <g>
+          <line x1={left} x2={width - right} y1={y(tick)} y2={y(tick)} stroke="#ddd" />
+          <text x={left - 8} y={y(tick)} dy="0.32em" text-anchor="end" font-size="12" fill="#333">
+            {props.format(tick)}
+          </text>
+        </g>
+      ))}
+      {props.points.map((point) => (
+        <rect
+          x={x(point.label)}
+          y={y(point.value)}
+          width={x.bandwidth()}
+          height={Math.max(0, y(0) - y(point.value))}
+          fill="#0b5cad"
+        >
+          <title>{`${point.label}: ${props.format(point.value)}`}</title>
+        </rect>
+      ))}
+      <line x1={left} x2={width - right} y1={y(0)} y2={y(0)} stroke="#333" />
+      {props.points.map((point, index) =>
+        index % every === 0 ? (
+          <text
+            x={(x(point.label) ?? 0) + x.bandwidth() / 2}
+            y={height - bottom + 18}
+            text-anchor="middle"
+            font-size="12"
+            fill="#333"
+          >
+            {point.label.slice(5)}
+          </text>
+        ) : null,
+      )}
+    </svg>
+  );
+}
+
+function SalesTable(props: { sales: SalesReport }) {
+  const { sales } = props;
+  return (
+    <table>
+      <caption>
+        Per {sales.interval}, in {sales.tz}
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Starting</th>
+          <th scope="col">Orders</th>
+          <th scope="col">Paid orders</th>
+          <th scope="col">Revenue</th>
+        </tr>
+      </thead>
+      <tbody>
+        {sales.buckets.map((bucket) => (
+          <tr>
+            <td>{bucket.start}</td>
+            <td>{bucket.orders}</td>
+            <td>{bucket.paid_orders}</td>
+            <td>{money(bucket.revenue, sales.currency)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function TopProducts(props: { top: ProductsReport }) {
+  if (props.top.results.length === 0) return <p>No paid orders in this range.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Product</th>
+          <th scope="col">Paid orders</th>
+          <th scope="col">Quantity</th>
+          <th scope="col">Revenue</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.top.results.map((row) => (
+          <tr>
+            <td>
+              <a href={`/admin/products/${row.product.id}/edit`}>{row.product.name}</a>
+            </td>
+            <td>{row.paid_orders}</td>
+            <td>{row.quantity}</td>
+            <td>{money(row.revenue, props.top.currency)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function age(since: Date, now: Date): string {
+  const minutes = Math.max(0, Math.floor((now.getTime() - since.getTime()) / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  return `${Math.floor(minutes / 1440)} days`;
+}
+
+function CrmPanel(props: { crm: CrmHealth; now: Date }) {
+  const { crm } = props;
+  return (
+    <dl class="stats" aria-label="CRM sync">
+      <div>
+        <dt>Waiting for the CRM</dt>
+        <dd>{crm.waiting}</dd>
+        <p class="kpi-before">
+          {crm.oldestWaitingPaidAt
+            ? `oldest paid ${age(crm.oldestWaitingPaidAt, props.now)} ago`
+            : "none waiting"}
+        </p>
+      </div>
+      <div>
+        <dt>Failed</dt>
+        <dd>
+          <a href="/admin/orders?crm=failed">{crm.failed}</a>
+        </dd>
+        <p class="kpi-before">paid orders whose last CRM attempt failed</p>
+      </div>
+    </dl>
+  );
+}
+
+function RangeForm(props: { data: DashboardData }) {
+  const { data } = props;
+  return (
+    <form method="get" action="/admin" class="range">
+      <div>
+        <label for="range">Range</label>
+        <select id="range" name="range">
+          {Object.entries(PRESETS).map(([value, label]) => (
+            <option value={value} selected={value === data.preset}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div>
+        <label for="from">From (custom)</label>
+        <input id="from" name="from" type="date" value={data.sales.from} />
+      </div>
+      <div>
+        <label for="to">To (custom)</label>
+        <input id="to" name="to" type="date" value={data.sales.to} />
+      </div>
+      <div>
+        <label for="interval">Per</label>
+        <select id="interval" name="interval">
+          {(["day", "week", "month"] as const).map((value) => (
+            <option value={value} selected={value === data.interval}>
+              {value}
+            </option>
+          ))}
+        </select>
+      </div>
+      <button type="submit">Show</button>
+    </form>
+  );
+}
+
+export function DashboardPage(props: { data: DashboardData }) {
+  const { data } = props;
+  const { sales } = data;
+  const query = `from=${sales.from}&to=${sales.to}&interval=${sales.interval}`;
+  const cash = (minor: number) => money(formatMinor(Math.round(minor), sales.currency), sales.currency);
+  return (
+    <>
+      <RangeForm data={data} />
+      <p>
+        {sales.from} to {sales.to} ({sales.tz}), against the {data.range.to - data.range.from + 1} days
+        before.
+      </p>
+      <Kpis sales={sales} before={data.before} />
+      <h2>Revenue</h2>
+      <BarChart
+        id="revenue-chart"
+        title={`Revenue per ${sales.interval}`}
+        description={`Paid revenue in ${sales.currency.toUpperCase()} per ${sales.interval} from ${sales.from} to ${sales.to}; the table below has every number.`}
+        points={sales.buckets.map((bucket) => ({
+          label: bucket.start,
+          value: parseMinor(bucket.revenue, sales.currency) ?? 0,
+        }))}
+        format={cash}
+      />
+      <h2>Orders</h2>
+      <BarChart
+        id="orders-chart"
+        title={`Orders per ${sales.interval}`}
+        description={`Orders created per ${sales.interval} from ${sales.from} to ${sales.to}; the table below has every number.`}
+        points={sales.buckets.map((bucket) => ({ label: bucket.start, value: bucket.orders }))}
+        format={(value) => String(value)}
+        integers
+      />
+      <details>
+        <summary>The numbers behind the charts</summary>
+        <SalesTable sales={sales} />
+      </details>
+      <p class="downloads">
+        <a class="button" href={`/admin/reports/sales.csv?${query}`} download>
+          Download sales (CSV)
+        </a>{" "}
+        <a class="button" href={`/admin/reports/products.csv?${query}`} download>
+          Download top products (CSV)
+        </a>
+      </p>
+      <h2>Top products</h2>
+      <TopProducts top={data.top} />
+      <h2>CRM sync</h2>
+      <CrmPanel crm={data.crm} now={data.now} />
+      <h2>All time</h2>
+      <AllTime summary={data.allTime} />
+    </>
+  );
+}
+
+/** For the admin's CSV links: the same range rules as the dashboard and the API. */
+export function csvRange(query: DashboardQuery, zone: string): { range: ReportRange; interval: Interval } {
+  const interval: Interval = query.interval === "week" || query.interval === "month" ? query.interval : "day";
+  if (query.interval !== undefined && query.interval !== interval) {
+    throw AppError.validation({ interval: ["must be day, week or month"] });
+  }
+  return { range: reportRange({ from: query.from, to: query.to, tz: zone }, zone), interval };
+}
