@@ -9,7 +9,7 @@ import { startCrmStandIn } from "../server/crm/crm-stand-in.ts";
 import { formatMinor } from "../server/shared/money.ts";
 import { startStripeSimulator } from "../server/stripe-simulator/server.ts";
 import { formatProfileSummary, summarizeProfile } from "./profile-summary.ts";
-import { seedCustomers, seedOrders, seedProducts } from "./seed.ts";
+import { seedAdmin, seedCustomers, seedOrders, seedProducts } from "./seed.ts";
 
 /**
  * `bun run bench [--quick] [--orders 1000000] [--only TEXT] [--profile]`: a production server on MySQL with
@@ -58,6 +58,7 @@ const timing = quick
 const databaseUrl = process.env.BENCH_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/bench";
 const ROOT = join(import.meta.dirname, "..");
 const PASSWORD = "bench password";
+const ADMIN_EMAIL = "bench-admin@example.test";
 
 interface Row {
   scenario: string;
@@ -226,11 +227,13 @@ await migrateDatabase(databaseUrl);
 const pool = createPool({ uri: databaseUrl, connectionLimit: 4, timezone: "Z" });
 const seedStarted = Date.now();
 await seedProducts(pool, size.products);
-await seedCustomers(
-  pool,
-  size.customers,
-  await Bun.password.hash(PASSWORD, { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 }),
-);
+const passwordHash = await Bun.password.hash(PASSWORD, {
+  algorithm: "argon2id",
+  memoryCost: 19456,
+  timeCost: 2,
+});
+await seedCustomers(pool, size.customers, passwordHash);
+await seedAdmin(pool, ADMIN_EMAIL, passwordHash);
 await seedOrders(pool, 0, size.orders, size.customers, size.products);
 log(
   `seeded ${size.products} products, ${size.customers} customers, ${size.orders} orders in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`,
@@ -308,17 +311,116 @@ async function checkReportIsExact(headers: Record<string, string>, when: string)
   return report;
 }
 
+const DAY_MS = 86_400_000;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** The reports' ranges (UTC): the last 365 days, the last 36 months by month, the last 90 days. */
+function reportPaths() {
+  const today = Date.now() - (Date.now() % DAY_MS);
+  const now = new Date(today);
+  const monthsAgo = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 35, 1);
+  return {
+    year: `from=${isoDay(today - 364 * DAY_MS)}&to=${isoDay(today)}&interval=day&tz=UTC`,
+    months: `from=${isoDay(monthsAgo)}&to=${isoDay(today)}&interval=month&tz=UTC`,
+    quarter: `from=${isoDay(today - 89 * DAY_MS)}&to=${isoDay(today)}&tz=UTC&limit=10`,
+    bounds: {
+      year: [new Date(today - 364 * DAY_MS), new Date(today + DAY_MS)],
+      quarter: [new Date(today - 89 * DAY_MS), new Date(today + DAY_MS)],
+    },
+  };
+}
+
+interface SalesTotals {
+  totals: { orders: number; paid_orders: number; revenue: string };
+}
+interface TopProducts {
+  results: { product: { id: number }; revenue: string }[];
+}
+
+/** The sales and products reports must equal counts made directly in SQL over `orders`. */
+async function checkTimeReportsAreExact(headers: Record<string, string>, when: string): Promise<void> {
+  const paths = reportPaths();
+  const sales = (await (
+    await fetch(`${api}/api/v1/reports/sales/?${paths.year}`, { headers })
+  ).json()) as SalesTotals;
+  const [yearFrom, yearTo] = paths.bounds.year as [Date, Date];
+  const [[created]] = (await pool.query(
+    "SELECT COUNT(*) AS orders FROM orders WHERE created_at >= ? AND created_at < ?",
+    [yearFrom, yearTo],
+  )) as unknown as [[{ orders: number }]];
+  const [[paid]] = (await pool.query(
+    "SELECT COUNT(*) AS paid, COALESCE(SUM(amount_minor), 0) AS revenue FROM orders WHERE paid_at >= ? AND paid_at < ? AND currency = 'usd'",
+    [yearFrom, yearTo],
+  )) as unknown as [[{ paid: number; revenue: number }]];
+  const expectedSales = {
+    orders: Number(created.orders),
+    paid_orders: Number(paid.paid),
+    revenue: formatMinor(Number(paid.revenue), "usd"),
+  };
+  if (JSON.stringify(sales.totals) !== JSON.stringify(expectedSales)) {
+    throw new Error(
+      `sales report ${when} is ${JSON.stringify(sales.totals)}, SQL counts ${JSON.stringify(expectedSales)}`,
+    );
+  }
+  const top = (await (
+    await fetch(`${api}/api/v1/reports/products/?${paths.quarter}`, { headers })
+  ).json()) as TopProducts;
+  const [quarterFrom, quarterTo] = paths.bounds.quarter as [Date, Date];
+  const [ranked] = (await pool.query(
+    "SELECT product_id AS id, SUM(amount_minor) AS revenue FROM orders WHERE paid_at >= ? AND paid_at < ? AND currency = 'usd' GROUP BY product_id ORDER BY revenue DESC, product_id LIMIT 10",
+    [quarterFrom, quarterTo],
+  )) as unknown as [{ id: number; revenue: number }[]];
+  const actualTop = top.results.map((row) => `${row.product.id}:${row.revenue}`).join(",");
+  const expectedTop = ranked.map((row) => `${row.id}:${formatMinor(Number(row.revenue), "usd")}`).join(",");
+  if (actualTop !== expectedTop)
+    throw new Error(`products report ${when} is ${actualTop}, SQL ranks ${expectedTop}`);
+  log(
+    `sales and products reports ${when} equal SQL: ${expectedSales.orders} orders in the year, top product ${expectedTop.split(",")[0]}`,
+  );
+}
+
+/** The four reports at the table's current size, after checking them against SQL. */
+async function reportScenarios(label: string, headers: Record<string, string>): Promise<void> {
+  if (!isSelected("report")) return;
+  await checkTimeReportsAreExact(headers, `at ${label}`);
+  const paths = reportPaths();
+  await autocannon(`report summary (${label})`, server.pid, `${api}/api/v1/reports/summary/`, { headers });
+  await autocannon(
+    `sales report, 365 days by day (${label})`,
+    server.pid,
+    `${api}/api/v1/reports/sales/?${paths.year}`,
+    {
+      headers,
+    },
+  );
+  await autocannon(
+    `sales report, 36 months by month (${label})`,
+    server.pid,
+    `${api}/api/v1/reports/sales/?${paths.months}`,
+    { headers },
+  );
+  await autocannon(
+    `products report, 90 days (${label})`,
+    server.pid,
+    `${api}/api/v1/reports/products/?${paths.quarter}`,
+    {
+      headers,
+    },
+  );
+}
+
 try {
   await Promise.all([waitForOk(`${api}/readyz`), waitForOk(`${raw}/api/v1/products/?page=1&page_size=20`)]);
-  const login = async (index: number) => {
+  const signIn = async (email: string) => {
     const response = await fetch(`${api}/api/v1/auth/login/`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ email: `bench-${index}@example.test`, password: PASSWORD }),
+      body: JSON.stringify({ email, password: PASSWORD }),
     });
     if (!response.ok) throw new Error(`login failed: ${response.status}`);
     return ((await response.json()) as { token: string }).token;
   };
+  const login = (index: number) => signIn(`bench-${index}@example.test`);
+  const adminAuth = { Authorization: `Bearer ${await signIn(ADMIN_EMAIL)}` };
   const token = await login(1);
   const auth = { Authorization: `Bearer ${token}` };
   const [[ownOrder]] = (await pool.query(
@@ -348,12 +450,7 @@ try {
   const [[{ total }]] = (await pool.query("SELECT COUNT(*) AS total FROM orders")) as unknown as [
     [{ total: number }],
   ];
-  await autocannon(
-    `report summary (${Number(total).toLocaleString("en")} orders)`,
-    server.pid,
-    `${api}/api/v1/reports/summary/`,
-    { headers: auth },
-  );
+  await reportScenarios(`${Number(total).toLocaleString("en")} orders`, adminAuth);
 
   if (isSelected("whole purchase")) {
     const tokens = await Promise.all(Array.from({ length: quick ? 8 : 16 }, (_, index) => login(index + 2)));
@@ -387,10 +484,10 @@ try {
       unit: "purchases/s",
     });
     log(`whole purchase: ${purchase.rps.toFixed(1)} purchases/s, p50 ${purchase.p50.toFixed(1)} ms`);
-    await checkReportIsExact(auth, "right after the purchases");
+    await checkReportIsExact(adminAuth, "right after the purchases");
   }
 
-  if (size.bigOrders !== undefined && isSelected("report summary")) {
+  if (size.bigOrders !== undefined && isSelected("report")) {
     const growStarted = Date.now();
     const [[{ current }]] = (await pool.query("SELECT COUNT(*) AS current FROM orders")) as unknown as [
       [{ current: number }],
@@ -399,13 +496,8 @@ try {
     log(
       `grew the orders table to ${size.bigOrders} rows in ${((Date.now() - growStarted) / 1000).toFixed(1)} s`,
     );
-    const summary = await checkReportIsExact(auth, "after the growth");
-    await autocannon(
-      `report summary (${summary.total_orders.toLocaleString("en")} orders)`,
-      server.pid,
-      `${api}/api/v1/reports/summary/`,
-      { headers: auth },
-    );
+    const summary = await checkReportIsExact(adminAuth, "after the growth");
+    await reportScenarios(`${summary.total_orders.toLocaleString("en")} orders`, adminAuth);
   }
 } finally {
   server.kill("SIGTERM");
@@ -424,7 +516,15 @@ const check = (
   holds: (first: Row, second: Row) => boolean,
 ) => (first && second ? holds(first, second) : undefined);
 const pageOne = find("products page 1");
-const reports = rows.filter((row) => row.scenario.startsWith("report summary"));
+/** A report's two rows, at the seeded size and after the growth, in that order. */
+const atBothSizes = (name: string) => rows.filter((row) => row.scenario.startsWith(`${name} (`));
+const flat = (name: string): [string, boolean | undefined] => {
+  const [small, big] = atBothSizes(name);
+  return [
+    `${name}: p50 at the big table <= 2 x at the small one`,
+    check(small, big, (first, second) => second.p50 <= 2 * Math.max(1, first.p50)),
+  ];
+};
 const targets: [string, boolean | undefined][] = [
   [
     "products page >= 0.7 x raw baseline req/s",
@@ -438,10 +538,10 @@ const targets: [string, boolean | undefined][] = [
       (page, deep) => deep.p50 <= 1.5 * Math.max(1, page.p50),
     ),
   ],
-  [
-    "report at the big table p50 <= 2 x at the small one",
-    check(reports[0], reports[1], (small, big) => big.p50 <= 2 * Math.max(1, small.p50)),
-  ],
+  flat("report summary"),
+  flat("sales report, 365 days by day"),
+  flat("sales report, 36 months by month"),
+  flat("products report, 90 days"),
   ["no errors and no non-2xx", rows.every((row) => row.errors === 0 && row.non2xx === 0)],
   // The profiler's own memory would count against the server.
   ["server RSS under 200 MB", args.profile ? undefined : rows.every((row) => row.peakRssMb < 200)],
