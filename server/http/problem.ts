@@ -100,7 +100,8 @@ export function handleError(error: Error, c: Context): Response {
     return problemResponse(c, status, detail, { type: status === 400 ? "malformed-request" : undefined });
   }
   if (isDatabaseUnavailable(error)) {
-    c.get("log")?.({ level: "error", msg: "database unavailable", error: String(error) });
+    const cause = databaseCause(error);
+    if (firstInAWhile(cause)) c.get("log")?.({ level: "error", msg: "database unavailable", error: cause });
     return problemResponse(c, 503, "The service is temporarily unavailable. Please try again shortly.", {
       type: "service-unavailable",
       headers: { "Retry-After": "5" },
@@ -118,14 +119,43 @@ const UNAVAILABLE_CODES = new Set([
   "PROTOCOL_SEQUENCE_TIMEOUT",
   "ER_CON_COUNT_ERROR",
   "SQLITE_BUSY",
+  // Configuration the operator must fix (wrong password, no such database): still "unavailable", not a bug.
+  "ER_ACCESS_DENIED_ERROR",
+  "ER_DBACCESS_DENIED_ERROR",
+  "ER_BAD_DB_ERROR",
 ]);
 
-function isDatabaseUnavailable(error: unknown): boolean {
+/** The error in the chain that carries a database code. */
+function databaseError(error: unknown): { code: string; message: string } | undefined {
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
+    if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) {
+      return { code, message: String((current as { message?: unknown }).message ?? code) };
+    }
     current = (current as { cause?: unknown }).cause;
   }
-  return false;
+  return undefined;
+}
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  return databaseError(error) !== undefined;
+}
+
+/** The cause as the driver said it ("Access denied for user ..."), without a stack. */
+function databaseCause(error: unknown): string {
+  const found = databaseError(error);
+  return found ? `${found.code}: ${found.message}` : String(error);
+}
+
+const REPEAT_LOG_MS = 60_000;
+const lastLogged = new Map<string, number>();
+
+/** One log line per cause a minute: a database that is down must not write a line per request. */
+function firstInAWhile(cause: string, now = Date.now()): boolean {
+  const last = lastLogged.get(cause);
+  if (last !== undefined && now - last < REPEAT_LOG_MS) return false;
+  if (lastLogged.size > 100) lastLogged.clear();
+  lastLogged.set(cause, now);
+  return true;
 }
