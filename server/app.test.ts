@@ -110,10 +110,16 @@ for (const target of storeTargets()) {
           "/orders/{id}/create-payment",
           "/payments/stripe/webhook",
           "/products",
+          "/reports/products",
+          "/reports/sales",
           "/reports/summary",
         ].sort(),
       );
       expect(document.components.schemas.Order).toBeDefined();
+      expect(Object.keys(document.paths["/reports/sales"].get.responses["200"].content)).toEqual([
+        "application/json",
+        "text/csv",
+      ]);
       const docs = await request(stack.app, "GET", "/api/docs");
       expect(docs.headers.get("content-type")).toContain("text/html");
       expect(await docs.text()).toContain("/api/v1/orders/{id}/create-payment");
