@@ -33,6 +33,7 @@ const configSchema = z
       }),
     DB_TIMEOUT_MS: integer(5000, 100, 120_000),
     JWT_SECRET: z.string().optional(),
+    JWT_SECRET_PREVIOUS: z.string().optional(),
     JWT_TTL: z
       .string()
       .default("1h")
@@ -106,7 +107,10 @@ function crossVariableProblems(env: Record<string, string | undefined>): string[
     for (const [name, hint] of required) {
       if (!env[name]) problems.push(`${name} is required in production (${hint})`);
     }
-    problems.push(...jwtSecretProblems(env.JWT_SECRET));
+    problems.push(...jwtSecretProblems("JWT_SECRET", env.JWT_SECRET));
+    if (env.JWT_SECRET_PREVIOUS !== undefined) {
+      problems.push(...jwtSecretProblems("JWT_SECRET_PREVIOUS", env.JWT_SECRET_PREVIOUS));
+    }
   } else {
     if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < 16) {
       problems.push("JWT_SECRET must be at least 16 characters");
@@ -119,14 +123,14 @@ function crossVariableProblems(env: Record<string, string | undefined>): string[
 }
 
 /** A production secret must be private and hard to guess: not the committed one, long, and not repetitive. */
-function jwtSecretProblems(secret: string | undefined): string[] {
-  if (!secret) return ["JWT_SECRET is required in production (e.g. openssl rand -hex 32)"];
+function jwtSecretProblems(name: string, secret: string | undefined): string[] {
+  if (!secret) return [`${name} is required in production (e.g. openssl rand -hex 32)`];
   if (secret === DEV_JWT_SECRET)
-    return ["JWT_SECRET is the public development secret; set a secret of your own"];
+    return [`${name} is the public development secret; set a secret of your own`];
   const problems: string[] = [];
-  if (secret.length < 32) problems.push("JWT_SECRET must be at least 32 characters in production");
+  if (secret.length < 32) problems.push(`${name} must be at least 32 characters in production`);
   if (new Set(secret).size < 10)
-    problems.push("JWT_SECRET must have at least 10 distinct characters in production");
+    problems.push(`${name} must have at least 10 distinct characters in production`);
   return problems;
 }
 

@@ -22,16 +22,21 @@ export function issueToken(
   );
 }
 
-/** Undefined for any token that is malformed, tampered, expired, not yet valid or not HS256. */
+/**
+ * Undefined for any token that is malformed, tampered, expired, not yet valid or not HS256. A token signed with
+ * JWT_SECRET_PREVIOUS verifies too, so that rotating the secret signs nobody out (docs/production.md).
+ */
 export async function readToken(config: Config, token: string): Promise<TokenClaims | undefined> {
-  try {
-    const payload = await verify(token, config.JWT_SECRET, ALGORITHM);
-    // A token with an audience was issued for something else (the admin session cookie), not for the API.
-    if (typeof payload.exp !== "number" || payload.aud !== undefined) return undefined;
-    const userId = Number(payload.sub);
-    if (!Number.isSafeInteger(userId) || userId <= 0) return undefined;
-    return { userId, role: String(payload.role) };
-  } catch {
-    return undefined;
+  for (const secret of [config.JWT_SECRET, config.JWT_SECRET_PREVIOUS]) {
+    if (secret === undefined) continue;
+    try {
+      const payload = await verify(token, secret, ALGORITHM);
+      // A token with an audience was issued for something else, not for the API.
+      if (typeof payload.exp !== "number" || payload.aud !== undefined) return undefined;
+      const userId = Number(payload.sub);
+      if (!Number.isSafeInteger(userId) || userId <= 0) return undefined;
+      return { userId, role: String(payload.role) };
+    } catch {}
   }
+  return undefined;
 }
