@@ -6,7 +6,7 @@ import { DeadlinePool } from "./deadline-pool.ts";
 const mysql = mysqlTarget();
 
 mysql.describe("DeadlinePool on MySQL", () => {
-  const pool = new DeadlinePool(createPool({ uri: mysql.url(), connectionLimit: 1 }), 400);
+  const pool = new DeadlinePool(createPool({ uri: mysql.url(), connectionLimit: 1 }), 400, 1);
   afterAll(() => pool.end());
 
   const connectionId = async () => {

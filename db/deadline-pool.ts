@@ -8,9 +8,14 @@ import type { ExecuteValues, Pool, PoolConnection, QueryOptions } from "mysql2/p
  * or never come.
  */
 export class DeadlinePool {
+  /** Statements holding a connection now, and requests waiting for one (the metrics read them). */
+  inUse = 0;
+  waiting = 0;
+
   constructor(
     private readonly pool: Pool,
     private readonly timeoutMs: number,
+    readonly limit: number,
   ) {}
 
   query(statement: string | QueryOptions, values?: QueryOptions["values"]) {
@@ -26,7 +31,8 @@ export class DeadlinePool {
 
   /** A connection of its own (Drizzle's transactions); the caller releases it. */
   getConnection(): Promise<PoolConnection> {
-    return new Promise((resolve, reject) => {
+    this.waiting++;
+    const waited = new Promise<PoolConnection>((resolve, reject) => {
       let late = false;
       const timer = setTimeout(() => {
         late = true;
@@ -44,6 +50,7 @@ export class DeadlinePool {
         },
       );
     });
+    return waited.finally(() => this.waiting--);
   }
 
   end() {
@@ -52,6 +59,7 @@ export class DeadlinePool {
 
   private async withConnection<T>(run: (connection: PoolConnection) => Promise<T>): Promise<T> {
     const connection = await this.getConnection();
+    this.inUse++;
     try {
       const result = await run(connection);
       connection.release();
@@ -60,6 +68,8 @@ export class DeadlinePool {
       if (isBroken(error)) connection.destroy();
       else connection.release();
       throw error;
+    } finally {
+      this.inUse--;
     }
   }
 }

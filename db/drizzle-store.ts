@@ -37,6 +37,7 @@ import {
   type OrderView,
   type Page,
   type PageRequest,
+  type PoolStats,
   type Product,
   type ProductRemoval,
   type ProductSales,
@@ -75,6 +76,8 @@ export interface DialectAdapter {
   isUniqueViolation(error: unknown): boolean;
   isForeignKeyViolation(error: unknown): boolean;
   ping(): Promise<void>;
+  /** MySQL's pool: connections in use, requests waiting for one, and the limit; SQLite has none. */
+  poolStats(): PoolStats | undefined;
   /** The `when` of the newest migration applied, from drizzle's own table; undefined when none was. */
   latestMigration(): Promise<number | undefined>;
   close(): Promise<void>;
@@ -179,6 +182,10 @@ export class DrizzleStore implements Store {
 
   ping() {
     return this.adapter.ping();
+  }
+
+  poolStats() {
+    return this.adapter.poolStats();
   }
 
   async schemaProblem(): Promise<string | undefined> {
@@ -353,19 +360,21 @@ export class DrizzleStore implements Store {
         // same text in SELECT and GROUP BY keeps MySQL's ONLY_FULL_GROUP_BY content.
         const shifted = sql`(${orderSlots.slot} + ${sql.raw(String(Math.trunc(segment.offsetSlots)))})`;
         const localDayStart = sql<number>`${shifted} - (${shifted} % 96)`;
-        return this.db
-          .select({
-            localDayStart,
-            currency: orderSlots.currency,
-            orders: sql<number>`sum(${orderSlots.orders})`,
-            paidOrders: sql<number>`sum(${orderSlots.paidOrders})`,
-            revenueMinor: sql<number>`sum(${orderSlots.revenueMinor})`,
-          })
-          .from(orderSlots)
-          .where(and(gte(orderSlots.slot, segment.fromSlot), lt(orderSlots.slot, segment.toSlot)))
-          .groupBy(localDayStart, orderSlots.currency)
-          // MariaDB sorts a GROUP BY's result unless told not to; the caller does not need an order.
-          .orderBy(sql`null`);
+        return (
+          this.db
+            .select({
+              localDayStart,
+              currency: orderSlots.currency,
+              orders: sql<number>`sum(${orderSlots.orders})`,
+              paidOrders: sql<number>`sum(${orderSlots.paidOrders})`,
+              revenueMinor: sql<number>`sum(${orderSlots.revenueMinor})`,
+            })
+            .from(orderSlots)
+            .where(and(gte(orderSlots.slot, segment.fromSlot), lt(orderSlots.slot, segment.toSlot)))
+            .groupBy(localDayStart, orderSlots.currency)
+            // MariaDB sorts a GROUP BY's result unless told not to; the caller does not need an order.
+            .orderBy(sql`null`)
+        );
       }),
     );
     return batches.flat().map((row) => ({

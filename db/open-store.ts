@@ -25,19 +25,22 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
 
 export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}): DialectAdapter {
   const timeoutMs = options.timeoutMs ?? 5000;
+  const limit = options.poolSize ?? 10;
   const pool = new DeadlinePool(
     createPool({
       uri: databaseUrl,
-      connectionLimit: options.poolSize ?? 10,
+      connectionLimit: limit,
       timezone: "Z",
       dateStrings: false,
       connectTimeout: timeoutMs,
       enableKeepAlive: true,
     }),
     timeoutMs,
+    limit,
   );
   return {
     dialect: "mysql",
+    poolStats: () => ({ inUse: pool.inUse, waiting: pool.waiting, limit: pool.limit }),
     db: drizzleMysql(pool as unknown as Pool, { logger: queryLogger(options) }) as unknown as Db,
     tables: mysqlSchema,
     readWrite(raw) {
@@ -75,6 +78,7 @@ export async function sqliteAdapter(path: string, options: OpenStoreOptions = {}
   sqlite.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
   return {
     dialect: "sqlite",
+    poolStats: () => undefined,
     db: drizzle(sqlite, { logger: queryLogger(options) }) as unknown as Db,
     tables: sqliteSchema as unknown as Tables,
     readWrite(raw) {

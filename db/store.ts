@@ -128,6 +128,12 @@ export interface ProductSales {
   revenueMinor: number;
 }
 
+export interface PoolStats {
+  inUse: number;
+  waiting: number;
+  limit: number;
+}
+
 export interface CrmHealth {
   /** Paid orders whose CRM sync has not succeeded and will be tried (again). */
   waiting: number;
@@ -164,6 +170,8 @@ export class EmailTakenError extends Error {
 export interface Store {
   readonly dialect: "mysql" | "sqlite";
   ping(): Promise<void>;
+  /** MySQL's pool: connections in use, requests waiting for one, and the limit; undefined for SQLite. */
+  poolStats(): PoolStats | undefined;
   /** Why the schema cannot serve this version (no tables, migrations missing), or undefined when it can. */
   schemaProblem(): Promise<string | undefined>;
   close(): Promise<void>;

@@ -17,6 +17,7 @@ import { AppError, handleError, problemResponse } from "./http/problem.ts";
 import { type LogSink, requestLog } from "./http/request-log.ts";
 import { noStore, securityHeaders } from "./http/security-headers.ts";
 import { staticUi } from "./http/static-ui.ts";
+import { Metrics, mayReadMetrics } from "./metrics/metrics.ts";
 import { orderRoutes } from "./orders/routes.ts";
 import { paymentRoutes } from "./payments/routes.ts";
 import { createStripeClient } from "./payments/stripe-client.ts";
@@ -32,6 +33,8 @@ export interface AppDeps {
   logSink?: LogSink;
   /** The server passes the CrmSync whose worker it runs; otherwise the app makes its own. */
   crm?: CrmSync;
+  /** The process's metrics; the app makes its own when not given (the server shares one with its CRM worker). */
+  metrics?: Metrics;
   /** The built customer site (`ui/dist`), served for GET paths no route answers when it holds an index.html. */
   uiDir?: string;
 }
@@ -42,8 +45,10 @@ export function createApp(deps: AppDeps) {
     deps.logSink ?? (config.LOG_LEVEL === "silent" ? () => {} : (line) => console.log(line));
   const signInLimits = new SignInLimits(config, store);
   const authenticated = requireUser(config, store);
-  const log = (fields: Record<string, unknown>) =>
-    logSink(JSON.stringify({ time: new Date().toISOString(), ...fields }));
+  const metrics = deps.metrics ?? Metrics.for(store);
+  const log = metrics.tap((fields: Record<string, unknown>) =>
+    logSink(JSON.stringify({ time: new Date().toISOString(), ...fields })),
+  );
   const crm = deps.crm ?? new CrmSync(config, store, log);
 
   const api = new OpenAPIHono({ strict: false });
@@ -71,6 +76,7 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono({ strict: false });
   app.use(clientIp(deps.remoteAddress, config.TRUSTED_PROXIES, (msg) => log({ level: "warn", msg })));
   app.use(requestLog(logSink));
+  app.use(metrics.middleware());
   app.use(securityHeaders([ADMIN_CSS, DOCS_CSS]));
   if (config.CORS_ORIGINS.length > 0) {
     app.use("/api/*", cors({ origin: config.CORS_ORIGINS, maxAge: 600, exposeHeaders: ["X-Request-Id"] }));
@@ -85,6 +91,15 @@ export function createApp(deps: AppDeps) {
   app.use("/admin/*", limitBody);
   app.use("/admin/*", noStore);
   app.route("/", healthRoutes(store));
+  app.get("/metrics", async (c) => {
+    const allowed = mayReadMetrics(
+      deps.remoteAddress(c),
+      { authorization: c.req.header("Authorization"), forwardedFor: c.req.header("X-Forwarded-For") },
+      config.METRICS_TOKEN,
+    );
+    if (!allowed) return problemResponse(c, 404, `No route for GET ${c.req.path}.`, { type: "not-found" });
+    return c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
+  });
   app.route("/admin", adminRoutes({ config, store, passwords: deps.passwords, signInLimits, crm }));
   app.route("/api/v1", api);
   app.get("/api/docs", (c) => c.html(docsPage(api.getOpenAPI31Document(openApiConfig))));

@@ -68,6 +68,7 @@ const configSchema = z
     ADMIN_SESSION_IDLE_MINUTES: integer(30, 1, 24 * 60),
     ADMIN_SESSION_MAX_HOURS: integer(8, 1, 7 * 24),
     LOG_LEVEL: z.enum(["silent", "info"]).default("info"),
+    METRICS_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
     STRIPE_SECRET_KEY: z
       .string()
       .regex(/^(sk|rk)_(test|live)_\w+$/, "must be a Stripe secret key (sk_test_...)")

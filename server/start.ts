@@ -5,6 +5,7 @@ import type { Config } from "./config.ts";
 import { CrmSync } from "./crm/sync.ts";
 import { checkDatabaseAtStart } from "./health/database.ts";
 import type { RemoteAddress } from "./http/client-ip.ts";
+import { Metrics } from "./metrics/metrics.ts";
 import type { PasswordHasher } from "./runtime/passwords.ts";
 
 /** What differs between the Bun and the Node entry points. */
@@ -36,8 +37,9 @@ export async function startApp(config: Config, runtime: Runtime): Promise<Starte
   await checkDatabaseAtStart(store, (fields) =>
     console.error(JSON.stringify({ time: new Date().toISOString(), ...fields })),
   );
-  const crm = new CrmSync(config, store, log);
-  const app = createApp({ config, store, crm, ...runtime });
+  const metrics = Metrics.for(store);
+  const crm = new CrmSync(config, store, metrics.tap(log));
+  const app = createApp({ config, store, crm, metrics, ...runtime });
   if (config.CRM_WORKER === "on") crm.start();
   return {
     app,

@@ -10,6 +10,7 @@ import { type App, createApp } from "./app.ts";
 import { type Config, testConfig } from "./config.ts";
 import { type CrmStandIn, startCrmStandIn } from "./crm/crm-stand-in.ts";
 import { CrmSync } from "./crm/sync.ts";
+import { Metrics } from "./metrics/metrics.ts";
 import { bunPasswordHasher } from "./runtime/passwords.ts";
 import { type RunningSimulator, startStripeSimulator } from "./stripe-simulator/server.ts";
 
@@ -190,11 +191,13 @@ export function usePaymentStack(target: StoreTarget, overrides: Record<string, s
       ...overrides,
     });
     const log = (fields: Record<string, unknown>) => logs.push(JSON.stringify(fields));
-    holder.crm = new CrmSync(holder.config, db.store, log);
+    const metrics = Metrics.for(db.store);
+    holder.crm = new CrmSync(holder.config, db.store, metrics.tap(log));
     holder.app = createApp({
       config: holder.config,
       store: db.store,
       crm: holder.crm,
+      metrics,
       passwords: bunPasswordHasher,
       remoteAddress: (c) => c.req.header("X-Test-Peer") ?? "127.0.0.1",
       logSink: (line) => logs.push(line),

@@ -176,8 +176,16 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await adminPage.getByRole("heading", { name: "Dashboard" }).waitFor();
     // The customer's purchases above are today's: the charts and the key figures show them.
     await adminPage.getByRole("img", { name: /Revenue per day/ }).waitFor();
-    expect(await adminPage.getByRole("img", { name: /Revenue per day/ }).locator("rect").count()).toBe(30);
-    const paidToday = await adminPage.locator("dl[aria-label='Key figures for the range'] dd").nth(1).textContent();
+    expect(
+      await adminPage
+        .getByRole("img", { name: /Revenue per day/ })
+        .locator("rect")
+        .count(),
+    ).toBe(30);
+    const paidToday = await adminPage
+      .locator("dl[aria-label='Key figures for the range'] dd")
+      .nth(1)
+      .textContent();
     expect(Number(paidToday)).toBeGreaterThan(0);
     const csv = await adminPage.request.get(`${server.url}/admin/reports/sales.csv`);
     expect(csv.headers()["content-type"]).toBe("text/csv; charset=utf-8");

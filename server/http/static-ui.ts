@@ -5,7 +5,7 @@ import type { MiddlewareHandler } from "hono";
 import { getMimeType } from "hono/utils/mime";
 
 /** Paths the server answers itself: the site never shadows them, not even their 404s. */
-const SERVER_PATHS = /^\/(api|admin|healthz|readyz)(\/|$)/;
+const SERVER_PATHS = /^\/(api|admin|healthz|readyz|metrics)(\/|$)/;
 const ASSET_CACHE = "public, max-age=31536000, immutable";
 
 async function isFile(path: string): Promise<boolean> {

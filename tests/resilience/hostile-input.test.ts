@@ -340,6 +340,8 @@ for (const target of storeTargets()) {
       expect(secured.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual([
         "GET /orders",
         "GET /orders/{id}",
+        "GET /reports/products",
+        "GET /reports/sales",
         "GET /reports/summary",
         "POST /orders",
         "POST /orders/{id}/confirm-payment",

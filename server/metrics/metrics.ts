@@ -1,0 +1,134 @@
+import { timingSafeEqual } from "node:crypto";
+import type { MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Store } from "../../db/store.ts";
+
+type Log = (fields: Record<string, unknown>) => void;
+
+/** The events the app already logs that are worth counting: the log line's `msg`, and the counter it feeds. */
+const COUNTED_EVENTS: Record<string, { counter: "payments" | "crm"; outcome: string }> = {
+  "order paid": { counter: "payments", outcome: "paid" },
+  "checkout amount mismatch": { counter: "payments", outcome: "amount_mismatch" },
+  "second payment for a paid order: refund it": { counter: "payments", outcome: "second_payment" },
+  "webhook event not applied": { counter: "payments", outcome: "webhook_not_applied" },
+  "crm sync succeeded": { counter: "crm", outcome: "success" },
+  "crm sync failed": { counter: "crm", outcome: "failed" },
+};
+
+/**
+ * The Prometheus metrics of one process (prom-client, in a registry of its own): requests by route pattern and
+ * status with latency histograms, payments and CRM syncs by outcome (counted from the events the app logs), and,
+ * read when scraped, the CRM backlog and the database pool.
+ */
+export class Metrics {
+  /** A process's metrics, reading the store's figures when scraped. */
+  static for(store: Store): Metrics {
+    const metrics = new Metrics();
+    metrics.watch(store);
+    return metrics;
+  }
+
+  readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: "http_requests_total",
+    help: "HTTP requests by method, route pattern and status",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [this.registry],
+  });
+  private readonly durations = new Histogram({
+    name: "http_request_duration_seconds",
+    help: "HTTP request latency by method, route pattern and status",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly payments = new Counter({
+    name: "payments_total",
+    help: "Payment outcomes: paid, amount_mismatch, second_payment (money to refund), webhook_not_applied",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  private readonly crm = new Counter({
+    name: "crm_syncs_total",
+    help: "CRM sync attempts by outcome",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+
+  /** Counts the store's figures when scraped: the CRM backlog and, on MySQL, the connection pool. */
+  private watch(store: Store): void {
+    new Gauge({
+      name: "crm_orders_waiting",
+      help: "Paid orders whose CRM sync has not succeeded yet and will be tried again",
+      registers: [this.registry],
+      async collect() {
+        this.set((await store.crmHealth()).waiting);
+      },
+    });
+    new Gauge({
+      name: "crm_orders_failed",
+      help: "Paid orders whose last CRM attempt failed",
+      registers: [this.registry],
+      async collect() {
+        this.set((await store.crmHealth()).failed);
+      },
+    });
+    new Gauge({
+      name: "db_pool_connections",
+      help: "MySQL pool: connections in use, requests waiting for one, and the pool's limit",
+      labelNames: ["state"] as const,
+      registers: [this.registry],
+      collect() {
+        const pool = store.poolStats();
+        if (!pool) return;
+        this.set({ state: "in_use" }, pool.inUse);
+        this.set({ state: "waiting" }, pool.waiting);
+        this.set({ state: "limit" }, pool.limit);
+      },
+    });
+  }
+
+  /** The same log, counting the events in COUNTED_EVENTS on the way. */
+  tap(log: Log): Log {
+    return (fields) => {
+      const event = COUNTED_EVENTS[String(fields.msg)];
+      if (event) (event.counter === "payments" ? this.payments : this.crm).inc({ outcome: event.outcome });
+      log(fields);
+    };
+  }
+
+  /** Times every request and labels it with the route pattern that answered it, never the raw path. */
+  middleware(): MiddlewareHandler {
+    return async (c, next) => {
+      const started = performance.now();
+      try {
+        await next();
+      } finally {
+        const route = matchedRoutes(c).find((matched) => matched.method !== "ALL")?.path ?? "unmatched";
+        const labels = { method: c.req.method, route, status: String(c.res.status) };
+        this.requests.inc(labels);
+        this.durations.observe(labels, (performance.now() - started) / 1000);
+      }
+    };
+  }
+}
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
+
+/**
+ * Who may read /metrics: a client on this machine that did not come through a proxy (a request nginx forwards
+ * carries X-Forwarded-For, and nginx answers /metrics with 404 itself), or one that sends METRICS_TOKEN.
+ */
+export function mayReadMetrics(
+  peer: string | undefined,
+  headers: { authorization?: string; forwardedFor?: string },
+  token: string | undefined,
+): boolean {
+  if (token && headers.authorization) {
+    const expected = Buffer.from(`Bearer ${token}`);
+    const given = Buffer.from(headers.authorization);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+  return headers.forwardedFor === undefined && peer !== undefined && LOOPBACK.test(peer);
+}
