@@ -299,6 +299,49 @@ http {
     const get = (path: string, headers: Record<string, string> = {}) =>
       fetch(`${https}${path}`, { ...insecure, headers });
 
+    test("plain HTTP answers the certificate challenge from the webroot, and nginx -t accepts the bootstrap site", async () => {
+      mkdirSync(join(dir, "acme", ".well-known", "acme-challenge"), { recursive: true });
+      writeFileSync(join(dir, "acme", ".well-known", "acme-challenge", "token-123"), "token-123.key");
+      const challenge = await fetch(`${http}/.well-known/acme-challenge/token-123`, { redirect: "manual" });
+      expect(challenge.status).toBe(200);
+      expect(await challenge.text()).toBe("token-123.key");
+      const bootstrap = render(readFileSync(join(DEPLOY, "nginx-acme.conf"), "utf8"), [
+        ["listen 80;", "listen 127.0.0.1:1;"],
+        ["listen [::]:80;\n", ""],
+        ["/var/www/letsencrypt", join(dir, "acme")],
+      ]);
+      writeFileSync(join(dir, "acme-site.conf"), bootstrap);
+      writeFileSync(
+        join(dir, "acme-nginx.conf"),
+        readFileSync(join(dir, "nginx.conf"), "utf8").replace(
+          `include ${dir}/site.conf;`,
+          `include ${dir}/acme-site.conf;`,
+        ),
+      );
+      const check = Bun.spawnSync([NGINX as string, "-t", "-p", dir, "-c", join(dir, "acme-nginx.conf")]);
+      expect({ exitCode: check.exitCode, stderr: check.stderr.toString() }).toMatchObject({ exitCode: 0 });
+    });
+
+    test("nginx does not pass /metrics on", async () => {
+      const response = await get("/metrics");
+      expect(response.status).toBe(404);
+      expect(await response.text()).not.toContain("http_requests_total");
+    });
+
+    test("nginx's access log carries the request id the app logs, the instance that answered and the times", async () => {
+      const id = `trace-${crypto.randomUUID()}`;
+      await get("/api/v1/meta", { "X-Request-Id": id });
+      await Bun.sleep(300);
+      const access = readFileSync(join(dir, "logs", "orders.access.log"), "utf8")
+        .split("\n")
+        .find((line) => line.includes(id));
+      expect(access).toMatch(
+        /upstream=127\.0\.0\.1:\d+ upstream_status=200 request_time=[\d.]+ upstream_time=[\d.]+/,
+      );
+      const appLine = instances.flatMap((instance) => instance.output).find((line) => line.includes(id));
+      expect(JSON.parse(appLine as string)).toMatchObject({ request_id: id, path: "/api/v1/meta", status: 200 });
+    });
+
     test("plain HTTP is redirected to HTTPS", async () => {
       const response = await fetch(`${http}/orders`, { redirect: "manual" });
       expect(response.status).toBe(301);
