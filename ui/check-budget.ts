@@ -1,16 +1,29 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 
-/** Prints the gzipped size of every .js and .css file in ui/dist and fails when either total is over budget. */
+/**
+ * Prints the gzipped size of every .js and .css file of the build in ui/dist (those its Vite manifest names: the
+ * previous build's assets kept beside them do not count) and fails when either total is over budget.
+ */
 const BUDGET_BYTES = { js: 25 * 1024, css: 10 * 1024 };
-const dist = join(import.meta.dirname, "dist");
-if (!existsSync(join(dist, "index.html"))) {
-  console.error("ui/dist has no build: run `bun run build:ui` first.");
+const { values } = parseArgs({ options: { dist: { type: "string" } } });
+const dist = resolve(values.dist ?? join(import.meta.dirname, "dist"));
+const manifestPath = join(dist, ".vite", "manifest.json");
+if (!existsSync(join(dist, "index.html")) || !existsSync(manifestPath)) {
+  console.error(`${dist} has no build: run \`bun run build:ui\` first.`);
   process.exit(1);
 }
+const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Record<
+  string,
+  { file: string; css?: string[] }
+>;
+const files = [
+  ...new Set(Object.values(manifest).flatMap((entry) => [entry.file, ...(entry.css ?? [])])),
+].sort();
 const totals = { js: 0, css: 0 };
-for (const file of readdirSync(dist, { recursive: true, encoding: "utf8" }).sort()) {
+for (const file of files) {
   const kind = file.endsWith(".js") ? "js" : file.endsWith(".css") ? "css" : undefined;
   if (!kind) continue;
   const size = gzipSync(readFileSync(join(dist, file))).length;
