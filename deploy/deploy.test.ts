@@ -339,7 +339,11 @@ http {
         /upstream=127\.0\.0\.1:\d+ upstream_status=200 request_time=[\d.]+ upstream_time=[\d.]+/,
       );
       const appLine = instances.flatMap((instance) => instance.output).find((line) => line.includes(id));
-      expect(JSON.parse(appLine as string)).toMatchObject({ request_id: id, path: "/api/v1/meta", status: 200 });
+      expect(JSON.parse(appLine as string)).toMatchObject({
+        request_id: id,
+        path: "/api/v1/meta",
+        status: 200,
+      });
     });
 
     test("plain HTTP is redirected to HTTPS", async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { createApp } from "../app.ts";
 import { bunPasswordHasher } from "../runtime/passwords.ts";
 import { customerWithOrder, request, storeTargets, usePaymentStack } from "../test-support.ts";

@@ -17,10 +17,14 @@ for (const target of storeTargets()) {
   target.describe(`reports on ${target.name}`, () => {
     const stack = useApp(target);
     let admin = "";
+    const adminOnce = async () => {
+      admin ||= await adminToken(stack.app, stack.store);
+      return admin;
+    };
     const get = async (path: string, token: string, headers: Record<string, string> = {}) =>
       request(stack.app, "GET", `/api/v1/reports/${path}`, { token, headers });
     const json = async (path: string, token = admin) => {
-      const response = await get(path, token || (admin = await adminToken(stack.app, stack.store)));
+      const response = await get(path, token || (await adminOnce()));
       expect({ path, status: response.status }).toEqual({ path, status: 200 });
       return response.json();
     };
@@ -145,7 +149,7 @@ for (const target of storeTargets()) {
     });
 
     test("bad input is a 400 problem naming the field", async () => {
-      admin ||= await adminToken(stack.app, stack.store);
+      await adminOnce();
       const cases: [string, string][] = [
         ["sales/?from=2026-13-01", "from"],
         ["sales/?to=yesterday", "to"],
@@ -312,7 +316,7 @@ for (const target of storeTargets()) {
         createdAt: "2017-05-01T10:00:00Z",
         paidAt: "2017-05-01T11:00:00Z",
       });
-      admin ||= await adminToken(stack.app, stack.store);
+      await adminOnce();
       const sales = await get("sales/?from=2017-05-01&to=2017-05-03", admin, { Accept: "text/csv" });
       expect(sales.status).toBe(200);
       expect(sales.headers.get("content-type")).toBe("text/csv; charset=utf-8");
