@@ -86,6 +86,8 @@ const configSchema = z
     CRM_RETRY_MAX_MS: integer(3_600_000, 10, 24 * 3_600_000),
     CRM_POLL_INTERVAL_MS: integer(10_000, 50, 3_600_000),
     CRM_WORKER: z.enum(["on", "off"]).default("on"),
+    /** Set by `bun run dev` when it runs the local CRM stand-in, so the site can say so. */
+    CRM_SIMULATED: z.enum(["true", "false"]).default("false"),
   })
   .transform((env) => ({ ...env, JWT_SECRET: env.JWT_SECRET ?? DEV_JWT_SECRET }));
 

@@ -4,6 +4,7 @@ import { openStore } from "../db/open-store.ts";
 import { seedDemoProducts } from "../db/seed-data.ts";
 import { DEV_ADMIN, ensureAdmin } from "./admin/admins.ts";
 import { loadConfigOrExit } from "./config.ts";
+import { startCrmStandIn } from "./crm/crm-stand-in.ts";
 import { bunPasswordHasher } from "./runtime/passwords.ts";
 import { startBunServer } from "./server.bun.ts";
 import { stopOnSignals } from "./start.ts";
@@ -11,7 +12,8 @@ import { startStripeSimulator } from "./stripe-simulator/server.ts";
 
 /**
  * `bun run dev`: migrates and seeds the (by default embedded) database, starts the Stripe simulator when no
- * STRIPE_SECRET_KEY is set, then serves the API.
+ * STRIPE_SECRET_KEY is set and a local CRM that answers like DummyJSON when no CRM_URL is set (so development
+ * works with no internet), then serves the API and the customer site.
  */
 const env: Record<string, string | undefined> = { NODE_ENV: "development", ...process.env };
 if (env.NODE_ENV === "production") {
@@ -30,6 +32,12 @@ if (!env.STRIPE_SECRET_KEY) {
   });
   env.STRIPE_API_BASE = simulator.url;
 }
+let crm: ReturnType<typeof startCrmStandIn> | undefined;
+if (!env.CRM_URL) {
+  crm = startCrmStandIn({ port: Number(env.CRM_STAND_IN_PORT ?? 12112) });
+  env.CRM_URL = crm.url;
+  env.CRM_SIMULATED = "true";
+}
 const config = loadConfigOrExit(env);
 await migrateDatabase(config.DATABASE_URL);
 const store = await openStore(config.DATABASE_URL);
@@ -46,6 +54,11 @@ const site = await createServer({
 });
 await site.listen();
 if (simulator) console.log(`Stripe simulator on ${simulator.url}: payments are simulated`);
+if (crm) {
+  console.log(
+    `CRM stand-in on ${crm.url}: paid orders stay on this machine (CRM_URL=https://dummyjson.com/posts/add bun run dev uses the real one)`,
+  );
+}
 console.log(`Customer site: ${site.resolvedUrls?.local[0] ?? "http://localhost:5173/"}`);
 console.log(`Admin: ${running.url}/admin (development admin ${DEV_ADMIN.email} / ${DEV_ADMIN.password})`);
 console.log(

@@ -82,7 +82,13 @@ const meta = createRoute({
   summary: "What the customer site needs to know about this server",
   responses: {
     200: jsonResponse(
-      z.object({ payments_simulated: z.boolean(), currency: z.string() }).openapi("Meta"),
+      z
+        .object({
+          payments_simulated: z.boolean(),
+          crm_simulated: z.boolean().openapi({ description: "paid orders go to a local CRM stand-in" }),
+          currency: z.string(),
+        })
+        .openapi("Meta"),
       "Server facts",
     ),
   },
@@ -107,6 +113,13 @@ export function paymentRoutes(deps: PaymentDeps) {
       c.json(await handleStripeWebhook(deps, await c.req.text(), c.req.header("Stripe-Signature")), 200),
     )
     .openapi(meta, (c) =>
-      c.json({ payments_simulated: paymentsSimulated(deps.config), currency: deps.config.CURRENCY }, 200),
+      c.json(
+        {
+          payments_simulated: paymentsSimulated(deps.config),
+          crm_simulated: deps.config.CRM_SIMULATED === "true",
+          currency: deps.config.CURRENCY,
+        },
+        200,
+      ),
     );
 }

@@ -50,7 +50,7 @@ let api: (call: FakeCall) => { status: number; body?: unknown } = () => ({ statu
 const calls = useDom(
   () => (call) => (call.path === "/api/v1/meta" ? { status: 200, body: meta } : api(call)),
 );
-let meta = { payments_simulated: false, currency: "usd" };
+let meta = { payments_simulated: false, crm_simulated: false, currency: "usd" };
 afterEach(signOut);
 
 /** Queries over the page; made per call because the DOM exists only while these tests run. */
@@ -195,11 +195,23 @@ describe("buying", () => {
   });
 
   test("a visible banner says when payments are simulated", async () => {
-    meta = { payments_simulated: true, currency: "usd" };
+    meta = { payments_simulated: true, crm_simulated: false, currency: "usd" };
     api = () => ({ status: 200, body: page([]) });
     visit("/");
     expect((await screen().findByRole("note")).textContent).toContain("Payments are simulated");
-    meta = { payments_simulated: false, currency: "usd" };
+    meta = { payments_simulated: false, crm_simulated: false, currency: "usd" };
+  });
+
+  test("the banner says when the CRM is simulated too", async () => {
+    meta = { payments_simulated: true, crm_simulated: true, currency: "usd" };
+    api = () => ({ status: 200, body: page([]) });
+    visit("/");
+    await waitFor(() =>
+      expect(screen().getByRole("note").textContent).toBe(
+        "Payments and the CRM are simulated — no real money moves and no order leaves this machine.",
+      ),
+    );
+    meta = { payments_simulated: false, crm_simulated: false, currency: "usd" };
   });
 });
 

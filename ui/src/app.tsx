@@ -10,6 +10,7 @@ import { PaymentCancelledPage, PaymentResultPage } from "./pages/payment-result.
 import { ProductsPage } from "./pages/products.tsx";
 
 export const paymentsSimulated = signal(false);
+export const crmSimulated = signal(false);
 
 const guarded = (Page: () => preact.JSX.Element) => () => (
   <Protected>
@@ -83,6 +84,7 @@ export function App() {
     api.meta().then(
       (meta) => {
         paymentsSimulated.value = meta.payments_simulated;
+        crmSimulated.value = meta.crm_simulated;
       },
       () => undefined,
     );
@@ -92,9 +94,13 @@ export function App() {
       <a class="skip" href="#main">
         Skip to content
       </a>
-      {paymentsSimulated.value && (
+      {(paymentsSimulated.value || crmSimulated.value) && (
         <p class="banner" role="note">
-          Payments are simulated — no real money moves.
+          {paymentsSimulated.value && crmSimulated.value
+            ? "Payments and the CRM are simulated — no real money moves and no order leaves this machine."
+            : paymentsSimulated.value
+              ? "Payments are simulated — no real money moves."
+              : "The CRM is simulated — no order leaves this machine."}
         </p>
       )}
       <Header />
