@@ -12,6 +12,7 @@ import { type CrmStandIn, startCrmStandIn } from "../server/crm/crm-stand-in.ts"
 import { bunPasswordHasher } from "../server/runtime/passwords.ts";
 import { type RunningServer, startBunServer } from "../server/server.bun.ts";
 import { type RunningSimulator, startStripeSimulator } from "../server/stripe-simulator/server.ts";
+import { checkPage, VIEWPORTS } from "./page-check.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ADMIN = { email: "e2e-admin@example.test", password: "e2e admin password" };
@@ -38,12 +39,20 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
   let dataDir: string;
   let shot = 0;
 
-  const snap = async (name: string) => {
+  /** Screenshots the page at a phone's and a laptop's width, and checks it as a person would (ui/page-check.ts). */
+  const look = async (name: string, on: Page = page) => {
     shot++;
-    await page.screenshot({
-      path: join(SCREENSHOTS, `${String(shot).padStart(2, "0")}-${name}.png`),
-      fullPage: true,
-    });
+    const label = `${String(shot).padStart(2, "0")}-${name}`;
+    const problems = await checkPage(on, label, SCREENSHOTS);
+    expect(problems).toEqual(
+      VIEWPORTS.map((viewport) => ({
+        page: label,
+        width: viewport.width,
+        sidewaysScroll: 0,
+        cutOff: [],
+        accessibility: [],
+      })),
+    );
   };
 
   beforeAll(async () => {
@@ -104,12 +113,12 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
 
   const payOnSimulator = async () => {
     await page.waitForURL(/\/checkout\/cs_test_/);
-    await snap("simulator-checkout");
+    await look("simulator-checkout");
     await page.getByRole("button", { name: /^Pay / }).click();
     await page.waitForURL(/\/payment-result\?session_id=cs_test_/);
     await page.getByText("Payment received — thank you!").waitFor();
     await page.getByTestId("crm-status").getByText("Recorded in our CRM").waitFor();
-    await snap("payment-result");
+    await look("payment-result");
   };
 
   test("a customer registers, signs in, buys, pays, and sees the order and the numbers", async () => {
@@ -117,12 +126,12 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     const email = `e2e-${crypto.randomUUID().slice(0, 8)}@example.test`;
     await page.goto(`${base}/orders`);
     await page.waitForURL(/\/signin\?next=%2Forders/);
-    await snap("sign-in-redirect");
+    await look("sign-in-redirect");
     await page.getByRole("link", { name: "Create an account" }).click();
     await page.getByLabel("Name (optional)").fill("E2E Customer");
     await page.getByLabel("Email").fill(email);
     await page.getByLabel(/^Password/).fill("correct horse battery");
-    await snap("register");
+    await look("register");
     await page.getByRole("button", { name: "Create account" }).click();
     await page.getByRole("heading", { name: "My orders" }).waitFor();
     await page.getByRole("button", { name: /Sign out/ }).click();
@@ -135,22 +144,23 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await expect(page.getByRole("note").textContent()).resolves.toContain("Payments are simulated");
     const firstCard = page.locator(".card").first();
     await firstCard.getByLabel("Quantity").fill("2");
-    await snap("products");
+    await look("products");
     await firstCard.getByRole("button", { name: "Buy now" }).click();
     await payOnSimulator();
-    await expect(page.getByTestId("order-status").textContent()).resolves.toBe("paid");
+    await expect(page.getByTestId("order-status").textContent()).resolves.toBe("Paid");
+    await expect(page.getByTestId("recording").textContent()).resolves.toBe("Your order is recorded.");
 
     await page.getByRole("link", { name: "See all my orders" }).click();
     await page.getByRole("heading", { name: "My orders" }).waitFor();
     const row = page.locator("tbody tr").first();
     await expect(row.textContent()).resolves.toContain("Paid");
     await expect(row.textContent()).resolves.toContain("Recorded in our CRM");
-    await snap("my-orders");
+    await look("my-orders");
 
     await page.getByRole("link", { name: "Reports" }).click();
     await page.getByTestId("total-orders").waitFor();
     expect(Number(await page.getByTestId("paid-orders").textContent())).toBeGreaterThanOrEqual(1);
-    await snap("reports");
+    await look("reports");
     expect(crm.received.filter((post) => post.status === 201)).toHaveLength(1);
   }, 90_000);
 
@@ -161,7 +171,7 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await page.getByRole("button", { name: "Cancel" }).click();
     await page.waitForURL(/\/payment-cancelled$/);
     await page.getByRole("heading", { name: "Payment cancelled" }).waitFor();
-    await snap("payment-cancelled");
+    await look("payment-cancelled");
     await page.getByRole("button", { name: "Pay again" }).click();
     await payOnSimulator();
   }, 60_000);
@@ -183,14 +193,16 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
         .count(),
     ).toBe(30);
     const paidToday = await adminPage
-      .locator("dl[aria-label='Key figures for the range'] dd")
-      .nth(1)
+      .locator("dl[aria-label='Key figures for the range'] > div")
+      .filter({ has: adminPage.getByText("Paid orders", { exact: true }) })
+      .locator("dd")
+      .first()
       .textContent();
     expect(Number(paidToday)).toBeGreaterThan(0);
     const csv = await adminPage.request.get(`${server.url}/admin/reports/sales.csv`);
     expect(csv.headers()["content-type"]).toBe("text/csv; charset=utf-8");
     expect((await csv.text()).split("\r\n")[0]).toBe("start,orders,paid_orders,revenue");
-    await adminPage.screenshot({ path: join(SCREENSHOTS, "20-admin-dashboard.png"), fullPage: true });
+    await look("admin-dashboard", adminPage);
     await adminPage.getByRole("link", { name: "Products", exact: true }).click();
     await adminPage.getByRole("link", { name: "Add a product" }).click();
     await adminPage.getByLabel("Name").fill(name);
@@ -198,11 +210,11 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await adminPage.getByLabel("Price (e.g. 19.99)").fill("7.25");
     await adminPage.getByRole("button", { name: "Save" }).click();
     await adminPage.getByText("Product added.").waitFor();
-    await adminPage.screenshot({ path: join(SCREENSHOTS, "21-admin-products.png"), fullPage: true });
+    await look("admin-products", adminPage);
 
     await page.goto(server.url);
     await page.getByRole("heading", { name: name }).waitFor();
-    await snap("customer-sees-new-product");
+    await look("customer-sees-new-product");
 
     await adminPage.getByRole("link", { name: "Orders", exact: true }).click();
     await adminPage.getByLabel("Payment status").selectOption("paid");
@@ -212,7 +224,7 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     const detail = await adminPage.locator("dl.detail").textContent();
     expect(detail).toContain("paid");
     expect(detail).toContain("success");
-    await adminPage.screenshot({ path: join(SCREENSHOTS, "22-admin-order.png"), fullPage: true });
+    await look("admin-order", adminPage);
     await adminPage.close();
   }, 60_000);
 });

@@ -79,9 +79,9 @@ function Kpi(props: { label: string; value: string; previous: string; change?: s
     <div>
       <dt>{props.label}</dt>
       <dd>{props.value}</dd>
-      <p class="kpi-before">
+      <dd class="kpi-before">
         {props.previous} before{props.change ? ` (${props.change})` : ""}
-      </p>
+      </dd>
     </div>
   );
 }
@@ -280,18 +280,18 @@ function CrmPanel(props: { crm: CrmHealth; now: Date }) {
       <div>
         <dt>Waiting for the CRM</dt>
         <dd>{crm.waiting}</dd>
-        <p class="kpi-before">
+        <dd class="kpi-before">
           {crm.oldestWaitingPaidAt
             ? `oldest paid ${age(crm.oldestWaitingPaidAt, props.now)} ago`
             : "none waiting"}
-        </p>
+        </dd>
       </div>
       <div>
         <dt>Failed</dt>
         <dd>
           <a href="/admin/orders?crm=failed">{crm.failed}</a>
         </dd>
-        <p class="kpi-before">paid orders whose last CRM attempt failed</p>
+        <dd class="kpi-before">paid orders whose last CRM attempt failed</dd>
       </div>
     </dl>
   );

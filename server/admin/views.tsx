@@ -18,7 +18,7 @@ button.danger{background:#a40000;border-color:#a40000}button.plain{background:no
 .stats dd{font-size:1.6rem;font-weight:700;margin:0}dl.detail{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;background:#fff;padding:1rem}
 dl.detail dt{font-weight:600}dl.detail dd{margin:0;word-break:break-all}.pager{display:flex;gap:1rem;margin-top:1rem}
 :focus-visible{outline:3px solid #f0a400;outline-offset:2px}form.inline{display:inline}
-.kpi-before{margin:.25rem 0 0;color:#555;font-size:.9rem}svg.chart{width:100%;height:auto;background:#fff;border:1px solid #ddd}
+.stats dd.kpi-before{margin:.25rem 0 0;color:#555;font-size:.9rem;font-weight:400}svg.chart{width:100%;height:auto;background:#fff;border:1px solid #ddd}
 form.range{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin-bottom:1rem}form.range label{margin-top:0}
 a.button{display:inline-block;padding:.4rem .9rem;border-radius:.25rem;border:1px solid #0b5cad;color:#0b5cad;background:#fff}
 caption{text-align:left;font-weight:600;padding:.4rem 0}details{margin:1rem 0}h2{margin-top:2rem}`;

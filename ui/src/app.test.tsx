@@ -224,7 +224,8 @@ describe("payment result", () => {
     visit("/orders/42/payment-result?session_id=cs_test_1");
     expect(await screen().findByText("Payment received — thank you!")).toBeDefined();
     expect(calls.find((call) => call.path === confirmPath)?.body).toEqual({ session_id: "cs_test_1" });
-    expect(screen().getByTestId("order-status").textContent).toBe("paid");
+    expect(screen().getByTestId("order-status").textContent).toBe("Paid");
+    expect(screen().getByTestId("recording").textContent).toBe("Your order is recorded.");
     expect(screen().getByTestId("crm-status").textContent).toBe("Recorded in our CRM");
   });
 
@@ -239,6 +240,9 @@ describe("payment result", () => {
     };
     visit("/orders/42/payment-result?session_id=cs_test_1");
     expect((await screen().findByTestId("crm-status")).textContent).toBe("Sending to our CRM…");
+    expect(screen().getByTestId("recording").textContent).toBe(
+      "We are still recording your order — nothing for you to do.",
+    );
     await waitFor(() => expect(screen().getByTestId("crm-status").textContent).toBe("Recorded in our CRM"));
     expect(calls.filter((call) => call.path === "/api/v1/orders/42/").length).toBe(2);
   });
@@ -248,7 +252,10 @@ describe("payment result", () => {
     api = () => ({ status: 200, body: order({ crm_sync_status: "failed" }) });
     visit("/orders/42/payment-result?session_id=cs_test_1");
     expect((await screen().findByTestId("crm-status")).textContent).toContain("CRM sync failed");
-    expect(screen().getByTestId("order-status").textContent).toBe("paid");
+    expect(screen().getByTestId("recording").textContent).toBe(
+      "We are still recording your order — nothing for you to do.",
+    );
+    expect(screen().getByTestId("order-status").textContent).toBe("Paid");
   });
 
   test("unpaid: says so and offers to pay", async () => {
@@ -272,6 +279,17 @@ describe("payment result", () => {
     expect((await screen().findByRole("alert")).textContent).toContain("cannot be reached");
     fireEvent.click(screen().getByRole("button", { name: "Try again" }));
     expect(await screen().findByText("Payment received — thank you!")).toBeDefined();
+  });
+
+  test("an order that is not the customer's offers the way to My orders, not a retry that cannot help", async () => {
+    signIn("token-1", USER);
+    api = () => problem(404, "No such order.");
+    visit("/orders/42/payment-result?session_id=cs_test_1");
+    expect((await screen().findByRole("alert")).textContent).toBe(
+      "We could not find order #42 among your orders.",
+    );
+    expect(screen().queryByRole("button", { name: "Try again" })).toBeNull();
+    expect(screen().getByRole("link", { name: "See all my orders" }).getAttribute("href")).toBe("/orders");
   });
 
   test("a cancelled payment offers to pay again", async () => {

@@ -48,16 +48,21 @@ function Header() {
           </>
         )}
         {session.value ? (
-          <button
-            type="button"
-            class="link"
-            onClick={() => {
-              signOut();
-              location.route("/");
-            }}
-          >
-            Sign out ({session.value.user.email})
-          </button>
+          <span class="account">
+            <span class="account-email" title={session.value.user.email}>
+              {session.value.user.email}
+            </span>
+            <button
+              type="button"
+              class="link"
+              onClick={() => {
+                signOut();
+                location.route("/");
+              }}
+            >
+              Sign out
+            </button>
+          </span>
         ) : (
           <a href="/signin" aria-current={current("/signin")}>
             Sign in

@@ -75,6 +75,13 @@ export const CRM_STATUS_TEXT: Record<string, string> = {
   failed: "CRM sync failed — we retry automatically",
 };
 
+/** What a customer who just paid is told about the CRM, in their words; the CRM result itself stays beside it. */
+export const RECORDING_TEXT: Record<string, string> = {
+  pending: "We are still recording your order — nothing for you to do.",
+  success: "Your order is recorded.",
+  failed: "We are still recording your order — nothing for you to do.",
+};
+
 export const PAYMENT_STATUS_TEXT: Record<string, string> = {
   paid: "Paid",
   pending: "Awaiting payment",

@@ -26,8 +26,8 @@ export function OrdersPage() {
         </p>
       )}
       {data && data.results.length > 0 && (
-        <div class="table-wrap">
-          <table>
+        <div>
+          <table class="orders">
             <caption class="sr-only">Your orders, newest first</caption>
             <thead>
               <tr>
@@ -41,16 +41,20 @@ export function OrdersPage() {
             <tbody>
               {data.results.map((order) => (
                 <tr key={order.id} data-order-id={order.id}>
-                  <td>#{order.id}</td>
-                  <td>
+                  <td data-label="Order">#{order.id}</td>
+                  <td data-label="Product">
                     {order.quantity} × {order.product.name}
                   </td>
-                  <td>{formatMoney(order.amount, order.currency)}</td>
-                  <td>
-                    {PAYMENT_STATUS_TEXT[order.status]}
-                    {order.status === "pending" && <PayAgain orderId={order.id} />}
+                  <td data-label="Amount">{formatMoney(order.amount, order.currency)}</td>
+                  <td data-label="Payment">
+                    <div class="status-cell">
+                      <span>{PAYMENT_STATUS_TEXT[order.status]}</span>
+                      {order.status === "pending" && <PayAgain orderId={order.id} />}
+                    </div>
                   </td>
-                  <td>{order.status === "paid" ? CRM_STATUS_TEXT[order.crm_sync_status] : "—"}</td>
+                  <td data-label="CRM">
+                    {order.status === "paid" ? CRM_STATUS_TEXT[order.crm_sync_status] : "—"}
+                  </td>
                 </tr>
               ))}
             </tbody>

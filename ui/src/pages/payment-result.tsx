@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import { type ApiError, api, formatMoney, type Order } from "../api.ts";
-import { Busy, CRM_STATUS_TEXT, ErrorNote } from "../components/ui.tsx";
+import { Busy, CRM_STATUS_TEXT, ErrorNote, PAYMENT_STATUS_TEXT, RECORDING_TEXT } from "../components/ui.tsx";
 import { payOrder } from "./checkout.ts";
 
 export const POLL_INTERVAL_MS = { value: 1500 };
@@ -12,6 +12,7 @@ type State =
   | { kind: "confirming" }
   | { kind: "paid"; order: Order }
   | { kind: "unpaid"; detail: string }
+  | { kind: "missing" }
   | { kind: "error"; detail: string };
 
 export function PaymentResultPage() {
@@ -44,7 +45,9 @@ export function PaymentResultPage() {
         setState(
           failure.status === 409
             ? { kind: "unpaid", detail: failure.detail }
-            : { kind: "error", detail: failure.detail },
+            : failure.status === 404
+              ? { kind: "missing" }
+              : { kind: "error", detail: failure.detail },
         );
       },
     );
@@ -69,6 +72,11 @@ export function PaymentResultPage() {
             Check again
           </button>
         </div>
+      )}
+      {state.kind === "missing" && (
+        <p class="warning" role="alert">
+          We could not find order #{orderId} among your orders.
+        </p>
       )}
       {state.kind === "error" && (
         <div>
@@ -99,10 +107,14 @@ function PaidOrder({ order }: { order: Order }) {
         <dt>Amount</dt>
         <dd>{formatMoney(order.amount, order.currency)}</dd>
         <dt>Status</dt>
-        <dd data-testid="order-status">{order.status}</dd>
-        <dt>CRM sync</dt>
-        <dd data-testid="crm-status" aria-live="polite">
-          {CRM_STATUS_TEXT[order.crm_sync_status]}
+        <dd data-testid="order-status">{PAYMENT_STATUS_TEXT[order.status] ?? order.status}</dd>
+        <dt>Your order</dt>
+        <dd aria-live="polite">
+          <span data-testid="recording">{RECORDING_TEXT[order.crm_sync_status]}</span>
+          <br />
+          <small class="muted">
+            CRM sync: <span data-testid="crm-status">{CRM_STATUS_TEXT[order.crm_sync_status]}</span>
+          </small>
         </dd>
       </dl>
     </div>
