@@ -134,6 +134,7 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await look("register");
     await page.getByRole("button", { name: "Create account" }).click();
     await page.getByRole("heading", { name: "My orders" }).waitFor();
+    await page.getByText("Welcome, E2E Customer! Your account is ready.").waitFor();
     await page.getByRole("button", { name: /Sign out/ }).click();
 
     await page.goto(`${base}/signin`);
@@ -145,6 +146,11 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     const firstCard = page.locator(".card").first();
     await firstCard.getByLabel("Quantity").fill("2");
     await look("products");
+    const icon = await fetch(`${base}/favicon.svg`);
+    expect({ status: icon.status, type: icon.headers.get("content-type") }).toEqual({
+      status: 200,
+      type: "image/svg+xml; charset=utf-8",
+    });
     await firstCard.getByRole("button", { name: "Buy now" }).click();
     await payOnSimulator();
     await expect(page.getByTestId("order-status").textContent()).resolves.toBe("Paid");

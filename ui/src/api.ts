@@ -94,6 +94,20 @@ export function signIn(token: string, user: User): void {
   localStorage.setItem(TOKEN_KEY, JSON.stringify(token));
   localStorage.setItem(USER_KEY, JSON.stringify(user));
   session.value = { token, user };
+  sessionEnded.value = false;
+}
+
+/** Set when the server refused the stored token, so that sign-in can say the session ended. */
+export const sessionEnded = signal(false);
+
+/** A one-time message for the page at `url` (a greeting after registering). */
+export const flash = signal<{ text: string; url: string } | null>(null);
+
+export type SignInReason = "buy" | "expired" | "protected";
+
+/** Where to send a visitor to sign in: back to `next` afterwards, saying why they were sent. */
+export function signInPath(next: string, reason: SignInReason): string {
+  return `/signin?${new URLSearchParams({ next, reason: sessionEnded.value ? "expired" : reason })}`;
 }
 
 export function signOut(): void {
@@ -128,7 +142,10 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
       throw new ApiError(response.status, `The server answered ${response.status}. Please try again.`);
   }
   if (response.ok) return data as T;
-  if (response.status === 401 && token) signOut();
+  if (response.status === 401 && token) {
+    sessionEnded.value = true;
+    signOut();
+  }
   const {
     type: _type,
     title,

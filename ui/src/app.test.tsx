@@ -103,6 +103,20 @@ describe("sign-in and registration", () => {
     expect(screen().getByLabelText("Email").getAttribute("aria-invalid")).toBe("true");
   });
 
+  test("a new customer is greeted on the page registering led to, once", async () => {
+    api = (call) =>
+      call.path === "/api/v1/auth/register/"
+        ? { status: 201, body: { user: { ...USER, name: "Ada" }, token: "token-1" } }
+        : { status: 200, body: page([]) };
+    visit("/register");
+    fireEvent.input(screen().getByLabelText("Name (optional)"), { target: { value: "Ada" } });
+    fireEvent.input(screen().getByLabelText("Email"), { target: { value: "ada@example.com" } });
+    fireEvent.input(screen().getByLabelText(/^Password/), { target: { value: "long enough" } });
+    fireEvent.click(screen().getByRole("button", { name: "Create account" }));
+    await waitFor(() => expect(location.pathname).toBe("/"));
+    expect((await screen().findByRole("status")).textContent).toBe("Welcome, Ada! Your account is ready.");
+  });
+
   test("a taken email says so under the email field", async () => {
     api = () =>
       problem(409, "An account with this email already exists.", {
@@ -116,11 +130,26 @@ describe("sign-in and registration", () => {
   });
 });
 
+describe("pages past the end", () => {
+  test('a products page past the last shows the last page instead of "Page 5 of 1"', async () => {
+    api = (call) =>
+      call.path.includes("page=5")
+        ? { status: 200, body: { ...page([]), count: 3, page: 5, previous: "/api/v1/products/?page=4" } }
+        : { status: 200, body: page([PRODUCT]) };
+    visit("/?page=5");
+    await waitFor(() => expect(location.pathname + location.search).toBe("/?page=1"));
+    expect(await screen().findByRole("heading", { name: PRODUCT.name })).toBeDefined();
+  });
+});
+
 describe("protected routes", () => {
   test("a signed-out visitor is sent to sign-in, remembering the page", async () => {
     api = () => ({ status: 200, body: page([]) });
     visit("/reports");
-    await waitFor(() => expect(location.pathname + location.search).toBe("/signin?next=%2Freports"));
+    await waitFor(() =>
+      expect(location.pathname + location.search).toBe("/signin?next=%2Freports&reason=protected"),
+    );
+    expect((await screen().findByRole("status")).textContent).toBe("Sign in to see this page.");
     expect(calls.some((call) => call.path.startsWith("/api/v1/reports"))).toBe(false);
   });
 
@@ -179,6 +208,7 @@ describe("buying", () => {
     visit("/");
     fireEvent.click(await screen().findByRole("button", { name: "Buy now" }));
     await waitFor(() => expect(location.pathname).toBe("/signin"));
+    expect((await screen().findByRole("status")).textContent).toBe("Sign in to buy.");
   });
 
   test("a token rejected while buying signs out and asks to sign in again, then returns here", async () => {
@@ -189,7 +219,10 @@ describe("buying", () => {
         : problem(401, "The token is invalid or has expired. Sign in again.");
     visit("/?page=1");
     fireEvent.click(await screen().findByRole("button", { name: "Buy now" }));
-    await waitFor(() => expect(location.pathname + location.search).toBe("/signin?next=%2F%3Fpage%3D1"));
+    await waitFor(() =>
+      expect(location.pathname + location.search).toBe("/signin?next=%2F%3Fpage%3D1&reason=expired"),
+    );
+    expect((await screen().findByRole("status")).textContent).toBe("Your session ended, sign in again.");
     expect(session.value).toBeNull();
     expect(calls.filter((call) => call.path.endsWith("/create-payment/"))).toHaveLength(0);
   });

@@ -1,8 +1,8 @@
 /** @jsxImportSource preact */
 import { signal } from "@preact/signals";
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { LocationProvider, Route, Router, useLocation } from "preact-iso";
-import { api, session, signOut } from "./api.ts";
+import { api, flash, session, signOut } from "./api.ts";
 import { Protected } from "./components/ui.tsx";
 import { AuthPage } from "./pages/auth.tsx";
 import { OrdersPage, ReportsPage } from "./pages/orders.tsx";
@@ -73,6 +73,26 @@ function Header() {
   );
 }
 
+/** The flash message on the page it was meant for, gone once the visitor moves on. */
+function Flash() {
+  const location = useLocation();
+  const message = flash.value;
+  const shown = useRef(false);
+  useEffect(() => {
+    if (!message) return;
+    if (location.url === message.url) shown.current = true;
+    else if (shown.current) {
+      flash.value = null;
+      shown.current = false;
+    }
+  }, [location.url, message]);
+  return message && location.url === message.url ? (
+    <p class="notice" role="status">
+      {message.text}
+    </p>
+  ) : null;
+}
+
 function NotFound() {
   return (
     <section>
@@ -110,6 +130,7 @@ export function App() {
       )}
       <Header />
       <main id="main" tabIndex={-1}>
+        <Flash />
         <Router>
           <Route path="/" component={ProductsPage} />
           <Route path="/signin" component={SignIn} />

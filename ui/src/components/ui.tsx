@@ -2,7 +2,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import { useLocation } from "preact-iso";
-import { session } from "../api.ts";
+import { type Page, session, signInPath } from "../api.ts";
 
 export function Field(props: {
   label: string;
@@ -64,7 +64,7 @@ export function Protected({ children }: { children: ComponentChildren }) {
   const location = useLocation();
   const signedIn = session.value !== null;
   useEffect(() => {
-    if (!signedIn) location.route(`/signin?next=${encodeURIComponent(location.url)}`, true);
+    if (!signedIn) location.route(signInPath(location.url, "protected"), true);
   }, [signedIn, location.url]);
   return signedIn ? children : null;
 }
@@ -86,3 +86,8 @@ export const PAYMENT_STATUS_TEXT: Record<string, string> = {
   paid: "Paid",
   pending: "Awaiting payment",
 };
+
+/** The last page of a paginated answer: where a page number past the end is sent. */
+export function lastPageOf(data: Page<unknown>): number {
+  return Math.max(1, Math.ceil(data.count / data.page_size));
+}

@@ -1,13 +1,19 @@
 /** @jsxImportSource preact */
 import { useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
-import { type ApiError, api, signIn } from "../api.ts";
+import { type ApiError, api, flash, type SignInReason, signIn } from "../api.ts";
 import { ErrorNote, Field } from "../components/ui.tsx";
 
 /** Only same-site paths are followed after sign-in, never another origin. */
 export function safeNext(next: string | undefined): string {
   return next?.startsWith("/") && !next.startsWith("//") ? next : "/";
 }
+
+const REASONS: Record<SignInReason, string> = {
+  buy: "Sign in to buy.",
+  expired: "Your session ended, sign in again.",
+  protected: "Sign in to see this page.",
+};
 
 export function AuthPage({ mode }: { mode: "signin" | "register" }) {
   const location = useLocation();
@@ -18,6 +24,7 @@ export function AuthPage({ mode }: { mode: "signin" | "register" }) {
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
   const next = safeNext(location.query.next);
+  const reason = REASONS[location.query.reason as SignInReason] as string | undefined;
   const register = mode === "register";
 
   async function submit(event: Event) {
@@ -31,6 +38,10 @@ export function AuthPage({ mode }: { mode: "signin" | "register" }) {
         ? await api.register({ email, password, ...(name.trim() ? { name: name.trim() } : {}) })
         : await api.login({ email, password });
       signIn(result.token, result.user);
+      if (register) {
+        const greeting = result.user.name ? `Welcome, ${result.user.name}!` : "Welcome!";
+        flash.value = { text: `${greeting} Your account is ready.`, url: next };
+      }
       location.route(next, true);
     } catch (failure) {
       const apiError = failure as ApiError;
@@ -45,6 +56,11 @@ export function AuthPage({ mode }: { mode: "signin" | "register" }) {
   return (
     <section class="narrow">
       <h1>{register ? "Create your account" : "Sign in"}</h1>
+      {reason && !register && (
+        <p class="notice" role="status">
+          {reason}
+        </p>
+      )}
       <form onSubmit={submit} noValidate aria-busy={busy}>
         {register && (
           <Field
@@ -84,7 +100,7 @@ export function AuthPage({ mode }: { mode: "signin" | "register" }) {
       </form>
       <p>
         {register ? "Already have an account? " : "New here? "}
-        <a href={`${other}${next !== "/" ? `?next=${encodeURIComponent(next)}` : ""}`}>
+        <a href={`${other}${next !== "/" ? `?${new URLSearchParams({ next })}` : ""}`}>
           {register ? "Sign in" : "Create an account"}
         </a>
       </p>

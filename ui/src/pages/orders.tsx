@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { type ApiError, api, formatMoney, type Order, type Page, type Summary } from "../api.ts";
-import { Busy, CRM_STATUS_TEXT, ErrorNote, PAYMENT_STATUS_TEXT } from "../components/ui.tsx";
+import { Busy, CRM_STATUS_TEXT, ErrorNote, lastPageOf, PAYMENT_STATUS_TEXT } from "../components/ui.tsx";
 import { PayAgain } from "./payment-result.tsx";
 
 export function OrdersPage() {
@@ -12,7 +12,14 @@ export function OrdersPage() {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     setData(null);
-    api.orders(page).then(setData, (failure: ApiError) => setError(failure.detail));
+    api.orders(page).then(
+      (answer) => {
+        if (answer.results.length === 0 && answer.count > 0 && page > 1) {
+          location.route(`/orders?page=${lastPageOf(answer)}`, true);
+        } else setData(answer);
+      },
+      (failure: ApiError) => setError(failure.detail),
+    );
   }, [page]);
 
   return (

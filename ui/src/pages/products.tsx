@@ -1,8 +1,8 @@
 /** @jsxImportSource preact */
 import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
-import { type ApiError, api, formatMoney, type Page, type Product, session } from "../api.ts";
-import { Busy, ErrorNote } from "../components/ui.tsx";
+import { type ApiError, api, formatMoney, type Page, type Product, session, signInPath } from "../api.ts";
+import { Busy, ErrorNote, lastPageOf } from "../components/ui.tsx";
 import { buyNow } from "./checkout.ts";
 
 export function ProductsPage() {
@@ -14,7 +14,15 @@ export function ProductsPage() {
   useEffect(() => {
     setData(null);
     setError(null);
-    api.products(page).then(setData, (failure: ApiError) => setError(failure.detail));
+    api.products(page).then(
+      (answer) => {
+        // A page past the end (an old link, a shrunken catalog) shows the last page instead.
+        if (answer.results.length === 0 && answer.count > 0 && page > 1) {
+          location.route(`/?page=${lastPageOf(answer)}`, true);
+        } else setData(answer);
+      },
+      (failure: ApiError) => setError(failure.detail),
+    );
   }, [page]);
 
   return (
@@ -34,7 +42,7 @@ export function ProductsPage() {
         <nav class="pager" aria-label="Product pages">
           {data.previous ? <a href={`/?page=${page - 1}`}>← Previous</a> : <span />}
           <span>
-            Page {data.page} of {Math.max(1, Math.ceil(data.count / data.page_size))}
+            Page {data.page} of {lastPageOf(data)}
           </span>
           {data.next ? <a href={`/?page=${page + 1}`}>Next →</a> : <span />}
         </nav>
@@ -50,7 +58,7 @@ function ProductCard({ product }: { product: Product }) {
   const [error, setError] = useState<string | null>(null);
   const inputId = `quantity-${product.id}`;
 
-  const toSignIn = () => location.route(`/signin?next=${encodeURIComponent(location.url)}`);
+  const toSignIn = () => location.route(signInPath(location.url, "buy"));
 
   async function buy() {
     if (!session.value) return toSignIn();
