@@ -43,7 +43,7 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
   const look = async (name: string, on: Page = page) => {
     shot++;
     const label = `${String(shot).padStart(2, "0")}-${name}`;
-    const problems = await checkPage(on, label, SCREENSHOTS);
+    const problems = await checkPage(on, label, SCREENSHOTS, { sidewaysScrollers: on !== page });
     expect(problems).toEqual(
       VIEWPORTS.map((viewport) => ({
         page: label,
@@ -186,6 +186,8 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     const adminPage = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const name = `E2E Product ${crypto.randomUUID().slice(0, 6)}`;
     await adminPage.goto(`${server.url}/admin`);
+    await adminPage.getByRole("heading", { name: "Sign in" }).waitFor();
+    await look("admin-sign-in", adminPage);
     await adminPage.getByLabel("Email").fill(ADMIN.email);
     await adminPage.getByLabel("Password").fill(ADMIN.password);
     await adminPage.getByRole("button", { name: "Sign in" }).click();
@@ -217,7 +219,15 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await adminPage.getByRole("button", { name: "Save" }).click();
     await adminPage.getByText("Product added.").waitFor();
     await look("admin-products", adminPage);
+    await adminPage.locator("tr", { hasText: name }).getByRole("link", { name: "Delete…" }).click();
+    await adminPage.getByRole("heading", { name: `Delete ${name}?` }).waitFor();
+    await look("admin-delete-confirm", adminPage);
+    await adminPage.getByRole("link", { name: "Keep it" }).click();
+    await adminPage.getByRole("heading", { name: "Products" }).waitFor();
 
+    await page.goto(`${server.url}/no-such-page`);
+    await page.getByRole("heading", { name: "Page not found" }).waitFor();
+    await look("not-found");
     await page.goto(server.url);
     await page.getByRole("heading", { name: name }).waitFor();
     await look("customer-sees-new-product");
@@ -225,12 +235,16 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await adminPage.getByRole("link", { name: "Orders", exact: true }).click();
     await adminPage.getByLabel("Payment status").selectOption("paid");
     await adminPage.getByRole("button", { name: "Filter" }).click();
+    await look("admin-orders", adminPage);
     await adminPage.locator("tbody tr").first().getByRole("link").click();
     await adminPage.getByText("CRM reference").waitFor();
     const detail = await adminPage.locator("dl.detail").textContent();
-    expect(detail).toContain("paid");
+    expect(detail).toContain("Payment statusPaid");
     expect(detail).toContain("success");
     await look("admin-order", adminPage);
+    await adminPage.goto(`${server.url}/admin/no-such-page`);
+    await adminPage.getByRole("heading", { name: "Not found" }).waitFor();
+    await look("admin-not-found", adminPage);
     await adminPage.close();
   }, 60_000);
 });

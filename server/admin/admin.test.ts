@@ -98,8 +98,10 @@ for (const target of storeTargets()) {
       expect(html).toContain(`<dd>${summary.total_orders}</dd>`);
       expect(html).toContain(`<dd>${summary.paid_orders}</dd>`);
       expect(html).toContain(`<dd>${summary.pending_orders}</dd>`);
-      expect(html).toContain(`${summary.total_revenue} USD`);
-      expect(html).toContain(`${summary.revenue_by_currency.eur} EUR`);
+      const money = (amount: string, currency: string) =>
+        new Intl.NumberFormat("en", { style: "currency", currency }).format(Number(amount));
+      expect(html).toContain(money(summary.total_revenue, "USD"));
+      expect(html).toContain(money(summary.revenue_by_currency.eur, "EUR"));
     });
 
     test("sign-out ends the session on the server: the kept cookie and form token open no page and change nothing", async () => {
@@ -328,7 +330,7 @@ for (const target of storeTargets()) {
         paid.customer.email,
         "pi_test_admin",
         `cs_test_admin_${paid.order.id}`,
-        "39.98 USD",
+        "$39.98",
         "CRM attempts",
       ]) {
         expect(detail).toContain(text);
@@ -371,6 +373,7 @@ for (const target of storeTargets()) {
       expect(retried.headers.get("Location")).toBe(`/admin/orders/${order.id}?notice=resync`);
       await stack.crm.awaitSettled(order.id, 3000);
       expect((await stack.store.findOrder(order.id))?.crmSyncStatus).toBe("success");
+
       const again = await form(stack.app, `/admin/orders/${order.id}/retry-crm`, { _csrf: csrf }, { cookie });
       expect(again.headers.get("Location")).toBe(`/admin/orders/${order.id}?notice=not-failed`);
     });
@@ -445,6 +448,58 @@ for (const target of storeTargets()) {
       const bad = await get(stack.app, "/admin/orders.csv?from=yesterday", cookie);
       expect(bad.status).toBe(400);
       expect(await bad.text()).toContain("from: must be a date written YYYY-MM-DD");
+    });
+
+    test("delete asks first on a page of its own; times read in the shop's zone with the exact time on hover; money as $; no internal words; a 404 keeps the navigation", async () => {
+      const { cookie } = await signedInAdmin();
+      const product = await stack.store.createProduct({
+        name: `Confirm me ${crypto.randomUUID().slice(0, 6)}`,
+        description: "",
+        priceMinor: 4999,
+        currency: "usd",
+      });
+      const list = await (await get(stack.app, "/admin/products", cookie)).text();
+      expect(list).toContain(`href="/admin/products/${product.id}/delete"`);
+      const confirm = await get(stack.app, `/admin/products/${product.id}/delete`, cookie);
+      expect(confirm.status).toBe(200);
+      const question = await confirm.text();
+      expect(question).toContain(`<form method="post" action="/admin/products/${product.id}/delete"`);
+      expect(question).toContain("$49.99");
+      expect(await stack.store.findProduct(product.id)).toBeDefined();
+
+      const { order } = await customerWithOrder(stack, { priceMinor: 4999, quantity: 1 });
+      const detail = await (await get(stack.app, `/admin/orders/${order.id}`, cookie)).text();
+      const created = (await stack.store.findOrder(order.id))?.createdAt as Date;
+      expect(detail).toContain(
+        `<time class="nowrap" datetime="${created.toISOString()}" title="${created.toISOString()} (UTC)">`,
+      );
+      expect(detail).toContain("Pending (no payment started)");
+      expect(detail).not.toMatch(/pending \(unpaid\)|paid \(paid\)/);
+
+      // After a retry is queued, the last attempt's error is shown as the earlier attempt's.
+      await stack.store.markOrderPaid(order.id, {
+        sessionId: `cs_test_stale_${order.id}`,
+        paymentIntentId: null,
+        paidAt: new Date(),
+      });
+      const lease = new Date(Date.now() + 60_000);
+      await stack.store.claimCrmSync(order.id, new Date(), lease);
+      await stack.store.recordCrmFailure(order.id, lease, {
+        error: "HTTP 502",
+        attempts: 8,
+        nextAttemptAt: null,
+      });
+      await stack.store.requestCrmResync(order.id, new Date(Date.now() + 3_600_000));
+      expect(await (await get(stack.app, `/admin/orders/${order.id}`, cookie)).text()).toContain(
+        "HTTP 502 (an earlier attempt; tried again)",
+      );
+
+      const missing = await get(stack.app, "/admin/no-such-page", cookie);
+      expect(missing.status).toBe(404);
+      const missingHtml = await missing.text();
+      expect(missingHtml).toContain('href="/admin/orders"');
+      expect(missingHtml).toContain("Sign out");
+      expect((await get(stack.app, "/admin/orders/999999999", cookie)).status).toBe(404);
     });
 
     test("repeated failed admin sign-ins are rate limited like the API's", async () => {

@@ -13,6 +13,7 @@ import {
   salesReport,
 } from "../reports/service.ts";
 import { formatMinor, parseMinor } from "../shared/money.ts";
+import { ScrollX } from "./format.tsx";
 import { Dashboard as AllTime } from "./views.tsx";
 
 export const PRESETS = {
@@ -212,57 +213,61 @@ export function BarChart(props: {
 function SalesTable(props: { sales: SalesReport }) {
   const { sales } = props;
   return (
-    <table>
-      <caption>
-        Per {sales.interval}, in {sales.tz}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Starting</th>
-          <th scope="col">Orders</th>
-          <th scope="col">Paid orders</th>
-          <th scope="col">Revenue</th>
-        </tr>
-      </thead>
-      <tbody>
-        {sales.buckets.map((bucket) => (
+    <ScrollX label="Sales per bucket">
+      <table>
+        <caption>
+          Per {sales.interval}, in {sales.tz}
+        </caption>
+        <thead>
           <tr>
-            <td>{bucket.start}</td>
-            <td>{bucket.orders}</td>
-            <td>{bucket.paid_orders}</td>
-            <td>{money(bucket.revenue, sales.currency)}</td>
+            <th scope="col">Starting</th>
+            <th scope="col">Orders</th>
+            <th scope="col">Paid orders</th>
+            <th scope="col">Revenue</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {sales.buckets.map((bucket) => (
+            <tr>
+              <td>{bucket.start}</td>
+              <td>{bucket.orders}</td>
+              <td>{bucket.paid_orders}</td>
+              <td>{money(bucket.revenue, sales.currency)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollX>
   );
 }
 
 function TopProducts(props: { top: ProductsReport }) {
   if (props.top.results.length === 0) return <p>No paid orders in this range.</p>;
   return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Product</th>
-          <th scope="col">Paid orders</th>
-          <th scope="col">Quantity</th>
-          <th scope="col">Revenue</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.top.results.map((row) => (
+    <ScrollX label="Top products">
+      <table>
+        <thead>
           <tr>
-            <td>
-              <a href={`/admin/products/${row.product.id}/edit`}>{row.product.name}</a>
-            </td>
-            <td>{row.paid_orders}</td>
-            <td>{row.quantity}</td>
-            <td>{money(row.revenue, props.top.currency)}</td>
+            <th scope="col">Product</th>
+            <th scope="col">Paid orders</th>
+            <th scope="col">Quantity</th>
+            <th scope="col">Revenue</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.top.results.map((row) => (
+            <tr>
+              <td>
+                <a href={`/admin/products/${row.product.id}/edit`}>{row.product.name}</a>
+              </td>
+              <td>{row.paid_orders}</td>
+              <td>{row.quantity}</td>
+              <td>{money(row.revenue, props.top.currency)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollX>
   );
 }
 

@@ -12,7 +12,15 @@ import { formatMinor } from "../shared/money.ts";
 import { csvRange, DashboardPage, loadDashboard } from "./dashboard.tsx";
 import { emptyProductForm, exportOrdersCsv, orderFilterOf, parseProductForm } from "./service.ts";
 import { type AdminSession, endAdminSession, readAdminSession, startAdminSession } from "./session.ts";
-import { Layout, LoginForm, OrderDetail, OrderList, ProductForm, ProductList } from "./views.tsx";
+import {
+  DeleteProduct,
+  Layout,
+  LoginForm,
+  OrderDetail,
+  OrderList,
+  ProductForm,
+  ProductList,
+} from "./views.tsx";
 
 const NOTICES: Record<string, string> = {
   created: "Product added.",
@@ -216,6 +224,16 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
     return c.redirect("/admin/products?notice=saved", 303);
   });
 
+  admin.get("/products/:id/delete", async (c) => {
+    const product = await store.findProduct(idOf(c));
+    if (!product) throw AppError.notFound("No such product.");
+    return page(
+      c,
+      `Delete ${product.name}?`,
+      <DeleteProduct product={product} csrfToken={c.var.admin.csrfToken} />,
+    );
+  });
+
   admin.post("/products/:id/delete", async (c) => {
     const outcome = await store.removeProduct(idOf(c));
     if (outcome === "missing") throw AppError.notFound("No such product.");
@@ -229,7 +247,14 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
     return page(
       c,
       "Orders",
-      <OrderList orders={rows} page={params.page} count={count} pageSize={PAGE_SIZE} filter={shown} />,
+      <OrderList
+        orders={rows}
+        page={params.page}
+        count={count}
+        pageSize={PAGE_SIZE}
+        filter={shown}
+        zone={config.REPORT_TIMEZONE}
+      />,
     );
   });
 
@@ -242,7 +267,11 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
   admin.get("/orders/:id", async (c) => {
     const order = await store.findOrder(idOf(c));
     if (!order) throw AppError.notFound("No such order.");
-    return page(c, `Order #${order.id}`, <OrderDetail order={order} csrfToken={c.var.admin.csrfToken} />);
+    return page(
+      c,
+      `Order #${order.id}`,
+      <OrderDetail order={order} csrfToken={c.var.admin.csrfToken} zone={config.REPORT_TIMEZONE} />,
+    );
   });
 
   admin.post("/orders/:id/retry-crm", async (c) => {
@@ -251,24 +280,31 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
     return c.redirect(`/admin/orders/${id}?notice=${queued ? "resync" : "not-failed"}`, 303);
   });
 
-  admin.onError((error, c) => {
-    if (!(error instanceof AppError) || error.status >= 500) return handleError(error, c);
+  /** An error page that keeps the navigation for a signed-in admin. */
+  const errorPage = async (c: Context<AdminEnv>, status: 400 | 403 | 404, detail: string) => {
+    const session = c.var.admin ?? (await readAdminSession(c, config, store));
+    const title = status === 404 ? "Not found" : status === 400 ? "Invalid request" : "Not allowed";
     return c.html(
-      <Layout
-        title={error.status === 404 ? "Not found" : error.status === 400 ? "Invalid request" : "Not allowed"}
-      >
-        <p role="alert">
-          {error.detail}
-          {Object.entries(error.options.errors ?? {}).map(
-            ([field, messages]) => ` ${field}: ${messages.join(", ")}.`,
-          )}
-        </p>
+      <Layout title={title} csrfToken={session?.csrfToken} email={session?.user.email}>
+        <p role="alert">{detail}</p>
         <p>
-          <a href="/admin">Back to the admin</a>
+          <a href="/admin">Back to the dashboard</a>
         </p>
       </Layout>,
-      error.status,
+      status,
     );
+  };
+
+  // A sub-app's notFound is not used once it is mounted, so the last route catches what nothing else did.
+  admin.all("*", (c) => errorPage(c, 404, `There is no admin page at ${c.req.path}.`));
+
+  admin.onError((error, c) => {
+    if (!(error instanceof AppError) || error.status >= 500) return handleError(error, c);
+    const fields = Object.entries(error.options.errors ?? {}).map(
+      ([field, messages]) => ` ${field}: ${messages.join(", ")}.`,
+    );
+    const status = error.status === 404 || error.status === 400 ? error.status : 403;
+    return errorPage(c, status, `${error.detail}${fields.join("")}`);
   });
 
   return admin;

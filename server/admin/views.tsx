@@ -2,17 +2,17 @@ import type { Child } from "hono/jsx";
 import type { OrderView, Product } from "../../db/store.ts";
 import type { FieldErrors } from "../http/problem.ts";
 import type { reportSummary } from "../reports/service.ts";
-import { formatMinor } from "../shared/money.ts";
+import { Money, MoneyText, ScrollX, When } from "./format.tsx";
 import type { ProductFormValues } from "./service.ts";
 
 /** Inlined in every admin page; the Content-Security-Policy allows it by its hash. */
 export const ADMIN_CSS = `body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1a1a1a;background:#f6f6f6}
 header{background:#222;color:#fff;padding:.6rem 1rem;display:flex;gap:1.25rem;align-items:center;flex-wrap:wrap}
-header a{color:#fff}header form{margin-left:auto}main{max-width:72rem;margin:0 auto;padding:1rem}
-table{border-collapse:collapse;width:100%;background:#fff}th,td{padding:.4rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
+header a{color:#fff}header form{margin:0 0 0 auto;display:flex}main{max-width:72rem;margin:0 auto;padding:1rem}
+table{border-collapse:collapse;width:100%;background:#fff}th,td{padding:.4rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:middle}
 label{display:block;font-weight:600;margin-top:.75rem}input,textarea,select{font:inherit;padding:.4rem;border:1px solid #888;border-radius:.25rem}
 input[type=text],textarea{width:100%;max-width:32rem}button{font:inherit;padding:.4rem .9rem;border-radius:.25rem;border:1px solid #0b5cad;background:#0b5cad;color:#fff;cursor:pointer}
-button.danger{background:#a40000;border-color:#a40000}button.plain{background:none;border:none;color:inherit;text-decoration:underline;padding:0}
+button.danger{background:#a40000;border-color:#a40000}button.plain{background:none;border:none;color:inherit;text-decoration:underline;padding:0;line-height:inherit}
 .error{color:#a40000;margin:.2rem 0}.notice{background:#e8f5e9;border:1px solid #1b5e20;padding:.5rem .75rem}
 .stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:1rem}.stats div{background:#fff;border:1px solid #ddd;padding:1rem}
 .stats dd{font-size:1.6rem;font-weight:700;margin:0}dl.detail{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;background:#fff;padding:1rem}
@@ -21,7 +21,8 @@ dl.detail dt{font-weight:600}dl.detail dd{margin:0;word-break:break-all}.pager{d
 .stats dd.kpi-before{margin:.25rem 0 0;color:#555;font-size:.9rem;font-weight:400}svg.chart{width:100%;height:auto;background:#fff;border:1px solid #ddd}
 form.range{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin-bottom:1rem}form.range label{margin-top:0}
 a.button{display:inline-block;padding:.4rem .9rem;border-radius:.25rem;border:1px solid #0b5cad;color:#0b5cad;background:#fff}
-caption{text-align:left;font-weight:600;padding:.4rem 0}details{margin:1rem 0}h2{margin-top:2rem}`;
+caption{text-align:left;font-weight:600;padding:.4rem 0}.nowrap{white-space:nowrap}.scroll-x{overflow-x:auto}
+td.actions{display:flex;gap:1rem;align-items:center}a.danger{color:#a40000}form.confirm{display:flex;gap:1rem;align-items:center}details{margin:1rem 0}h2{margin-top:2rem}`;
 
 export function Layout(props: {
   title: string;
@@ -99,7 +100,7 @@ export function Dashboard(props: { summary: Awaited<ReturnType<typeof reportSumm
       <div>
         <dt>Total revenue</dt>
         <dd>
-          {summary.total_revenue} {summary.currency.toUpperCase()}
+          <MoneyText amount={summary.total_revenue} currency={summary.currency} />
         </dd>
       </div>
       <div>
@@ -116,7 +117,7 @@ export function Dashboard(props: { summary: Awaited<ReturnType<typeof reportSumm
           <div>
             <dt>Revenue in {code.toUpperCase()}</dt>
             <dd>
-              {amount} {code.toUpperCase()}
+              <MoneyText amount={amount} currency={code} />
             </dd>
           </div>
         ))}
@@ -149,38 +150,37 @@ export function ProductList(props: {
       <p>
         <a href="/admin/products/new">Add a product</a>
       </p>
-      <table>
-        <thead>
-          <tr>
-            <th>ID</th>
-            <th>Name</th>
-            <th>Price</th>
-            <th>Active</th>
-            <th>Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.products.map((product) => (
+      <ScrollX label="Products">
+        <table>
+          <thead>
             <tr>
-              <td>{product.id}</td>
-              <td>{product.name}</td>
-              <td>
-                {formatMinor(product.priceMinor, product.currency)} {product.currency.toUpperCase()}
-              </td>
-              <td>{product.active ? "yes" : "no"}</td>
-              <td>
-                <a href={`/admin/products/${product.id}/edit`}>Edit</a>{" "}
-                <form method="post" action={`/admin/products/${product.id}/delete`} class="inline">
-                  <input type="hidden" name="_csrf" value={props.csrfToken} />
-                  <button type="submit" class="danger">
-                    Delete
-                  </button>
-                </form>
-              </td>
+              <th>ID</th>
+              <th>Name</th>
+              <th>Price</th>
+              <th>Active</th>
+              <th>Actions</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {props.products.map((product) => (
+              <tr>
+                <td>{product.id}</td>
+                <td>{product.name}</td>
+                <td>
+                  <Money minor={product.priceMinor} currency={product.currency} />
+                </td>
+                <td>{product.active ? "yes" : "no"}</td>
+                <td class="actions">
+                  <a href={`/admin/products/${product.id}/edit`}>Edit</a>
+                  <a href={`/admin/products/${product.id}/delete`} class="danger">
+                    Delete…
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
       <Pager
         page={props.page}
         count={props.count}
@@ -262,6 +262,7 @@ export function OrderList(props: {
   count: number;
   pageSize: number;
   filter: { status?: string; crm?: string; from?: string; to?: string };
+  zone: string;
 }) {
   const filterQuery = Object.entries(props.filter).filter((entry): entry is [string, string] =>
     Boolean(entry[1]),
@@ -306,63 +307,86 @@ export function OrderList(props: {
           Download CSV
         </a>
       </form>
-      <table>
-        <thead>
-          <tr>
-            <th>Order</th>
-            <th>Customer</th>
-            <th>Product</th>
-            <th>Amount</th>
-            <th>Payment</th>
-            <th>CRM</th>
-            <th>Created (UTC)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.orders.map((order) => (
+      <ScrollX label="Orders">
+        <table>
+          <thead>
             <tr>
-              <td>
-                <a href={`/admin/orders/${order.id}`}>#{order.id}</a>
-              </td>
-              <td>{order.customerEmail}</td>
-              <td>
-                {order.quantity} × {order.product.name}
-              </td>
-              <td>
-                {formatMinor(order.amountMinor, order.currency)} {order.currency.toUpperCase()}
-              </td>
-              <td>{order.status}</td>
-              <td>{order.status === "paid" ? order.crmSyncStatus : "—"}</td>
-              <td>{order.createdAt.toISOString()}</td>
+              <th>Order</th>
+              <th>Customer</th>
+              <th>Product</th>
+              <th>Amount</th>
+              <th>Payment</th>
+              <th>CRM</th>
+              <th>Created</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {props.orders.map((order) => (
+              <tr>
+                <td>
+                  <a href={`/admin/orders/${order.id}`}>#{order.id}</a>
+                </td>
+                <td>{order.customerEmail}</td>
+                <td>
+                  {order.quantity} × {order.product.name}
+                </td>
+                <td>
+                  <Money minor={order.amountMinor} currency={order.currency} />
+                </td>
+                <td>{order.status}</td>
+                <td>{order.status === "paid" ? order.crmSyncStatus : "—"}</td>
+                <td>
+                  <When date={order.createdAt} zone={props.zone} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
       <Pager page={props.page} count={props.count} pageSize={props.pageSize} href={query} />
     </>
   );
 }
 
-const when = (date: Date | null) => (date ? date.toISOString() : "—");
+const PAYMENT_WORDS: Record<string, string> = {
+  unpaid: "no payment started",
+  open: "checkout open",
+  paid: "paid at Stripe",
+  expired: "checkout expired",
+  failed: "payment failed",
+};
 
-export function OrderDetail(props: { order: OrderView; csrfToken: string }) {
-  const { order } = props;
+export function OrderDetail(props: { order: OrderView; csrfToken: string; zone: string }) {
+  const { order, zone } = props;
+  const at = (date: Date | null) => <When date={date} zone={zone} />;
+  // After a retry the sync is pending again: the last error belongs to the attempt before it.
+  const lastError =
+    order.crmLastError === null
+      ? "—"
+      : order.crmSyncStatus === "failed"
+        ? order.crmLastError
+        : `${order.crmLastError} (an earlier attempt; ${order.crmSyncStatus === "success" ? "since succeeded" : "tried again"})`;
   const rows: [string, Child][] = [
     ["Customer", order.customerEmail],
     ["Product", `${order.product.name} (#${order.product.id})`],
     ["Quantity", order.quantity],
-    ["Amount", `${formatMinor(order.amountMinor, order.currency)} ${order.currency.toUpperCase()}`],
-    ["Payment status", `${order.status} (${order.paymentStatus})`],
+    ["Amount", <Money minor={order.amountMinor} currency={order.currency} />],
+    [
+      "Payment status",
+      order.status === "paid"
+        ? "Paid"
+        : `Pending (${PAYMENT_WORDS[order.paymentStatus] ?? order.paymentStatus})`,
+    ],
     ["Checkout Session", order.paymentSessionId ?? "—"],
     ["PaymentIntent", order.paymentIntentId ?? "—"],
-    ["Created", when(order.createdAt)],
-    ["Paid", when(order.paidAt)],
+    ["Created", at(order.createdAt)],
+    ["Paid", at(order.paidAt)],
     ["CRM status", order.status === "paid" ? order.crmSyncStatus : "— (not paid)"],
     ["CRM attempts", order.crmAttempts],
-    ["CRM last error", order.crmLastError ?? "—"],
-    ["CRM next attempt", when(order.crmNextAttemptAt)],
+    ["CRM last error", lastError],
+    ["CRM next attempt", at(order.crmNextAttemptAt)],
     ["CRM reference", order.crmReference ?? "—"],
-    ["CRM synced", when(order.crmSyncedAt)],
+    ["CRM synced", at(order.crmSyncedAt)],
   ];
   return (
     <>
@@ -385,6 +409,27 @@ export function OrderDetail(props: { order: OrderView; csrfToken: string }) {
       <p>
         <a href="/admin/orders">Back to orders</a>
       </p>
+    </>
+  );
+}
+
+export function DeleteProduct(props: { product: Product; csrfToken: string }) {
+  const { product } = props;
+  return (
+    <>
+      <p>
+        Delete <strong>{product.name}</strong> (
+        <Money minor={product.priceMinor} currency={product.currency} />
+        )? Customers will no longer see it. If orders refer to it, it is deactivated instead, so those orders
+        keep their history.
+      </p>
+      <form method="post" action={`/admin/products/${product.id}/delete`} class="confirm">
+        <input type="hidden" name="_csrf" value={props.csrfToken} />
+        <button type="submit" class="danger">
+          Delete {product.name}
+        </button>
+        <a href="/admin/products">Keep it</a>
+      </form>
     </>
   );
 }

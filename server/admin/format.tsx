@@ -1,0 +1,51 @@
+import type { Child } from "hono/jsx";
+import { formatMinor } from "../shared/money.ts";
+
+/** `$49.99`: the currency's own symbol and decimals, kept on one line. */
+export function Money(props: { minor: number; currency: string }) {
+  return <MoneyText amount={formatMinor(props.minor, props.currency)} currency={props.currency} />;
+}
+
+/** The same for an amount already written as a decimal ("49.99"). */
+export function MoneyText(props: { amount: string; currency: string }) {
+  const text = new Intl.NumberFormat("en", {
+    style: "currency",
+    currency: props.currency.toUpperCase(),
+  }).format(Number(props.amount));
+  return <span class="nowrap">{text}</span>;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** "25 Nov 2026, 21:55" in the shop's time zone; the exact UTC instant shows on hover. */
+export function When(props: { date: Date | null; zone: string }) {
+  if (!props.date) return <>—</>;
+  let formatter = formatters.get(props.zone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-GB", {
+      timeZone: props.zone,
+      day: "numeric",
+      month: "short",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+    formatters.set(props.zone, formatter);
+  }
+  const iso = props.date.toISOString();
+  return (
+    <time class="nowrap" datetime={iso} title={`${iso} (UTC)`}>
+      {formatter.format(props.date)}
+    </time>
+  );
+}
+
+/** A wide table on a narrow screen scrolls inside this box (reachable by keyboard), not the whole page. */
+export function ScrollX(props: { label: string; children: Child }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be focusable to scroll by keyboard
+    <div class="scroll-x" role="region" aria-label={props.label} tabindex={0}>
+      {props.children}
+    </div>
+  );
+}
