@@ -162,6 +162,18 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await expect(row.textContent()).resolves.toContain("Paid");
     await expect(row.textContent()).resolves.toContain("Recorded in our CRM");
     await look("my-orders");
+    // The narrowest phones too: My orders and the products fit 320 px without scrolling sideways.
+    await page.setViewportSize({ width: 320, height: 640 });
+    for (const path of ["/orders", "/"]) {
+      await page.goto(`${base}${path}`);
+      await page.locator("main h1").waitFor();
+      await page.waitForTimeout(100);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect({ path, overflow }).toEqual({ path, overflow: 0 });
+    }
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${base}/orders`);
+    await page.getByRole("heading", { name: "My orders" }).waitFor();
 
     await page.getByRole("link", { name: "Reports" }).click();
     await page.getByTestId("total-orders").waitFor();
