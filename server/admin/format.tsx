@@ -40,12 +40,11 @@ export function When(props: { date: Date | null; zone: string }) {
   );
 }
 
-/** A wide table on a narrow screen scrolls inside this box (reachable by keyboard), not the whole page. */
+/** A wide table on a narrow screen scrolls inside this box, focusable so the keyboard can scroll it, not the whole page. */
 export function ScrollX(props: { label: string; children: Child }) {
   return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be focusable to scroll by keyboard
-    <div class="scroll-x" role="region" aria-label={props.label} tabindex={0}>
+    <section class="scroll-x" aria-label={props.label} tabindex={0}>
       {props.children}
-    </div>
+    </section>
   );
 }
