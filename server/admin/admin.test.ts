@@ -494,6 +494,13 @@ for (const target of storeTargets()) {
         "HTTP 502 (an earlier attempt; tried again)",
       );
 
+      const past = await get(stack.app, "/admin/orders?status=pending&page=999999", cookie);
+      expect(past.status).toBe(303);
+      expect(past.headers.get("Location")).toMatch(/^\/admin\/orders\?status=pending&page=\d+$/);
+      expect(
+        await (await get(stack.app, past.headers.get("Location") as string, cookie)).text(),
+      ).not.toContain("Page 999999");
+
       const missing = await get(stack.app, "/admin/no-such-page", cookie);
       expect(missing.status).toBe(404);
       const missingHtml = await missing.text();

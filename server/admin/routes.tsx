@@ -42,6 +42,14 @@ const pageOf = (c: Context) => {
 
 type AdminEnv = { Variables: { admin: AdminSession } };
 
+/** A page number past the end (an old link, rows deleted since) goes to the last page, keeping the filters. */
+function pastTheEnd(c: Context, pageNumber: number, rows: number, count: number): Response | undefined {
+  if (rows > 0 || count === 0 || pageNumber === 1) return undefined;
+  const url = new URL(c.req.url);
+  url.searchParams.set("page", String(Math.ceil(count / PAGE_SIZE)));
+  return c.redirect(`${url.pathname}${url.search}`, 303);
+}
+
 export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
   const { config, store } = deps;
   const allowedOrigins = new Set([new URL(config.APP_URL).origin]);
@@ -167,6 +175,8 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
   admin.get("/products", async (c) => {
     const params = pageOf(c);
     const { rows, count } = await store.listProducts(params);
+    const past = pastTheEnd(c, params.page, rows.length, count);
+    if (past) return past;
     return page(
       c,
       "Products",
@@ -244,6 +254,8 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
     const { filter, shown } = orderFilterOf(c.req.query(), config.REPORT_TIMEZONE);
     const params = pageOf(c);
     const { rows, count } = await store.listOrders(filter, params);
+    const past = pastTheEnd(c, params.page, rows.length, count);
+    if (past) return past;
     return page(
       c,
       "Orders",
