@@ -1,52 +1,17 @@
 /** The one data-access interface the server uses; db/drizzle-store.ts implements it for MySQL and SQLite. */
 
-export type Role = "customer" | "admin";
-export type OrderStatus = "pending" | "paid";
-export type CrmSyncStatus = "pending" | "success" | "failed";
+import type { orders, products, users } from "./schema.mysql.ts";
 
-export interface User {
-  id: number;
-  email: string;
-  name: string;
-  passwordHash: string;
-  role: Role;
-  createdAt: Date;
-}
-
-export interface Product {
-  id: number;
-  name: string;
-  description: string;
-  priceMinor: number;
-  currency: string;
-  active: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface Order {
-  id: number;
-  userId: number;
-  productId: number;
-  quantity: number;
-  unitPriceMinor: number;
-  amountMinor: number;
-  currency: string;
-  status: OrderStatus;
-  createdAt: Date;
-  paidAt: Date | null;
-  paymentSessionId: string | null;
-  paymentSessionExpiresAt: Date | null;
-  paymentIntentId: string | null;
-  paymentStatus: string;
-  crmSyncStatus: CrmSyncStatus;
-  crmAttempts: number;
-  crmLastError: string | null;
-  crmNextAttemptAt: Date | null;
-  crmClaimedUntil: Date | null;
-  crmReference: string | null;
-  crmSyncedAt: Date | null;
-}
+/*
+ * The entities are the Drizzle schema's own row types ($inferSelect), so a column is described once, in the
+ * schema (db/schema.mysql.ts, which db/schema.sqlite.ts mirrors column for column).
+ */
+export type User = typeof users.$inferSelect;
+export type Product = typeof products.$inferSelect;
+export type Order = typeof orders.$inferSelect;
+export type Role = User["role"];
+export type OrderStatus = Order["status"];
+export type CrmSyncStatus = Order["crmSyncStatus"];
 
 export interface OrderView extends Order {
   product: { id: number; name: string; priceMinor: number; currency: string };
@@ -63,29 +28,17 @@ export interface Page<T> {
   count: number;
 }
 
-export interface NewUser {
-  email: string;
-  name: string;
-  passwordHash: string;
-  role: Role;
-}
-
-export interface NewProduct {
-  name: string;
-  description: string;
-  priceMinor: number;
-  currency: string;
-  active?: boolean;
-}
-
-export interface NewOrder {
-  userId: number;
-  productId: number;
-  quantity: number;
-  unitPriceMinor: number;
-  amountMinor: number;
-  currency: string;
-}
+export type NewUser = Required<Pick<typeof users.$inferInsert, "email" | "name" | "passwordHash" | "role">>;
+export type NewProduct = Pick<
+  typeof products.$inferInsert,
+  "name" | "description" | "priceMinor" | "currency" | "active"
+>;
+export type NewOrder = Required<
+  Pick<
+    typeof orders.$inferInsert,
+    "userId" | "productId" | "quantity" | "unitPriceMinor" | "amountMinor" | "currency"
+  >
+>;
 
 export interface OrderSummary {
   totalOrders: number;
