@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createConnection, createPool } from "mysql2/promise";
 import { migrateDatabase } from "../db/migrate-store.ts";
+import { startCrmStandIn } from "../dev/crm-stand-in.ts";
+import { startStripeSimulator } from "../dev/stripe-simulator/server.ts";
 import { TEST_LIMITS } from "../server/config.ts";
-import { startCrmStandIn } from "../server/crm/crm-stand-in.ts";
 import { formatMinor } from "../server/shared/money.ts";
-import { startStripeSimulator } from "../server/stripe-simulator/server.ts";
+import { answersOk, freePort, waitFor } from "../tests/waiting.ts";
 import { formatProfileSummary, summarizeProfile } from "./profile-summary.ts";
 import { seedAdmin, seedCustomers, seedOrders, seedProducts } from "./seed.ts";
 
@@ -80,27 +81,6 @@ const log = (message: string) => console.log(`[bench] ${message}`);
 const isSelected = (scenario: string) => args.only === undefined || scenario.includes(args.only);
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const results = join(ROOT, "bench", "results");
-
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, fetch: () => new Response() });
-  const port = probe.port as number;
-  probe.stop(true);
-  return port;
-}
-
-async function waitForOk(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (
-      await fetch(url).then(
-        (response) => response.ok,
-        () => false,
-      )
-    )
-      return;
-    await Bun.sleep(100);
-  }
-  throw new Error(`${url} never answered`);
-}
 
 function rssMb(pid: number): number {
   try {
@@ -409,7 +389,10 @@ async function reportScenarios(label: string, headers: Record<string, string>): 
 }
 
 try {
-  await Promise.all([waitForOk(`${api}/readyz`), waitForOk(`${raw}/api/v1/products/?page=1&page_size=20`)]);
+  await Promise.all([
+    waitFor(answersOk(`${api}/readyz`), "the server"),
+    waitFor(answersOk(`${raw}/api/v1/products/?page=1&page_size=20`), "the raw baseline"),
+  ]);
   const signIn = async (email: string) => {
     const response = await fetch(`${api}/api/v1/auth/login/`, {
       method: "POST",

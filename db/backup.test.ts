@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { freshTempDir, mysqlTarget, rawSql } from "../server/test-support.ts";
+import { freshTempDir, mysqlTarget, rawSql } from "../tests/support.ts";
 import { migrateDatabase } from "./migrate-store.ts";
 import { openStore } from "./open-store.ts";
 

@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import { createPool } from "mysql2/promise";
-import { mysqlTarget } from "../server/test-support.ts";
+import { mysqlTarget } from "../tests/support.ts";
 import { DeadlinePool } from "./deadline-pool.ts";
 
 const mysql = mysqlTarget();

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { customerWithOrder, rawSql, registerCustomer, storeTargets, useApp } from "../server/test-support.ts";
+import { customerWithOrder, rawSql, registerCustomer, storeTargets, useApp } from "../tests/support.ts";
 import type { Store } from "./store.ts";
 
 /** What the report must equal: a count made directly over the orders table, in SQL. */

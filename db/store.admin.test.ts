@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { storeTargets, uniqueEmail, useStore } from "../server/test-support.ts";
+import { storeTargets, uniqueEmail, useStore } from "../tests/support.ts";
 import type { OrderFilter } from "./store.ts";
 
 /** The Store methods behind the admin page, on SQLite always and on MySQL when TEST_MYSQL_URL is set. */

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { storeTargets, uniqueEmail, useStore } from "../server/test-support.ts";
+import { storeTargets, uniqueEmail, useStore } from "../tests/support.ts";
 import { EmailTakenError } from "./store.ts";
 
 /** The Store contract: every adapter (SQLite always, MySQL when TEST_MYSQL_URL is set) behaves the same. */

@@ -7,6 +7,7 @@ import type { Subprocess } from "bun";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { seedDemoProducts } from "../db/seed-data.ts";
+import { answersOk, freePort, waitFor } from "../tests/waiting.ts";
 
 const DEPLOY = import.meta.dirname;
 const ROOT = join(DEPLOY, "..");
@@ -27,13 +28,6 @@ const NGINX = findCommand("nginx");
 const SYSTEMD_ANALYZE = findCommand("systemd-analyze");
 const missing = (command: string, found: string | undefined, debianPackage: string) =>
   found ? "" : ` (skipped: ${command} is not installed; apt-get install ${debianPackage})`;
-
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, fetch: () => new Response() });
-  const port = probe.port as number;
-  probe.stop(true);
-  return port;
-}
 
 /** Replaces each placeholder, failing when the shipped file no longer contains it. */
 function render(text: string, replacements: [string, string][]): string {
@@ -125,16 +119,6 @@ function startInstance(command: ReturnType<typeof serviceCommand>): Instance {
     }
   })();
   return { process: child, output };
-}
-
-async function waitForOk(url: string, init: RequestInit = {}): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      if ((await fetch(url, init)).ok) return;
-    } catch {}
-    await Bun.sleep(100);
-  }
-  throw new Error(`${url} never answered`);
 }
 
 const insecure = { tls: { rejectUnauthorized: false } } as RequestInit;
@@ -280,12 +264,12 @@ http {
       const template = renderUnit("orders@.service", environmentFile);
       for (const port of [portA, portB]) {
         instances.push(startInstance(serviceCommand(template, String(port))));
-        await waitForOk(`http://127.0.0.1:${port}/healthz`);
+        await waitFor(answersOk(`http://127.0.0.1:${port}/healthz`), `instance ${port}`);
       }
       nginx = Bun.spawn([nginxBin, "-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], {
         stderr: "pipe",
       });
-      await waitForOk(`${https}/healthz`, insecure);
+      await waitFor(answersOk(`${https}/healthz`, insecure), "nginx");
     }, 60_000);
 
     afterAll(async () => {

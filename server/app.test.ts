@@ -3,10 +3,10 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { openStore } from "../db/open-store.ts";
 import type { Store } from "../db/store.ts";
+import { freshTempDir, registerCustomer, request, storeTargets, useApp } from "../tests/support.ts";
 import { createApp } from "./app.ts";
 import { testConfig } from "./config.ts";
 import { bunPasswordHasher } from "./runtime/passwords.ts";
-import { freshTempDir, registerCustomer, request, storeTargets, useApp } from "./test-support.ts";
 
 for (const target of storeTargets()) {
   target.describe(`HTTP behaviour on ${target.name}`, () => {

@@ -4,12 +4,12 @@ import { join } from "node:path";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { seedDemoProducts } from "../db/seed-data.ts";
-import { freePort, waitFor } from "../tests/resilience/processes.ts";
+import { startCrmStandIn } from "../dev/crm-stand-in.ts";
+import { startStripeSimulator } from "../dev/stripe-simulator/server.ts";
 import { Shopper } from "../tests/resilience/purchase.ts";
+import { freshTempDir, mysqlTarget } from "../tests/support.ts";
+import { freePort, waitFor } from "../tests/waiting.ts";
 import { TEST_LIMITS } from "./config.ts";
-import { startCrmStandIn } from "./crm/crm-stand-in.ts";
-import { startStripeSimulator } from "./stripe-simulator/server.ts";
-import { freshTempDir, mysqlTarget } from "./test-support.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const mysql = mysqlTarget();

@@ -2,22 +2,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { migrateDatabase } from "../db/migrate-store.ts";
-import { freshTempDir } from "./test-support.ts";
-
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, fetch: () => new Response() });
-  const port = probe.port as number;
-  probe.stop(true);
-  return port;
-}
-
-async function waitUntil(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await condition()) return;
-    await Bun.sleep(50);
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
+import { freshTempDir } from "../tests/support.ts";
+import { freePort, waitFor } from "../tests/waiting.ts";
 
 /** Bytes the kernel holds for the server on the loopback connection serverPort <-> clientPort (Linux). */
 function unreadByServer(serverPort: number, clientPort: number): number {
@@ -67,7 +53,7 @@ describe("graceful shutdown", () => {
       stderr: "pipe",
     });
     const base = `http://127.0.0.1:${port}`;
-    await waitUntil("the server answers", () => canConnect(`${base}/healthz`));
+    await waitFor(() => canConnect(`${base}/healthz`), "the server to answer");
 
     // A sign-in whose body is only half sent: the request is in flight until the rest arrives.
     const body = JSON.stringify({ email: "nobody@example.test", password: "not the password" });
@@ -84,17 +70,17 @@ describe("graceful shutdown", () => {
     socket.write(
       `POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
     );
-    await waitUntil(
-      "the server has read the request's head",
+    await waitFor(
       () => unreadByServer(port, socket.localPort) === 0,
+      "the server to read the request's head",
     );
 
     child.kill("SIGTERM");
-    await waitUntil("new connections are refused", async () => !(await canConnect(`${base}/healthz`)));
+    await waitFor(async () => !(await canConnect(`${base}/healthz`)), "new connections to be refused");
     expect(child.exitCode).toBeNull();
 
     socket.write(body.slice(10));
-    await waitUntil("the sign-in is answered", () => answer.includes("\r\n\r\n"));
+    await waitFor(() => answer.includes("\r\n\r\n"), "the sign-in to be answered");
     expect(answer).toStartWith("HTTP/1.1 401");
     socket.end();
     expect(await child.exited).toBe(0);

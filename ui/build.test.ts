@@ -5,7 +5,7 @@ import type { Store } from "../db/store.ts";
 import { createApp } from "../server/app.ts";
 import { testConfig } from "../server/config.ts";
 import { bunPasswordHasher } from "../server/runtime/passwords.ts";
-import { freshTempDir } from "../server/test-support.ts";
+import { freshTempDir } from "../tests/support.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 

@@ -6,12 +6,13 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { seedDemoProducts } from "../db/seed-data.ts";
+import { type CrmStandIn, startCrmStandIn } from "../dev/crm-stand-in.ts";
+import { type RunningSimulator, startStripeSimulator } from "../dev/stripe-simulator/server.ts";
 import { ensureAdmin } from "../server/admin/admins.ts";
 import { testConfig } from "../server/config.ts";
-import { type CrmStandIn, startCrmStandIn } from "../server/crm/crm-stand-in.ts";
 import { bunPasswordHasher } from "../server/runtime/passwords.ts";
 import { type RunningServer, startBunServer } from "../server/server.bun.ts";
-import { type RunningSimulator, startStripeSimulator } from "../server/stripe-simulator/server.ts";
+import { freePort } from "../tests/waiting.ts";
 import { checkPage, VIEWPORTS } from "./page-check.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -20,13 +21,6 @@ const SCREENSHOTS = join(import.meta.dirname, "..", "test-artifacts", "e2e");
 const browserMissing = !existsSync(CHROMIUM);
 if (browserMissing && process.env.CI === "true") {
   throw new Error(`CI=true but ${CHROMIUM} is missing: apt-get install -y chromium`);
-}
-
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, fetch: () => new Response() });
-  const port = probe.port as number;
-  probe.stop(true);
-  return port;
 }
 
 /** The real server serving the built site, the Stripe simulator and a local CRM, driven by real Chromium. */

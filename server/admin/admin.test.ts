@@ -1,7 +1,5 @@
 import { describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
-import type { App } from "../app.ts";
-import { bunPasswordHasher } from "../runtime/passwords.ts";
 import {
   adminToken,
   customerWithOrder,
@@ -10,7 +8,9 @@ import {
   storeTargets,
   uniqueEmail,
   usePaymentStack,
-} from "../test-support.ts";
+} from "../../tests/support.ts";
+import type { App } from "../app.ts";
+import { bunPasswordHasher } from "../runtime/passwords.ts";
 import { ensureAdmin } from "./admins.ts";
 
 const ORIGIN = "http://localhost";

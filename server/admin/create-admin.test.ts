@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
+import { storeTargets, uniqueEmail, useStore } from "../../tests/support.ts";
 import { bunPasswordHasher } from "../runtime/passwords.ts";
-import { storeTargets, uniqueEmail, useStore } from "../test-support.ts";
 
 for (const target of storeTargets()) {
   target.describe(`bun run admin:create on ${target.name}`, () => {

@@ -7,7 +7,7 @@ import {
   testAddress,
   uniqueEmail,
   useApp,
-} from "../test-support.ts";
+} from "../../tests/support.ts";
 import { issueToken } from "./tokens.ts";
 
 const PASSWORD = "correct horse battery";

@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { migrateDatabase } from "../../db/migrate-store.ts";
-import { freePort, ServerProcess } from "../../tests/resilience/processes.ts";
-import { freshTempDir, testAddress, uniqueEmail } from "../test-support.ts";
+import { ServerProcess } from "../../tests/resilience/processes.ts";
+import { freshTempDir, testAddress, uniqueEmail } from "../../tests/support.ts";
+import { freePort } from "../../tests/waiting.ts";
 
 describe("sign-in limits across two server processes on one database", () => {
   const dir = freshTempDir();

@@ -5,7 +5,7 @@ import {
   request,
   storeTargets,
   usePaymentStack,
-} from "../test-support.ts";
+} from "../../tests/support.ts";
 import { crmIdempotencyKey } from "./client.ts";
 import { CrmSync } from "./sync.ts";
 

@@ -1,9 +1,9 @@
 import { expect, test } from "bun:test";
 import { openStore } from "../../db/open-store.ts";
+import { mysqlTarget } from "../../tests/support.ts";
 import { createApp } from "../app.ts";
 import { testConfig } from "../config.ts";
 import { bunPasswordHasher } from "../runtime/passwords.ts";
-import { mysqlTarget } from "../test-support.ts";
 
 const mysql = mysqlTarget();
 

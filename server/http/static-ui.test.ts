@@ -1,10 +1,10 @@
 import { beforeAll, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { freshTempDir, storeTargets, useStore } from "../../tests/support.ts";
 import { type App, createApp } from "../app.ts";
 import { testConfig } from "../config.ts";
 import { bunPasswordHasher } from "../runtime/passwords.ts";
-import { freshTempDir, storeTargets, useStore } from "../test-support.ts";
 
 const INDEX_HTML = '<!doctype html><html><body><div id="app"></div></body></html>';
 const BUNDLE = "console.log('the shop');";

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
+import { customerWithOrder, request, storeTargets, usePaymentStack } from "../../tests/support.ts";
 import { createApp } from "../app.ts";
 import { bunPasswordHasher } from "../runtime/passwords.ts";
-import { customerWithOrder, request, storeTargets, usePaymentStack } from "../test-support.ts";
 
 const TOKEN = "metrics-token-of-at-least-32-characters";
 

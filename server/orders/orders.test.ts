@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { customerWithOrder, registerCustomer, request, storeTargets, useApp } from "../test-support.ts";
+import { customerWithOrder, registerCustomer, request, storeTargets, useApp } from "../../tests/support.ts";
 
 for (const target of storeTargets()) {
   target.describe(`orders on ${target.name}`, () => {

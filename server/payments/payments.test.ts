@@ -7,7 +7,7 @@ import {
   storeTargets,
   TEST_WEBHOOK_SECRET,
   usePaymentStack,
-} from "../test-support.ts";
+} from "../../tests/support.ts";
 
 const stripeSdk = new Stripe("sk_test_signing_only");
 

@@ -2,10 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { migrateDatabase } from "../../db/migrate-store.ts";
 import { openStore } from "../../db/open-store.ts";
 import type { Store } from "../../db/store.ts";
+import { freshTempDir, request, storeTargets, useApp } from "../../tests/support.ts";
 import { createApp } from "../app.ts";
 import { testConfig } from "../config.ts";
 import { bunPasswordHasher } from "../runtime/passwords.ts";
-import { freshTempDir, request, storeTargets, useApp } from "../test-support.ts";
 
 for (const target of storeTargets()) {
   target.describe(`GET /api/v1/products/ on ${target.name}`, () => {

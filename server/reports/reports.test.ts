@@ -1,5 +1,4 @@
 import { afterEach, expect, test } from "bun:test";
-import { formatMinor, parseMinor } from "../shared/money.ts";
 import {
   adminToken,
   customerWithOrder,
@@ -8,7 +7,8 @@ import {
   request,
   storeTargets,
   useApp,
-} from "../test-support.ts";
+} from "../../tests/support.ts";
+import { formatMinor, parseMinor } from "../shared/money.ts";
 import { type Interval, nextBucketStart, parseDate, startOfLocalDay } from "./calendar.ts";
 
 const slotTime = (slot: number) => new Date(slot * 900_000);

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { migrateDatabase } from "../../db/migrate-store.ts";
 import { openStore } from "../../db/open-store.ts";
 import type { Store } from "../../db/store.ts";
-import { type CrmStandIn, startCrmStandIn } from "../../server/crm/crm-stand-in.ts";
-import { type RunningSimulator, startStripeSimulator } from "../../server/stripe-simulator/server.ts";
-import { mysqlTarget } from "../../server/test-support.ts";
-import { freePort, ServerProcess, startTcpProxy, waitFor } from "./processes.ts";
+import { type CrmStandIn, startCrmStandIn } from "../../dev/crm-stand-in.ts";
+import { type RunningSimulator, startStripeSimulator } from "../../dev/stripe-simulator/server.ts";
+import { mysqlTarget } from "../support.ts";
+import { freePort, waitFor } from "../waiting.ts";
+import { ServerProcess, startTcpProxy } from "./processes.ts";
 import { Shopper } from "./purchase.ts";
 
 const mysql = mysqlTarget();

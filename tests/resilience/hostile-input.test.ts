@@ -11,7 +11,7 @@ import {
   TEST_WEBHOOK_SECRET,
   testAddress,
   usePaymentStack,
-} from "../../server/test-support.ts";
+} from "../support.ts";
 
 interface JsonSchema {
   type?: string;

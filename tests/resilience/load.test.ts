@@ -3,13 +3,14 @@ import { createConnection } from "mysql2/promise";
 import { migrateDatabase } from "../../db/migrate-store.ts";
 import { openStore } from "../../db/open-store.ts";
 import type { Store } from "../../db/store.ts";
+import { type CrmStandIn, startCrmStandIn } from "../../dev/crm-stand-in.ts";
+import type { DeliveredEvent } from "../../dev/stripe-simulator/app.tsx";
 import { issueToken } from "../../server/auth/tokens.ts";
 import { testConfig } from "../../server/config.ts";
-import { type CrmStandIn, startCrmStandIn } from "../../server/crm/crm-stand-in.ts";
 import { bunPasswordHasher } from "../../server/runtime/passwords.ts";
-import type { DeliveredEvent } from "../../server/stripe-simulator/app.tsx";
-import { mysqlTarget } from "../../server/test-support.ts";
-import { freePort, ServerProcess, waitFor } from "./processes.ts";
+import { mysqlTarget } from "../support.ts";
+import { freePort, waitFor } from "../waiting.ts";
+import { ServerProcess } from "./processes.ts";
 import { Shopper } from "./purchase.ts";
 
 const mysql = mysqlTarget();
@@ -40,7 +41,7 @@ mysql.describe("load: customers buying through two servers on one MariaDB, with 
         STRIPE_SIMULATOR_WEBHOOK_URL: `http://127.0.0.1:${ports[0]}/api/v1/payments/stripe/webhook`,
         STRIPE_WEBHOOK_SECRET: "whsec_load",
       },
-      "server/stripe-simulator/main.ts",
+      "dev/stripe-simulator/main.ts",
       "/__simulator/events",
     );
     await simulator.start();

@@ -1,27 +1,8 @@
 import type { Socket, Subprocess } from "bun";
 import { TEST_LIMITS } from "../../server/config.ts";
+import { waitFor } from "../waiting.ts";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
-
-export async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, fetch: () => new Response() });
-  const port = probe.port as number;
-  probe.stop(true);
-  return port;
-}
-
-export async function waitFor(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await Bun.sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const running = new Set<Subprocess>();
 // A server must never outlive the test run, whatever way the run ends.

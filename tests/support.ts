@@ -5,14 +5,14 @@ import { join } from "node:path";
 import type { DrizzleStore } from "../db/drizzle-store.ts";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
-import { ensureAdmin } from "./admin/admins.ts";
-import { type App, createApp } from "./app.ts";
-import { type Config, testConfig } from "./config.ts";
-import { type CrmStandIn, startCrmStandIn } from "./crm/crm-stand-in.ts";
-import { CrmSync } from "./crm/sync.ts";
-import { Metrics } from "./metrics/metrics.ts";
-import { bunPasswordHasher } from "./runtime/passwords.ts";
-import { type RunningSimulator, startStripeSimulator } from "./stripe-simulator/server.ts";
+import { type CrmStandIn, startCrmStandIn } from "../dev/crm-stand-in.ts";
+import { type RunningSimulator, startStripeSimulator } from "../dev/stripe-simulator/server.ts";
+import { ensureAdmin } from "../server/admin/admins.ts";
+import { type App, createApp } from "../server/app.ts";
+import { type Config, testConfig } from "../server/config.ts";
+import { CrmSync } from "../server/crm/sync.ts";
+import { Metrics } from "../server/metrics/metrics.ts";
+import { bunPasswordHasher } from "../server/runtime/passwords.ts";
 
 export interface StoreTarget {
   name: "sqlite" | "mysql";

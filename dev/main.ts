@@ -2,12 +2,12 @@ import { fileURLToPath } from "node:url";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { seedDemoProducts } from "../db/seed-data.ts";
-import { DEV_ADMIN, ensureAdmin } from "./admin/admins.ts";
-import { loadConfigOrExit } from "./config.ts";
-import { startCrmStandIn } from "./crm/crm-stand-in.ts";
-import { bunPasswordHasher } from "./runtime/passwords.ts";
-import { startBunServer } from "./server.bun.ts";
-import { stopOnSignals } from "./start.ts";
+import { DEV_ADMIN, ensureAdmin } from "../server/admin/admins.ts";
+import { loadConfigOrExit } from "../server/config.ts";
+import { bunPasswordHasher } from "../server/runtime/passwords.ts";
+import { startBunServer } from "../server/server.bun.ts";
+import { stopOnSignals } from "../server/start.ts";
+import { startCrmStandIn } from "./crm-stand-in.ts";
 import { startStripeSimulator } from "./stripe-simulator/server.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { type Context, Hono } from "hono";
-import { formatMinor } from "../shared/money.ts";
+import { formatMinor } from "../../server/shared/money.ts";
 import { parseStripeForm } from "./form.ts";
 import { buildSession, type CheckoutSession, StripeInputError } from "./sessions.ts";
 import { signStripePayload } from "./signature.ts";
