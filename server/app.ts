@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
 import type { Store } from "../db/store.ts";
 import { adminRoutes } from "./admin/routes.tsx";
 import { ADMIN_CSS } from "./admin/views.tsx";
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps) {
 
   const app = new OpenAPIHono({ strict: false });
   app.use(clientIp(deps.remoteAddress, config.TRUSTED_PROXIES, (msg) => log({ level: "warn", msg })));
+  app.use(requestId({ limitLength: 128 }));
   app.use(requestLog(logSink));
   app.use(metrics.middleware());
   app.use(securityHeaders([ADMIN_CSS, DOCS_CSS]));

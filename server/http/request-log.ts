@@ -3,14 +3,13 @@ import type { LogFields } from "./context.ts";
 
 export type LogSink = (line: string) => void;
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** Gives every request an id (kept from X-Request-Id when it is sane), echoes it, and logs one line (none without a sink). */
+/**
+ * Logs one line per request (none without a sink), with the id hono/request-id gave it (kept from X-Request-Id
+ * when it is sane, which nginx passes on), and answers with that id.
+ */
 export function requestLog(sink: LogSink | undefined): MiddlewareHandler {
   return async (c, next) => {
-    const incoming = c.req.header("X-Request-Id");
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-    c.set("requestId", requestId);
+    const requestId = c.get("requestId");
     c.set("log", (fields: LogFields) =>
       sink?.(JSON.stringify({ time: new Date().toISOString(), request_id: requestId, ...fields })),
     );
