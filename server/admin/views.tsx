@@ -22,7 +22,7 @@ dl.detail dt{font-weight:600}dl.detail dd{margin:0;word-break:break-all}.pager{d
 form.range{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin-bottom:1rem}form.range label{margin-top:0}
 a.button{display:inline-block;padding:.4rem .9rem;border-radius:.25rem;border:1px solid #0b5cad;color:#0b5cad;background:#fff}
 caption{text-align:left;font-weight:600;padding:.4rem 0}.nowrap{white-space:nowrap}.scroll-x{overflow-x:auto}
-td.actions{display:flex;gap:1rem;align-items:center}a.danger{color:#a40000}form.confirm{display:flex;gap:1rem;align-items:center}details{margin:1rem 0}h2{margin-top:2rem}`;
+.actions{display:inline-flex;gap:1rem;white-space:nowrap}a.danger{color:#a40000}form.confirm{display:flex;gap:1rem;align-items:center}details{margin:1rem 0}h2{margin-top:2rem}`;
 
 export function Layout(props: {
   title: string;
@@ -170,11 +170,13 @@ export function ProductList(props: {
                   <Money minor={product.priceMinor} currency={product.currency} />
                 </td>
                 <td>{product.active ? "yes" : "no"}</td>
-                <td class="actions">
-                  <a href={`/admin/products/${product.id}/edit`}>Edit</a>
-                  <a href={`/admin/products/${product.id}/delete`} class="danger">
-                    Delete…
-                  </a>
+                <td>
+                  <span class="actions">
+                    <a href={`/admin/products/${product.id}/edit`}>Edit</a>
+                    <a href={`/admin/products/${product.id}/delete`} class="danger">
+                      Delete…
+                    </a>
+                  </span>
                 </td>
               </tr>
             ))}
