@@ -1,8 +1,8 @@
 import { type Context, Hono } from "hono";
+import Stripe from "stripe";
 import { formatMinor } from "../../server/shared/money.ts";
 import { parseStripeForm } from "./form.ts";
 import { buildSession, type CheckoutSession, StripeInputError } from "./sessions.ts";
-import { signStripePayload } from "./signature.ts";
 
 export interface SimulatorOptions {
   /** Where checkout.session.* events are posted; none are sent when unset. */
@@ -35,6 +35,8 @@ export function createStripeSimulator(options: SimulatorOptions) {
   const idempotency = new Map<string, { request: string; status: number; body: unknown }>();
   const events: DeliveredEvent[] = [];
   let fault: Fault | undefined;
+  // Only for its webhook-signing helper; it never calls an API.
+  const signer = new Stripe("sk_test_simulator_signing_only");
 
   const stripeError = (c: Context, status: 400 | 401 | 404 | 500, message: string, extra: object = {}) =>
     c.json(
@@ -72,7 +74,13 @@ export function createStripeSimulator(options: SimulatorOptions) {
         method: "POST",
         headers: {
           "Content-Type": "application/json",
-          "Stripe-Signature": await signStripePayload(payload, options.webhookSecret, now()),
+          // Signed by the official SDK's own helper, exactly as Stripe signs.
+          "Stripe-Signature": await signer.webhooks.generateTestHeaderStringAsync({
+            payload,
+            secret: options.webhookSecret,
+            timestamp: now(),
+            cryptoProvider: Stripe.createSubtleCryptoProvider(),
+          }),
         },
         body: payload,
         signal: AbortSignal.timeout(10_000),

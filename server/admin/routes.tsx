@@ -7,6 +7,7 @@ import type { CrmSync } from "../crm/sync.ts";
 import { csvHeaders } from "../http/csv.ts";
 import { pageParams } from "../http/pagination.ts";
 import { AppError, handleError } from "../http/problem.ts";
+import { IdParamSchema, PageQuerySchema } from "../http/schemas.ts";
 import { productsCsv, productsReport, salesCsv, salesReport } from "../reports/service.ts";
 import { formatMinor } from "../shared/money.ts";
 import { csvRange, DashboardPage, loadDashboard } from "./dashboard.tsx";
@@ -34,10 +35,10 @@ const NOTICES: Record<string, string> = {
 
 const PAGE_SIZE = 25;
 
-/** The page asked for in `?page=`; anything but a plain positive number is the first page. */
+/** The page asked for in `?page=`, read by the API's own rule; anything it refuses is the first page. */
 const pageOf = (c: Context) => {
-  const page = c.req.query("page") ?? "";
-  return pageParams({ page: /^[1-9]\d{0,8}$/.test(page) ? Number(page) : 1, page_size: PAGE_SIZE });
+  const page = PageQuerySchema.shape.page.safeParse(c.req.query("page"));
+  return pageParams({ page: page.success ? (page.data ?? 1) : 1, page_size: PAGE_SIZE });
 };
 
 type AdminEnv = { Variables: { admin: AdminSession } };
@@ -89,10 +90,11 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
       status,
     );
 
+  /** The record id in the path, by the API's rule for ids; anything else names no record. */
   const idOf = (c: Context) => {
-    const id = c.req.param("id") ?? "";
-    if (!/^[1-9]\d{0,14}$/.test(id)) throw AppError.notFound("No such record.");
-    return Number(id);
+    const parsed = IdParamSchema.safeParse({ id: c.req.param("id") });
+    if (!parsed.success) throw AppError.notFound("No such record.");
+    return parsed.data.id;
   };
 
   admin.get("/login", async (c) => {
