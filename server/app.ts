@@ -14,8 +14,9 @@ import "./http/context.ts";
 import { CrmSync } from "./crm/sync.ts";
 import { clientIp, type RemoteAddress } from "./http/client-ip.ts";
 import { DOCS_CSS, docsPage } from "./http/docs-page.ts";
+import { jsonLog, type LogSink, sinkFor } from "./http/logger.ts";
 import { AppError, handleError, problemResponse } from "./http/problem.ts";
-import { type LogSink, requestLog } from "./http/request-log.ts";
+import { requestLog } from "./http/request-log.ts";
 import { noStore, securityHeaders } from "./http/security-headers.ts";
 import { staticUi } from "./http/static-ui.ts";
 import { Metrics, mayReadMetrics } from "./metrics/metrics.ts";
@@ -42,14 +43,11 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps) {
   const { config, store } = deps;
-  const logSink: LogSink =
-    deps.logSink ?? (config.LOG_LEVEL === "silent" ? () => {} : (line) => console.log(line));
+  const logSink = deps.logSink ?? sinkFor(config);
   const signInLimits = new SignInLimits(config, store);
   const authenticated = requireUser(config, store);
   const metrics = deps.metrics ?? Metrics.for(store);
-  const log = metrics.tap((fields: Record<string, unknown>) =>
-    logSink(JSON.stringify({ time: new Date().toISOString(), ...fields })),
-  );
+  const log = metrics.tap(jsonLog(logSink));
   const crm = deps.crm ?? new CrmSync(config, store, log);
 
   const api = new OpenAPIHono({ strict: false });

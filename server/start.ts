@@ -5,6 +5,7 @@ import type { Config } from "./config.ts";
 import { CrmSync } from "./crm/sync.ts";
 import { checkDatabaseAtStart } from "./health/database.ts";
 import type { RemoteAddress } from "./http/client-ip.ts";
+import { jsonLog, type Log, sinkFor } from "./http/logger.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import type { PasswordHasher } from "./runtime/passwords.ts";
 
@@ -19,7 +20,7 @@ export interface Started {
   app: App;
   store: DrizzleStore;
   crm: CrmSync;
-  log: (fields: Record<string, unknown>) => void;
+  log: Log;
   /** After the listener has drained: stops the CRM worker and closes the database. */
   close(): Promise<void>;
 }
@@ -29,13 +30,12 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 
 /** The start-up both entry points share: database (refused when it can never serve), app, CRM worker. */
 export async function startApp(config: Config, runtime: Runtime): Promise<Started> {
-  const log = (fields: Record<string, unknown>) => {
-    if (config.LOG_LEVEL !== "silent")
-      console.log(JSON.stringify({ time: new Date().toISOString(), ...fields }));
-  };
+  const log = jsonLog(sinkFor(config));
   const store = await openStore(config.DATABASE_URL, { timeoutMs: config.DB_TIMEOUT_MS });
-  await checkDatabaseAtStart(store, (fields) =>
-    console.error(JSON.stringify({ time: new Date().toISOString(), ...fields })),
+  // A database the server cannot use is said on standard error whatever LOG_LEVEL is.
+  await checkDatabaseAtStart(
+    store,
+    jsonLog((line) => console.error(line)),
   );
   const metrics = Metrics.for(store);
   const crm = new CrmSync(config, store, metrics.tap(log));
@@ -54,10 +54,13 @@ export async function startApp(config: Config, runtime: Runtime): Promise<Starte
 }
 
 /** SIGTERM (systemd) and SIGINT (Ctrl-C) stop accepting, finish what is in flight, and exit. */
-export function stopOnSignals(stop: () => Promise<void>, log: (line: string) => void = console.log): void {
+export function stopOnSignals(
+  stop: () => Promise<void>,
+  log: Log = jsonLog((line) => console.log(line)),
+): void {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, async () => {
-      log(JSON.stringify({ time: new Date().toISOString(), level: "info", msg: `${signal}: shutting down` }));
+      log({ level: "info", msg: `${signal}: shutting down` });
       await stop();
       process.exit(0);
     });

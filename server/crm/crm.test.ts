@@ -225,7 +225,7 @@ for (const target of storeTargets()) {
   });
 
   if (target.name === "mysql") {
-    describe("two worker processes on one MySQL database", () => {
+    target.describe("two worker processes on one MySQL database", () => {
       const stack = usePaymentStack(target);
 
       test("200 paid orders are each posted exactly once", async () => {
