@@ -2,7 +2,7 @@ import { scaleBand, scaleLinear } from "d3-scale";
 import type { CrmHealth, Store } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import { AppError } from "../http/problem.ts";
-import { bucketStart, formatDate, type Interval, offsetSlotsAt } from "../reports/calendar.ts";
+import { bucketStart, formatDate, type Interval, intervalOf, todayIn } from "../reports/calendar.ts";
 import {
   type ProductsReport,
   productsReport,
@@ -36,8 +36,8 @@ export interface DashboardQuery {
 /** The dashboard's range from its form: a preset, or custom dates; and the range of the same length before it. */
 export function dashboardRange(query: DashboardQuery, zone: string, now = Date.now()) {
   const preset: Preset = query.range && query.range in PRESETS ? (query.range as Preset) : "30d";
-  const interval: Interval = query.interval === "week" || query.interval === "month" ? query.interval : "day";
-  const today = Math.floor((Math.floor(now / 900_000) + offsetSlotsAt(zone, now)) / 96);
+  const interval = intervalOf(query.interval) ?? "day";
+  const today = todayIn(zone, now);
   const days = (count: number) => ({ from: formatDate(today - count + 1), to: formatDate(today) });
   const monthStart = bucketStart(today, "month");
   const dates =
@@ -396,7 +396,7 @@ export function DashboardPage(props: { data: DashboardData }) {
 
 /** For the admin's CSV links: the same range rules as the dashboard and the API. */
 export function csvRange(query: DashboardQuery, zone: string): { range: ReportRange; interval: Interval } {
-  const interval: Interval = query.interval === "week" || query.interval === "month" ? query.interval : "day";
+  const interval = intervalOf(query.interval) ?? "day";
   if (query.interval !== undefined && query.interval !== interval) {
     throw AppError.validation({ interval: ["must be day, week or month"] });
   }

@@ -62,8 +62,8 @@ for (const target of storeTargets()) {
       );
       expect(grew('payments_total{outcome="paid"}')).toBe(1);
       expect(grew('crm_syncs_total{outcome="success"}')).toBe(1);
-      expect(after).toMatch(/^crm_orders_waiting \d+$/m);
-      expect(after).toMatch(/^crm_orders_failed \d+$/m);
+      expect(after).toMatch(/^crm_orders\{state="waiting"\} \d+$/m);
+      expect(after).toMatch(/^crm_orders\{state="failed"\} \d+$/m);
       expect(after).not.toContain(`/orders/${order.id}`);
       if (target.name === "mysql") expect(after).toMatch(/^db_pool_connections\{state="limit"\} \d+$/m);
     });

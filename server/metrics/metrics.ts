@@ -59,19 +59,14 @@ export class Metrics {
   /** Counts the store's figures when scraped: the CRM backlog and, on MySQL, the connection pool. */
   private watch(store: Store): void {
     new Gauge({
-      name: "crm_orders_waiting",
-      help: "Paid orders whose CRM sync has not succeeded yet and will be tried again",
+      name: "crm_orders",
+      help: "Paid orders not yet in the CRM: waiting (will be tried again) and failed (last attempt failed)",
+      labelNames: ["state"] as const,
       registers: [this.registry],
       async collect() {
-        this.set((await store.crmHealth()).waiting);
-      },
-    });
-    new Gauge({
-      name: "crm_orders_failed",
-      help: "Paid orders whose last CRM attempt failed",
-      registers: [this.registry],
-      async collect() {
-        this.set((await store.crmHealth()).failed);
+        const health = await store.crmHealth();
+        this.set({ state: "waiting" }, health.waiting);
+        this.set({ state: "failed" }, health.failed);
       },
     });
     new Gauge({

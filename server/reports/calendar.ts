@@ -4,7 +4,7 @@
  * so the start of any local day is a slot boundary and a local day, week or month is a whole number of slots.
  */
 
-export const SLOT_SECONDS = 900;
+const SLOT_SECONDS = 900;
 const SLOT_MS = SLOT_SECONDS * 1000;
 export const SLOTS_PER_DAY = 96;
 const DAY_MS = 86_400_000;
@@ -76,6 +76,16 @@ export function offsetSlotsAt(zone: string, instantMs: number): number {
     parts.second as number,
   );
   return Math.round((local - Math.floor(instantMs / 1000) * 1000) / SLOT_MS);
+}
+
+/** Today's date in a zone. */
+export function todayIn(zone: string, now = Date.now()): DayNumber {
+  return localDayOf(Math.floor(now / SLOT_MS), offsetSlotsAt(zone, now));
+}
+
+/** Reads a report interval; anything else is `undefined`. */
+export function intervalOf(text: string | undefined): Interval | undefined {
+  return text === "day" || text === "week" || text === "month" ? text : undefined;
 }
 
 /** The first slot of a local date: its midnight, or the first instant after it when a clock change skips it. */

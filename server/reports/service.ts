@@ -10,10 +10,9 @@ import {
   isTimeZone,
   nextBucketStart,
   offsetSegments,
-  offsetSlotsAt,
   parseDate,
-  SLOT_SECONDS,
   startOfLocalDay,
+  todayIn,
 } from "./calendar.ts";
 
 /** The longest range a report covers: three years of days. */
@@ -70,7 +69,7 @@ export function reportRange(query: RangeQuery, defaultZone: string, now = Date.n
   if (!isTimeZone(tz)) {
     throw AppError.validation({ tz: ["must be an IANA time zone such as Europe/Berlin or UTC"] });
   }
-  const today = Math.floor((now / 1000 / SLOT_SECONDS + offsetSlotsAt(tz, now)) / 96);
+  const today = todayIn(tz, now);
   const errors: Record<string, string[]> = {};
   const dateOf = (field: "from" | "to", text: string | undefined, fallback: DayNumber) => {
     if (text === undefined) return fallback;
