@@ -25,11 +25,13 @@ import {
   type AuthLimitRule,
   type AuthReservation,
   type CrmHealth,
+  type DiscoveredRefund,
   EmailTakenError,
   type LocalDaySales,
   type NewAdminSession,
   type NewOrder,
   type NewProduct,
+  type NewRefundAttempt,
   type NewUser,
   type Order,
   type OrderFilter,
@@ -41,7 +43,10 @@ import {
   type Product,
   type ProductRemoval,
   type ProductSales,
+  type Refund,
+  type RefundView,
   type SlotSegment,
+  type StripeRefundState,
   type Store,
   type User,
 } from "./store.ts";
@@ -75,6 +80,8 @@ export interface DialectAdapter {
   readWrite(raw: unknown): WriteResult;
   isUniqueViolation(error: unknown): boolean;
   isForeignKeyViolation(error: unknown): boolean;
+  /** A trigger refused the write (SIGNAL in MySQL, RAISE in SQLite): the refunds ledger's "not that much left". */
+  isRefusedByTrigger(error: unknown): boolean;
   ping(): Promise<void>;
   /** MySQL's pool: connections in use, requests waiting for one, and the limit; SQLite has none. */
   poolStats(): PoolStats | undefined;
@@ -302,12 +309,12 @@ export class DrizzleStore implements Store {
 
   async findOrder(orderId: number): Promise<OrderView | undefined> {
     const [row] = await this.orderViewById().execute({ orderId });
-    return row && toOrderView(row);
+    return row && (await this.withRefunds([row]))[0];
   }
 
   async findOrderForUser(orderId: number, userId: number): Promise<OrderView | undefined> {
     const [row] = await this.orderViewByIdForUser().execute({ orderId, userId });
-    return row && toOrderView(row);
+    return row && (await this.withRefunds([row]))[0];
   }
 
   async listOrdersForUser(userId: number, page: PageRequest): Promise<Page<OrderView>> {
@@ -320,7 +327,28 @@ export class DrizzleStore implements Store {
         .offset(page.offset),
       this.db.select({ count: count() }).from(orders).where(eq(orders.userId, userId)),
     ]);
-    return { rows: rows.map(toOrderView), count: Number(total?.count ?? 0) };
+    return { rows: await this.withRefunds(rows), count: Number(total?.count ?? 0) };
+  }
+
+  /** Only orders that have refunds (refund_count, kept by the refunds triggers) cost a second statement. */
+  private async withRefunds(rows: OrderViewRow[]): Promise<OrderView[]> {
+    const ids = rows.filter((row) => row.order.refundCount > 0).map((row) => row.order.id);
+    const byOrder = new Map<number, Refund[]>();
+    if (ids.length > 0) {
+      const { refunds } = this.t;
+      const found = await this.db
+        .select()
+        .from(refunds)
+        .where(inArray(refunds.orderId, ids))
+        .orderBy(asc(refunds.id));
+      for (const refund of found) byOrder.set(refund.orderId, [...(byOrder.get(refund.orderId) ?? []), refund]);
+    }
+    return rows.map((row) => ({
+      ...row.order,
+      product: row.product,
+      customerEmail: row.customerEmail,
+      refunds: byOrder.get(row.order.id) ?? [],
+    }));
   }
 
   async summarizeOrders(): Promise<OrderSummary> {
@@ -331,6 +359,7 @@ export class DrizzleStore implements Store {
         status: orderTotals.status,
         orders: orderTotals.orders,
         amountMinor: orderTotals.amountMinor,
+        refundedMinor: orderTotals.refundedMinor,
       })
       .from(orderTotals);
     return summaryOf(rows);
@@ -345,6 +374,7 @@ export class DrizzleStore implements Store {
         status: orders.status,
         orders: count(),
         amountMinor: sql<number>`coalesce(sum(${orders.amountMinor}), 0)`,
+        refundedMinor: sql<number>`coalesce(sum(${orders.refundedMinor}), 0)`,
       })
       .from(orders)
       .where(eq(orders.userId, userId))
@@ -368,6 +398,7 @@ export class DrizzleStore implements Store {
               orders: sql<number>`sum(${orderSlots.orders})`,
               paidOrders: sql<number>`sum(${orderSlots.paidOrders})`,
               revenueMinor: sql<number>`sum(${orderSlots.revenueMinor})`,
+              refundsMinor: sql<number>`sum(${orderSlots.refundsMinor})`,
             })
             .from(orderSlots)
             .where(and(gte(orderSlots.slot, segment.fromSlot), lt(orderSlots.slot, segment.toSlot)))
@@ -383,6 +414,7 @@ export class DrizzleStore implements Store {
       orders: Number(row.orders),
       paidOrders: Number(row.paidOrders),
       revenueMinor: Number(row.revenueMinor),
+      refundsMinor: Number(row.refundsMinor),
     }));
   }
 
@@ -445,7 +477,7 @@ export class DrizzleStore implements Store {
       this.db
         .select({ count: count() })
         .from(orders)
-        .where(and(eq(orders.crmSyncStatus, "failed"), eq(orders.status, "paid"))),
+        .where(and(eq(orders.crmSyncStatus, "failed"), isNotNull(orders.paidAt))),
     ]);
     return {
       waiting: Number(waiting?.count ?? 0),
@@ -494,6 +526,245 @@ export class DrizzleStore implements Store {
     );
   }
 
+  async cancelOrder(orderId: number, at: Date): Promise<boolean> {
+    const { orders } = this.t;
+    return this.updateOrders(
+      { status: "cancelled", cancelledAt: at },
+      and(eq(orders.id, orderId), eq(orders.status, "pending")),
+    );
+  }
+
+  async findOrderIdByPaymentIntent(paymentIntentId: string): Promise<number | undefined> {
+    const { orders, refunds } = this.t;
+    const [paid] = await this.db
+      .select({ id: orders.id })
+      .from(orders)
+      .where(eq(orders.paymentIntentId, paymentIntentId))
+      .limit(1);
+    if (paid) return paid.id;
+    const [second] = await this.db
+      .select({ id: refunds.orderId })
+      .from(refunds)
+      .where(eq(refunds.paymentIntentId, paymentIntentId))
+      .limit(1);
+    return second?.id;
+  }
+
+  async reserveRefund(attempt: NewRefundAttempt): Promise<Refund | undefined> {
+    try {
+      return await this.insertRefund({ ...attempt, status: "pending", stripeRefundId: null, failure: null });
+    } catch (error) {
+      if (this.adapter.isRefusedByTrigger(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async recordRefundAttemptOnce(attempt: NewRefundAttempt): Promise<Refund> {
+    try {
+      return await this.insertRefund({ ...attempt, status: "pending", stripeRefundId: null, failure: null });
+    } catch (error) {
+      if (!this.adapter.isUniqueViolation(error)) throw error;
+      return (await this.findRefundByAttemptKey(attempt.attemptKey as string)) as Refund;
+    }
+  }
+
+  private async insertRefund(
+    row: Omit<DiscoveredRefund, "createdAt" | "stripeRefundId"> & {
+      stripeRefundId: string | null;
+      createdAt?: Date;
+    },
+  ): Promise<Refund> {
+    const { refunds } = this.t;
+    const now = new Date();
+    const succeeded = row.status === "succeeded";
+    const { insertId } = await this.write(
+      this.db.insert(refunds).values({
+        ...row,
+        createdAt: row.createdAt ?? now,
+        updatedAt: now,
+        crmSyncStatus: succeeded ? "pending" : null,
+        crmNextAttemptAt: succeeded ? now : null,
+      }),
+    );
+    return (await this.refundWhere(eq(refunds.id, insertId))) as Refund;
+  }
+
+  private async refundWhere(where: SQL): Promise<Refund | undefined> {
+    const [row] = await this.db.select().from(this.t.refunds).where(where).limit(1);
+    return row;
+  }
+
+  async findRefund(id: number): Promise<RefundView | undefined> {
+    const refund = await this.refundWhere(eq(this.t.refunds.id, id));
+    const order = refund && (await this.findOrder(refund.orderId));
+    return refund && order ? { ...refund, order } : undefined;
+  }
+
+  findRefundByAttemptKey(attemptKey: string): Promise<Refund | undefined> {
+    return this.refundWhere(eq(this.t.refunds.attemptKey, attemptKey));
+  }
+
+  async recordStripeRefund(refund: DiscoveredRefund, now: Date): Promise<Refund> {
+    const { refunds } = this.t;
+    const state = this.refundStateChanges(refund, now);
+    // An attempt of ours (pending, or failed when its answer never came) learns its Stripe id.
+    if (refund.attemptKey) {
+      const { affectedRows } = await this.write(
+        this.db
+          .update(refunds)
+          .set({ stripeRefundId: refund.stripeRefundId, ...state })
+          .where(and(eq(refunds.attemptKey, refund.attemptKey), isNull(refunds.stripeRefundId))),
+      );
+      if (affectedRows > 0) return (await this.findRefundByStripeId(refund.stripeRefundId)) as Refund;
+    }
+    const known = await this.findRefundByStripeId(refund.stripeRefundId);
+    if (!known) {
+      try {
+        return await this.insertRefund({ ...refund, attemptKey: null });
+      } catch (error) {
+        if (!this.adapter.isUniqueViolation(error)) throw error;
+      }
+    }
+    await this.write(
+      this.db
+        .update(refunds)
+        .set(state)
+        .where(
+          and(
+            eq(refunds.stripeRefundId, refund.stripeRefundId),
+            refund.status === "failed"
+              ? inArray(refunds.status, ["pending", "succeeded"])
+              : eq(refunds.status, "pending"),
+          ),
+        ),
+    );
+    return (await this.findRefundByStripeId(refund.stripeRefundId)) as Refund;
+  }
+
+  private refundStateChanges(refund: StripeRefundState, now: Date) {
+    const { refunds } = this.t;
+    const succeeded = refund.status === "succeeded";
+    return {
+      status: refund.status,
+      failure: refund.failure,
+      updatedAt: now,
+      ...(succeeded && {
+        crmSyncStatus: sql`coalesce(${refunds.crmSyncStatus}, 'pending')`,
+        crmNextAttemptAt: sql`case when ${refunds.crmSyncStatus} is null then ${now} else ${refunds.crmNextAttemptAt} end`,
+      }),
+    };
+  }
+
+  private findRefundByStripeId(stripeRefundId: string): Promise<Refund | undefined> {
+    return this.refundWhere(eq(this.t.refunds.stripeRefundId, stripeRefundId));
+  }
+
+  async failRefundAttempt(id: number, failure: string, now: Date): Promise<boolean> {
+    const { refunds } = this.t;
+    const { affectedRows } = await this.write(
+      this.db
+        .update(refunds)
+        .set({ status: "failed", failure: failure.slice(0, 500), updatedAt: now })
+        .where(and(eq(refunds.id, id), eq(refunds.status, "pending"), isNull(refunds.stripeRefundId))),
+    );
+    return affectedRows > 0;
+  }
+
+  listStaleRefundAttempts(before: Date, limit: number): Promise<Refund[]> {
+    const { refunds } = this.t;
+    return this.db
+      .select()
+      .from(refunds)
+      .where(
+        and(eq(refunds.status, "pending"), lt(refunds.createdAt, before), isNull(refunds.stripeRefundId)),
+      )
+      .orderBy(asc(refunds.createdAt))
+      .limit(limit);
+  }
+
+  protected refundCrmDue(now: Date) {
+    const { refunds } = this.t;
+    return and(
+      eq(refunds.status, "succeeded"),
+      inArray(refunds.crmSyncStatus, ["pending", "failed"]),
+      lte(refunds.crmNextAttemptAt, now),
+      or(isNull(refunds.crmClaimedUntil), lt(refunds.crmClaimedUntil, now)),
+    );
+  }
+
+  async listDueCrmRefundIds(now: Date, limit: number): Promise<number[]> {
+    const { refunds } = this.t;
+    const rows = await this.db
+      .select({ id: refunds.id })
+      .from(refunds)
+      .where(this.refundCrmDue(now))
+      .orderBy(asc(refunds.crmNextAttemptAt))
+      .limit(limit);
+    return rows.map((row) => row.id);
+  }
+
+  private async updateRefunds(
+    changes: MySqlUpdateSetSource<Tables["refunds"]>,
+    where: SQL | undefined,
+  ): Promise<boolean> {
+    const { affectedRows } = await this.write(this.db.update(this.t.refunds).set(changes).where(where));
+    return affectedRows > 0;
+  }
+
+  claimCrmRefundSync(refundId: number, now: Date, leaseUntil: Date): Promise<boolean> {
+    const { refunds } = this.t;
+    return this.updateRefunds(
+      { crmClaimedUntil: leaseUntil },
+      and(eq(refunds.id, refundId), this.refundCrmDue(now)),
+    );
+  }
+
+  recordCrmRefundSuccess(
+    refundId: number,
+    leaseUntil: Date,
+    result: { reference: string | null; syncedAt: Date },
+  ): Promise<boolean> {
+    const { refunds } = this.t;
+    return this.updateRefunds(
+      {
+        crmSyncStatus: "success",
+        crmAttempts: sql`${refunds.crmAttempts} + 1`,
+        crmReference: result.reference,
+        crmSyncedAt: result.syncedAt,
+        crmLastError: null,
+        crmNextAttemptAt: null,
+        crmClaimedUntil: null,
+      },
+      and(eq(refunds.id, refundId), eq(refunds.crmClaimedUntil, leaseUntil)),
+    );
+  }
+
+  recordCrmRefundFailure(
+    refundId: number,
+    leaseUntil: Date,
+    result: { error: string; attempts: number; nextAttemptAt: Date | null },
+  ): Promise<boolean> {
+    const { refunds } = this.t;
+    return this.updateRefunds(
+      {
+        crmSyncStatus: "failed",
+        crmAttempts: result.attempts,
+        crmLastError: result.error.slice(0, 500),
+        crmNextAttemptAt: result.nextAttemptAt,
+        crmClaimedUntil: null,
+      },
+      and(eq(refunds.id, refundId), eq(refunds.crmClaimedUntil, leaseUntil)),
+    );
+  }
+
+  requestCrmRefundResync(refundId: number, now: Date): Promise<boolean> {
+    const { refunds } = this.t;
+    return this.updateRefunds(
+      { crmSyncStatus: "pending", crmAttempts: 0, crmNextAttemptAt: now },
+      and(eq(refunds.id, refundId), eq(refunds.status, "succeeded"), eq(refunds.crmSyncStatus, "failed")),
+    );
+  }
+
   /** A conditional update of orders: true when it changed a row, which is how races are decided. */
   protected async updateOrders(
     changes: MySqlUpdateSetSource<Tables["orders"]>,
@@ -506,7 +777,7 @@ export class DrizzleStore implements Store {
   protected crmDue(now: Date) {
     const { orders } = this.t;
     return and(
-      eq(orders.status, "paid"),
+      isNotNull(orders.paidAt),
       inArray(orders.crmSyncStatus, ["pending", "failed"]),
       lte(orders.crmNextAttemptAt, now),
       or(isNull(orders.crmClaimedUntil), lt(orders.crmClaimedUntil, now)),
@@ -571,7 +842,7 @@ export class DrizzleStore implements Store {
     const { orders } = this.t;
     return this.updateOrders(
       { crmSyncStatus: "pending", crmAttempts: 0, crmNextAttemptAt: now },
-      and(eq(orders.id, orderId), eq(orders.status, "paid"), eq(orders.crmSyncStatus, "failed")),
+      and(eq(orders.id, orderId), isNotNull(orders.paidAt), eq(orders.crmSyncStatus, "failed")),
     );
   }
 
@@ -757,7 +1028,7 @@ export class DrizzleStore implements Store {
     return and(
       filter.status ? eq(orders.status, filter.status) : undefined,
       filter.crmSyncStatus
-        ? and(eq(orders.status, "paid"), eq(orders.crmSyncStatus, filter.crmSyncStatus))
+        ? and(isNotNull(orders.paidAt), eq(orders.crmSyncStatus, filter.crmSyncStatus))
         : undefined,
       filter.createdFrom ? gte(orders.createdAt, filter.createdFrom) : undefined,
       filter.createdBefore ? lt(orders.createdAt, filter.createdBefore) : undefined,
@@ -771,7 +1042,7 @@ export class DrizzleStore implements Store {
       this.selectOrderViews().where(where).orderBy(desc(orders.id)).limit(page.limit).offset(page.offset),
       this.db.select({ count: count() }).from(orders).where(where),
     ]);
-    return { rows: rows.map(toOrderView), count: Number(total?.count ?? 0) };
+    return { rows: await this.withRefunds(rows), count: Number(total?.count ?? 0) };
   }
 
   async listOrdersBefore(
@@ -784,34 +1055,49 @@ export class DrizzleStore implements Store {
       .where(and(this.orderFilter(filter), beforeId === undefined ? undefined : lt(orders.id, beforeId)))
       .orderBy(desc(orders.id))
       .limit(limit);
-    return rows.map(toOrderView);
+    return this.withRefunds(rows);
   }
 }
 
 function summaryOf(
-  rows: { currency: string; status: string; orders: number | string; amountMinor: number | string }[],
+  rows: {
+    currency: string;
+    status: string;
+    orders: number | string;
+    amountMinor: number | string;
+    refundedMinor: number | string;
+  }[],
 ): OrderSummary {
   const summary: OrderSummary = {
     totalOrders: 0,
     paidOrders: 0,
     pendingOrders: 0,
+    cancelledOrders: 0,
     revenueMinorByCurrency: {},
+    grossRevenueMinorByCurrency: {},
+    refundedMinorByCurrency: {},
   };
   for (const row of rows) {
     const orders = Number(row.orders);
     summary.totalOrders += orders;
-    if (row.status === "paid") {
+    const paid = row.status === "paid" || row.status === "refunded";
+    const gross = paid ? Number(row.amountMinor) : 0;
+    const refunded = paid ? Number(row.refundedMinor) : 0;
+    const add = (sums: Record<string, number>, amount: number) => {
+      sums[row.currency] = (sums[row.currency] ?? 0) + amount;
+    };
+    add(summary.grossRevenueMinorByCurrency, gross);
+    add(summary.refundedMinorByCurrency, refunded);
+    add(summary.revenueMinorByCurrency, gross - refunded);
+    if (paid) {
       summary.paidOrders += orders;
-      summary.revenueMinorByCurrency[row.currency] =
-        (summary.revenueMinorByCurrency[row.currency] ?? 0) + Number(row.amountMinor);
+    } else if (row.status === "cancelled") {
+      summary.cancelledOrders += orders;
     } else {
       summary.pendingOrders += orders;
-      summary.revenueMinorByCurrency[row.currency] ??= 0;
     }
   }
   return summary;
 }
 
-function toOrderView(row: { order: Order; product: OrderView["product"]; customerEmail: string }): OrderView {
-  return { ...row.order, product: row.product, customerEmail: row.customerEmail };
-}
+type OrderViewRow = { order: Order; product: OrderView["product"]; customerEmail: string };

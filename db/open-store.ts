@@ -49,6 +49,7 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
     },
     isUniqueViolation: (error) => errorCode(error) === "ER_DUP_ENTRY",
     isForeignKeyViolation: (error) => errorCode(error) === "ER_ROW_IS_REFERENCED_2",
+    isRefusedByTrigger: (error) => errorCode(error) === "ER_SIGNAL_EXCEPTION",
     async ping() {
       await pool.query("SELECT 1");
     },
@@ -88,6 +89,7 @@ export async function sqliteAdapter(path: string, options: OpenStoreOptions = {}
     isUniqueViolation: (error) =>
       ["SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"].includes(errorCode(error) ?? ""),
     isForeignKeyViolation: (error) => errorCode(error) === "SQLITE_CONSTRAINT_FOREIGNKEY",
+    isRefusedByTrigger: (error) => errorCode(error) === "SQLITE_CONSTRAINT_TRIGGER",
     async ping() {
       sqlite.query("SELECT 1").get();
     },

@@ -58,7 +58,7 @@ export const orders = mysqlTable(
     unitPriceMinor: int("unit_price_minor").notNull(),
     amountMinor: bigint("amount_minor", { mode: "number" }).notNull(),
     currency: char("currency", { length: 3 }).notNull(),
-    status: varchar("status", { length: 16, enum: ["pending", "paid"] })
+    status: varchar("status", { length: 16, enum: ["pending", "paid", "refunded", "cancelled"] })
       .notNull()
       .default("pending"),
     createdAt: timestamp("created_at").notNull(),
@@ -76,9 +76,15 @@ export const orders = mysqlTable(
     crmClaimedUntil: timestamp("crm_claimed_until"),
     crmReference: varchar("crm_reference", { length: 255 }),
     crmSyncedAt: timestamp("crm_synced_at"),
+    /** Sums over this order's own refunds (not those of a second payment), kept by triggers on `refunds`. */
+    refundedMinor: bigint("refunded_minor", { mode: "number" }).notNull().default(0),
+    refundReservedMinor: bigint("refund_reserved_minor", { mode: "number" }).notNull().default(0),
+    refundCount: int("refund_count").notNull().default(0),
+    cancelledAt: timestamp("cancelled_at"),
   },
   (table) => [
     index("orders_user_id_id").on(table.userId, table.id),
+    index("orders_payment_intent_id").on(table.paymentIntentId),
     index("orders_product_id").on(table.productId),
     index("orders_status_id").on(table.status, table.id),
     index("orders_crm_status_id").on(table.crmSyncStatus, table.id),
@@ -98,6 +104,7 @@ export const orderTotals = mysqlTable(
     status: varchar("status", { length: 16 }).notNull(),
     orders: bigint("orders", { mode: "number" }).notNull().default(0),
     amountMinor: bigint("amount_minor", { mode: "number" }).notNull().default(0),
+    refundedMinor: bigint("refunded_minor", { mode: "number" }).notNull().default(0),
   },
   (table) => [primaryKey({ columns: [table.currency, table.status] })],
 );
@@ -146,6 +153,8 @@ export const orderSlots = mysqlTable(
     orders: int("orders").notNull().default(0),
     paidOrders: int("paid_orders").notNull().default(0),
     revenueMinor: bigint("revenue_minor", { mode: "number" }).notNull().default(0),
+    /** Succeeded refunds of orders' own payments, in the slot the refund was made in. */
+    refundsMinor: bigint("refunds_minor", { mode: "number" }).notNull().default(0),
   },
   (table) => [primaryKey({ columns: [table.slot, table.currency] })],
 );
@@ -162,4 +171,48 @@ export const productSlots = mysqlTable(
     revenueMinor: bigint("revenue_minor", { mode: "number" }).notNull().default(0),
   },
   (table) => [primaryKey({ columns: [table.slot, table.productId, table.currency] })],
+);
+
+/**
+ * Refunds, one row per attempt the app makes and per refund Stripe reports. An attempt row is written before
+ * Stripe is called (without a Stripe id): its BEFORE INSERT trigger reserves the amount on the order and refuses
+ * the row when the order has not that much left, so concurrent refunds can never exceed the payment. Triggers
+ * keep the order's refunded / reserved sums, its paid <-> refunded status and the report slots in step with
+ * every change of a row (see migration 0007 and docs/decisions/007-refunds-ledger.md).
+ */
+export const refunds = mysqlTable(
+  "refunds",
+  {
+    id: bigint("id", { mode: "number", unsigned: true }).autoincrement().primaryKey(),
+    orderId: bigint("order_id", { mode: "number", unsigned: true })
+      .notNull()
+      .references(() => orders.id),
+    stripeRefundId: varchar("stripe_refund_id", { length: 255 }),
+    /** Ours: also sent to Stripe as metadata, so a refund Stripe made is matched to its attempt. */
+    attemptKey: varchar("attempt_key", { length: 100 }),
+    paymentIntentId: varchar("payment_intent_id", { length: 255 }).notNull(),
+    /** false for the refund of a payment the order could not take (a second payment, a cancelled order). */
+    appliesToOrder: boolean("applies_to_order").notNull(),
+    amountMinor: bigint("amount_minor", { mode: "number" }).notNull(),
+    currency: char("currency", { length: 3 }).notNull(),
+    status: varchar("status", { length: 16, enum: ["pending", "succeeded", "failed"] }).notNull(),
+    reason: varchar("reason", { length: 32, enum: ["requested_by_customer", "duplicate", "fraudulent"] }),
+    failure: varchar("failure", { length: 500 }),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+    crmSyncStatus: varchar("crm_sync_status", { length: 16, enum: ["pending", "success", "failed"] }),
+    crmAttempts: int("crm_attempts").notNull().default(0),
+    crmLastError: varchar("crm_last_error", { length: 500 }),
+    crmNextAttemptAt: timestamp("crm_next_attempt_at"),
+    crmClaimedUntil: timestamp("crm_claimed_until"),
+    crmReference: varchar("crm_reference", { length: 255 }),
+    crmSyncedAt: timestamp("crm_synced_at"),
+  },
+  (table) => [
+    uniqueIndex("refunds_stripe_refund_id").on(table.stripeRefundId),
+    uniqueIndex("refunds_attempt_key").on(table.attemptKey),
+    index("refunds_order_id_id").on(table.orderId, table.id),
+    index("refunds_status_created_at").on(table.status, table.createdAt),
+    index("refunds_crm_due").on(table.crmNextAttemptAt),
+  ],
 );

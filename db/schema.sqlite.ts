@@ -46,7 +46,7 @@ export const orders = sqliteTable(
     unitPriceMinor: integer("unit_price_minor").notNull(),
     amountMinor: integer("amount_minor").notNull(),
     currency: text("currency").notNull(),
-    status: text("status", { enum: ["pending", "paid"] })
+    status: text("status", { enum: ["pending", "paid", "refunded", "cancelled"] })
       .notNull()
       .default("pending"),
     createdAt: timestamp("created_at").notNull(),
@@ -64,9 +64,14 @@ export const orders = sqliteTable(
     crmClaimedUntil: timestamp("crm_claimed_until"),
     crmReference: text("crm_reference"),
     crmSyncedAt: timestamp("crm_synced_at"),
+    refundedMinor: integer("refunded_minor").notNull().default(0),
+    refundReservedMinor: integer("refund_reserved_minor").notNull().default(0),
+    refundCount: integer("refund_count").notNull().default(0),
+    cancelledAt: timestamp("cancelled_at"),
   },
   (table) => [
     index("orders_user_id_id").on(table.userId, table.id),
+    index("orders_payment_intent_id").on(table.paymentIntentId),
     index("orders_product_id").on(table.productId),
     index("orders_status_id").on(table.status, table.id),
     index("orders_crm_status_id").on(table.crmSyncStatus, table.id),
@@ -86,6 +91,7 @@ export const orderTotals = sqliteTable(
     status: text("status").notNull(),
     orders: integer("orders").notNull().default(0),
     amountMinor: integer("amount_minor").notNull().default(0),
+    refundedMinor: integer("refunded_minor").notNull().default(0),
   },
   (table) => [primaryKey({ columns: [table.currency, table.status] })],
 );
@@ -122,6 +128,7 @@ export const orderSlots = sqliteTable(
     orders: integer("orders").notNull().default(0),
     paidOrders: integer("paid_orders").notNull().default(0),
     revenueMinor: integer("revenue_minor").notNull().default(0),
+    refundsMinor: integer("refunds_minor").notNull().default(0),
   },
   (table) => [primaryKey({ columns: [table.slot, table.currency] })],
 );
@@ -138,4 +145,40 @@ export const productSlots = sqliteTable(
     revenueMinor: integer("revenue_minor").notNull().default(0),
   },
   (table) => [primaryKey({ columns: [table.slot, table.productId, table.currency] })],
+);
+
+/** See schema.mysql.ts. */
+export const refunds = sqliteTable(
+  "refunds",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    orderId: integer("order_id")
+      .notNull()
+      .references(() => orders.id),
+    stripeRefundId: text("stripe_refund_id"),
+    attemptKey: text("attempt_key"),
+    paymentIntentId: text("payment_intent_id").notNull(),
+    appliesToOrder: integer("applies_to_order", { mode: "boolean" }).notNull(),
+    amountMinor: integer("amount_minor").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: ["pending", "succeeded", "failed"] }).notNull(),
+    reason: text("reason", { enum: ["requested_by_customer", "duplicate", "fraudulent"] }),
+    failure: text("failure"),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+    crmSyncStatus: text("crm_sync_status", { enum: ["pending", "success", "failed"] }),
+    crmAttempts: integer("crm_attempts").notNull().default(0),
+    crmLastError: text("crm_last_error"),
+    crmNextAttemptAt: timestamp("crm_next_attempt_at"),
+    crmClaimedUntil: timestamp("crm_claimed_until"),
+    crmReference: text("crm_reference"),
+    crmSyncedAt: timestamp("crm_synced_at"),
+  },
+  (table) => [
+    uniqueIndex("refunds_stripe_refund_id").on(table.stripeRefundId),
+    uniqueIndex("refunds_attempt_key").on(table.attemptKey),
+    index("refunds_order_id_id").on(table.orderId, table.id),
+    index("refunds_status_created_at").on(table.status, table.createdAt),
+    index("refunds_crm_due").on(table.crmNextAttemptAt),
+  ],
 );

@@ -1,6 +1,6 @@
 /** The one data-access interface the server uses; db/drizzle-store.ts implements it for MySQL and SQLite. */
 
-import type { orders, products, users } from "./schema.mysql.ts";
+import type { orders, products, refunds, users } from "./schema.mysql.ts";
 
 /*
  * The entities are the Drizzle schema's own row types ($inferSelect), so a column is described once, in the
@@ -12,10 +12,41 @@ export type Order = typeof orders.$inferSelect;
 export type Role = User["role"];
 export type OrderStatus = Order["status"];
 export type CrmSyncStatus = Order["crmSyncStatus"];
+export type Refund = typeof refunds.$inferSelect;
+export type RefundStatus = Refund["status"];
+export type RefundReason = NonNullable<Refund["reason"]>;
 
 export interface OrderView extends Order {
   product: { id: number; name: string; priceMinor: number; currency: string };
   customerEmail: string;
+  /** Oldest first: the order's own refunds and those of payments it could not take. */
+  refunds: Refund[];
+}
+
+/** A refund the app is about to ask Stripe for; written first, so its amount is reserved on the order. */
+export type NewRefundAttempt = Required<
+  Pick<
+    typeof refunds.$inferInsert,
+    "orderId" | "attemptKey" | "paymentIntentId" | "appliesToOrder" | "amountMinor" | "currency" | "reason"
+  >
+>;
+
+/** A refund as Stripe reports it. */
+export interface StripeRefundState {
+  stripeRefundId: string;
+  status: RefundStatus;
+  failure: string | null;
+}
+
+/** A refund Stripe made that the ledger has no row for (made in Stripe's dashboard, or by a lost request). */
+export type DiscoveredRefund = StripeRefundState &
+  Pick<
+    NewRefundAttempt,
+    "orderId" | "paymentIntentId" | "appliesToOrder" | "amountMinor" | "currency" | "reason"
+  > & { attemptKey: string | null; createdAt: Date };
+
+export interface RefundView extends Refund {
+  order: OrderView;
 }
 
 export interface PageRequest {
@@ -42,9 +73,14 @@ export type NewOrder = Required<
 
 export interface OrderSummary {
   totalOrders: number;
+  /** Orders whose payment was taken, refunded or not. */
   paidOrders: number;
   pendingOrders: number;
+  cancelledOrders: number;
+  /** Net: paid minus refunded. */
   revenueMinorByCurrency: Record<string, number>;
+  grossRevenueMinorByCurrency: Record<string, number>;
+  refundedMinorByCurrency: Record<string, number>;
 }
 
 export interface OrderFilter {
@@ -72,6 +108,8 @@ export interface LocalDaySales {
   orders: number;
   paidOrders: number;
   revenueMinor: number;
+  /** Refunds of orders' own payments made that day. */
+  refundsMinor: number;
 }
 
 export interface ProductSales {
@@ -171,6 +209,29 @@ export interface Store {
   /** Records a non-paid outcome (expired, failed) of the order's current session while it is unpaid. */
   recordPaymentStatus(orderId: number, sessionId: string, paymentStatus: string): Promise<boolean>;
 
+  /** pending -> cancelled, once: true only for the call that made the transition. */
+  cancelOrder(orderId: number, at: Date): Promise<boolean>;
+  /** The order that a Stripe payment intent paid, or whose second payment it was. */
+  findOrderIdByPaymentIntent(paymentIntentId: string): Promise<number | undefined>;
+
+  // Refunds. The refunds triggers keep the order's sums and status; these writes are conditional like payments.
+  /** Writes a pending attempt; undefined when the order has not that much left to refund (or is not paid). */
+  reserveRefund(attempt: NewRefundAttempt): Promise<Refund | undefined>;
+  /** Writes a pending attempt that does not apply to the order's payment, once per attempt key. */
+  recordRefundAttemptOnce(attempt: NewRefundAttempt): Promise<Refund>;
+  findRefund(id: number): Promise<RefundView | undefined>;
+  findRefundByAttemptKey(attemptKey: string): Promise<Refund | undefined>;
+  /**
+   * Applies what Stripe says about one of its refunds: to the attempt whose key it carries, else to the row
+   * with its id, else as a new row. A status only moves forward (pending -> succeeded | failed, succeeded ->
+   * failed), so a late or repeated event changes nothing. A succeeded refund is queued for the CRM.
+   */
+  recordStripeRefund(refund: DiscoveredRefund, now: Date): Promise<Refund>;
+  /** An attempt Stripe refused or never answered: pending -> failed, which releases its reservation. */
+  failRefundAttempt(id: number, failure: string, now: Date): Promise<boolean>;
+  /** Pending attempts without a Stripe id written before `before`: their requests are over, so reconcile them. */
+  listStaleRefundAttempts(before: Date, limit: number): Promise<Refund[]>;
+
   // CRM sync. A claim is a lease (crm_claimed_until): only its holder may settle the attempt, and a lease
   // left behind by a dead process simply runs out.
   listDueCrmOrderIds(now: Date, limit: number): Promise<number[]>;
@@ -187,6 +248,20 @@ export interface Store {
   ): Promise<boolean>;
   /** Puts a failed sync back in the queue with a fresh attempt budget. */
   requestCrmResync(orderId: number, now: Date): Promise<boolean>;
+  // The same for succeeded refunds, each its own CRM event.
+  listDueCrmRefundIds(now: Date, limit: number): Promise<number[]>;
+  claimCrmRefundSync(refundId: number, now: Date, leaseUntil: Date): Promise<boolean>;
+  recordCrmRefundSuccess(
+    refundId: number,
+    leaseUntil: Date,
+    result: { reference: string | null; syncedAt: Date },
+  ): Promise<boolean>;
+  recordCrmRefundFailure(
+    refundId: number,
+    leaseUntil: Date,
+    result: { error: string; attempts: number; nextAttemptAt: Date | null },
+  ): Promise<boolean>;
+  requestCrmRefundResync(refundId: number, now: Date): Promise<boolean>;
 
   // Sign-in and registration limits, shared by every instance through the database.
   /** Counts one attempt against the key unless its window already holds `limit`; then says when to retry. */

@@ -22,8 +22,9 @@ import { staticUi } from "./http/static-ui.ts";
 import { Metrics, mayReadMetrics } from "./metrics/metrics.ts";
 import { orderRoutes } from "./orders/routes.ts";
 import { paymentRoutes } from "./payments/routes.ts";
-import { createStripeClient } from "./payments/stripe-client.ts";
+import { createStripeClient, type StripeClient } from "./payments/stripe-client.ts";
 import { productRoutes } from "./products/routes.ts";
+import { refundRoutes } from "./refunds/routes.ts";
 import { reportRoutes } from "./reports/routes.ts";
 import type { PasswordHasher } from "./runtime/passwords.ts";
 
@@ -35,6 +36,8 @@ export interface AppDeps {
   logSink?: LogSink;
   /** The server passes the CrmSync whose worker it runs; otherwise the app makes its own. */
   crm?: CrmSync;
+  /** The server passes the Stripe client its refund reconciliation uses; otherwise the app makes its own. */
+  stripe?: StripeClient;
   /** The process's metrics; the app makes its own when not given (the server shares one with its CRM worker). */
   metrics?: Metrics;
   /** The built customer site (`ui/dist`), served for GET paths no route answers when it holds an index.html. */
@@ -57,7 +60,9 @@ export function createApp(deps: AppDeps) {
   api.route("/auth", authRoutes({ config, store, passwords: deps.passwords, signInLimits }));
   api.route("/", productRoutes(store));
   api.route("/", orderRoutes(store));
-  api.route("/", paymentRoutes({ config, store, stripe: createStripeClient(config), crm, log }));
+  const payments = { config, store, stripe: deps.stripe ?? createStripeClient(config), crm, log };
+  api.route("/", paymentRoutes(payments));
+  api.route("/", refundRoutes(payments));
   api.route("/reports", reportRoutes(store, config));
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -84,9 +84,7 @@ mysql.describe.skipIf(!node)("the Node bundle (bun run build:node) in production
     expect(confirmed.body.status).toBe("paid");
     await waitFor(async () => crm.postsFor(order.body.id).length > 0, "the CRM post");
     expect(crm.postsFor(order.body.id)).toHaveLength(1);
-    const webhooks = simulator.simulator.events.filter(
-      (event) => event.sessionId === payment.body.session_id,
-    );
+    const webhooks = simulator.simulator.events.filter((event) => event.objectId === payment.body.session_id);
     expect(webhooks.map((event) => [event.type, event.status])).toEqual([
       ["checkout.session.completed", 200],
     ]);

@@ -7,6 +7,8 @@ import { checkDatabaseAtStart } from "./health/database.ts";
 import type { RemoteAddress } from "./http/client-ip.ts";
 import { jsonLog, type Log, sinkFor } from "./http/logger.ts";
 import { Metrics } from "./metrics/metrics.ts";
+import { createStripeClient } from "./payments/stripe-client.ts";
+import { RefundReconciler } from "./refunds/worker.ts";
 import type { PasswordHasher } from "./runtime/passwords.ts";
 
 /** What differs between the Bun and the Node entry points. */
@@ -21,7 +23,7 @@ export interface Started {
   store: DrizzleStore;
   crm: CrmSync;
   log: Log;
-  /** After the listener has drained: stops the CRM worker and closes the database. */
+  /** After the listener has drained: stops the CRM and refund workers and closes the database. */
   close(): Promise<void>;
 }
 
@@ -39,14 +41,20 @@ export async function startApp(config: Config, runtime: Runtime): Promise<Starte
   );
   const metrics = Metrics.for(store);
   const crm = new CrmSync(config, store, metrics.tap(log));
-  const app = createApp({ config, store, crm, metrics, ...runtime });
-  if (config.CRM_WORKER === "on") crm.start();
+  const stripe = createStripeClient(config);
+  const app = createApp({ config, store, crm, metrics, stripe, ...runtime });
+  const refunds = new RefundReconciler({ config, store, stripe, crm, log: metrics.tap(log) });
+  if (config.CRM_WORKER === "on") {
+    crm.start();
+    refunds.start();
+  }
   return {
     app,
     store,
     crm,
     log,
     async close() {
+      await refunds.stop();
       await crm.stop();
       await store.close();
     },

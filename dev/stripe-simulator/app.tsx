@@ -2,10 +2,18 @@ import { type Context, Hono } from "hono";
 import Stripe from "stripe";
 import { formatMinor } from "../../server/shared/money.ts";
 import { parseStripeForm } from "./form.ts";
+import {
+  buildRefund,
+  chargeOf,
+  type PaymentIntent,
+  type Refund,
+  StripeNotFoundError,
+  unrefunded,
+} from "./refunds.ts";
 import { buildSession, type CheckoutSession, StripeInputError } from "./sessions.ts";
 
 export interface SimulatorOptions {
-  /** Where checkout.session.* events are posted; none are sent when unset. */
+  /** Where checkout.session.*, refund.* and charge.refunded events are posted; none are sent when unset. */
   webhookUrl?: string;
   webhookSecret: string;
   now?: () => number;
@@ -14,7 +22,8 @@ export interface SimulatorOptions {
 export interface DeliveredEvent {
   id: string;
   type: string;
-  sessionId: string;
+  /** The event's object: a checkout session, refund or charge id. */
+  objectId: string;
   status: number | "unreachable";
   /** Why the delivery failed, when it was unreachable. */
   error?: string;
@@ -26,12 +35,16 @@ const randomId = (prefix: string) => `${prefix}_test_${crypto.randomUUID().repla
 
 /**
  * A stand-in for the part of Stripe's API that this app uses, so the real `stripe` SDK runs against it:
- * Checkout Sessions (create, retrieve, expire) with Stripe's form encoding, errors and Idempotency-Key
- * replay, a hosted checkout page with Pay / Decline / Cancel, and signed webhooks.
+ * Checkout Sessions (create, retrieve, expire) and Refunds (create, retrieve, list by payment intent) with
+ * Stripe's form encoding, errors and Idempotency-Key replay, a hosted checkout page with Pay / Decline /
+ * Cancel, and signed webhooks. Like Stripe, it announces a refund (refund.created) before the API call that
+ * made it has returned.
  */
 export function createStripeSimulator(options: SimulatorOptions) {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const sessions = new Map<string, CheckoutSession>();
+  const intents = new Map<string, PaymentIntent>();
+  const refunds = new Map<string, Refund>();
   const idempotency = new Map<string, { request: string; status: number; body: unknown }>();
   const events: DeliveredEvent[] = [];
   let fault: Fault | undefined;
@@ -53,21 +66,21 @@ export function createStripeSimulator(options: SimulatorOptions) {
     return session;
   }
 
-  async function deliver(type: string, session: CheckoutSession): Promise<void> {
+  async function deliver(type: string, object: { id: string }): Promise<void> {
     if (!options.webhookUrl) return;
     const event = {
       id: randomId("evt"),
       object: "event",
       api_version: "2025-01-27.acacia",
       created: now(),
-      data: { object: { ...session } },
+      data: { object: { ...object } },
       livemode: false,
       pending_webhooks: 1,
       request: { id: null, idempotency_key: null },
       type,
     };
     const payload = JSON.stringify(event);
-    const record: DeliveredEvent = { id: event.id, type, sessionId: session.id, status: "unreachable" };
+    const record: DeliveredEvent = { id: event.id, type, objectId: object.id, status: "unreachable" };
     events.push(record);
     try {
       const response = await fetch(options.webhookUrl, {
@@ -98,8 +111,54 @@ export function createStripeSimulator(options: SimulatorOptions) {
     session.payment_status = "paid";
     session.payment_intent = randomId("pi");
     session.url = null;
+    intents.set(session.payment_intent, {
+      id: session.payment_intent,
+      charge: randomId("ch"),
+      amount: session.amount_total,
+      currency: session.currency,
+      refunds: [],
+    });
     return session;
   }
+
+  /** Stripe's own order of events for a new refund: refund.created, then charge.refunded once it succeeded. */
+  async function announceRefund(refund: Refund) {
+    await deliver("refund.created", refund);
+    const intent = intents.get(refund.payment_intent);
+    if (intent && refund.status === "succeeded") void deliver("charge.refunded", chargeOf(intent));
+  }
+
+  /** Runs a create request once per Idempotency-Key; a reuse replays the first answer, errors included. */
+  async function idempotent(
+    c: Context,
+    raw: string,
+    create: () => Promise<{ status: 200 | 400 | 404; body: unknown }>,
+  ) {
+    const key = c.req.header("Idempotency-Key");
+    const previous = key ? idempotency.get(key) : undefined;
+    if (previous) {
+      if (previous.request !== raw) {
+        return stripeError(
+          c,
+          400,
+          `Keys for idempotent requests can only be used with the same parameters they were first used with.`,
+          { type: "idempotency_error" },
+        );
+      }
+      c.header("Idempotent-Replayed", "true");
+      return c.json(previous.body, previous.status as 200);
+    }
+    const { status, body } = await create();
+    if (key) idempotency.set(key, { request: raw, status, body });
+    return c.json(body, status);
+  }
+
+  const inputError = (error: StripeInputError) => ({
+    status: 400 as const,
+    body: {
+      error: { type: "invalid_request_error", message: error.message, param: error.param, code: error.code },
+    },
+  });
 
   const app = new Hono();
 
@@ -120,40 +179,70 @@ export function createStripeSimulator(options: SimulatorOptions) {
 
   app.post("/v1/checkout/sessions", async (c) => {
     const raw = await c.req.text();
-    const key = c.req.header("Idempotency-Key");
-    const previous = key ? idempotency.get(key) : undefined;
-    if (previous) {
-      if (previous.request !== raw) {
-        return stripeError(
-          c,
-          400,
-          `Keys for idempotent requests can only be used with the same parameters they were first used with.`,
-          { type: "idempotency_error" },
-        );
+    return idempotent(c, raw, async () => {
+      try {
+        const session = buildSession(parseStripeForm(raw), randomId("cs"), now(), new URL(c.req.url).origin);
+        sessions.set(session.id, session);
+        return { status: 200, body: session };
+      } catch (error) {
+        if (!(error instanceof StripeInputError)) throw error;
+        return inputError(error);
       }
-      c.header("Idempotent-Replayed", "true");
-      return c.json(previous.body, previous.status as 200);
+    });
+  });
+
+  app.post("/v1/refunds", async (c) => {
+    const raw = await c.req.text();
+    return idempotent(c, raw, async () => {
+      try {
+        const refund = buildRefund(parseStripeForm(raw), intents, randomId("re"), now());
+        refunds.set(refund.id, refund);
+        intents.get(refund.payment_intent)?.refunds.push(refund);
+        await announceRefund(refund);
+        return { status: 200, body: refund };
+      } catch (error) {
+        if (error instanceof StripeNotFoundError) {
+          return {
+            status: 404,
+            body: {
+              error: {
+                type: "invalid_request_error",
+                message: error.message,
+                param: "payment_intent",
+                code: "resource_missing",
+              },
+            },
+          };
+        }
+        if (!(error instanceof StripeInputError)) throw error;
+        return inputError(error);
+      }
+    });
+  });
+
+  app.get("/v1/refunds/:id", (c) => {
+    const refund = refunds.get(c.req.param("id"));
+    if (!refund) {
+      return stripeError(c, 404, `No such refund: '${c.req.param("id")}'`, {
+        code: "resource_missing",
+        param: "id",
+      });
     }
-    let status: 200 | 400 = 200;
-    let body: unknown;
-    try {
-      const session = buildSession(parseStripeForm(raw), randomId("cs"), now(), new URL(c.req.url).origin);
-      sessions.set(session.id, session);
-      body = session;
-    } catch (error) {
-      if (!(error instanceof StripeInputError)) throw error;
-      status = 400;
-      body = {
-        error: {
-          type: "invalid_request_error",
-          message: error.message,
-          param: error.param,
-          code: error.code,
-        },
-      };
-    }
-    if (key) idempotency.set(key, { request: raw, status, body });
-    return c.json(body, status);
+    return c.json(refund);
+  });
+
+  app.get("/v1/refunds", (c) => {
+    const intentId = c.req.query("payment_intent");
+    const limit = Math.min(100, Math.max(1, Number(c.req.query("limit") ?? 10) || 10));
+    const all = [...refunds.values()]
+      .filter((refund) => !intentId || refund.payment_intent === intentId)
+      .sort((a, b) => b.created - a.created);
+    return c.json({
+      object: "list",
+      data: all.slice(0, limit),
+      has_more: all.length > limit,
+      url: "/v1/refunds",
+    });
   });
 
   app.get("/v1/checkout/sessions/:id", (c) => {
@@ -226,12 +315,47 @@ export function createStripeSimulator(options: SimulatorOptions) {
     return c.json({ ok: true });
   });
   app.get("/__simulator/events", (c) => c.json(events));
+  // A refund made in Stripe's dashboard: no metadata, announced by webhook only.
+  app.post("/__simulator/payment_intents/:id/refund", async (c) => {
+    const intent = intents.get(c.req.param("id"));
+    if (!intent) return c.json({ error: "no such payment intent" }, 404);
+    const body = (await c.req.json().catch(() => ({}))) as { amount?: number };
+    const amount = body.amount ?? unrefunded(intent);
+    if (amount < 1 || amount > unrefunded(intent)) return c.json({ error: "amount out of range" }, 400);
+    const refund: Refund = {
+      id: randomId("re"),
+      object: "refund",
+      amount,
+      charge: intent.charge,
+      created: now(),
+      currency: intent.currency,
+      metadata: {},
+      payment_intent: intent.id,
+      reason: "requested_by_customer",
+      status: "succeeded",
+    };
+    refunds.set(refund.id, refund);
+    intent.refunds.push(refund);
+    await announceRefund(refund);
+    return c.json(refund);
+  });
+  // A refund that the bank later rejects: Stripe marks it failed and says so by refund.failed.
+  app.post("/__simulator/refunds/:id/fail", async (c) => {
+    const refund = refunds.get(c.req.param("id"));
+    if (!refund) return c.json({ error: "no such refund" }, 404);
+    refund.status = "failed";
+    refund.failure_reason = "lost_or_stolen_card";
+    await deliver("refund.failed", refund);
+    return c.json(refund);
+  });
 
   app.notFound((c) => stripeError(c, 404, `Unrecognized request URL (${c.req.method}: ${c.req.path}).`));
 
   return {
     app,
     sessions,
+    intents,
+    refunds,
     events,
     /** Where to send webhooks from now on (the app's address is often known only after the simulator's). */
     sendWebhooksTo(url: string | undefined) {

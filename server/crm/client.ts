@@ -1,4 +1,4 @@
-import type { OrderView } from "../../db/store.ts";
+import type { OrderView, RefundView } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import { formatMinor } from "../shared/money.ts";
 
@@ -22,10 +22,30 @@ export function crmPayload(config: Config, order: OrderView) {
   };
 }
 
+/** A succeeded refund, as its own CRM event: the paid order's fields, then what was given back. */
+export function crmRefundPayload(config: Config, refund: RefundView) {
+  const { order } = refund;
+  const refundAmount = formatMinor(refund.amountMinor, refund.currency);
+  return {
+    order_id: order.id,
+    amount: formatMinor(order.amountMinor, order.currency),
+    customer_email: order.customerEmail,
+    event: "refund",
+    refund_id: refund.stripeRefundId,
+    refund_amount: refundAmount,
+    currency: refund.currency,
+    userId: config.CRM_USER_ID,
+    title: `Order #${order.id} refunded ${refundAmount}`,
+    body: `${refundAmount} ${refund.currency.toUpperCase()} of order #${order.id} refunded to ${order.customerEmail} (${refund.reason ?? "no reason given"}).`,
+    tags: ["order", "refund"],
+  };
+}
+
 export const crmIdempotencyKey = (orderId: number) => `order-${orderId}-paid`;
+export const crmRefundIdempotencyKey = (refundId: number) => `refund-${refundId}`;
 
 /** One POST to CRM_URL. Every way it can go wrong becomes { ok: false, error } with the reason. */
-export async function postOrderToCrm(config: Config, order: OrderView): Promise<CrmResult> {
+export async function postToCrm(config: Config, idempotencyKey: string, payload: object): Promise<CrmResult> {
   let response: Response;
   try {
     response = await fetch(config.CRM_URL, {
@@ -33,9 +53,9 @@ export async function postOrderToCrm(config: Config, order: OrderView): Promise<
       headers: {
         "Content-Type": "application/json",
         Accept: "application/json",
-        "Idempotency-Key": crmIdempotencyKey(order.id),
+        "Idempotency-Key": idempotencyKey,
       },
-      body: JSON.stringify(crmPayload(config, order)),
+      body: JSON.stringify(payload),
       signal: AbortSignal.timeout(config.CRM_TIMEOUT_MS),
       redirect: "error",
     });

@@ -1,6 +1,13 @@
-import type { OrderView, Store } from "../../db/store.ts";
+import type { OrderView, RefundView, Store } from "../../db/store.ts";
 import type { Config } from "../config.ts";
-import { postOrderToCrm } from "./client.ts";
+import {
+  type CrmResult,
+  crmIdempotencyKey,
+  crmPayload,
+  crmRefundIdempotencyKey,
+  crmRefundPayload,
+  postToCrm,
+} from "./client.ts";
 
 type Log = (fields: Record<string, unknown>) => void;
 
@@ -18,12 +25,33 @@ const PASS_BATCH = 50;
 const PASS_CONCURRENCY = 4;
 const SETTLE_POLL_MS = 100;
 
+/** One kind of CRM event (a paid order, a succeeded refund): where its sync state lives and what is posted. */
+interface CrmQueue<T extends { crmAttempts: number }> {
+  kind: "order" | "refund";
+  listDue(now: Date, limit: number): Promise<number[]>;
+  claim(id: number, now: Date, leaseUntil: Date): Promise<boolean>;
+  load(id: number): Promise<T | undefined>;
+  post(item: T): Promise<CrmResult>;
+  recordSuccess(
+    id: number,
+    leaseUntil: Date,
+    result: { reference: string | null; syncedAt: Date },
+  ): Promise<boolean>;
+  recordFailure(
+    id: number,
+    leaseUntil: Date,
+    result: { error: string; attempts: number; nextAttemptAt: Date | null },
+  ): Promise<boolean>;
+}
+
 /**
- * Sends paid orders to the CRM. All state is in the orders table (status, attempts, next attempt, lease), so
+ * Sends paid orders, and then each succeeded refund, to the CRM. All state is in the orders table (status, attempts, next attempt, lease), so
  * any process may pick up any due order after a restart or crash, and a lease keeps two from posting at once.
  */
 export class CrmSync {
-  private readonly inflight = new Map<number, Promise<void>>();
+  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly orders: CrmQueue<OrderView>;
+  private readonly refunds: CrmQueue<RefundView>;
   private timer: ReturnType<typeof setInterval> | undefined;
   private pass: Promise<number> | undefined;
 
@@ -32,51 +60,93 @@ export class CrmSync {
     private readonly store: Store,
     private readonly log: Log = () => {},
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.orders = {
+      kind: "order",
+      listDue: (now, limit) => store.listDueCrmOrderIds(now, limit),
+      claim: (id, now, leaseUntil) => store.claimCrmSync(id, now, leaseUntil),
+      load: (id) => store.findOrder(id),
+      post: (order) => postToCrm(config, crmIdempotencyKey(order.id), crmPayload(config, order)),
+      recordSuccess: (id, leaseUntil, result) => store.recordCrmSuccess(id, leaseUntil, result),
+      recordFailure: (id, leaseUntil, result) => store.recordCrmFailure(id, leaseUntil, result),
+    };
+    this.refunds = {
+      kind: "refund",
+      listDue: (now, limit) => store.listDueCrmRefundIds(now, limit),
+      claim: (id, now, leaseUntil) => store.claimCrmRefundSync(id, now, leaseUntil),
+      load: (id) => store.findRefund(id),
+      post: (refund) =>
+        postToCrm(config, crmRefundIdempotencyKey(refund.id), crmRefundPayload(config, refund)),
+      recordSuccess: (id, leaseUntil, result) => store.recordCrmRefundSuccess(id, leaseUntil, result),
+      recordFailure: (id, leaseUntil, result) => store.recordCrmRefundFailure(id, leaseUntil, result),
+    };
+  }
 
   /** Starts syncing one order in the background (after it became paid, or was queued again). */
   syncSoon(orderId: number): void {
-    if (this.inflight.has(orderId)) return;
-    const attempt = this.syncOrder(orderId)
+    this.inBackground(this.orders, orderId);
+  }
+
+  /** Starts syncing one succeeded refund in the background. */
+  syncRefundSoon(refundId: number): void {
+    this.inBackground(this.refunds, refundId);
+  }
+
+  private inBackground<T extends { crmAttempts: number }>(queue: CrmQueue<T>, id: number): void {
+    const key = `${queue.kind}:${id}`;
+    if (this.inflight.has(key)) return;
+    const attempt = this.sync(queue, id)
       .then(() => undefined)
       .catch((error) =>
-        this.log({ level: "error", msg: "crm sync failed to run", order_id: orderId, error: String(error) }),
+        this.log({
+          level: "error",
+          msg: "crm sync failed to run",
+          [`${queue.kind}_id`]: id,
+          error: String(error),
+        }),
       )
-      .finally(() => this.inflight.delete(orderId));
-    this.inflight.set(orderId, attempt);
+      .finally(() => this.inflight.delete(key));
+    this.inflight.set(key, attempt);
   }
 
   /** Claims the order if its sync is due and nobody holds it, posts it, and records the outcome. */
-  async syncOrder(orderId: number): Promise<"success" | "failed" | "skipped"> {
+  syncOrder(orderId: number): Promise<"success" | "failed" | "skipped"> {
+    return this.sync(this.orders, orderId);
+  }
+
+  syncRefund(refundId: number): Promise<"success" | "failed" | "skipped"> {
+    return this.sync(this.refunds, refundId);
+  }
+
+  private async sync<T extends { crmAttempts: number }>(
+    queue: CrmQueue<T>,
+    id: number,
+  ): Promise<"success" | "failed" | "skipped"> {
     const started = this.now();
     const leaseUntil = new Date(started + leaseMs(this.config));
-    if (!(await this.store.claimCrmSync(orderId, new Date(started), leaseUntil))) return "skipped";
-    const order = await this.store.findOrder(orderId);
-    if (!order) return "skipped";
+    if (!(await queue.claim(id, new Date(started), leaseUntil))) return "skipped";
+    const item = await queue.load(id);
+    if (!item) return "skipped";
     // A slow database ate the lease: the claim lapses and the next pass posts in time.
     if (this.now() + postAndRecordMs(this.config) + CLOCK_SKEW_MS > leaseUntil.getTime()) return "skipped";
-    const result = await postOrderToCrm(this.config, order);
+    const result = await queue.post(item);
+    const subject = { [`${queue.kind}_id`]: id };
     if (result.ok) {
-      await this.store.recordCrmSuccess(orderId, leaseUntil, {
+      await queue.recordSuccess(id, leaseUntil, {
         reference: result.reference,
         syncedAt: new Date(this.now()),
       });
-      this.log({
-        level: "info",
-        msg: "crm sync succeeded",
-        order_id: orderId,
-        crm_reference: result.reference,
-      });
+      this.log({ level: "info", msg: `crm sync succeeded`, ...subject, crm_reference: result.reference });
       return "success";
     }
-    const attempts = order.crmAttempts + 1;
+    const attempts = item.crmAttempts + 1;
     const nextAttemptAt =
       attempts < this.config.CRM_MAX_ATTEMPTS ? new Date(this.now() + this.backoffMs(attempts)) : null;
-    await this.store.recordCrmFailure(orderId, leaseUntil, { error: result.error, attempts, nextAttemptAt });
+    await queue.recordFailure(id, leaseUntil, { error: result.error, attempts, nextAttemptAt });
     this.log({
       level: "warn",
       msg: "crm sync failed",
-      order_id: orderId,
+      ...subject,
       attempts,
       error: result.error,
       next_attempt_at: nextAttemptAt?.toISOString() ?? null,
@@ -99,12 +169,11 @@ export class CrmSync {
    */
   async awaitSettled(orderId: number, budgetMs: number): Promise<OrderView | undefined> {
     const deadline = this.now() + budgetMs;
-    const inflight = this.inflight.get(orderId);
+    const inflight = this.inflight.get(`order:${orderId}`);
     if (inflight) await Promise.race([inflight, sleep(budgetMs)]);
     for (;;) {
       const order = await this.store.findOrder(orderId);
-      if (order?.status !== "paid" || order.crmSyncStatus !== "pending" || this.now() >= deadline)
-        return order;
+      if (!order?.paidAt || order.crmSyncStatus !== "pending" || this.now() >= deadline) return order;
       await sleep(Math.min(SETTLE_POLL_MS, Math.max(0, deadline - this.now())));
     }
   }
@@ -113,6 +182,13 @@ export class CrmSync {
   async retry(orderId: number): Promise<boolean> {
     const queued = await this.store.requestCrmResync(orderId, new Date(this.now()));
     if (queued) this.syncSoon(orderId);
+    return queued;
+  }
+
+  /** The same for a refund whose CRM event failed. */
+  async retryRefund(refundId: number): Promise<boolean> {
+    const queued = await this.store.requestCrmRefundResync(refundId, new Date(this.now()));
+    if (queued) this.syncRefundSoon(refundId);
     return queued;
   }
 
@@ -125,16 +201,20 @@ export class CrmSync {
   }
 
   private async runPassOnce(): Promise<number> {
+    return (await this.drain(this.orders)) + (await this.drain(this.refunds));
+  }
+
+  private async drain<T extends { crmAttempts: number }>(queue: CrmQueue<T>): Promise<number> {
     let attempted = 0;
     for (;;) {
-      const due = (await this.store.listDueCrmOrderIds(new Date(this.now()), PASS_BATCH)).filter(
-        (id) => !this.inflight.has(id),
+      const due = (await queue.listDue(new Date(this.now()), PASS_BATCH)).filter(
+        (id) => !this.inflight.has(`${queue.kind}:${id}`),
       );
       if (due.length === 0) return attempted;
       let claimedAny = false;
       for (let index = 0; index < due.length; index += PASS_CONCURRENCY) {
         const outcomes = await Promise.all(
-          due.slice(index, index + PASS_CONCURRENCY).map((id) => this.syncOrder(id)),
+          due.slice(index, index + PASS_CONCURRENCY).map((id) => this.sync(queue, id)),
         );
         for (const outcome of outcomes) {
           if (outcome !== "skipped") {

@@ -40,6 +40,9 @@ for (const target of storeTargets()) {
         crm_sync_status: "pending",
         created_at: expect.stringMatching(/Z$/),
         paid_at: null,
+        refunded_amount: "0.00",
+        cancelled_at: null,
+        refunds: [],
         payment: { provider: "stripe", session_id: null, status: "unpaid", expires_at: null, paid_at: null },
       });
       expect((await stack.store.findOrder(order.id))?.userId).toBe(customer.userId);

@@ -1,11 +1,53 @@
 import { z } from "@hono/zod-openapi";
-import type { OrderView } from "../../db/store.ts";
+import type { OrderView, Refund } from "../../db/store.ts";
 import { formatMinor } from "../shared/money.ts";
+
+export const RefundSchema = z
+  .object({
+    id: z.string().openapi({ example: "re_3Q1x2y", description: "Stripe's refund id" }),
+    amount: z.string().openapi({ example: "12.50" }),
+    currency: z.string().openapi({ example: "usd" }),
+    status: z.enum(["pending", "succeeded", "failed"]),
+    reason: z.enum(["requested_by_customer", "duplicate", "fraudulent"]).nullable(),
+    created_at: z.string().openapi({ format: "date-time" }),
+    crm_sync_status: z
+      .enum(["pending", "success", "failed"])
+      .nullable()
+      .openapi({ description: "null until the refund has succeeded" }),
+    of_order_payment: z.boolean().openapi({
+      description: "false for the refund of a second payment the order could not take",
+    }),
+  })
+  .openapi("Refund");
+
+export type RefundJson = z.infer<typeof RefundSchema>;
+
+/** Only refunds Stripe knows: an attempt without a Stripe id is still in flight, or never reached Stripe. */
+export function presentRefunds(refunds: Refund[]): RefundJson[] {
+  return refunds.flatMap((refund) =>
+    refund.stripeRefundId ? [presentRefund(refund, refund.stripeRefundId)] : [],
+  );
+}
+
+function presentRefund(refund: Refund, id: string): RefundJson {
+  return {
+    id,
+    amount: formatMinor(refund.amountMinor, refund.currency),
+    currency: refund.currency,
+    status: refund.status,
+    reason: refund.reason,
+    created_at: refund.createdAt.toISOString(),
+    crm_sync_status: refund.crmSyncStatus,
+    of_order_payment: refund.appliesToOrder,
+  };
+}
 
 export const OrderSchema = z
   .object({
     id: z.number().int(),
-    status: z.enum(["pending", "paid"]),
+    status: z.enum(["pending", "paid", "refunded", "cancelled"]).openapi({
+      description: "a partly refunded order stays paid; refunding the rest makes it refunded",
+    }),
     product: z.object({
       id: z.number().int(),
       name: z.string(),
@@ -18,6 +60,9 @@ export const OrderSchema = z
     crm_sync_status: z.enum(["pending", "success", "failed"]),
     created_at: z.string().openapi({ format: "date-time" }),
     paid_at: z.string().nullable().openapi({ format: "date-time" }),
+    refunded_amount: z.string().openapi({ example: "0.00" }),
+    cancelled_at: z.string().nullable().openapi({ format: "date-time" }),
+    refunds: z.array(RefundSchema),
     payment: z.object({
       provider: z.literal("stripe"),
       session_id: z.string().nullable(),
@@ -49,6 +94,9 @@ export function presentOrder(order: OrderView): OrderJson {
     crm_sync_status: order.crmSyncStatus,
     created_at: order.createdAt.toISOString(),
     paid_at: order.paidAt ? order.paidAt.toISOString() : null,
+    refunded_amount: formatMinor(order.refundedMinor, order.currency),
+    cancelled_at: order.cancelledAt ? order.cancelledAt.toISOString() : null,
+    refunds: presentRefunds(order.refunds),
     payment: {
       provider: "stripe",
       session_id: order.paymentSessionId,

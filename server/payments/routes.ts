@@ -2,7 +2,13 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { apiRouter } from "../http/router.ts";
 import { IdParamSchema, jsonResponse, problemResponses } from "../http/schemas.ts";
 import { OrderSchema, presentOrder } from "../orders/presenter.ts";
-import { confirmPayment, handleStripeWebhook, type PaymentDeps, startCheckout } from "./service.ts";
+import {
+  cancelOrder,
+  confirmPayment,
+  handleStripeWebhook,
+  type PaymentDeps,
+  startCheckout,
+} from "./service.ts";
 import { paymentsSimulated } from "./stripe-client.ts";
 
 const security = [{ bearerAuth: [] }];
@@ -64,6 +70,19 @@ const confirm = createRoute({
   },
 });
 
+const cancel = createRoute({
+  method: "post",
+  path: "/orders/{id}/cancel",
+  tags: ["Orders"],
+  summary: "Call off a pending order (its owner or an admin); an open Checkout Session is expired first",
+  security,
+  request: { params: IdParamSchema },
+  responses: {
+    200: jsonResponse(OrderSchema, "The cancelled order (also when it already was)"),
+    ...problemResponses(400, 401, 404, 409, 502, 503),
+  },
+});
+
 const webhook = createRoute({
   method: "post",
   path: "/payments/stripe/webhook",
@@ -108,6 +127,10 @@ export function paymentRoutes(deps: PaymentDeps) {
         c.req.valid("json").session_id,
       );
       return c.json({ ...presentOrder(order), payment_status: order.paymentStatus }, 200);
+    })
+    .openapi(cancel, async (c) => {
+      const order = await cancelOrder(deps, c.req.valid("param").id, c.var.user);
+      return c.json(presentOrder(order), 200);
     })
     .openapi(webhook, async (c) =>
       c.json(await handleStripeWebhook(deps, await c.req.text(), c.req.header("Stripe-Signature")), 200),

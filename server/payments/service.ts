@@ -4,7 +4,14 @@ import type { Config } from "../config.ts";
 import type { CrmSync } from "../crm/sync.ts";
 import { AppError } from "../http/problem.ts";
 import { getOwnOrder } from "../orders/service.ts";
-import { type CheckoutSession, type StripeClient, webhookCrypto } from "./stripe-client.ts";
+import { reconcilePaymentIntent, recordRefundFromStripe, refundUnwantedPayment } from "../refunds/service.ts";
+import {
+  type CheckoutSession,
+  providerError,
+  requireStripe,
+  type StripeClient,
+  webhookCrypto,
+} from "./stripe-client.ts";
 
 export interface PaymentDeps {
   config: Config;
@@ -26,40 +33,12 @@ export interface CheckoutStart {
 const REUSE_MARGIN_SECONDS = 5 * 60;
 const WEBHOOK_TOLERANCE_SECONDS = 300;
 
-function requireStripe(deps: PaymentDeps): StripeClient {
-  if (!deps.stripe)
-    throw new AppError(503, "Payments are not configured on this server (STRIPE_SECRET_KEY).");
-  return deps.stripe;
-}
-
-/** Stripe's failures as our problems: unreachable -> 503, its own errors -> 502; the order is untouched. */
-function providerError(deps: PaymentDeps, error: unknown, action: string): never {
-  if (error instanceof AppError) throw error;
-  if (error instanceof Stripe.errors.StripeError) {
-    deps.log({
-      level: "error",
-      msg: `stripe ${action} failed`,
-      type: error.type,
-      status: error.statusCode,
-      error: error.message,
-    });
-    if (error instanceof Stripe.errors.StripeConnectionError) {
-      throw new AppError(503, "The payment provider cannot be reached right now. Please try again shortly.", {
-        type: "payment-provider-unavailable",
-        headers: { "Retry-After": "5" },
-      });
-    }
-    throw new AppError(502, "The payment provider reported an error. Please try again shortly.", {
-      type: "payment-provider-error",
-    });
-  }
-  throw error;
-}
-
 export async function startCheckout(deps: PaymentDeps, orderId: number, user: { id: number; email: string }) {
   const order = await getOwnOrder(deps.store, orderId, user.id);
   const stripe = requireStripe(deps);
-  if (order.status === "paid") throw AppError.conflict("This order is already paid.");
+  if (order.status === "cancelled")
+    throw AppError.conflict("This order was cancelled; it can no longer be paid.");
+  if (order.status !== "pending") throw AppError.conflict("This order is already paid.");
   const nowSeconds = Math.floor(Date.now() / 1000);
 
   if (order.paymentSessionId && order.paymentStatus !== "expired") {
@@ -123,7 +102,9 @@ export async function startCheckout(deps: PaymentDeps, orderId: number, user: { 
       expiresAt: new Date(session.expires_at * 1000),
     }))
   ) {
-    throw AppError.conflict("This order is already paid.");
+    // Paid or cancelled meanwhile: the new session must not take money (if it does, it goes back).
+    await stripe.checkout.sessions.expire(session.id).catch(() => undefined);
+    throw AppError.conflict("This order can no longer be paid: it was paid or cancelled meanwhile.");
   }
   return presentCheckout(order.id, session, false);
 }
@@ -153,7 +134,7 @@ export async function confirmPayment(
   sessionId: string | undefined,
 ): Promise<OrderView> {
   const order = await getOwnOrder(deps.store, orderId, userId);
-  if (order.status !== "paid") {
+  if (order.status === "pending" || order.status === "cancelled") {
     const id = sessionId ?? order.paymentSessionId;
     if (!id)
       throw AppError.conflict("No payment has been started for this order.", { payment_status: "unpaid" });
@@ -177,7 +158,11 @@ export async function confirmPayment(
         session_status: session.status,
       });
     }
-    await fulfilCheckoutSession(deps, session);
+    if ((await fulfilCheckoutSession(deps, session)) === "refunding") {
+      throw AppError.conflict(
+        "This order was cancelled before the payment arrived; the payment is refunded in full.",
+      );
+    }
   }
   return (await deps.crm.awaitSettled(order.id, deps.config.CRM_WAIT_MS)) as OrderView;
 }
@@ -188,13 +173,14 @@ function sessionOrderId(session: CheckoutSession): number | undefined {
 }
 
 /**
- * The one fulfilment path, for confirm-payment and the webhook alike: a paid session whose amount and
- * currency match moves its order pending -> paid exactly once, and only that transition starts the CRM sync.
+ * The one fulfilment path, for confirm-payment, the webhook and cancellation alike: a paid session whose
+ * amount and currency match moves its order pending -> paid exactly once, and only that transition starts the
+ * CRM sync. A payment the order cannot take (it was cancelled, or paid through another session) is refunded.
  */
 export async function fulfilCheckoutSession(
   deps: PaymentDeps,
   session: CheckoutSession,
-): Promise<"paid" | "already-paid"> {
+): Promise<"paid" | "already-paid" | "refunding"> {
   const orderId = sessionOrderId(session);
   const order = orderId ? await deps.store.findOrder(orderId) : undefined;
   if (!order) throw AppError.validation({ session_id: ["does not belong to a known order"] });
@@ -222,15 +208,22 @@ export async function fulfilCheckoutSession(
     paidAt: new Date(),
   });
   if (!transitioned) {
-    if (order.paymentIntentId && paymentIntentId && order.paymentIntentId !== paymentIntentId) {
+    const current = (await deps.store.findOrder(order.id)) ?? order;
+    if (!paymentIntentId || current.paymentIntentId === paymentIntentId) return "already-paid";
+    await refundUnwantedPayment(deps, current, {
+      paymentIntentId,
+      amountMinor: session.amount_total ?? order.amountMinor,
+      currency: session.currency ?? order.currency,
+    }).catch((error) =>
+      // The attempt is written first; the reconciliation pass asks Stripe again.
       deps.log({
         level: "error",
-        msg: "second payment for a paid order: refund it",
+        msg: "refund of an unwanted payment failed",
         order_id: order.id,
-        payment_intent: paymentIntentId,
-      });
-    }
-    return "already-paid";
+        error: String(error),
+      }),
+    );
+    return "refunding";
   }
   deps.log({ level: "info", msg: "order paid", order_id: order.id, session_id: session.id });
   deps.crm.syncSoon(order.id);
@@ -266,6 +259,17 @@ export async function handleStripeWebhook(deps: PaymentDeps, rawBody: string, si
     case "checkout.session.async_payment_succeeded":
       if (event.data.object.payment_status === "paid") await fulfilFromWebhook(deps, event);
       break;
+    case "refund.created":
+    case "refund.updated":
+    case "refund.failed":
+      await recordRefundFromStripe(deps, event.data.object);
+      break;
+    case "charge.refunded": {
+      const intent = event.data.object.payment_intent;
+      const intentId = typeof intent === "string" ? intent : intent?.id;
+      if (intentId) await reconcilePaymentIntent(deps, intentId);
+      break;
+    }
     case "checkout.session.async_payment_failed":
     case "checkout.session.expired": {
       const session = event.data.object;
@@ -291,4 +295,48 @@ async function fulfilFromWebhook(
     if (!(error instanceof AppError) || error.status >= 500) throw error;
     deps.log({ level: "error", msg: "webhook event not applied", event_id: event.id, reason: error.detail });
   }
+}
+
+/**
+ * Calls off a pending order for its owner or an admin. An open Checkout Session is expired at Stripe first, so
+ * it can no longer take money; if Stripe says it was paid meanwhile, the order is fulfilled instead (409).
+ */
+export async function cancelOrder(
+  deps: PaymentDeps,
+  orderId: number,
+  user: { id: number; role: string },
+): Promise<OrderView> {
+  const order =
+    user.role === "admin"
+      ? await deps.store.findOrder(orderId)
+      : await deps.store.findOrderForUser(orderId, user.id);
+  if (!order) throw AppError.notFound("No such order.");
+  if (order.status === "cancelled") return order;
+  if (order.status !== "pending") throw AppError.conflict(`A ${order.status} order cannot be cancelled.`);
+  if (order.paymentSessionId && order.paymentStatus !== "expired") {
+    const stripe = requireStripe(deps);
+    const sessionId = order.paymentSessionId;
+    const session = await stripe.checkout.sessions.expire(sessionId).catch((error) => {
+      // Stripe refuses to expire a session that is no longer open: ask what became of it.
+      if (error instanceof Stripe.errors.StripeInvalidRequestError)
+        return retrieveSession(deps, stripe, sessionId);
+      return providerError(deps, error, "expire session");
+    });
+    if (session.payment_status === "paid") {
+      await fulfilCheckoutSession(deps, session);
+      throw AppError.conflict("The order was paid before it could be cancelled.");
+    }
+    if (session.status === "complete") {
+      throw AppError.conflict("A payment for this order is still being processed.", {
+        payment_status: session.payment_status,
+      });
+    }
+  }
+  const cancelled = await deps.store.cancelOrder(order.id, new Date());
+  const current = (await deps.store.findOrder(order.id)) as OrderView;
+  if (!cancelled && current.status !== "cancelled") {
+    throw AppError.conflict(`A ${current.status} order cannot be cancelled.`);
+  }
+  if (cancelled) deps.log({ level: "info", msg: "order cancelled", order_id: order.id, by: user.role });
+  return current;
 }

@@ -1,5 +1,8 @@
 import Stripe from "stripe";
 import type { Config } from "../config.ts";
+import { AppError } from "../http/problem.ts";
+
+type Log = (fields: Record<string, unknown>) => void;
 
 export type StripeClient = Stripe;
 export type CheckoutSession = Stripe.Checkout.Session;
@@ -27,3 +30,33 @@ export function createStripeClient(config: Config): StripeClient | undefined {
 export const webhookCrypto = Stripe.createSubtleCryptoProvider();
 
 export const paymentsSimulated = (config: Config) => config.STRIPE_API_BASE !== undefined;
+
+export function requireStripe(deps: { stripe: StripeClient | undefined }): StripeClient {
+  if (!deps.stripe)
+    throw new AppError(503, "Payments are not configured on this server (STRIPE_SECRET_KEY).");
+  return deps.stripe;
+}
+
+/** Stripe's failures as our problems: unreachable -> 503, its own errors -> 502; the order is untouched. */
+export function providerError(deps: { log: Log }, error: unknown, action: string): never {
+  if (error instanceof AppError) throw error;
+  if (error instanceof Stripe.errors.StripeError) {
+    deps.log({
+      level: "error",
+      msg: `stripe ${action} failed`,
+      type: error.type,
+      status: error.statusCode,
+      error: error.message,
+    });
+    if (error instanceof Stripe.errors.StripeConnectionError) {
+      throw new AppError(503, "The payment provider cannot be reached right now. Please try again shortly.", {
+        type: "payment-provider-unavailable",
+        headers: { "Retry-After": "5" },
+      });
+    }
+    throw new AppError(502, "The payment provider reported an error. Please try again shortly.", {
+      type: "payment-provider-error",
+    });
+  }
+  throw error;
+}

@@ -35,7 +35,9 @@ for (const target of storeTargets()) {
     afterEach(async () => {
       if (placed.length > 0) {
         const sql = await rawSql(stack.config.DATABASE_URL);
-        await sql.all(`DELETE FROM orders WHERE id IN (${placed.map(() => "?").join(",")})`, placed);
+        const ids = placed.map(() => "?").join(",");
+        await sql.all(`DELETE FROM refunds WHERE order_id IN (${ids})`, placed);
+        await sql.all(`DELETE FROM orders WHERE id IN (${ids})`, placed);
         await sql.close();
       }
       for (const id of products) await stack.store.removeProduct(id);
@@ -77,6 +79,26 @@ for (const target of storeTargets()) {
       return order.id;
     }
 
+    /** A refund Stripe made of the order's payment at a chosen instant, written as the webhook would. */
+    async function refundAt(orderId: number, amountMinor: number, currency: string, createdAt: string) {
+      const sql = await rawSql(stack.config.DATABASE_URL);
+      await sql.all(
+        `INSERT INTO refunds (order_id, stripe_refund_id, payment_intent_id, applies_to_order, amount_minor, currency,
+           status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'succeeded', ?, ?)`,
+        [
+          orderId,
+          `re_test_${crypto.randomUUID()}`,
+          `pi_test_${orderId}`,
+          true,
+          amountMinor,
+          currency,
+          new Date(createdAt),
+          new Date(createdAt),
+        ],
+      );
+      await sql.close();
+    }
+
     async function product(name: string, priceMinor: number, currency = "usd") {
       const created = await stack.store.createProduct({ name, description: "", priceMinor, currency });
       products.push(created.id);
@@ -95,13 +117,27 @@ for (const target of storeTargets()) {
         "SELECT currency, COUNT(*) AS n, SUM(amount_minor) AS revenue FROM orders WHERE paid_at >= ? AND paid_at < ? GROUP BY currency",
         [start, end],
       );
+      const refunded = await sql.all<{ currency: string; amount: number }>(
+        `SELECT currency, SUM(amount_minor) AS amount FROM refunds
+          WHERE applies_to_order = ? AND status = 'succeeded' AND created_at >= ? AND created_at < ? GROUP BY currency`,
+        [true, start, end],
+      );
       await sql.close();
       const revenue = (code: string) => Number(paid.find((row) => row.currency === code)?.revenue ?? 0);
+      const refunds = (code: string) => Number(refunded.find((row) => row.currency === code)?.amount ?? 0);
+      const byCurrency = (amount: (code: string) => number) => ({
+        eur: formatMinor(amount("eur"), "eur"),
+        usd: formatMinor(amount("usd"), "usd"),
+      });
       return {
         orders: Number(created?.n),
         paid_orders: paid.reduce((sum, row) => sum + Number(row.n), 0),
         revenue: formatMinor(revenue("usd"), "usd"),
-        eur: formatMinor(revenue("eur"), "eur"),
+        refunds: formatMinor(refunds("usd"), "usd"),
+        net: formatMinor(revenue("usd") - refunds("usd"), "usd"),
+        revenue_by_currency: byCurrency(revenue),
+        refunds_by_currency: byCurrency(refunds),
+        net_by_currency: byCurrency((code) => revenue(code) - refunds(code)),
       };
     }
 
@@ -117,8 +153,11 @@ for (const target of storeTargets()) {
       expect(mine).toEqual({
         total_orders: 1,
         total_revenue: "30.00",
+        gross_revenue: "30.00",
+        refunded_revenue: "0.00",
         paid_orders: 1,
         pending_orders: 0,
+        cancelled_orders: 0,
         currency: "usd",
         revenue_by_currency: { usd: "30.00" },
         scope: "customer",
@@ -135,7 +174,7 @@ for (const target of storeTargets()) {
       const [all] = await sql.all<{ n: number }>("SELECT COUNT(*) AS n FROM orders");
       await sql.close();
       expect(shop.total_orders).toBe(Number(all?.n));
-      expect(shop.total_orders).toBe(shop.paid_orders + shop.pending_orders);
+      expect(shop.total_orders).toBe(shop.paid_orders + shop.pending_orders + shop.cancelled_orders);
     });
 
     test("reports over time are for admins: 401 for anonymous callers, 403 problem for customers", async () => {
@@ -197,8 +236,13 @@ for (const target of storeTargets()) {
       await at("2019-10-26T21:59:00Z", "2019-10-26T22:01:00Z");
       await at("2019-10-27T22:59:00Z", "2019-10-27T23:01:00Z");
       await at("2019-11-03T03:59:00Z", "2019-11-03T04:01:00Z");
-      await at("2019-11-04T04:59:00Z", "2019-11-04T05:01:00Z", "eur");
-      await at("2019-11-04T05:01:00Z");
+      const eurOrder = await at("2019-11-04T04:59:00Z", "2019-11-04T05:01:00Z", "eur");
+      const refunded = await at("2019-11-04T05:01:00Z");
+      // Refunds count in the bucket of their own time: Kolkata's midnight, Berlin's short day, New York's long one.
+      await refundAt(refunded, 250, "usd", "2019-02-28T18:29:00Z");
+      await refundAt(refunded, 300, "usd", "2019-02-28T18:31:00Z");
+      await refundAt(refunded, 125, "usd", "2019-03-31T21:59:00Z");
+      await refundAt(eurOrder, 400, "eur", "2019-11-03T04:01:00Z");
 
       const compare = async (zone: string, from: string, to: string, interval: Interval) => {
         const report = await json(
@@ -217,13 +261,7 @@ for (const target of storeTargets()) {
           expect({ zone, interval, bucket }).toEqual({
             zone,
             interval,
-            bucket: {
-              start: bucket.start,
-              orders: expected.orders,
-              paid_orders: expected.paid_orders,
-              revenue: expected.revenue,
-              revenue_by_currency: expect.objectContaining({ usd: expected.revenue, eur: expected.eur }),
-            },
+            bucket: { start: bucket.start, ...expected },
           });
           totals.orders += bucket.orders;
           totals.paid_orders += bucket.paid_orders;
@@ -242,6 +280,13 @@ for (const target of storeTargets()) {
       expect(kolkata.buckets[1]).toMatchObject({ orders: 2, paid_orders: 1, revenue: "12.50" });
       expect(kolkata.buckets[2]).toMatchObject({ orders: 1, paid_orders: 1, revenue: "0.00" });
       expect(kolkata.buckets[2].revenue_by_currency).toEqual({ eur: "9.00", usd: "0.00" });
+      expect(kolkata.buckets.map((bucket: { refunds: string }) => bucket.refunds)).toEqual([
+        "0.00",
+        "2.50",
+        "3.00",
+        "0.00",
+      ]);
+      expect(kolkata.buckets[2].net).toBe("-3.00");
       const kathmandu = await compare("Asia/Kathmandu", "2019-02-28", "2019-03-01", "day");
       expect(kathmandu.buckets.map((bucket: { orders: number }) => bucket.orders)).toEqual([1, 2]);
       expect(kathmandu.buckets.map((bucket: { paid_orders: number }) => bucket.paid_orders)).toEqual([0, 2]);

@@ -17,13 +17,16 @@ const byCurrency = z
 const SummarySchema = z
   .object({
     total_orders: z.number().int(),
-    total_revenue: money("Paid orders in `currency`"),
-    paid_orders: z.number().int(),
+    total_revenue: money("Net: paid orders in `currency` minus what was refunded of them"),
+    gross_revenue: money("Paid orders in `currency`, before refunds"),
+    refunded_revenue: money("Refunded of the paid orders in `currency`"),
+    paid_orders: z.number().int().openapi({ description: "Orders whose payment was taken, refunded or not" }),
     pending_orders: z.number().int(),
+    cancelled_orders: z.number().int(),
     currency: z.string().openapi({ example: "usd" }),
     revenue_by_currency: z
       .record(z.string(), z.string())
-      .openapi({ description: "Paid revenue per currency, for shops that sell in several" }),
+      .openapi({ description: "Net revenue per currency, for shops that sell in several" }),
     scope: z.enum(["customer", "shop"]).openapi({
       description: "`customer`: the caller's own orders; `shop`: every order (admins only)",
     }),
@@ -56,7 +59,11 @@ const FiguresSchema = z.object({
   orders: z.number().int().openapi({ description: "Orders created in the bucket" }),
   paid_orders: z.number().int().openapi({ description: "Orders paid in the bucket" }),
   revenue: money("Revenue of the orders paid in the bucket, in `currency`"),
+  refunds: money("Refunds of orders' payments made in the bucket, in `currency`"),
+  net: money("revenue minus refunds"),
   revenue_by_currency: byCurrency,
+  refunds_by_currency: byCurrency,
+  net_by_currency: byCurrency,
 });
 
 const SalesSchema = z

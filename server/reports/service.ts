@@ -36,8 +36,11 @@ function presentSummary(totals: OrderSummary, currency: string) {
   return {
     total_orders: totals.totalOrders,
     total_revenue: formatMinor(totals.revenueMinorByCurrency[currency] ?? 0, currency),
+    gross_revenue: formatMinor(totals.grossRevenueMinorByCurrency[currency] ?? 0, currency),
+    refunded_revenue: formatMinor(totals.refundedMinorByCurrency[currency] ?? 0, currency),
     paid_orders: totals.paidOrders,
     pending_orders: totals.pendingOrders,
+    cancelled_orders: totals.cancelledOrders,
     currency,
     revenue_by_currency: Object.fromEntries(
       Object.entries(totals.revenueMinorByCurrency).map(([code, minor]) => [code, formatMinor(minor, code)]),
@@ -92,17 +95,23 @@ interface Figures {
   orders: number;
   paidOrders: number;
   revenueMinorByCurrency: Map<string, number>;
+  refundsMinorByCurrency: Map<string, number>;
 }
 
-const emptyFigures = (): Figures => ({ orders: 0, paidOrders: 0, revenueMinorByCurrency: new Map() });
+const emptyFigures = (): Figures => ({
+  orders: 0,
+  paidOrders: 0,
+  revenueMinorByCurrency: new Map(),
+  refundsMinorByCurrency: new Map(),
+});
 
 function add(figures: Figures, row: LocalDaySales) {
   figures.orders += row.orders;
   figures.paidOrders += row.paidOrders;
-  figures.revenueMinorByCurrency.set(
-    row.currency,
-    (figures.revenueMinorByCurrency.get(row.currency) ?? 0) + row.revenueMinor,
-  );
+  const sum = (sums: Map<string, number>, amount: number) =>
+    sums.set(row.currency, (sums.get(row.currency) ?? 0) + amount);
+  sum(figures.revenueMinorByCurrency, row.revenueMinor);
+  sum(figures.refundsMinorByCurrency, row.refundsMinor);
 }
 
 /** Sales over time: every bucket of the range, with zeros where nothing happened. */
@@ -136,17 +145,22 @@ export async function salesReport(
   }
   const currencies = Object.keys(shop.revenueMinorByCurrency);
   const severalCurrencies = currencies.some((code) => code !== shopCurrency);
+  const codes = [...new Set([shopCurrency, ...currencies])].sort();
+  const revenue = (figures: Figures, code: string) => figures.revenueMinorByCurrency.get(code) ?? 0;
+  const refunds = (figures: Figures, code: string) => figures.refundsMinorByCurrency.get(code) ?? 0;
+  const byCurrency = (amount: (code: string) => number) =>
+    Object.fromEntries(codes.map((code) => [code, formatMinor(amount(code), code)]));
   const present = (figures: Figures) => ({
     orders: figures.orders,
     paid_orders: figures.paidOrders,
-    revenue: formatMinor(figures.revenueMinorByCurrency.get(shopCurrency) ?? 0, shopCurrency),
+    revenue: formatMinor(revenue(figures, shopCurrency), shopCurrency),
+    refunds: formatMinor(refunds(figures, shopCurrency), shopCurrency),
+    net: formatMinor(revenue(figures, shopCurrency) - refunds(figures, shopCurrency), shopCurrency),
     ...(severalCurrencies
       ? {
-          revenue_by_currency: Object.fromEntries(
-            [...new Set([shopCurrency, ...currencies])]
-              .sort()
-              .map((code) => [code, formatMinor(figures.revenueMinorByCurrency.get(code) ?? 0, code)]),
-          ),
+          revenue_by_currency: byCurrency((code) => revenue(figures, code)),
+          refunds_by_currency: byCurrency((code) => refunds(figures, code)),
+          net_by_currency: byCurrency((code) => revenue(figures, code) - refunds(figures, code)),
         }
       : {}),
   });
@@ -197,14 +211,26 @@ export function salesCsv(report: SalesReport): { filename: string; body: string 
     "orders",
     "paid_orders",
     "revenue",
-    ...currencies.map((code) => `revenue_by_currency.${code}`),
+    "refunds",
+    "net",
+    ...currencies.flatMap((code) => [
+      `revenue_by_currency.${code}`,
+      `refunds_by_currency.${code}`,
+      `net_by_currency.${code}`,
+    ]),
   ];
   const rows = report.buckets.map((bucket) => [
     bucket.start,
     bucket.orders,
     bucket.paid_orders,
     bucket.revenue,
-    ...currencies.map((code) => bucket.revenue_by_currency?.[code]),
+    bucket.refunds,
+    bucket.net,
+    ...currencies.flatMap((code) => [
+      bucket.revenue_by_currency?.[code],
+      bucket.refunds_by_currency?.[code],
+      bucket.net_by_currency?.[code],
+    ]),
   ]);
   return { filename: `sales-${report.from}-${report.to}.csv`, body: csvTable(header, rows) };
 }

@@ -139,7 +139,7 @@ mysql.describe("faults against MariaDB with real processes", () => {
       if (fault === "hang") {
         await shopper.pay(duringCheckout.session_id, true);
         const delivered = simulator.simulator.events.find(
-          (event) => event.sessionId === duringCheckout.session_id,
+          (event) => event.objectId === duringCheckout.session_id,
         );
         expect(delivered?.status).toBe(503);
         const refused = await shopper.confirm(duringOutage.id, duringCheckout.session_id);

@@ -1,0 +1,279 @@
+import Stripe from "stripe";
+import type { OrderView, Refund, RefundReason, RefundStatus, Store } from "../../db/store.ts";
+import type { Config } from "../config.ts";
+import type { CrmSync } from "../crm/sync.ts";
+import { AppError } from "../http/problem.ts";
+import { providerError, requireStripe, type StripeClient } from "../payments/stripe-client.ts";
+import { formatMinor, minorUnitExponent, parseMinor } from "../shared/money.ts";
+
+export interface RefundDeps {
+  config: Config;
+  store: Store;
+  stripe: StripeClient | undefined;
+  crm: CrmSync;
+  log: (fields: Record<string, unknown>) => void;
+}
+
+/** Attempts older than this have no request waiting for them any more: the reconciliation pass settles them. */
+export const STALE_ATTEMPT_MS = 60_000;
+const RECONCILE_BATCH = 20;
+/** Written on an attempt whose request Stripe may have carried out without our hearing back. */
+const UNANSWERED = "unanswered";
+
+export interface RefundRequest {
+  amount?: string;
+  reason?: RefundReason;
+}
+
+/**
+ * An admin's refund of (part of) an order's payment. The attempt is written first, which reserves its amount
+ * on the order (the ledger's trigger refuses what does not fit), then Stripe is asked, then its answer is
+ * recorded. Stripe refusing or not answering releases the reservation; a refund Stripe made anyway is
+ * found again by the attempt key it carries in its metadata (webhook, reconciliation, or the next attempt).
+ */
+export async function refundOrder(
+  deps: RefundDeps,
+  orderId: number,
+  request: RefundRequest,
+): Promise<Refund> {
+  const stripe = requireStripe(deps);
+  let order = await findOrderOrFail(deps.store, orderId);
+  if (order.paymentIntentId && order.refunds.some(isUnanswered)) {
+    await reconcilePaymentIntent(deps, order.paymentIntentId);
+    order = await findOrderOrFail(deps.store, orderId);
+  }
+  const left = refundableMinor(order);
+  if (order.status !== "paid" || !order.paymentIntentId || left <= 0) {
+    throw AppError.conflict(
+      order.status === "paid" || order.status === "refunded"
+        ? "Nothing is left to refund on this order."
+        : `Only a paid order can be refunded; this one is ${order.status}.`,
+      { refundable: formatMinor(Math.max(0, left), order.currency) },
+    );
+  }
+  const amountMinor = refundAmount(request.amount, order.currency, left);
+  const attemptKey = crypto.randomUUID();
+  const attempt = await deps.store.reserveRefund({
+    orderId: order.id,
+    attemptKey,
+    paymentIntentId: order.paymentIntentId,
+    appliesToOrder: true,
+    amountMinor,
+    currency: order.currency,
+    reason: request.reason ?? null,
+  });
+  if (!attempt) {
+    throw AppError.conflict("Other refunds of this order took what was left; reload it and try again.");
+  }
+  let refund: Stripe.Refund;
+  try {
+    refund = await stripe.refunds.create(
+      {
+        payment_intent: order.paymentIntentId,
+        amount: amountMinor,
+        ...(request.reason && { reason: request.reason }),
+        metadata: { order_id: String(order.id), refund_attempt: attemptKey },
+      },
+      { idempotencyKey: `refund-${attemptKey}` },
+    );
+  } catch (error) {
+    const unanswered = error instanceof Stripe.errors.StripeConnectionError;
+    await deps.store.failRefundAttempt(
+      attempt.id,
+      `${unanswered ? UNANSWERED : "refused"}: ${(error as Error).message}`,
+      new Date(),
+    );
+    return providerError(deps, error, "refund");
+  }
+  const recorded = await recordRefundFromStripe(deps, refund, order.id);
+  deps.log({
+    level: "info",
+    msg: "order refunded",
+    order_id: order.id,
+    refund_id: refund.id,
+    amount: formatMinor(amountMinor, order.currency),
+    status: recorded?.status,
+  });
+  return recorded ?? attempt;
+}
+
+export const refundableMinor = (order: OrderView) =>
+  order.amountMinor - order.refundedMinor - order.refundReservedMinor;
+
+const isUnanswered = (refund: Refund) =>
+  !refund.stripeRefundId && refund.status === "failed" && refund.failure?.startsWith(UNANSWERED) === true;
+
+async function findOrderOrFail(store: Store, orderId: number): Promise<OrderView> {
+  const order = await store.findOrder(orderId);
+  if (!order) throw AppError.notFound("No such order.");
+  return order;
+}
+
+function refundAmount(text: string | undefined, currency: string, leftMinor: number): number {
+  if (text === undefined) return leftMinor;
+  const decimals = minorUnitExponent(currency);
+  const amount = parseMinor(text, currency);
+  const fail = (message: string) => {
+    throw AppError.validation({ amount: [message] });
+  };
+  if (amount === undefined) {
+    return fail(
+      decimals === 0
+        ? "must be a whole amount such as 12"
+        : `must be an amount such as 12.50, with at most ${decimals} decimals`,
+    );
+  }
+  if (amount <= 0) return fail("must be more than zero");
+  if (amount > leftMinor)
+    return fail(`must be at most ${formatMinor(leftMinor, currency)}, what is left to refund`);
+  return amount;
+}
+
+const STATUSES: Record<string, RefundStatus> = {
+  pending: "pending",
+  requires_action: "pending",
+  succeeded: "succeeded",
+  failed: "failed",
+  canceled: "failed",
+};
+
+const REASONS = new Set<string>(["requested_by_customer", "duplicate", "fraudulent"]);
+
+const intentIdOf = (refund: Stripe.Refund) =>
+  typeof refund.payment_intent === "string" ? refund.payment_intent : (refund.payment_intent?.id ?? null);
+
+/**
+ * Records what Stripe says of one refund, whoever made it and however often it is told: the store applies a
+ * refund once and moves its status only forward. A refund that succeeds is queued for the CRM.
+ */
+export async function recordRefundFromStripe(
+  deps: RefundDeps,
+  refund: Stripe.Refund,
+  knownOrderId?: number,
+): Promise<Refund | undefined> {
+  const paymentIntentId = intentIdOf(refund);
+  const metadataOrderId = Number(refund.metadata?.order_id);
+  const orderId =
+    knownOrderId ??
+    (Number.isSafeInteger(metadataOrderId) && metadataOrderId > 0 ? metadataOrderId : undefined) ??
+    (paymentIntentId ? await deps.store.findOrderIdByPaymentIntent(paymentIntentId) : undefined);
+  const order = orderId ? await deps.store.findOrder(orderId) : undefined;
+  if (!order || !paymentIntentId) {
+    deps.log({
+      level: "warn",
+      msg: "refund for an unknown payment",
+      refund_id: refund.id,
+      payment_intent: paymentIntentId,
+    });
+    return undefined;
+  }
+  const recorded = await deps.store.recordStripeRefund(
+    {
+      stripeRefundId: refund.id,
+      status: STATUSES[refund.status ?? "pending"] ?? "pending",
+      failure: refund.failure_reason ?? null,
+      attemptKey: refund.metadata?.refund_attempt ?? null,
+      orderId: order.id,
+      paymentIntentId,
+      appliesToOrder: order.paymentIntentId === paymentIntentId,
+      amountMinor: refund.amount,
+      currency: refund.currency,
+      reason: refund.reason && REASONS.has(refund.reason) ? (refund.reason as RefundReason) : null,
+      createdAt: new Date(refund.created * 1000),
+    },
+    new Date(),
+  );
+  if (recorded.status === "succeeded" && recorded.crmSyncStatus === "pending")
+    deps.crm.syncRefundSoon(recorded.id);
+  return recorded;
+}
+
+/** charge.refunded, and the check before a new attempt: every refund Stripe has of the payment, recorded. */
+export async function reconcilePaymentIntent(deps: RefundDeps, paymentIntentId: string): Promise<void> {
+  const stripe = requireStripe(deps);
+  const list = await stripe.refunds
+    .list({ payment_intent: paymentIntentId, limit: 100 })
+    .catch((error) => providerError(deps, error, "list refunds"));
+  for (const refund of list.data) await recordRefundFromStripe(deps, refund);
+}
+
+/**
+ * Money that arrived for an order that cannot take it (a cancelled order, or a second payment of a paid
+ * one) goes back in full. The attempt row, one per payment intent, makes a redelivered webhook a no-op; its
+ * key is Stripe's idempotency key, so two deliveries at once ask Stripe once.
+ */
+export async function refundUnwantedPayment(
+  deps: RefundDeps,
+  order: OrderView,
+  payment: { paymentIntentId: string; amountMinor: number; currency: string },
+): Promise<void> {
+  const attempt = await deps.store.recordRefundAttemptOnce({
+    orderId: order.id,
+    attemptKey: `unwanted-${payment.paymentIntentId}`,
+    paymentIntentId: payment.paymentIntentId,
+    appliesToOrder: false,
+    amountMinor: payment.amountMinor,
+    currency: payment.currency,
+    reason: "duplicate",
+  });
+  if (attempt.stripeRefundId) return;
+  deps.log({
+    level: "warn",
+    msg: "refunding a payment the order cannot take",
+    order_id: order.id,
+    order_status: order.status,
+    payment_intent: payment.paymentIntentId,
+    amount: formatMinor(payment.amountMinor, payment.currency),
+  });
+  await askStripeToRefundUnwanted(deps, attempt, attempt.attemptKey as string);
+}
+
+async function askStripeToRefundUnwanted(deps: RefundDeps, attempt: Refund, idempotencyKey: string) {
+  const refund = await requireStripe(deps).refunds.create(
+    {
+      payment_intent: attempt.paymentIntentId,
+      reason: "duplicate",
+      metadata: { order_id: String(attempt.orderId), refund_attempt: attempt.attemptKey as string },
+    },
+    { idempotencyKey },
+  );
+  await recordRefundFromStripe(deps, refund, attempt.orderId);
+}
+
+/**
+ * Settles attempts whose request is long over without a Stripe id: a crash after Stripe accepted, a lost
+ * answer, or an unwanted payment whose refund Stripe refused. Stripe's refunds of the payment are recorded
+ * first (matched by the attempt key in their metadata); what is still open is then retried (an unwanted
+ * payment: that money must go back) or released (an admin's attempt: the admin saw it fail).
+ */
+export async function reconcileStaleAttempts(deps: RefundDeps, now = new Date()): Promise<number> {
+  const stale = await deps.store.listStaleRefundAttempts(
+    new Date(now.getTime() - STALE_ATTEMPT_MS),
+    RECONCILE_BATCH,
+  );
+  for (const attempt of stale) {
+    try {
+      await reconcilePaymentIntent(deps, attempt.paymentIntentId);
+      const current = await deps.store.findRefundByAttemptKey(attempt.attemptKey as string);
+      if (current?.status !== "pending" || current.stripeRefundId) continue;
+      if (!attempt.appliesToOrder) {
+        // The first key may hold Stripe's saved error; after the check above a fresh one cannot refund twice.
+        await askStripeToRefundUnwanted(deps, attempt, `${attempt.attemptKey}:${crypto.randomUUID()}`);
+      } else {
+        await deps.store.failRefundAttempt(
+          attempt.id,
+          "abandoned: the request ended before Stripe answered",
+          now,
+        );
+      }
+    } catch (error) {
+      deps.log({
+        level: "warn",
+        msg: "refund reconciliation failed",
+        refund: attempt.id,
+        error: String(error),
+      });
+    }
+  }
+  return stale.length;
+}
