@@ -46,8 +46,8 @@ import {
   type Refund,
   type RefundView,
   type SlotSegment,
-  type StripeRefundState,
   type Store,
+  type StripeRefundState,
   type User,
 } from "./store.ts";
 
@@ -341,7 +341,8 @@ export class DrizzleStore implements Store {
         .from(refunds)
         .where(inArray(refunds.orderId, ids))
         .orderBy(asc(refunds.id));
-      for (const refund of found) byOrder.set(refund.orderId, [...(byOrder.get(refund.orderId) ?? []), refund]);
+      for (const refund of found)
+        byOrder.set(refund.orderId, [...(byOrder.get(refund.orderId) ?? []), refund]);
     }
     return rows.map((row) => ({
       ...row.order,
