@@ -651,7 +651,8 @@ export class DrizzleStore implements Store {
       updatedAt: now,
       ...(succeeded && {
         crmSyncStatus: sql`coalesce(${refunds.crmSyncStatus}, 'pending')`,
-        crmNextAttemptAt: sql`case when ${refunds.crmSyncStatus} is null then ${now} else ${refunds.crmNextAttemptAt} end`,
+        // Reads only columns this statement leaves alone: MySQL shows later assignments the earlier ones' values.
+        crmNextAttemptAt: sql`case when ${refunds.crmAttempts} = 0 and ${refunds.crmSyncedAt} is null and ${refunds.crmClaimedUntil} is null then ${sql.param(now, refunds.crmNextAttemptAt)} else ${refunds.crmNextAttemptAt} end`,
       }),
     };
   }
