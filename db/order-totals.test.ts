@@ -5,8 +5,14 @@ import type { Store } from "./store.ts";
 /** What the report must equal: a count made directly over the orders table, in SQL. */
 async function countedInSql(url: string) {
   const query =
-    "SELECT currency, status, COUNT(*) AS orders, COALESCE(SUM(amount_minor), 0) AS amount FROM orders GROUP BY currency, status";
-  let rows: { currency: string; status: string; orders: number | string; amount: number | string }[];
+    "SELECT currency, status, COUNT(*) AS orders, COALESCE(SUM(amount_minor), 0) AS amount, COALESCE(SUM(refunded_minor), 0) AS refunded FROM orders GROUP BY currency, status";
+  let rows: {
+    currency: string;
+    status: string;
+    orders: number | string;
+    amount: number | string;
+    refunded: number | string;
+  }[];
   if (url.startsWith("mysql://")) {
     const { createConnection } = await import("mysql2/promise");
     const connection = await createConnection(url);
@@ -18,12 +24,24 @@ async function countedInSql(url: string) {
     rows = sqlite.query(query).all() as typeof rows;
     sqlite.close();
   }
-  const totals = { totalOrders: 0, paidOrders: 0, pendingOrders: 0, paidUsd: 0 };
+  const totals = {
+    totalOrders: 0,
+    paidOrders: 0,
+    pendingOrders: 0,
+    cancelledOrders: 0,
+    paidUsd: 0,
+    refundedUsd: 0,
+  };
   for (const row of rows) {
+    const paid = row.status === "paid" || row.status === "refunded";
     totals.totalOrders += Number(row.orders);
-    if (row.status === "paid") totals.paidOrders += Number(row.orders);
+    if (paid) totals.paidOrders += Number(row.orders);
+    else if (row.status === "cancelled") totals.cancelledOrders += Number(row.orders);
     else totals.pendingOrders += Number(row.orders);
-    if (row.status === "paid" && row.currency === "usd") totals.paidUsd += Number(row.amount);
+    if (paid && row.currency === "usd") {
+      totals.paidUsd += Number(row.amount) - Number(row.refunded);
+      totals.refundedUsd += Number(row.refunded);
+    }
   }
   return totals;
 }
@@ -34,7 +52,9 @@ async function reported(store: Store) {
     totalOrders: summary.totalOrders,
     paidOrders: summary.paidOrders,
     pendingOrders: summary.pendingOrders,
+    cancelledOrders: summary.cancelledOrders,
     paidUsd: summary.revenueMinorByCurrency.usd ?? 0,
+    refundedUsd: summary.refundedMinorByCurrency.usd ?? 0,
   };
 }
 

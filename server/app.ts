@@ -105,7 +105,7 @@ export function createApp(deps: AppDeps) {
     if (!allowed) return problemResponse(c, 404, `No route for GET ${c.req.path}.`, { type: "not-found" });
     return c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
   });
-  app.route("/admin", adminRoutes({ config, store, passwords: deps.passwords, signInLimits, crm }));
+  app.route("/admin", adminRoutes({ config, store, passwords: deps.passwords, signInLimits, crm, payments }));
   app.route("/api/v1", api);
   app.get("/api/docs", (c) => c.html(docsPage(api.getOpenAPI31Document(openApiConfig))));
   const ui = deps.uiDir ? staticUi(deps.uiDir) : undefined;

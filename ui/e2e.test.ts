@@ -215,7 +215,7 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     expect(Number(paidToday)).toBeGreaterThan(0);
     const csv = await adminPage.request.get(`${server.url}/admin/reports/sales.csv`);
     expect(csv.headers()["content-type"]).toBe("text/csv; charset=utf-8");
-    expect((await csv.text()).split("\r\n")[0]).toBe("start,orders,paid_orders,revenue");
+    expect((await csv.text()).split("\r\n")[0]).toBe("start,orders,paid_orders,revenue,refunds,net");
     await look("admin-dashboard", adminPage);
     await adminPage.getByRole("link", { name: "Products", exact: true }).click();
     await adminPage.getByRole("link", { name: "Add a product" }).click();

@@ -9,6 +9,7 @@ import {
   uniqueEmail,
   usePaymentStack,
 } from "../../tests/support.ts";
+import { waitFor } from "../../tests/waiting.ts";
 import type { App } from "../app.ts";
 import { bunPasswordHasher } from "../runtime/passwords.ts";
 import { ensureAdmin } from "./admins.ts";
@@ -378,6 +379,97 @@ for (const target of storeTargets()) {
       expect(again.headers.get("Location")).toBe(`/admin/orders/${order.id}?notice=not-failed`);
     });
 
+    test("a refund is asked, reviewed and confirmed on the order page, then listed with its status and CRM status; a pending order can be cancelled", async () => {
+      const { cookie, csrf } = await signedInAdmin();
+      const { customer, order } = await customerWithOrder(stack, { priceMinor: 2500, quantity: 1 });
+      const checkout = await (
+        await request(stack.app, "POST", `/api/v1/orders/${order.id}/create-payment/`, {
+          token: customer.token,
+        })
+      ).json();
+      await fetch(`${stack.simulatorUrl}/__simulator/sessions/${checkout.session_id}/pay`, {
+        method: "POST",
+      });
+      await stack.crm.awaitSettled(order.id, 3000);
+
+      const detail = await (await get(stack.app, `/admin/orders/${order.id}`, cookie)).text();
+      expect(detail).toContain(`action="/admin/orders/${order.id}/refund"`);
+      expect(detail).toContain('value="25.00"');
+      const tooMuch = await get(stack.app, `/admin/orders/${order.id}/refund?amount=30.00&reason=`, cookie);
+      expect(tooMuch.status).toBe(400);
+      expect(await tooMuch.text()).toContain("must be at most 25.00");
+      const review = await get(
+        stack.app,
+        `/admin/orders/${order.id}/refund?amount=10.00&reason=requested_by_customer`,
+        cookie,
+      );
+      expect(review.status).toBe(200);
+      const reviewed = await review.text();
+      expect(reviewed).toContain("this cannot be undone");
+      expect(reviewed).toContain("Refund 10.00 USD");
+      expect((await stack.store.findOrder(order.id))?.refundedMinor).toBe(0);
+
+      const confirmed = await form(
+        stack.app,
+        `/admin/orders/${order.id}/refunds`,
+        { _csrf: csrf, amount: "10.00", reason: "requested_by_customer" },
+        { cookie },
+      );
+      expect(confirmed.headers.get("Location")).toBe(`/admin/orders/${order.id}?notice=refunded`);
+      const refunded = await stack.store.findOrder(order.id);
+      expect(refunded).toMatchObject({ status: "paid", refundedMinor: 1000 });
+      const shown = await (await get(stack.app, `/admin/orders/${order.id}?notice=refunded`, cookie)).text();
+      expect(shown).toContain("Refund made at Stripe.");
+      expect(shown).toContain(refunded?.refunds[0]?.stripeRefundId as string);
+      expect(shown).toContain("Requested by the customer");
+      expect(shown).toContain("Paid, partly refunded");
+      expect(shown).toContain('value="15.00"');
+
+      const partly = await (await get(stack.app, "/admin/orders?status=paid", cookie)).text();
+      expect(partly).toContain(`#${order.id}<`);
+      expect(await (await get(stack.app, "/admin/orders?status=refunded", cookie)).text()).not.toContain(
+        `#${order.id}<`,
+      );
+
+      // Stripe's charge.refunded makes the app list the refunds: let that finish before Stripe starts failing.
+      const charge = stack.simulator.intents.get(refunded?.paymentIntentId as string)?.charge;
+      await waitFor(
+        async () => stack.simulator.events.some((event) => event.objectId === charge && event.status === 200),
+        "charge.refunded delivered",
+      );
+      await fetch(`${stack.simulatorUrl}/__simulator/faults`, {
+        method: "POST",
+        body: JSON.stringify({ mode: "error", count: 2 }),
+      });
+      const refused = await form(
+        stack.app,
+        `/admin/orders/${order.id}/refunds`,
+        { _csrf: csrf, amount: "15.00", reason: "" },
+        { cookie },
+      );
+      expect(refused.status).toBe(502);
+      expect(await refused.text()).toContain("The payment provider reported an error");
+      expect((await stack.store.findOrder(order.id))?.refundReservedMinor).toBe(0);
+
+      const pending = await customerWithOrder(stack);
+      expect(await (await get(stack.app, `/admin/orders/${pending.order.id}`, cookie)).text()).toContain(
+        `Cancel order #${pending.order.id}`,
+      );
+      const cancelled = await form(
+        stack.app,
+        `/admin/orders/${pending.order.id}/cancel`,
+        { _csrf: csrf },
+        { cookie },
+      );
+      expect(cancelled.headers.get("Location")).toBe(`/admin/orders/${pending.order.id}?notice=cancelled`);
+      expect((await stack.store.findOrder(pending.order.id))?.status).toBe("cancelled");
+      const listed = await (await get(stack.app, "/admin/orders?status=cancelled", cookie)).text();
+      expect(listed).toContain(`#${pending.order.id}<`);
+      const again = await form(stack.app, `/admin/orders/${order.id}/cancel`, { _csrf: csrf }, { cookie });
+      expect(again.status).toBe(409);
+      expect(await again.text()).toContain("A paid order cannot be cancelled.");
+    });
+
     test("the dashboard shows the range's key figures against the range before, charts with their numbers, top products and CRM health", async () => {
       const { cookie } = await signedInAdmin();
       const { order } = await customerWithOrder(stack, { priceMinor: 4200, quantity: 1 });
@@ -437,7 +529,7 @@ for (const target of storeTargets()) {
       );
       const lines = (await exported.text()).trimEnd().split("\r\n");
       expect(lines[0]).toBe(
-        "id,created_at,customer_email,product.id,product.name,quantity,amount,currency,status,paid_at,payment.session_id,crm_sync_status",
+        "id,created_at,customer_email,product.id,product.name,quantity,amount,currency,status,refunded_amount,paid_at,payment.session_id,crm_sync_status",
       );
       expect(
         lines.some((line) => line.startsWith(`${order.id},`) && line.includes(",30.00,usd,pending,")),

@@ -8,6 +8,8 @@ import { csvHeaders } from "../http/csv.ts";
 import { pageParams } from "../http/pagination.ts";
 import { AppError, handleError } from "../http/problem.ts";
 import { IdParamSchema, PageQuerySchema } from "../http/schemas.ts";
+import { cancelOrder, type PaymentDeps } from "../payments/service.ts";
+import { refundAmount, refundableMinor, refundOrder } from "../refunds/service.ts";
 import { productsCsv, productsReport, salesCsv, salesReport } from "../reports/service.ts";
 import { formatMinor } from "../shared/money.ts";
 import { csvRange, DashboardPage, loadDashboard } from "./dashboard.tsx";
@@ -21,6 +23,7 @@ import {
   OrderList,
   ProductForm,
   ProductList,
+  RefundReview,
 } from "./views.tsx";
 
 const NOTICES: Record<string, string> = {
@@ -31,6 +34,8 @@ const NOTICES: Record<string, string> = {
     "Orders refer to this product, so it was deactivated instead of deleted; its orders keep their history.",
   resync: "CRM sync queued again.",
   "not-failed": "Only a failed CRM sync can be retried.",
+  refunded: "Refund made at Stripe.",
+  cancelled: "Order cancelled.",
 };
 
 const PAGE_SIZE = 25;
@@ -51,7 +56,12 @@ function pastTheEnd(c: Context, pageNumber: number, rows: number, count: number)
   return c.redirect(`${url.pathname}${url.search}`, 303);
 }
 
-export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
+const REFUND_REASONS = ["requested_by_customer", "duplicate", "fraudulent"] as const;
+type RefundReason = (typeof REFUND_REASONS)[number];
+const reasonOf = (value: unknown): RefundReason | undefined =>
+  REFUND_REASONS.find((reason) => reason === value);
+
+export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDeps }) {
   const { config, store } = deps;
   const allowedOrigins = new Set([new URL(config.APP_URL).origin]);
   const admin = new Hono<AdminEnv>({ strict: false });
@@ -77,7 +87,12 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
     await next();
   };
 
-  const page = (c: Context<AdminEnv>, title: string, body: Child, status: 200 | 400 | 404 = 200) =>
+  const page = (
+    c: Context<AdminEnv>,
+    title: string,
+    body: Child,
+    status: 200 | 400 | 404 | 409 | 502 | 503 = 200,
+  ) =>
     c.html(
       <Layout
         title={title}
@@ -278,14 +293,87 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync }) {
     return c.body(exportOrdersCsv(store, filter), 200, csvHeaders(`orders${dates}.csv`));
   });
 
-  admin.get("/orders/:id", async (c) => {
+  const findOrder = async (c: Context) => {
     const order = await store.findOrder(idOf(c));
     if (!order) throw AppError.notFound("No such order.");
+    return order;
+  };
+
+  /** The order page, with the reason the action just tried failed when one did. */
+  const orderPage = async (c: Context<AdminEnv>, orderId: number, failure?: AppError) => {
+    const order = await store.findOrder(orderId);
+    if (!order) throw AppError.notFound("No such order.");
+    const fields = Object.values(failure?.options.errors ?? {}).flat();
     return page(
       c,
       `Order #${order.id}`,
-      <OrderDetail order={order} csrfToken={c.var.admin.csrfToken} zone={config.REPORT_TIMEZONE} />,
+      <OrderDetail
+        order={order}
+        csrfToken={c.var.admin.csrfToken}
+        zone={config.REPORT_TIMEZONE}
+        refundable={refundableMinor(order)}
+        problem={failure && (fields.length > 0 ? `Amount ${fields.join(", ")}.` : failure.detail)}
+      />,
+      failure ? (failure.status as 400 | 409 | 502 | 503) : 200,
     );
+  };
+
+  /** Runs an order action; a refusal (bad amount, wrong state, Stripe down) is shown on the order's page. */
+  const onOrder = async (c: Context<AdminEnv>, action: () => Promise<Response>) => {
+    try {
+      return await action();
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status === 404) throw error;
+      return orderPage(c, idOf(c), error);
+    }
+  };
+
+  admin.get("/orders/:id", async (c) => orderPage(c, (await findOrder(c)).id));
+
+  admin.get("/orders/:id/refund", (c) =>
+    onOrder(c, async () => {
+      const order = await findOrder(c);
+      const amountText = c.req.query("amount")?.trim();
+      const amountMinor = refundAmount(amountText ?? "", order.currency, refundableMinor(order));
+      return page(
+        c,
+        `Refund order #${order.id}?`,
+        <RefundReview
+          order={order}
+          amountMinor={amountMinor}
+          amountText={amountText ?? ""}
+          reason={reasonOf(c.req.query("reason"))}
+          csrfToken={c.var.admin.csrfToken}
+        />,
+      );
+    }),
+  );
+
+  admin.post("/orders/:id/refunds", (c) =>
+    onOrder(c, async () => {
+      const form = await c.req.parseBody();
+      const id = idOf(c);
+      await refundOrder(deps.payments, id, {
+        amount: String(form.amount ?? ""),
+        reason: reasonOf(form.reason),
+      });
+      return c.redirect(`/admin/orders/${id}?notice=refunded`, 303);
+    }),
+  );
+
+  admin.post("/orders/:id/cancel", (c) =>
+    onOrder(c, async () => {
+      const id = idOf(c);
+      await cancelOrder(deps.payments, id, { id: c.var.admin.user.id, role: "admin" });
+      return c.redirect(`/admin/orders/${id}?notice=cancelled`, 303);
+    }),
+  );
+
+  admin.post("/refunds/:id/retry-crm", async (c) => {
+    const refund = await store.findRefund(idOf(c));
+    if (!refund) throw AppError.notFound("No such refund.");
+    const queued = await deps.crm.retryRefund(refund.id);
+    return c.redirect(`/admin/orders/${refund.orderId}?notice=${queued ? "resync" : "not-failed"}`, 303);
   });
 
   admin.post("/orders/:id/retry-crm", async (c) => {

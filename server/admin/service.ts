@@ -63,6 +63,8 @@ export function parseProductForm(
     : { ok: false, values, errors: zodFieldErrors(result.error) };
 }
 
+const ORDER_STATUSES = ["pending", "paid", "refunded", "cancelled"] as const;
+
 export interface OrderListQuery {
   status?: string;
   crm?: string;
@@ -78,7 +80,7 @@ export function orderFilterOf(
   query: OrderListQuery,
   zone: string,
 ): { filter: OrderFilter; shown: OrderListQuery } {
-  const status = query.status === "pending" || query.status === "paid" ? query.status : undefined;
+  const status = ORDER_STATUSES.find((value) => value === query.status);
   const crm =
     query.crm === "pending" || query.crm === "success" || query.crm === "failed" ? query.crm : undefined;
   const errors: FieldErrors = {};
@@ -121,6 +123,7 @@ const EXPORT_COLUMNS = [
   "amount",
   "currency",
   "status",
+  "refunded_amount",
   "paid_at",
   "payment.session_id",
   "crm_sync_status",
@@ -136,9 +139,10 @@ const exportRow = (order: OrderView) => [
   formatMinor(order.amountMinor, order.currency),
   order.currency,
   order.status,
+  formatMinor(order.refundedMinor, order.currency),
   order.paidAt?.toISOString(),
   order.paymentSessionId,
-  order.status === "paid" ? order.crmSyncStatus : "",
+  order.paidAt ? order.crmSyncStatus : "",
 ];
 
 /** Every order the filter matches as CSV, newest first, read and sent a batch at a time. */

@@ -1,7 +1,8 @@
 import type { Child } from "hono/jsx";
-import type { OrderView, Product } from "../../db/store.ts";
+import type { OrderView, Product, Refund } from "../../db/store.ts";
 import type { FieldErrors } from "../http/problem.ts";
 import type { reportSummary } from "../reports/service.ts";
+import { formatMinor } from "../shared/money.ts";
 import { Money, MoneyText, ScrollX, When } from "./format.tsx";
 import type { ProductFormValues } from "./service.ts";
 
@@ -254,7 +255,7 @@ export function ProductForm(props: {
 }
 
 const FILTERS = {
-  status: ["pending", "paid"],
+  status: ["pending", "paid", "refunded", "cancelled"],
   crm: ["pending", "success", "failed"],
 } as const;
 
@@ -335,8 +336,10 @@ export function OrderList(props: {
                 <td>
                   <Money minor={order.amountMinor} currency={order.currency} />
                 </td>
-                <td>{order.status}</td>
-                <td>{order.status === "paid" ? order.crmSyncStatus : "—"}</td>
+                <td>
+                  {order.status === "paid" && order.refundedMinor > 0 ? "partly refunded" : order.status}
+                </td>
+                <td>{order.paidAt ? order.crmSyncStatus : "—"}</td>
                 <td>
                   <When date={order.createdAt} zone={props.zone} />
                 </td>
@@ -358,7 +361,33 @@ const PAYMENT_WORDS: Record<string, string> = {
   failed: "payment failed",
 };
 
-export function OrderDetail(props: { order: OrderView; csrfToken: string; zone: string }) {
+const REASONS = {
+  requested_by_customer: "Requested by the customer",
+  duplicate: "Duplicate payment",
+  fraudulent: "Fraudulent",
+} as const;
+
+function paymentWords(order: OrderView): string {
+  switch (order.status) {
+    case "paid":
+      return order.refundedMinor > 0 ? "Paid, partly refunded" : "Paid";
+    case "refunded":
+      return "Refunded in full";
+    case "cancelled":
+      return "Cancelled";
+    default:
+      return `Pending (${PAYMENT_WORDS[order.paymentStatus] ?? order.paymentStatus})`;
+  }
+}
+
+export function OrderDetail(props: {
+  order: OrderView;
+  csrfToken: string;
+  zone: string;
+  /** Why the last action on the order failed, shown above it. */
+  problem?: string;
+  refundable: number;
+}) {
   const { order, zone } = props;
   const at = (date: Date | null) => <When date={date} zone={zone} />;
   // After a retry the sync is pending again: the last error belongs to the attempt before it.
@@ -373,17 +402,14 @@ export function OrderDetail(props: { order: OrderView; csrfToken: string; zone: 
     ["Product", `${order.product.name} (#${order.product.id})`],
     ["Quantity", order.quantity],
     ["Amount", <Money minor={order.amountMinor} currency={order.currency} />],
-    [
-      "Payment status",
-      order.status === "paid"
-        ? "Paid"
-        : `Pending (${PAYMENT_WORDS[order.paymentStatus] ?? order.paymentStatus})`,
-    ],
+    ["Payment status", paymentWords(order)],
     ["Checkout Session", order.paymentSessionId ?? "—"],
     ["PaymentIntent", order.paymentIntentId ?? "—"],
     ["Created", at(order.createdAt)],
     ["Paid", at(order.paidAt)],
-    ["CRM status", order.status === "paid" ? order.crmSyncStatus : "— (not paid)"],
+    ...(order.cancelledAt ? [["Cancelled", at(order.cancelledAt)] as [string, Child]] : []),
+    ["Refunded", <Money minor={order.refundedMinor} currency={order.currency} />],
+    ["CRM status", order.paidAt ? order.crmSyncStatus : "— (not paid)"],
     ["CRM attempts", order.crmAttempts],
     ["CRM last error", lastError],
     ["CRM next attempt", at(order.crmNextAttemptAt)],
@@ -392,6 +418,11 @@ export function OrderDetail(props: { order: OrderView; csrfToken: string; zone: 
   ];
   return (
     <>
+      {props.problem && (
+        <p class="error" role="alert">
+          {props.problem}
+        </p>
+      )}
       <dl class="detail">
         {rows.map(([label, value]) => (
           <>
@@ -400,7 +431,22 @@ export function OrderDetail(props: { order: OrderView; csrfToken: string; zone: 
           </>
         ))}
       </dl>
-      {order.status === "paid" && order.crmSyncStatus === "failed" && (
+      {order.status === "pending" && (
+        <form method="post" action={`/admin/orders/${order.id}/cancel`}>
+          <input type="hidden" name="_csrf" value={props.csrfToken} />
+          <p>
+            <button type="submit" class="danger">
+              Cancel order #{order.id}
+            </button>{" "}
+            An open checkout is closed at Stripe first, so it can no longer take money.
+          </p>
+        </form>
+      )}
+      <RefundList order={order} csrfToken={props.csrfToken} zone={zone} />
+      {order.status === "paid" && props.refundable > 0 && (
+        <RefundForm order={order} refundable={props.refundable} />
+      )}
+      {order.paidAt && order.crmSyncStatus === "failed" && (
         <form method="post" action={`/admin/orders/${order.id}/retry-crm`}>
           <input type="hidden" name="_csrf" value={props.csrfToken} />
           <p>
@@ -411,6 +457,126 @@ export function OrderDetail(props: { order: OrderView; csrfToken: string; zone: 
       <p>
         <a href="/admin/orders">Back to orders</a>
       </p>
+    </>
+  );
+}
+
+function RefundList(props: { order: OrderView; csrfToken: string; zone: string }) {
+  const { order } = props;
+  if (order.refunds.length === 0) return null;
+  const state = (refund: Refund) =>
+    refund.status === "failed" && refund.failure ? `failed: ${refund.failure}` : refund.status;
+  return (
+    <>
+      <h2>Refunds</h2>
+      <ScrollX label="Refunds">
+        <table>
+          <thead>
+            <tr>
+              <th>Stripe refund</th>
+              <th>Amount</th>
+              <th>Reason</th>
+              <th>Status</th>
+              <th>Made</th>
+              <th>CRM</th>
+            </tr>
+          </thead>
+          <tbody>
+            {order.refunds.map((refund) => (
+              <tr>
+                <td>
+                  {refund.stripeRefundId ?? "— (not at Stripe)"}
+                  {!refund.appliesToOrder && " (a payment the order could not take)"}
+                </td>
+                <td>
+                  <Money minor={refund.amountMinor} currency={refund.currency} />
+                </td>
+                <td>{refund.reason ? REASONS[refund.reason] : "—"}</td>
+                <td>{state(refund)}</td>
+                <td>
+                  <When date={refund.createdAt} zone={props.zone} />
+                </td>
+                <td>
+                  {refund.crmSyncStatus ?? "—"}
+                  {refund.crmSyncStatus === "failed" && (
+                    <form method="post" action={`/admin/refunds/${refund.id}/retry-crm`} class="inline">
+                      <input type="hidden" name="_csrf" value={props.csrfToken} />{" "}
+                      <button type="submit" class="plain">
+                        Retry
+                      </button>
+                    </form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
+    </>
+  );
+}
+
+/** The first step of a refund: what and why. The next page asks to confirm before Stripe is called. */
+function RefundForm(props: { order: OrderView; refundable: number }) {
+  const { order } = props;
+  return (
+    <form method="get" action={`/admin/orders/${order.id}/refund`}>
+      <h2>Refund</h2>
+      <label for="amount">Amount ({order.currency.toUpperCase()})</label>
+      <input
+        id="amount"
+        name="amount"
+        type="text"
+        inputmode="decimal"
+        value={formatMinor(props.refundable, order.currency)}
+        aria-describedby="amount-help"
+        required
+      />
+      <p id="amount-help">
+        At most <Money minor={props.refundable} currency={order.currency} />, what is left to refund.
+      </p>
+      <label for="reason">Reason</label>
+      <select id="reason" name="reason">
+        <option value="">none given</option>
+        {Object.entries(REASONS).map(([value, label]) => (
+          <option value={value}>{label}</option>
+        ))}
+      </select>
+      <p>
+        <button type="submit">Review refund</button>
+      </p>
+    </form>
+  );
+}
+
+export function RefundReview(props: {
+  order: OrderView;
+  amountMinor: number;
+  amountText: string;
+  reason: keyof typeof REASONS | undefined;
+  csrfToken: string;
+}) {
+  const { order } = props;
+  return (
+    <>
+      <p>
+        Refund{" "}
+        <strong>
+          <Money minor={props.amountMinor} currency={order.currency} />
+        </strong>{" "}
+        of order #{order.id} to {order.customerEmail}
+        {props.reason ? ` (${REASONS[props.reason]})` : ""}? Stripe sends the money back to the card that
+        paid; this cannot be undone.
+      </p>
+      <form method="post" action={`/admin/orders/${order.id}/refunds`} class="confirm">
+        <input type="hidden" name="_csrf" value={props.csrfToken} />
+        <input type="hidden" name="amount" value={props.amountText} />
+        <input type="hidden" name="reason" value={props.reason ?? ""} />
+        <button type="submit" class="danger">
+          Refund {formatMinor(props.amountMinor, order.currency)} {order.currency.toUpperCase()}
+        </button>
+        <a href={`/admin/orders/${order.id}`}>Keep the money</a>
+      </form>
     </>
   );
 }

@@ -109,7 +109,8 @@ async function findOrderOrFail(store: Store, orderId: number): Promise<OrderView
   return order;
 }
 
-function refundAmount(text: string | undefined, currency: string, leftMinor: number): number {
+/** The amount asked for, in minor units; a 400 naming `amount` unless it is a positive amount within what is left. */
+export function refundAmount(text: string | undefined, currency: string, leftMinor: number): number {
   if (text === undefined) return leftMinor;
   const decimals = minorUnitExponent(currency);
   const amount = parseMinor(text, currency);

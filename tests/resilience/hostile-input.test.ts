@@ -344,8 +344,10 @@ for (const target of storeTargets()) {
         "GET /reports/sales",
         "GET /reports/summary",
         "POST /orders",
+        "POST /orders/{id}/cancel",
         "POST /orders/{id}/confirm-payment",
         "POST /orders/{id}/create-payment",
+        "POST /orders/{id}/refunds",
       ]);
       const { customer, product, order } = await customerWithOrder(stack);
       const deleted = await registerCustomer(stack.app, "deleted");
