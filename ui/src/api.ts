@@ -14,9 +14,19 @@ export interface Product {
   currency: string;
 }
 
+export interface Refund {
+  id: string;
+  amount: string;
+  currency: string;
+  status: "pending" | "succeeded" | "failed";
+  reason: string | null;
+  created_at: string;
+  of_order_payment: boolean;
+}
+
 export interface Order {
   id: number;
-  status: "pending" | "paid";
+  status: "pending" | "paid" | "refunded" | "cancelled";
   product: { id: number; name: string; price: string; currency: string };
   quantity: number;
   amount: string;
@@ -24,6 +34,9 @@ export interface Order {
   crm_sync_status: "pending" | "success" | "failed";
   created_at: string;
   paid_at: string | null;
+  refunded_amount: string;
+  cancelled_at: string | null;
+  refunds: Refund[];
   payment: {
     provider: "stripe";
     session_id: string | null;
@@ -53,8 +66,11 @@ export interface Checkout {
 export interface Summary {
   total_orders: number;
   total_revenue: string;
+  gross_revenue: string;
+  refunded_revenue: string;
   paid_orders: number;
   pending_orders: number;
+  cancelled_orders: number;
   currency: string;
   /** `customer`: the signed-in customer's own orders; `shop`: every order (an admin). */
   scope: "customer" | "shop";
@@ -178,6 +194,7 @@ export const api = {
   createPayment: (id: number) => call<Checkout>("POST", `/orders/${id}/create-payment/`),
   confirmPayment: (id: number, sessionId?: string) =>
     call<Order>("POST", `/orders/${id}/confirm-payment/`, sessionId ? { session_id: sessionId } : {}),
+  cancelOrder: (id: number) => call<Order>("POST", `/orders/${id}/cancel/`),
   summary: () => call<Summary>("GET", "/reports/summary/"),
 };
 

@@ -27,6 +27,9 @@ function order(overrides: Record<string, unknown> = {}) {
     crm_sync_status: "success",
     created_at: "2026-11-24T10:00:00.000Z",
     paid_at: "2026-11-24T10:01:00.000Z",
+    refunded_amount: "0.00",
+    cancelled_at: null,
+    refunds: [],
     payment: {
       provider: "stripe",
       session_id: "cs_test_1",
@@ -354,22 +357,78 @@ describe("my orders and reports", () => {
     expect(screen().getAllByRole("button", { name: "Pay now" })).toHaveLength(1);
   });
 
-  test("reports show the four numbers of the customer's own orders, and say so", async () => {
+  test("says Partly refunded, Refunded and Cancelled in words", async () => {
+    signIn("token-1", USER);
+    api = () => ({
+      status: 200,
+      body: page([
+        order({ id: 44, refunded_amount: "10.00" }),
+        order({ id: 45, status: "refunded", refunded_amount: "99.98" }),
+        order({ id: 46, status: "cancelled", paid_at: null, cancelled_at: "2026-11-24T11:00:00.000Z" }),
+      ]),
+    });
+    visit("/orders");
+    const rows = await screen().findAllByRole("row");
+    expect(rows.slice(1).map((row) => within(row).getByText(/refunded|Cancelled/i).textContent)).toEqual([
+      "Partly refunded",
+      "Refunded",
+      "Cancelled",
+    ]);
+    expect(screen().queryByRole("button", { name: "Cancel" })).toBeNull();
+  });
+
+  test("a pending order is cancelled after one more question, and its row says so", async () => {
+    signIn("token-1", USER);
+    const pending = order({ id: 43, status: "pending", paid_at: null, crm_sync_status: "pending" });
+    api = (call) =>
+      call.path === "/api/v1/orders/43/cancel/"
+        ? { status: 200, body: { ...pending, status: "cancelled", cancelled_at: "2026-11-25T10:00:00.000Z" } }
+        : { status: 200, body: page([pending]) };
+    visit("/orders");
+    fireEvent.click(await screen().findByRole("button", { name: "Cancel" }));
+    expect(calls.some((call) => call.path === "/api/v1/orders/43/cancel/")).toBe(false);
+    fireEvent.click(screen().getByRole("button", { name: "Keep it" }));
+    fireEvent.click(screen().getByRole("button", { name: "Cancel" }));
+    fireEvent.click(screen().getByRole("button", { name: "Cancel order #43" }));
+    await waitFor(() => expect(screen().getAllByRole("row")[1]?.textContent).toContain("Cancelled"));
+    expect(calls.filter((call) => call.path === "/api/v1/orders/43/cancel/")).toHaveLength(1);
+    expect(screen().queryByRole("button", { name: "Pay now" })).toBeNull();
+  });
+
+  test("a refused cancel (paid meanwhile) is said in the server's words", async () => {
+    signIn("token-1", USER);
+    const pending = order({ id: 43, status: "pending", paid_at: null, crm_sync_status: "pending" });
+    api = (call) =>
+      call.path === "/api/v1/orders/43/cancel/"
+        ? problem(409, "The order was paid before it could be cancelled.")
+        : { status: 200, body: page([pending]) };
+    visit("/orders");
+    fireEvent.click(await screen().findByRole("button", { name: "Cancel" }));
+    fireEvent.click(screen().getByRole("button", { name: "Cancel order #43" }));
+    expect(await screen().findByText("The order was paid before it could be cancelled.")).toBeDefined();
+  });
+
+  test("reports show the numbers of the customer's own orders, refunds and cancellations included, and say so", async () => {
     signIn("token-1", USER);
     api = () => ({
       status: 200,
       body: {
-        total_orders: 5,
+        total_orders: 6,
         total_revenue: "123.45",
+        gross_revenue: "133.45",
+        refunded_revenue: "10.00",
         paid_orders: 3,
         pending_orders: 2,
+        cancelled_orders: 1,
         currency: "usd",
         scope: "customer",
       },
     });
     visit("/reports");
     expect((await screen().findByTestId("report-scope")).textContent).toBe("Figures for your own orders.");
-    expect((await screen().findByTestId("total-orders")).textContent).toBe("5");
+    expect((await screen().findByTestId("total-orders")).textContent).toBe("6");
+    expect(screen().getByTestId("cancelled-orders").textContent).toBe("1");
+    expect(screen().getByTestId("refunded-revenue").textContent).toContain("10.00");
     expect(screen().getByTestId("paid-orders").textContent).toBe("3");
     expect(screen().getByTestId("pending-orders").textContent).toBe("2");
     expect(screen().getByTestId("total-revenue").textContent).toContain("123.45");

@@ -2,7 +2,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import { useLocation } from "preact-iso";
-import { type Page, session, signInPath } from "../api.ts";
+import { type Order, type Page, session, signInPath } from "../api.ts";
 
 export function Field(props: {
   label: string;
@@ -82,10 +82,18 @@ export const RECORDING_TEXT: Record<string, string> = {
   failed: "We are still recording your order — nothing for you to do.",
 };
 
-export const PAYMENT_STATUS_TEXT: Record<string, string> = {
+const PAYMENT_STATUS_TEXT: Record<Order["status"], string> = {
   paid: "Paid",
   pending: "Awaiting payment",
+  refunded: "Refunded",
+  cancelled: "Cancelled",
 };
+
+/** The order's payment in the customer's words: a partly refunded order is still paid. */
+export function paymentStatusText(order: Pick<Order, "status" | "refunded_amount">): string {
+  if (order.status === "paid" && Number(order.refunded_amount) > 0) return "Partly refunded";
+  return PAYMENT_STATUS_TEXT[order.status];
+}
 
 /** The last page of a paginated answer: where a page number past the end is sent. */
 export function lastPageOf(data: Page<unknown>): number {

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { type ApiError, api, formatMoney, type Order, type Page, type Summary } from "../api.ts";
-import { Busy, CRM_STATUS_TEXT, ErrorNote, lastPageOf, PAYMENT_STATUS_TEXT } from "../components/ui.tsx";
+import { Busy, CRM_STATUS_TEXT, ErrorNote, lastPageOf, paymentStatusText } from "../components/ui.tsx";
 import { PayAgain } from "./payment-result.tsx";
 
 export function OrdersPage() {
@@ -21,6 +21,14 @@ export function OrdersPage() {
       (failure: ApiError) => setError(failure.detail),
     );
   }, [page]);
+  const replace = (changed: Order) =>
+    setData(
+      (current) =>
+        current && {
+          ...current,
+          results: current.results.map((row) => (row.id === changed.id ? changed : row)),
+        },
+    );
 
   return (
     <section>
@@ -55,13 +63,12 @@ export function OrdersPage() {
                   <td data-label="Amount">{formatMoney(order.amount, order.currency)}</td>
                   <td data-label="Payment">
                     <div class="status-cell">
-                      <span>{PAYMENT_STATUS_TEXT[order.status]}</span>
+                      <span>{paymentStatusText(order)}</span>
                       {order.status === "pending" && <PayAgain orderId={order.id} />}
+                      {order.status === "pending" && <CancelOrder orderId={order.id} onCancelled={replace} />}
                     </div>
                   </td>
-                  <td data-label="CRM">
-                    {order.status === "paid" ? CRM_STATUS_TEXT[order.crm_sync_status] : "—"}
-                  </td>
+                  <td data-label="CRM">{order.paid_at ? CRM_STATUS_TEXT[order.crm_sync_status] : "—"}</td>
                 </tr>
               ))}
             </tbody>
@@ -75,6 +82,45 @@ export function OrdersPage() {
         </nav>
       )}
     </section>
+  );
+}
+
+/** Cancel asks once more before it calls the order off; an open checkout is closed by the server. */
+function CancelOrder({ orderId, onCancelled }: { orderId: number; onCancelled: (order: Order) => void }) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function cancel() {
+    setBusy(true);
+    setError(null);
+    try {
+      onCancelled(await api.cancelOrder(orderId));
+    } catch (failure) {
+      setError((failure as ApiError).detail);
+      setBusy(false);
+      setAsking(false);
+    }
+  }
+  if (!asking) {
+    return (
+      <>
+        <button type="button" class="secondary" onClick={() => setAsking(true)}>
+          Cancel
+        </button>
+        <ErrorNote message={error} />
+      </>
+    );
+  }
+  return (
+    <fieldset class="confirm">
+      <legend class="sr-only">Cancel order #{orderId}?</legend>
+      <button type="button" class="danger" onClick={cancel} disabled={busy} aria-busy={busy}>
+        {busy ? "Cancelling…" : `Cancel order #${orderId}`}
+      </button>
+      <button type="button" class="secondary" onClick={() => setAsking(false)} disabled={busy}>
+        Keep it
+      </button>
+    </fieldset>
   );
 }
 
@@ -101,8 +147,12 @@ export function ReportsPage() {
             <dd data-testid="total-orders">{summary.total_orders}</dd>
           </div>
           <div>
-            <dt>Total revenue</dt>
+            <dt>Revenue after refunds</dt>
             <dd data-testid="total-revenue">{formatMoney(summary.total_revenue, summary.currency)}</dd>
+          </div>
+          <div>
+            <dt>Refunded</dt>
+            <dd data-testid="refunded-revenue">{formatMoney(summary.refunded_revenue, summary.currency)}</dd>
           </div>
           <div>
             <dt>Paid orders</dt>
@@ -111,6 +161,10 @@ export function ReportsPage() {
           <div>
             <dt>Pending orders</dt>
             <dd data-testid="pending-orders">{summary.pending_orders}</dd>
+          </div>
+          <div>
+            <dt>Cancelled orders</dt>
+            <dd data-testid="cancelled-orders">{summary.cancelled_orders}</dd>
           </div>
         </dl>
       )}

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import { type ApiError, api, formatMoney, type Order } from "../api.ts";
-import { Busy, CRM_STATUS_TEXT, ErrorNote, PAYMENT_STATUS_TEXT, RECORDING_TEXT } from "../components/ui.tsx";
+import { Busy, CRM_STATUS_TEXT, ErrorNote, paymentStatusText, RECORDING_TEXT } from "../components/ui.tsx";
 import { payOrder } from "./checkout.ts";
 
 export const POLL_INTERVAL_MS = { value: 1500 };
@@ -107,7 +107,7 @@ function PaidOrder({ order }: { order: Order }) {
         <dt>Amount</dt>
         <dd>{formatMoney(order.amount, order.currency)}</dd>
         <dt>Status</dt>
-        <dd data-testid="order-status">{PAYMENT_STATUS_TEXT[order.status] ?? order.status}</dd>
+        <dd data-testid="order-status">{paymentStatusText(order)}</dd>
         <dt>Your order</dt>
         <dd aria-live="polite">
           <span data-testid="recording">{RECORDING_TEXT[order.crm_sync_status]}</span>
