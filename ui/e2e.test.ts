@@ -188,6 +188,21 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await payOnSimulator();
   }, 60_000);
 
+  test("a customer calls off an unpaid order from My orders, after one more question", async () => {
+    await page.goto(server.url);
+    await page.locator(".card").nth(2).getByRole("button", { name: "Buy now" }).click();
+    await page.waitForURL(/\/checkout\/cs_test_/);
+    await page.goto(`${server.url}/orders`);
+    const row = page.locator("tbody tr").first();
+    await expect(row.textContent()).resolves.toContain("Awaiting payment");
+    await row.getByRole("button", { name: "Cancel", exact: true }).click();
+    await look("my-orders-cancel-question");
+    await row.getByRole("button", { name: /^Cancel order #/ }).click();
+    await row.getByText("Cancelled").waitFor();
+    expect(await row.getByRole("button", { name: "Pay now" }).count()).toBe(0);
+    await look("my-orders-cancelled");
+  }, 60_000);
+
   test("an admin signs in, adds a product that customers then see, and finds the paid order", async () => {
     const adminPage = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const name = `E2E Product ${crypto.randomUUID().slice(0, 6)}`;
@@ -248,6 +263,17 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     expect(detail).toContain("Payment statusPaid");
     expect(detail).toContain("success");
     await look("admin-order", adminPage);
+    // A partial refund: asked on the order page, confirmed on the next, made at the Stripe simulator.
+    await adminPage.getByLabel(/^Amount/).fill("5.00");
+    await adminPage.getByLabel("Reason").selectOption("requested_by_customer");
+    await adminPage.getByRole("button", { name: "Review refund" }).click();
+    await adminPage.getByText("this cannot be undone").waitFor();
+    await look("admin-refund-review", adminPage);
+    await adminPage.getByRole("button", { name: "Refund 5.00 USD" }).click();
+    await adminPage.getByText("Refund made at Stripe.").waitFor();
+    expect(await adminPage.locator("dl.detail").textContent()).toContain("Paid, partly refunded");
+    await adminPage.getByRole("heading", { name: "Refunds" }).waitFor();
+    await look("admin-order-refunded", adminPage);
     await adminPage.goto(`${server.url}/admin/no-such-page`);
     await adminPage.getByRole("heading", { name: "Not found" }).waitFor();
     await look("admin-not-found", adminPage);
