@@ -75,7 +75,9 @@ END;
 --> statement-breakpoint
 DROP TRIGGER `orders_totals_after_update`;
 --> statement-breakpoint
-CREATE TRIGGER `orders_totals_after_update` AFTER UPDATE ON `orders` FOR EACH ROW
+-- PRECEDES keeps the order of 0002/0006 (totals, then slots) that inserts also follow: two statements taking
+-- the same rows' locks in opposite orders deadlock under concurrent purchases.
+CREATE TRIGGER `orders_totals_after_update` AFTER UPDATE ON `orders` FOR EACH ROW PRECEDES `orders_slots_after_update`
 BEGIN
   IF NOT (OLD.`status` <=> NEW.`status`) OR NOT (OLD.`currency` <=> NEW.`currency`) OR NOT (OLD.`amount_minor` <=> NEW.`amount_minor`) OR NOT (OLD.`refunded_minor` <=> NEW.`refunded_minor`) THEN
     UPDATE `order_totals` SET `orders` = `orders` - 1, `amount_minor` = `amount_minor` - OLD.`amount_minor`,
@@ -90,7 +92,7 @@ END;
 --> statement-breakpoint
 DROP TRIGGER `orders_totals_after_delete`;
 --> statement-breakpoint
-CREATE TRIGGER `orders_totals_after_delete` AFTER DELETE ON `orders` FOR EACH ROW
+CREATE TRIGGER `orders_totals_after_delete` AFTER DELETE ON `orders` FOR EACH ROW PRECEDES `orders_slots_after_delete`
   UPDATE `order_totals` SET `orders` = `orders` - 1, `amount_minor` = `amount_minor` - OLD.`amount_minor`,
       `refunded_minor` = `refunded_minor` - OLD.`refunded_minor`
     WHERE `currency` = OLD.`currency` AND `status` = OLD.`status`;
