@@ -310,7 +310,7 @@ function reportPaths() {
 }
 
 interface SalesTotals {
-  totals: { orders: number; paid_orders: number; revenue: string };
+  totals: { orders: number; paid_orders: number; revenue: string; refunds: string; net: string };
 }
 interface TopProducts {
   results: { product: { id: number }; revenue: string }[];
@@ -331,10 +331,16 @@ async function checkTimeReportsAreExact(headers: Record<string, string>, when: s
     "SELECT COUNT(*) AS paid, COALESCE(SUM(amount_minor), 0) AS revenue FROM orders WHERE paid_at >= ? AND paid_at < ? AND currency = 'usd'",
     [yearFrom, yearTo],
   )) as unknown as [[{ paid: number; revenue: number }]];
+  const [[refunded]] = (await pool.query(
+    "SELECT COALESCE(SUM(amount_minor), 0) AS refunds FROM refunds WHERE created_at >= ? AND created_at < ? AND currency = 'usd' AND status = 'succeeded' AND applies_to_order",
+    [yearFrom, yearTo],
+  )) as unknown as [[{ refunds: number }]];
   const expectedSales = {
     orders: Number(created.orders),
     paid_orders: Number(paid.paid),
     revenue: formatMinor(Number(paid.revenue), "usd"),
+    refunds: formatMinor(Number(refunded.refunds), "usd"),
+    net: formatMinor(Number(paid.revenue) - Number(refunded.refunds), "usd"),
   };
   if (JSON.stringify(sales.totals) !== JSON.stringify(expectedSales)) {
     throw new Error(

@@ -29,7 +29,9 @@ export interface DeliveredEvent {
   error?: string;
 }
 
-type Fault = { mode: "error" | "hang"; remaining: number };
+/** error: a 500 instead of the work; hang: no answer; hang-after: the work done, then no answer (a lost reply). */
+type Fault = { mode: "error" | "hang" | "hang-after"; remaining: number };
+const HANG_MS = 60_000;
 
 const randomId = (prefix: string) => `${prefix}_test_${crypto.randomUUID().replace(/-/g, "")}`;
 
@@ -47,6 +49,7 @@ export function createStripeSimulator(options: SimulatorOptions) {
   const refunds = new Map<string, Refund>();
   const idempotency = new Map<string, { request: string; status: number; body: unknown }>();
   const events: DeliveredEvent[] = [];
+  const eventObjects = new Map<string, { type: string; object: { id: string } }>();
   let fault: Fault | undefined;
   // Only for its webhook-signing helper; it never calls an API.
   const signer = new Stripe("sk_test_simulator_signing_only");
@@ -66,10 +69,10 @@ export function createStripeSimulator(options: SimulatorOptions) {
     return session;
   }
 
-  async function deliver(type: string, object: { id: string }): Promise<void> {
+  async function deliver(type: string, object: { id: string }, eventId = randomId("evt")): Promise<void> {
     if (!options.webhookUrl) return;
     const event = {
-      id: randomId("evt"),
+      id: eventId,
       object: "event",
       api_version: "2025-01-27.acacia",
       created: now(),
@@ -82,6 +85,7 @@ export function createStripeSimulator(options: SimulatorOptions) {
     const payload = JSON.stringify(event);
     const record: DeliveredEvent = { id: event.id, type, objectId: object.id, status: "unreachable" };
     events.push(record);
+    eventObjects.set(event.id, { type, object: event.data.object });
     try {
       const response = await fetch(options.webhookUrl, {
         method: "POST",
@@ -167,7 +171,12 @@ export function createStripeSimulator(options: SimulatorOptions) {
       fault.remaining--;
       const { mode } = fault;
       if (fault.remaining <= 0) fault = undefined;
-      if (mode === "hang") await new Promise((resolve) => setTimeout(resolve, 60_000));
+      if (mode === "hang-after") {
+        await next();
+        await Bun.sleep(HANG_MS);
+        return;
+      }
+      if (mode === "hang") await Bun.sleep(HANG_MS);
       return stripeError(c, 500, "Simulated Stripe outage.");
     }
     const key = /^Bearer (\S+)$/.exec(c.req.header("Authorization") ?? "")?.[1];
@@ -315,6 +324,17 @@ export function createStripeSimulator(options: SimulatorOptions) {
     return c.json({ ok: true });
   });
   app.get("/__simulator/events", (c) => c.json(events));
+  // Stripe retries a failed delivery for days; this sends every event whose last delivery failed once more now.
+  app.post("/__simulator/webhooks/redeliver", async (c) => {
+    const failed = [...new Map(events.map((event) => [event.id, event])).values()].filter(
+      (event) => event.status === "unreachable" || event.status >= 300,
+    );
+    for (const event of failed) {
+      const original = eventObjects.get(event.id);
+      if (original) await deliver(original.type, original.object, event.id);
+    }
+    return c.json({ redelivered: failed.map((event) => event.id) });
+  });
   // A refund made in Stripe's dashboard: no metadata, announced by webhook only.
   app.post("/__simulator/payment_intents/:id/refund", async (c) => {
     const intent = intents.get(c.req.param("id"));

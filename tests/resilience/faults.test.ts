@@ -4,6 +4,7 @@ import { openStore } from "../../db/open-store.ts";
 import type { Store } from "../../db/store.ts";
 import { type CrmStandIn, startCrmStandIn } from "../../dev/crm-stand-in.ts";
 import { type RunningSimulator, startStripeSimulator } from "../../dev/stripe-simulator/server.ts";
+import { bunPasswordHasher } from "../../server/runtime/passwords.ts";
 import { mysqlTarget } from "../support.ts";
 import { freePort, waitFor } from "../waiting.ts";
 import { ServerProcess, startTcpProxy } from "./processes.ts";
@@ -286,5 +287,73 @@ mysql.describe("faults against MariaDB with real processes", () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(await store.findOrder(order.id)).toMatchObject({ status: "pending", paidAt: null });
     expect((await shopper.confirm(order.id, checkout.session_id)).body.status).toBe("paid");
+  }, 60_000);
+
+  test("SIGKILL after Stripe accepted a refund and before the database recorded it: Stripe's retried webhook records it once", async () => {
+    const shopper = new Shopper(server.url, simulator.url);
+    await shopper.register();
+    const order = (await shopper.order(productId)).body;
+    const checkout = (await shopper.createPayment(order.id)).body;
+    await shopper.pay(checkout.session_id, false);
+    expect((await shopper.confirm(order.id, checkout.session_id)).body.status).toBe("paid");
+    const credentials = {
+      email: `refunds-${crypto.randomUUID().slice(0, 8)}@example.test`,
+      password: "admin password 1",
+    };
+    await store.createUser({
+      ...credentials,
+      name: "",
+      passwordHash: await bunPasswordHasher.hash(credentials.password),
+      role: "admin",
+    });
+    const admin = new Shopper(server.url, simulator.url);
+    admin.token = (
+      await (
+        await fetch(`${server.url}/api/v1/auth/login`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(credentials),
+        })
+      ).json()
+    ).token;
+    const intent = (await store.findOrder(order.id))?.paymentIntentId as string;
+    const atStripe = () =>
+      [...simulator.simulator.refunds.values()].filter((refund) => refund.payment_intent === intent);
+
+    // Stripe makes the refund, its webhook does not get through, its answer never arrives: the server dies waiting.
+    simulator.simulator.sendWebhooksTo("http://127.0.0.1:9/webhooks-delayed");
+    await fetch(`${simulator.url}/__simulator/faults`, {
+      method: "POST",
+      body: JSON.stringify({ mode: "hang-after", count: 1 }),
+    });
+    const refunding = admin.refund(order.id, {}).catch(() => undefined);
+    await waitFor(async () => atStripe().length === 1, "Stripe to make the refund");
+    await server.kill();
+    await refunding;
+    expect(await store.findOrder(order.id)).toMatchObject({
+      status: "paid",
+      refundedMinor: 0,
+      refundReservedMinor: 1500,
+    });
+    simulator.simulator.sendWebhooksTo(`${server.url}/api/v1/payments/stripe/webhook`);
+    await server.start();
+    // The reservation still holds what Stripe may have refunded: an admin who tries again refunds nothing twice.
+    expect((await admin.refund(order.id, {})).status).toBe(409);
+
+    await fetch(`${simulator.url}/__simulator/webhooks/redeliver`, { method: "POST" });
+    await fetch(`${simulator.url}/__simulator/webhooks/redeliver`, { method: "POST" });
+    const recorded = await store.findOrder(order.id);
+    expect(recorded).toMatchObject({ status: "refunded", refundedMinor: 1500, refundReservedMinor: 0 });
+    expect(recorded?.refunds.map((refund) => [refund.stripeRefundId, refund.status])).toEqual([
+      [atStripe()[0]?.id ?? null, "succeeded"],
+    ]);
+    expect(atStripe()).toHaveLength(1);
+    await waitFor(
+      async () => (await store.findOrder(order.id))?.refunds[0]?.crmSyncStatus === "success",
+      "the refund to reach the CRM",
+    );
+    expect(
+      crm.postsFor(order.id).filter((post) => post.body.event === "refund" && post.status === 201),
+    ).toHaveLength(1);
   }, 60_000);
 });

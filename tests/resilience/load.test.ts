@@ -165,7 +165,7 @@ mysql.describe("load: customers buying through two servers on one MariaDB, with 
     ).json();
     const connection = await createConnection(databaseUrl);
     const [[counted]] = (await connection.query(
-      "SELECT COUNT(*) AS total, SUM(status = 'paid') AS paid, SUM(status = 'pending') AS pending, COALESCE(SUM(CASE WHEN status = 'paid' AND currency = 'usd' THEN amount_minor END), 0) AS revenue FROM orders",
+      "SELECT COUNT(*) AS total, SUM(status IN ('paid', 'refunded')) AS paid, SUM(status = 'pending') AS pending, COALESCE(SUM(CASE WHEN status IN ('paid', 'refunded') AND currency = 'usd' THEN amount_minor - refunded_minor END), 0) AS revenue FROM orders",
     )) as unknown as [[{ total: number; paid: string; pending: string; revenue: string }]];
     await connection.end();
     expect(summary.total_orders).toBe(Number(counted.total));

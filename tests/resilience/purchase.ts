@@ -58,6 +58,10 @@ export class Shopper {
     );
   }
 
+  async refund(orderId: number, body: { amount?: string; reason?: string }) {
+    return this.call("POST", `/orders/${orderId}/refunds/`, body);
+  }
+
   async get(orderId: number) {
     return this.call("GET", `/orders/${orderId}/`);
   }
