@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import type { SQL } from "drizzle-orm";
 import { drizzle as drizzleMysql } from "drizzle-orm/mysql2";
 import { createPool, type Pool } from "mysql2/promise";
 import { DeadlinePool } from "./deadline-pool.ts";
@@ -38,10 +39,15 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
     timeoutMs,
     limit,
   );
+  const db = drizzleMysql(pool as unknown as Pool, { logger: queryLogger(options) });
   return {
     dialect: "mysql",
     poolStats: () => ({ inUse: pool.inUse, waiting: pool.waiting, limit: pool.limit }),
-    db: drizzleMysql(pool as unknown as Pool, { logger: queryLogger(options) }) as unknown as Db,
+    db: db as unknown as Db,
+    async rows<T>(query: SQL) {
+      const [rows] = (await db.execute(query)) as unknown as [T[]];
+      return rows;
+    },
     tables: mysqlSchema,
     readWrite(raw) {
       const [header] = raw as [{ affectedRows: number; insertId: number }];
@@ -76,11 +82,13 @@ export async function sqliteAdapter(path: string, options: OpenStoreOptions = {}
   const { drizzle } = await import("drizzle-orm/bun-sqlite");
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path, { create: true, strict: true });
+  const db = drizzle(sqlite, { logger: queryLogger(options) });
   sqlite.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
   return {
     dialect: "sqlite",
     poolStats: () => undefined,
-    db: drizzle(sqlite, { logger: queryLogger(options) }) as unknown as Db,
+    db: db as unknown as Db,
+    rows: async <T>(query: SQL) => db.all<T>(query),
     tables: sqliteSchema as unknown as Tables,
     readWrite(raw) {
       const result = raw as { changes: number; lastInsertRowid: number | bigint };

@@ -216,3 +216,33 @@ export const refunds = mysqlTable(
     index("refunds_crm_due").on(table.crmNextAttemptAt),
   ],
 );
+
+/**
+ * Per product and currency, paid orders, quantity and revenue from the beginning through the end of a UTC day
+ * (`day_slot`: the day's first slot), one row per day with a sale, for days that are over. The products report
+ * reads a range's interior as two of these per product (its end minus its start), so its cost follows the
+ * number of products, not of orders. Made lazily from `product_slots` by the report (db/drizzle-store.ts);
+ * `rollup_marks` says through which day the rows are complete, and a write to an earlier slot (a backfill) moves
+ * that mark back (see migration 0010 and docs/decisions/002-report-totals.md).
+ */
+export const productRunning = mysqlTable(
+  "product_running",
+  {
+    currency: char("currency", { length: 3 }).notNull(),
+    productId: bigint("product_id", { mode: "number", unsigned: true }).notNull(),
+    daySlot: int("day_slot").notNull(),
+    paidOrders: bigint("paid_orders", { mode: "number" }).notNull(),
+    quantity: bigint("quantity", { mode: "number" }).notNull(),
+    revenueMinor: bigint("revenue_minor", { mode: "number" }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.currency, table.productId, table.daySlot] }),
+    index("product_running_day_slot").on(table.daySlot),
+  ],
+);
+
+/** Named marks of how far a lazily made rollup is complete (`product_running`: the last day_slot it covers). */
+export const rollupMarks = mysqlTable("rollup_marks", {
+  name: varchar("name", { length: 32 }).primaryKey(),
+  daySlot: int("day_slot").notNull(),
+});

@@ -182,3 +182,26 @@ export const refunds = sqliteTable(
     index("refunds_crm_due").on(table.crmNextAttemptAt),
   ],
 );
+
+/** See schema.mysql.ts. */
+export const productRunning = sqliteTable(
+  "product_running",
+  {
+    currency: text("currency").notNull(),
+    productId: integer("product_id").notNull(),
+    daySlot: integer("day_slot").notNull(),
+    paidOrders: integer("paid_orders").notNull(),
+    quantity: integer("quantity").notNull(),
+    revenueMinor: integer("revenue_minor").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.currency, table.productId, table.daySlot] }),
+    index("product_running_day_slot").on(table.daySlot),
+  ],
+);
+
+/** See schema.mysql.ts. */
+export const rollupMarks = sqliteTable("rollup_marks", {
+  name: text("name").primaryKey(),
+  daySlot: integer("day_slot").notNull(),
+});

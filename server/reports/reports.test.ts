@@ -347,6 +347,91 @@ for (const target of storeTargets()) {
       });
     });
 
+    test("top products stay exact over long ranges while orders are added to, moved within and removed from days already counted", async () => {
+      const customer = await registerCustomer(stack.app);
+      const label = crypto.randomUUID().slice(0, 6);
+      const [a, b, c] = [
+        await product(`Running A ${label}`, 700, "chf"),
+        await product(`Running B ${label}`, 1100, "chf"),
+        await product(`Running C ${label}`, 300, "chf"),
+      ];
+      const sale = (item: { id: number; priceMinor: number }, paidAt: string, quantity = 1) =>
+        orderAt({
+          userId: customer.userId,
+          productId: item.id,
+          priceMinor: item.priceMinor,
+          currency: "chf",
+          createdAt: paidAt,
+          paidAt,
+          quantity,
+        });
+      for (let day = 0; day < 120; day += 3) {
+        const at = new Date(Date.UTC(2016, 0, 1) + day * 86_400_000 + (day % 24) * 3_600_000).toISOString();
+        await sale(day % 2 === 0 ? a : b, at, 1 + (day % 4));
+        if (day % 5 === 0) await sale(c, at, 7);
+      }
+      // Just around Kolkata's midnights at the range's ends.
+      await sale(c, "2015-12-31T18:29:00Z", 50);
+      await sale(c, "2016-04-29T18:31:00Z", 50);
+      const today = new Date().toISOString().slice(0, 10);
+      const compare = async (from: string, to: string, zone = "Asia/Kolkata") => {
+        const report = await json(
+          `products/?from=${from}&to=${to}&tz=${encodeURIComponent(zone)}&currency=chf&limit=100`,
+        );
+        const [start, end] = [
+          slotTime(startOfLocalDay(zone, parseDate(from) as number)),
+          slotTime(startOfLocalDay(zone, (parseDate(to) as number) + 1)),
+        ];
+        const sql = await rawSql(stack.config.DATABASE_URL);
+        const expected = await sql.all<{ id: number; n: number; quantity: number; revenue: number }>(
+          `SELECT product_id AS id, COUNT(*) AS n, SUM(quantity) AS quantity, SUM(amount_minor) AS revenue FROM orders
+            WHERE currency = 'chf' AND paid_at >= ? AND paid_at < ? GROUP BY product_id
+            ORDER BY SUM(amount_minor) DESC, product_id`,
+          [start, end],
+        );
+        await sql.close();
+        const ours = new Set([a.id, b.id, c.id]);
+        expect({
+          from,
+          to,
+          results: report.results.filter((row: { product: { id: number } }) => ours.has(row.product.id)),
+        }).toEqual({
+          from,
+          to,
+          results: expected
+            .filter((row) => ours.has(Number(row.id)))
+            .map((row) => ({
+              product: {
+                id: Number(row.id),
+                name: [a, b, c].find((item) => item.id === Number(row.id))?.name,
+              },
+              paid_orders: Number(row.n),
+              quantity: Number(row.quantity),
+              revenue: formatMinor(Number(row.revenue), "chf"),
+            })),
+        });
+      };
+      await compare("2016-01-01", "2016-04-29");
+      await compare("2016-01-20", "2016-03-02", "America/New_York");
+      // A payment added to a day already counted, one moved to another day, one removed.
+      await sale(b, "2016-02-10T12:00:00Z", 9);
+      const moved = await sale(a, "2016-03-01T12:00:00Z", 3);
+      await compare("2016-01-01", "2016-04-29");
+      const sql = await rawSql(stack.config.DATABASE_URL);
+      await sql.all("UPDATE orders SET paid_at = ? WHERE id = ?", [new Date("2016-01-05T08:00:00Z"), moved]);
+      await sql.all("DELETE FROM orders WHERE id = ?", [placed.shift()]);
+      await sql.close();
+      await compare("2016-01-01", "2016-04-29");
+      await compare("2016-01-04", "2016-01-06", "UTC");
+      // Up to today: the last days come from the 15-minute slots.
+      const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+      await sale(a, daysAgo(400), 4);
+      await sale(b, daysAgo(1), 1);
+      await sale(c, new Date().toISOString(), 2);
+      await compare(daysAgo(700).slice(0, 10), today, "UTC");
+      await compare(daysAgo(3).slice(0, 10), today, "Asia/Kathmandu");
+    }, 30_000);
+
     test("CSV: a header of the JSON field names, one line per bucket or product, an attachment, formulas neutralised", async () => {
       const customer = await registerCustomer(stack.app);
       const hostile = await product(
