@@ -520,7 +520,7 @@ export class DrizzleStore implements Store {
   }
 
   /** Each product's running totals through the end of the day starting at `daySlot`: its latest row up to it. */
-  private productRunningAt(currency: string, daySlot: number): Promise<RunningRow[]> {
+  private async productRunningAt(currency: string, daySlot: number): Promise<RunningRow[]> {
     const { productRunning } = this.t;
     // MAX per (currency, product) over the primary key is a loose index scan: one seek per product.
     const latest = this.db
@@ -530,11 +530,14 @@ export class DrizzleStore implements Store {
         daySlot: sql<number>`max(${productRunning.daySlot})`.as("latest_day_slot"),
       })
       .from(productRunning)
-      .where(and(eq(productRunning.currency, currency), lte(productRunning.daySlot, daySlot)))
+      .where(lte(productRunning.daySlot, daySlot))
       .groupBy(productRunning.currency, productRunning.productId)
       .as("latest");
-    return this.db
+    // The currency is left out of the statement on purpose: MariaDB pushes a condition on it down into `latest`
+    // and then reads every row of the currency instead of seeking once per product (4 x slower at 1M orders).
+    const rows = await this.db
       .select({
+        currency: productRunning.currency,
         productId: productRunning.productId,
         paidOrders: productRunning.paidOrders,
         quantity: productRunning.quantity,
@@ -549,6 +552,16 @@ export class DrizzleStore implements Store {
           eq(productRunning.daySlot, latest.daySlot),
         ),
       );
+    return rows.filter((row) => row.currency === currency);
+  }
+
+  private async productRunningMark(): Promise<number> {
+    const { rollupMarks } = this.t;
+    const [mark] = await this.db
+      .select({ daySlot: rollupMarks.daySlot })
+      .from(rollupMarks)
+      .where(eq(rollupMarks.name, PRODUCT_RUNNING));
+    return mark?.daySlot ?? -SLOTS_PER_DAY;
   }
 
   /**
@@ -559,11 +572,7 @@ export class DrizzleStore implements Store {
   private async coverProductRunning(throughDay: number): Promise<void> {
     const { productRunning, productSlots, rollupMarks } = this.t;
     for (let round = 0; round < 10_000; round++) {
-      const [mark] = await this.db
-        .select({ daySlot: rollupMarks.daySlot })
-        .from(rollupMarks)
-        .where(eq(rollupMarks.name, PRODUCT_RUNNING));
-      const covered = mark?.daySlot ?? -SLOTS_PER_DAY;
+      const covered = await this.productRunningMark();
       if (covered >= throughDay) return;
       // Days without a product_slots row never had a sale: the chunk starts at the next day that had one.
       const [next] = await this.db
@@ -582,6 +591,8 @@ export class DrizzleStore implements Store {
           ),
       );
       const day = sql`(${productSlots.slot} - ${productSlots.slot} % ${sql.raw(String(SLOTS_PER_DAY))})`;
+      // DISTINCT (a no-op: one row per product) keeps MariaDB from merging `b` into the outer join, which made it
+      // read every earlier row of each product for each day of the chunk: 1.2 s a chunk at 1M orders, not 0.1 s.
       try {
         if (from <= until)
           await this.adapter.rows(sql`
@@ -600,7 +611,7 @@ export class DrizzleStore implements Store {
             HAVING SUM(${productSlots.paidOrders}) <> 0
           ) d
           LEFT JOIN (
-            SELECT r.currency, r.product_id, r.paid_orders, r.quantity, r.revenue_minor
+            SELECT DISTINCT r.currency, r.product_id, r.paid_orders, r.quantity, r.revenue_minor
             FROM ${productRunning} r
             JOIN (
               SELECT currency, product_id, MAX(day_slot) AS day_slot FROM ${productRunning}
@@ -610,7 +621,9 @@ export class DrizzleStore implements Store {
           WINDOW w AS (PARTITION BY d.currency, d.product_id ORDER BY d.day_slot)
         `);
       } catch (error) {
-        if (!this.adapter.isUniqueViolation(error)) throw error;
+        // Another instance wrote the chunk first: go on from the mark it left, or fail if it left none.
+        if (!this.adapter.isUniqueViolation(error) || (await this.productRunningMark()) === covered)
+          throw error;
         continue;
       }
       // A backfill that moved the mark back meanwhile wins: the next report remakes its days.
