@@ -1251,6 +1251,8 @@ function summaryOf(
   };
   for (const row of rows) {
     const orders = Number(row.orders);
+    // A currency whose orders were all deleted keeps a row of zeros; it is no longer one the shop sells in.
+    if (orders === 0) continue;
     summary.totalOrders += orders;
     const paid = row.status === "paid" || row.status === "refunded";
     const gross = paid ? Number(row.amountMinor) : 0;
