@@ -515,9 +515,18 @@ const flat = (name: string): [string, boolean | undefined] => {
   ];
 };
 const targets: [string, boolean | undefined][] = [
+  // The catalog is answered from memory (server/products/catalog.ts); the baseline asks the database every time.
   [
-    "products page >= 0.7 x raw baseline req/s",
-    check(pageOne, find("raw baseline: products page 1"), (page, raw) => page.rps >= 0.7 * raw.rps),
+    "products page 1 >= 3 x raw baseline req/s",
+    check(pageOne, find("raw baseline: products page 1"), (page, raw) => page.rps >= 3 * raw.rps),
+  ],
+  [
+    `products page ${deepPage} >= 3 x raw baseline req/s`,
+    check(
+      find(`products page ${deepPage}`),
+      find("raw baseline: products page 1"),
+      (page, raw) => page.rps >= 3 * raw.rps,
+    ),
   ],
   [
     "deep page p50 <= 1.5 x page 1 p50",

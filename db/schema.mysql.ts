@@ -246,3 +246,13 @@ export const rollupMarks = mysqlTable("rollup_marks", {
   name: varchar("name", { length: 32 }).primaryKey(),
   daySlot: int("day_slot").notNull(),
 });
+
+/**
+ * Counters that move on every change of something instances keep in memory: `products` counts every write to
+ * the products table (triggers, migration 0012). Each instance reads it a few times a second and drops its
+ * copy of the catalog when it moved, so a change made anywhere shows everywhere within CATALOG_CHECK_MS.
+ */
+export const changeCounters = mysqlTable("change_counters", {
+  name: varchar("name", { length: 32 }).primaryKey(),
+  value: bigint("value", { mode: "number" }).notNull(),
+});

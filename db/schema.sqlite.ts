@@ -205,3 +205,9 @@ export const rollupMarks = sqliteTable("rollup_marks", {
   name: text("name").primaryKey(),
   daySlot: integer("day_slot").notNull(),
 });
+
+/** See schema.mysql.ts. */
+export const changeCounters = sqliteTable("change_counters", {
+  name: text("name").primaryKey(),
+  value: integer("value").notNull(),
+});

@@ -174,6 +174,8 @@ export interface Store {
   deleteUser(id: number): Promise<boolean>;
 
   listActiveProducts(page: PageRequest): Promise<Page<Product>>;
+  /** A number that moves with every write to the products table, made anywhere. */
+  catalogVersion(): Promise<number>;
   findProduct(id: number): Promise<Product | undefined>;
   findProductByName(name: string): Promise<Product | undefined>;
   createProduct(input: NewProduct): Promise<Product>;

@@ -23,6 +23,7 @@ import { Metrics, mayReadMetrics } from "./metrics/metrics.ts";
 import { orderRoutes } from "./orders/routes.ts";
 import { paymentRoutes } from "./payments/routes.ts";
 import { createStripeClient, type StripeClient } from "./payments/stripe-client.ts";
+import { Catalog } from "./products/catalog.ts";
 import { productRoutes } from "./products/routes.ts";
 import { refundRoutes } from "./refunds/routes.ts";
 import { reportRoutes } from "./reports/routes.ts";
@@ -58,7 +59,8 @@ export function createApp(deps: AppDeps) {
   api.use("/orders/*", authenticated);
   api.use("/reports/*", authenticated);
   api.route("/auth", authRoutes({ config, store, passwords: deps.passwords, signInLimits }));
-  api.route("/", productRoutes(store));
+  const catalog = new Catalog(store, config.CATALOG_CHECK_MS);
+  api.route("/", productRoutes(catalog));
   api.route("/", orderRoutes(store));
   const payments = { config, store, stripe: deps.stripe ?? createStripeClient(config), crm, log };
   api.route("/", paymentRoutes(payments));
@@ -105,7 +107,10 @@ export function createApp(deps: AppDeps) {
     if (!allowed) return problemResponse(c, 404, `No route for GET ${c.req.path}.`, { type: "not-found" });
     return c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
   });
-  app.route("/admin", adminRoutes({ config, store, passwords: deps.passwords, signInLimits, crm, payments }));
+  app.route(
+    "/admin",
+    adminRoutes({ config, store, passwords: deps.passwords, signInLimits, crm, payments, catalog }),
+  );
   app.route("/api/v1", api);
   app.get("/api/docs", (c) => c.html(docsPage(api.getOpenAPI31Document(openApiConfig))));
   const ui = deps.uiDir ? staticUi(deps.uiDir) : undefined;

@@ -32,6 +32,8 @@ const configSchema = z
         message: "must be mysql://user:pass@host:port/db or file:PATH",
       }),
     DB_TIMEOUT_MS: integer(5000, 100, 120_000),
+    /** How often each instance asks whether the catalog changed: the most its products pages lag behind. */
+    CATALOG_CHECK_MS: integer(250, 0, 1000),
     JWT_SECRET: z.string().optional(),
     JWT_SECRET_PREVIOUS: z.string().optional(),
     JWT_TTL: z

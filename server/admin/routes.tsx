@@ -9,6 +9,7 @@ import { pageParams } from "../http/pagination.ts";
 import { AppError, handleError } from "../http/problem.ts";
 import { IdParamSchema, PageQuerySchema } from "../http/schemas.ts";
 import { cancelOrder, type PaymentDeps } from "../payments/service.ts";
+import type { Catalog } from "../products/catalog.ts";
 import { refundAmount, refundableMinor, refundOrder } from "../refunds/service.ts";
 import { productsCsv, productsReport, salesCsv, salesReport } from "../reports/service.ts";
 import { formatMinor } from "../shared/money.ts";
@@ -61,7 +62,7 @@ type RefundReason = (typeof REFUND_REASONS)[number];
 const reasonOf = (value: unknown): RefundReason | undefined =>
   REFUND_REASONS.find((reason) => reason === value);
 
-export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDeps }) {
+export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDeps; catalog: Catalog }) {
   const { config, store } = deps;
   const allowedOrigins = new Set([new URL(config.APP_URL).origin]);
   const admin = new Hono<AdminEnv>({ strict: false });
@@ -227,6 +228,7 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDe
     const parsed = parseProductForm(await c.req.parseBody());
     if (!parsed.ok) return productForm(c, "Add a product", "/admin/products", parsed.values, parsed.errors);
     await store.createProduct(parsed.product);
+    deps.catalog.changed();
     return c.redirect("/admin/products?notice=created", 303);
   });
 
@@ -248,6 +250,7 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDe
     if (!parsed.ok)
       return productForm(c, "Edit product", `/admin/products/${id}`, parsed.values, parsed.errors);
     if (!(await store.updateProduct(id, parsed.product))) throw AppError.notFound("No such product.");
+    deps.catalog.changed();
     return c.redirect("/admin/products?notice=saved", 303);
   });
 
@@ -263,6 +266,7 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDe
 
   admin.post("/products/:id/delete", async (c) => {
     const outcome = await store.removeProduct(idOf(c));
+    deps.catalog.changed();
     if (outcome === "missing") throw AppError.notFound("No such product.");
     return c.redirect(`/admin/products?notice=${outcome}`, 303);
   });
