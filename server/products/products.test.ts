@@ -149,7 +149,10 @@ describe("products page query count", () => {
       }).toEqual({ query, ...expected });
       statements.length = 0;
       expect((await app.request(`/api/v1/products/?${query}`)).status).toBe(200);
-      expect({ query, again: statements.filter((sql) => sql.includes("products")) }).toEqual({ query, again: [] });
+      expect({ query, again: statements.filter((sql) => sql.includes("products")) }).toEqual({
+        query,
+        again: [],
+      });
     }
     await store.close();
   });
