@@ -5,6 +5,7 @@ import { requestId } from "hono/request-id";
 import type { Store } from "../db/store.ts";
 import { adminRoutes } from "./admin/routes.tsx";
 import { ADMIN_CSS } from "./admin/views.tsx";
+import { KnownUsers } from "./auth/known-users.ts";
 import { requireUser } from "./auth/middleware.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { SignInLimits } from "./auth/sign-in-limits.ts";
@@ -49,7 +50,7 @@ export function createApp(deps: AppDeps) {
   const { config, store } = deps;
   const logSink = deps.logSink ?? sinkFor(config);
   const signInLimits = new SignInLimits(config, store);
-  const authenticated = requireUser(config, store);
+  const authenticated = requireUser(config, new KnownUsers(store, config.AUTH_USER_CACHE_MS));
   const metrics = deps.metrics ?? Metrics.for(store);
   const log = metrics.tap(jsonLog(logSink));
   const crm = deps.crm ?? new CrmSync(config, store, log);

@@ -34,6 +34,8 @@ const configSchema = z
     DB_TIMEOUT_MS: integer(5000, 100, 120_000),
     /** How often each instance asks whether the catalog changed: the most its products pages lag behind. */
     CATALOG_CHECK_MS: integer(250, 0, 1000),
+    /** How long the token check trusts a user it read: a deleted or demoted user's token works this long at most. */
+    AUTH_USER_CACHE_MS: integer(1000, 0, 60_000),
     JWT_SECRET: z.string().optional(),
     JWT_SECRET_PREVIOUS: z.string().optional(),
     JWT_TTL: z

@@ -158,10 +158,18 @@ for (const target of storeTargets()) {
         expect((await protectedGet(customer.token)).status).toBe(200);
       });
 
-      test("a deleted user's token is a 401", async () => {
+      test("a deleted user's token is a 401, within AUTH_USER_CACHE_MS of the deletion", async () => {
         const customer = await registerCustomer(stack.app);
+        expect((await protectedGet(customer.token)).status).toBe(200);
         expect(await stack.store.deleteUser(customer.userId)).toBe(true);
+        const deleted = Date.now();
+        while ((await protectedGet(customer.token)).status === 200) await Bun.sleep(20);
+        expect(Date.now() - deleted).toBeLessThanOrEqual(stack.config.AUTH_USER_CACHE_MS + 100);
         expect((await protectedGet(customer.token)).status).toBe(401);
+        // Never seen before its deletion: refused at once.
+        const other = await registerCustomer(stack.app);
+        expect(await stack.store.deleteUser(other.userId)).toBe(true);
+        expect((await protectedGet(other.token)).status).toBe(401);
       });
     });
   });

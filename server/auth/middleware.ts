@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from "hono";
-import type { Role, Store } from "../../db/store.ts";
+import type { Role } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import { AppError } from "../http/problem.ts";
+import type { KnownUsers } from "./known-users.ts";
 import { readToken } from "./tokens.ts";
 
 export interface AuthUser {
@@ -10,17 +11,17 @@ export interface AuthUser {
   role: Role;
 }
 
-/** Requires a valid bearer token of a user who still exists; sets c.var.user. */
-export function requireUser(config: Config, store: Store): MiddlewareHandler {
+/** Requires a valid bearer token of a user who still exists (as of AUTH_USER_CACHE_MS ago); sets c.var.user. */
+export function requireUser(config: Config, users: KnownUsers): MiddlewareHandler {
   return async (c, next) => {
     const header = c.req.header("Authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw AppError.unauthorized("Sign in first: send Authorization: Bearer <token>.");
     const claims = await readToken(config, match[1]);
     if (!claims) throw AppError.unauthorized("The token is invalid or has expired. Sign in again.");
-    const user = await store.findUserById(claims.userId);
+    const user = await users.find(claims.userId);
     if (!user) throw AppError.unauthorized("The token is invalid or has expired. Sign in again.");
-    c.set("user", { id: user.id, email: user.email, role: user.role });
+    c.set("user", user);
     await next();
   };
 }

@@ -1,0 +1,36 @@
+import type { Store } from "../../db/store.ts";
+import type { AuthUser } from "./middleware.ts";
+
+/** Past this many users the memory starts over; each costs one database read to come back. */
+const MAX_USERS = 10_000;
+
+/**
+ * The token check's users, kept for AUTH_USER_CACHE_MS after they were read, so that a signed-in customer's
+ * requests do not each read their user row. The price is the bound: a user deleted or demoted keeps a working
+ * token for at most that long. A token whose user is gone is never kept: it is refused on every request.
+ */
+export class KnownUsers {
+  private readonly users = new Map<number, { user: AuthUser; until: number }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly keepMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async find(id: number): Promise<AuthUser | undefined> {
+    const known = this.users.get(id);
+    if (known && known.until > this.now()) return known.user;
+    const row = await this.store.findUserById(id);
+    if (!row) {
+      this.users.delete(id);
+      return undefined;
+    }
+    const user = { id: row.id, email: row.email, role: row.role };
+    if (this.keepMs > 0) {
+      if (this.users.size >= MAX_USERS) this.users.clear();
+      this.users.set(id, { user, until: this.now() + this.keepMs });
+    }
+    return user;
+  }
+}
