@@ -7,6 +7,8 @@ const tokens = JSON.parse(tokensJson as string) as string[];
 const latencies: number[] = [];
 let errors = 0;
 let non2xx = 0;
+/** Every purchase completed, warm-up included: what the database's statement counter saw. */
+let completed = 0;
 
 async function call(url: string, token: string, body?: unknown) {
   const response = await fetch(url, {
@@ -38,6 +40,7 @@ async function worker(token: string, until: number, record: boolean): Promise<vo
     const started = performance.now();
     try {
       await purchase(token);
+      completed++;
       if (record) latencies.push(performance.now() - started);
     } catch {
       if (record) errors++;
@@ -63,6 +66,7 @@ console.log(
     errors,
     non2xx,
     total: latencies.length,
+    completed,
   }),
 );
 

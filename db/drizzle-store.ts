@@ -39,10 +39,12 @@ import {
   type OrderView,
   type Page,
   type PageRequest,
+  type Payment,
   type PoolStats,
   type Product,
   type ProductRemoval,
   type ProductSales,
+  paidChanges,
   type Refund,
   type RefundView,
   type SlotSegment,
@@ -315,9 +317,38 @@ export class DrizzleStore implements Store {
     return (await this.findProduct(insertId)) as Product;
   }
 
-  async createOrder(input: NewOrder): Promise<OrderView> {
-    const { insertId } = await this.write(this.insertOrder().execute({ ...input, createdAt: new Date() }));
-    return (await this.findOrder(insertId)) as OrderView;
+  async createOrder(
+    input: NewOrder,
+    known?: Pick<OrderView, "product" | "customerEmail">,
+  ): Promise<OrderView> {
+    const createdAt = new Date();
+    const { insertId } = await this.write(this.insertOrder().execute({ ...input, createdAt }));
+    if (!known) return (await this.findOrder(insertId)) as OrderView;
+    // The columns' own defaults (schema.mysql.ts), as the insert left them.
+    return {
+      ...input,
+      ...known,
+      id: insertId,
+      status: "pending",
+      createdAt,
+      paidAt: null,
+      paymentSessionId: null,
+      paymentSessionExpiresAt: null,
+      paymentIntentId: null,
+      paymentStatus: "unpaid",
+      crmSyncStatus: "pending",
+      crmAttempts: 0,
+      crmLastError: null,
+      crmNextAttemptAt: null,
+      crmClaimedUntil: null,
+      crmReference: null,
+      crmSyncedAt: null,
+      refundedMinor: 0,
+      refundReservedMinor: 0,
+      refundCount: 0,
+      cancelledAt: null,
+      refunds: [],
+    };
   }
 
   protected selectOrderViews() {
@@ -703,24 +734,9 @@ export class DrizzleStore implements Store {
     );
   }
 
-  async markOrderPaid(
-    orderId: number,
-    payment: { sessionId: string; paymentIntentId: string | null; paidAt: Date },
-  ): Promise<boolean> {
+  async markOrderPaid(orderId: number, payment: Payment): Promise<boolean> {
     const { orders } = this.t;
-    return this.updateOrders(
-      {
-        status: "paid",
-        paidAt: payment.paidAt,
-        paymentSessionId: payment.sessionId,
-        paymentIntentId: payment.paymentIntentId,
-        paymentStatus: "paid",
-        crmSyncStatus: "pending",
-        crmAttempts: 0,
-        crmNextAttemptAt: payment.paidAt,
-      },
-      and(eq(orders.id, orderId), eq(orders.status, "pending")),
-    );
+    return this.updateOrders(paidChanges(payment), and(eq(orders.id, orderId), eq(orders.status, "pending")));
   }
 
   async recordPaymentStatus(orderId: number, sessionId: string, paymentStatus: string): Promise<boolean> {

@@ -93,11 +93,18 @@ for (const target of storeTargets()) {
         paymentStatus: "unpaid",
         paidAt: null,
       });
+      // Told the product and the email, the store answers from the insert: exactly what a read would give.
+      const known = await db.store.createOrder(
+        { ...input, quantity: 3, amountMinor: 3702 },
+        { product: second.product, customerEmail: owner.email },
+      );
+      expect(known).toEqual((await db.store.findOrder(known.id)) as typeof known);
+      await db.store.cancelOrder(known.id, new Date());
       expect((await db.store.findOrderForUser(first.id, owner.id))?.id).toBe(first.id);
       expect(await db.store.findOrderForUser(first.id, stranger.id)).toBeUndefined();
       const page = await db.store.listOrdersForUser(owner.id, { limit: 10, offset: 0 });
-      expect(page.count).toBe(2);
-      expect(page.rows.map((order) => order.id)).toEqual([second.id, first.id]);
+      expect(page.count).toBe(3);
+      expect(page.rows.map((order) => order.id)).toEqual([known.id, second.id, first.id]);
     });
 
     test("payments: markOrderPaid transitions once and schedules the CRM sync", async () => {

@@ -71,6 +71,29 @@ export type NewOrder = Required<
   >
 >;
 
+export interface Payment {
+  sessionId: string;
+  paymentIntentId: string | null;
+  paidAt: Date;
+  /** The CRM lease taken with the payment by the process that will post the order at once. */
+  crmClaimedUntil?: Date;
+}
+
+/** What markOrderPaid writes: the order paid, and its CRM sync due at once (claimed, when the payer posts it). */
+export function paidChanges(payment: Payment) {
+  return {
+    status: "paid" as const,
+    paidAt: payment.paidAt,
+    paymentSessionId: payment.sessionId,
+    paymentIntentId: payment.paymentIntentId,
+    paymentStatus: "paid",
+    crmSyncStatus: "pending" as const,
+    crmAttempts: 0,
+    crmNextAttemptAt: payment.paidAt,
+    crmClaimedUntil: payment.crmClaimedUntil ?? null,
+  };
+}
+
 export interface OrderSummary {
   totalOrders: number;
   /** Orders whose payment was taken, refunded or not. */
@@ -180,7 +203,11 @@ export interface Store {
   findProductByName(name: string): Promise<Product | undefined>;
   createProduct(input: NewProduct): Promise<Product>;
 
-  createOrder(input: NewOrder): Promise<OrderView>;
+  /**
+   * Inserts a pending order. Given what the caller already knows (the product, the customer's email), the view
+   * is made from the insert's own values, without reading the order back.
+   */
+  createOrder(input: NewOrder, known?: Pick<OrderView, "product" | "customerEmail">): Promise<OrderView>;
   findOrder(orderId: number): Promise<OrderView | undefined>;
   findOrderForUser(orderId: number, userId: number): Promise<OrderView | undefined>;
   listOrdersForUser(userId: number, page: PageRequest): Promise<Page<OrderView>>;
@@ -204,10 +231,7 @@ export interface Store {
   // Payments. Each write is conditional on the order still being pending, so races cannot double-apply.
   attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean>;
   /** pending -> paid, once: true only for the call that made the transition. Schedules the CRM sync. */
-  markOrderPaid(
-    orderId: number,
-    payment: { sessionId: string; paymentIntentId: string | null; paidAt: Date },
-  ): Promise<boolean>;
+  markOrderPaid(orderId: number, payment: Payment): Promise<boolean>;
   /** Records a non-paid outcome (expired, failed) of the order's current session while it is unpaid. */
   recordPaymentStatus(orderId: number, sessionId: string, paymentStatus: string): Promise<boolean>;
 

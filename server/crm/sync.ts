@@ -25,8 +25,14 @@ const PASS_BATCH = 50;
 const PASS_CONCURRENCY = 4;
 const SETTLE_POLL_MS = 100;
 
+/** The sync state both orders and refunds carry (a refund's is null until it succeeded). */
+type CrmState = { crmSyncStatus: OrderView["crmSyncStatus"] | null } & Pick<
+  OrderView,
+  "crmAttempts" | "crmLastError" | "crmNextAttemptAt" | "crmClaimedUntil" | "crmReference" | "crmSyncedAt"
+>;
+
 /** One kind of CRM event (a paid order, a succeeded refund): where its sync state lives and what is posted. */
-interface CrmQueue<T extends { crmAttempts: number }> {
+interface CrmQueue<T extends CrmState> {
   kind: "order" | "refund";
   listDue(now: Date, limit: number): Promise<number[]>;
   claim(id: number, now: Date, leaseUntil: Date): Promise<boolean>;
@@ -49,7 +55,8 @@ interface CrmQueue<T extends { crmAttempts: number }> {
  * any process may pick up any due order after a restart or crash, and a lease keeps two from posting at once.
  */
 export class CrmSync {
-  private readonly inflight = new Map<string, Promise<void>>();
+  /** Syncs running in this process, each settling to the item as it recorded it (undefined: nothing recorded). */
+  private readonly inflight = new Map<string, Promise<CrmState | undefined>>();
   private readonly orders: CrmQueue<OrderView>;
   private readonly refunds: CrmQueue<RefundView>;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -82,9 +89,17 @@ export class CrmSync {
     };
   }
 
-  /** Starts syncing one order in the background (after it became paid, or was queued again). */
-  syncSoon(orderId: number): void {
-    this.inBackground(this.orders, orderId);
+  /**
+   * Starts syncing one order in the background (after it became paid, or was queued again). Given the order as
+   * it now is, the sync posts it without reading it again.
+   */
+  syncSoon(orderId: number, known?: OrderView, claimedUntil?: Date): void {
+    this.inBackground(this.orders, orderId, known, claimedUntil);
+  }
+
+  /** A lease taken now; markOrderPaid takes it with the payment, which spares the claim's own statement. */
+  leaseFromNow(): Date {
+    return new Date(this.now() + leaseMs(this.config));
   }
 
   /** Starts syncing one succeeded refund in the background. */
@@ -92,57 +107,81 @@ export class CrmSync {
     this.inBackground(this.refunds, refundId);
   }
 
-  private inBackground<T extends { crmAttempts: number }>(queue: CrmQueue<T>, id: number): void {
+  private inBackground<T extends CrmState>(
+    queue: CrmQueue<T>,
+    id: number,
+    known?: T,
+    claimedUntil?: Date,
+  ): void {
     const key = `${queue.kind}:${id}`;
     if (this.inflight.has(key)) return;
-    const attempt = this.sync(queue, id)
-      .then(() => undefined)
-      .catch((error) =>
+    const attempt = this.sync(queue, id, known, claimedUntil)
+      .then((result): CrmState | undefined => result.settled)
+      .catch((error) => {
         this.log({
           level: "error",
           msg: "crm sync failed to run",
           [`${queue.kind}_id`]: id,
           error: String(error),
-        }),
-      )
+        });
+        return undefined;
+      })
       .finally(() => this.inflight.delete(key));
     this.inflight.set(key, attempt);
   }
 
   /** Claims the order if its sync is due and nobody holds it, posts it, and records the outcome. */
-  syncOrder(orderId: number): Promise<"success" | "failed" | "skipped"> {
-    return this.sync(this.orders, orderId);
+  async syncOrder(orderId: number): Promise<"success" | "failed" | "skipped"> {
+    return (await this.sync(this.orders, orderId)).outcome;
   }
 
-  syncRefund(refundId: number): Promise<"success" | "failed" | "skipped"> {
-    return this.sync(this.refunds, refundId);
+  async syncRefund(refundId: number): Promise<"success" | "failed" | "skipped"> {
+    return (await this.sync(this.refunds, refundId)).outcome;
   }
 
-  private async sync<T extends { crmAttempts: number }>(
+  /** The outcome, and the item as this sync recorded it (so a waiting caller need not read it back). */
+  private async sync<T extends CrmState>(
     queue: CrmQueue<T>,
     id: number,
-  ): Promise<"success" | "failed" | "skipped"> {
+    known?: T,
+    claimedUntil?: Date,
+  ): Promise<{ outcome: "success" | "failed" | "skipped"; settled?: T }> {
     const started = this.now();
-    const leaseUntil = new Date(started + leaseMs(this.config));
-    if (!(await queue.claim(id, new Date(started), leaseUntil))) return "skipped";
-    const item = await queue.load(id);
-    if (!item) return "skipped";
+    const leaseUntil = claimedUntil ?? new Date(started + leaseMs(this.config));
+    if (!claimedUntil && !(await queue.claim(id, new Date(started), leaseUntil)))
+      return { outcome: "skipped" };
+    const item = known ?? (await queue.load(id));
+    if (!item) return { outcome: "skipped" };
     // A slow database ate the lease: the claim lapses and the next pass posts in time.
-    if (this.now() + postAndRecordMs(this.config) + CLOCK_SKEW_MS > leaseUntil.getTime()) return "skipped";
+    if (this.now() + postAndRecordMs(this.config) + CLOCK_SKEW_MS > leaseUntil.getTime()) {
+      return { outcome: "skipped" };
+    }
     const result = await queue.post(item);
     const subject = { [`${queue.kind}_id`]: id };
     if (result.ok) {
-      await queue.recordSuccess(id, leaseUntil, {
-        reference: result.reference,
-        syncedAt: new Date(this.now()),
-      });
+      const success = { reference: result.reference, syncedAt: new Date(this.now()) };
+      const recorded = await queue.recordSuccess(id, leaseUntil, success);
       this.log({ level: "info", msg: `crm sync succeeded`, ...subject, crm_reference: result.reference });
-      return "success";
+      const settled: T = {
+        ...item,
+        crmSyncStatus: "success",
+        crmAttempts: item.crmAttempts + 1,
+        crmReference: success.reference,
+        crmSyncedAt: success.syncedAt,
+        crmLastError: null,
+        crmNextAttemptAt: null,
+        crmClaimedUntil: null,
+      };
+      return { outcome: "success", settled: recorded ? settled : undefined };
     }
     const attempts = item.crmAttempts + 1;
     const nextAttemptAt =
       attempts < this.config.CRM_MAX_ATTEMPTS ? new Date(this.now() + this.backoffMs(attempts)) : null;
-    await queue.recordFailure(id, leaseUntil, { error: result.error, attempts, nextAttemptAt });
+    const recorded = await queue.recordFailure(id, leaseUntil, {
+      error: result.error,
+      attempts,
+      nextAttemptAt,
+    });
     this.log({
       level: "warn",
       msg: "crm sync failed",
@@ -151,7 +190,15 @@ export class CrmSync {
       error: result.error,
       next_attempt_at: nextAttemptAt?.toISOString() ?? null,
     });
-    return "failed";
+    const settled: T = {
+      ...item,
+      crmSyncStatus: "failed",
+      crmAttempts: attempts,
+      crmLastError: result.error.slice(0, 500),
+      crmNextAttemptAt: nextAttemptAt,
+      crmClaimedUntil: null,
+    };
+    return { outcome: "failed", settled: recorded ? settled : undefined };
   }
 
   /** Exponential backoff with "equal jitter": half the delay is fixed, half random. */
@@ -170,7 +217,11 @@ export class CrmSync {
   async awaitSettled(orderId: number, budgetMs: number): Promise<OrderView | undefined> {
     const deadline = this.now() + budgetMs;
     const inflight = this.inflight.get(`order:${orderId}`);
-    if (inflight) await Promise.race([inflight, sleep(budgetMs)]);
+    if (inflight) {
+      // A sync this process ran knows what it recorded: no need to read the order back.
+      const settled = await Promise.race([inflight, sleep(budgetMs).then(() => undefined)]);
+      if (settled && settled.crmSyncStatus !== "pending") return settled as OrderView;
+    }
     for (;;) {
       const order = await this.store.findOrder(orderId);
       if (!order?.paidAt || order.crmSyncStatus !== "pending" || this.now() >= deadline) return order;
@@ -204,7 +255,7 @@ export class CrmSync {
     return (await this.drain(this.orders)) + (await this.drain(this.refunds));
   }
 
-  private async drain<T extends { crmAttempts: number }>(queue: CrmQueue<T>): Promise<number> {
+  private async drain<T extends CrmState>(queue: CrmQueue<T>): Promise<number> {
     let attempted = 0;
     for (;;) {
       const due = (await queue.listDue(new Date(this.now()), PASS_BATCH)).filter(
@@ -214,7 +265,7 @@ export class CrmSync {
       let claimedAny = false;
       for (let index = 0; index < due.length; index += PASS_CONCURRENCY) {
         const outcomes = await Promise.all(
-          due.slice(index, index + PASS_CONCURRENCY).map((id) => this.sync(queue, id)),
+          due.slice(index, index + PASS_CONCURRENCY).map(async (id) => (await this.sync(queue, id)).outcome),
         );
         for (const outcome of outcomes) {
           if (outcome !== "skipped") {

@@ -64,7 +64,7 @@ const getOrder = createRoute({
 export function orderRoutes(store: Store) {
   return apiRouter()
     .openapi(createOrder, async (c) => {
-      const order = await placeOrder(store, c.var.user.id, c.req.valid("json"));
+      const order = await placeOrder(store, c.var.user, c.req.valid("json"));
       return c.json(presentOrder(order), 201);
     })
     .openapi(listOrders, async (c) => {

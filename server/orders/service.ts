@@ -6,21 +6,32 @@ export const MAX_QUANTITY = 100;
 /** The price comes from the product row, never from the client. */
 export async function placeOrder(
   store: Store,
-  userId: number,
+  user: { id: number; email: string },
   input: { product_id: number; quantity: number },
 ): Promise<OrderView> {
   const product = await store.findProduct(input.product_id);
   if (!product?.active) {
     throw AppError.validation({ product_id: ["does not name an available product"] });
   }
-  return store.createOrder({
-    userId,
-    productId: product.id,
-    quantity: input.quantity,
-    unitPriceMinor: product.priceMinor,
-    amountMinor: product.priceMinor * input.quantity,
-    currency: product.currency,
-  });
+  return store.createOrder(
+    {
+      userId: user.id,
+      productId: product.id,
+      quantity: input.quantity,
+      unitPriceMinor: product.priceMinor,
+      amountMinor: product.priceMinor * input.quantity,
+      currency: product.currency,
+    },
+    {
+      product: {
+        id: product.id,
+        name: product.name,
+        priceMinor: product.priceMinor,
+        currency: product.currency,
+      },
+      customerEmail: user.email,
+    },
+  );
 }
 
 export async function getOwnOrder(store: Store, orderId: number, userId: number): Promise<OrderView> {

@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import type { OrderView, Store } from "../../db/store.ts";
+import { type OrderView, paidChanges, type Store } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import type { CrmSync } from "../crm/sync.ts";
 import { AppError } from "../http/problem.ts";
@@ -158,7 +158,7 @@ export async function confirmPayment(
         session_status: session.status,
       });
     }
-    if ((await fulfilCheckoutSession(deps, session)) === "refunding") {
+    if ((await fulfilCheckoutSession(deps, session, order)) === "refunding") {
       throw AppError.conflict(
         "This order was cancelled before the payment arrived; the payment is refunded in full.",
       );
@@ -180,9 +180,12 @@ function sessionOrderId(session: CheckoutSession): number | undefined {
 export async function fulfilCheckoutSession(
   deps: PaymentDeps,
   session: CheckoutSession,
+  /** The session's order as the caller just read it, which spares reading it again. */
+  known?: OrderView,
 ): Promise<"paid" | "already-paid" | "refunding"> {
   const orderId = sessionOrderId(session);
-  const order = orderId ? await deps.store.findOrder(orderId) : undefined;
+  const order =
+    known && known.id === orderId ? known : orderId ? await deps.store.findOrder(orderId) : undefined;
   if (!order) throw AppError.validation({ session_id: ["does not belong to a known order"] });
   if (session.payment_status !== "paid") throw AppError.conflict("The payment has not been completed.");
   if (session.amount_total !== order.amountMinor || session.currency !== order.currency) {
@@ -202,11 +205,14 @@ export async function fulfilCheckoutSession(
     typeof session.payment_intent === "string"
       ? session.payment_intent
       : (session.payment_intent?.id ?? null);
-  const transitioned = await deps.store.markOrderPaid(order.id, {
+  // The payment and the CRM claim in one statement: only the transition's winner posts, and at once.
+  const payment = {
     sessionId: session.id,
     paymentIntentId,
     paidAt: new Date(),
-  });
+    crmClaimedUntil: deps.crm.leaseFromNow(),
+  };
+  const transitioned = await deps.store.markOrderPaid(order.id, payment);
   if (!transitioned) {
     const current = (await deps.store.findOrder(order.id)) ?? order;
     if (!paymentIntentId || current.paymentIntentId === paymentIntentId) return "already-paid";
@@ -226,7 +232,7 @@ export async function fulfilCheckoutSession(
     return "refunding";
   }
   deps.log({ level: "info", msg: "order paid", order_id: order.id, session_id: session.id });
-  deps.crm.syncSoon(order.id);
+  deps.crm.syncSoon(order.id, { ...order, ...paidChanges(payment) }, payment.crmClaimedUntil);
   return "paid";
 }
 
