@@ -13,7 +13,8 @@ import { formatProfileSummary, summarizeProfile } from "./profile-summary.ts";
 import { seedAdmin, seedCustomers, seedOrders, seedProducts } from "./seed.ts";
 
 /**
- * `bun run bench [--quick] [--orders 1000000] [--only TEXT] [--profile]`: a production server on MySQL with
+ * `bun run bench [--quick] [--orders 1000000] [--only TEXT] [--profile] [--runtime bun|node]`: a production
+ * server (Bun, or the Node bundle of `bun run build:node`) on MySQL with
  * generated data, driven by autocannon (and a purchase loop) from other processes, beside a raw Bun.serve +
  * mysql2 baseline. `--only` runs the scenarios whose name contains TEXT; `--profile` writes the server's CPU
  * profile (Markdown) beside the results.
@@ -24,8 +25,17 @@ const { values: args } = parseArgs({
     orders: { type: "string" },
     only: { type: "string" },
     profile: { type: "boolean" },
+    runtime: { type: "string", default: "bun" },
   },
 });
+if (args.runtime !== "bun" && args.runtime !== "node") {
+  console.error(`--runtime must be bun or node, not "${args.runtime}"`);
+  process.exit(2);
+}
+if (args.runtime === "node" && args.profile) {
+  console.error("--profile profiles the Bun server only; leave out --runtime node");
+  process.exit(2);
+}
 const quick = args.quick === true;
 const size = {
   products: quick ? 2_000 : 10_000,
@@ -210,7 +220,7 @@ async function recreateDatabase(url: string): Promise<void> {
 
 const started = Date.now();
 log(
-  `${quick ? "quick" : "full"} run on ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"})`,
+  `${quick ? "quick" : "full"} run of the ${args.runtime} server on ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"})`,
 );
 await recreateDatabase(databaseUrl);
 await migrateDatabase(databaseUrl);
@@ -239,7 +249,17 @@ const profilePath = join(results, `${stamp}-server-profile.md`);
 const profileFlags = args.profile
   ? ["--cpu-prof-md", `--cpu-prof-dir=${results}`, `--cpu-prof-name=${stamp}-server-profile.md`]
   : [];
-const server = Bun.spawn(["bun", ...profileFlags, "run", "server/main.ts"], {
+if (args.runtime === "node") {
+  const build = Bun.spawnSync(["bun", "run", "build:node"], {
+    cwd: ROOT,
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  if (build.exitCode !== 0) throw new Error("bun run build:node failed");
+}
+const serverCommand =
+  args.runtime === "node" ? ["node", "dist/node/main.js"] : ["bun", ...profileFlags, "run", "server/main.ts"];
+const server = Bun.spawn(serverCommand, {
   cwd: ROOT,
   env: {
     ...env,
@@ -608,7 +628,7 @@ writeFileSync(
 );
 writeFileSync(
   join(results, `${stamp}.md`),
-  `# Benchmark ${stamp}\n\n${meta.cores} cores (${meta.cpu}); ${quick ? "quick" : "full"} run; ${size.products} products, ${size.customers} customers, ${size.orders} orders${size.bigOrders ? ` grown to ${size.bigOrders}` : ""}; ${timing.connections} connections, ${timing.seconds} s per scenario after ${timing.warmup} s warm-up.\n\n${table}\n${profile}`,
+  `# Benchmark ${stamp}\n\n${meta.cores} cores (${meta.cpu}); ${quick ? "quick" : "full"} run of the ${args.runtime} server; ${size.products} products, ${size.customers} customers, ${size.orders} orders${size.bigOrders ? ` grown to ${size.bigOrders}` : ""}; ${timing.connections} connections, ${timing.seconds} s per scenario after ${timing.warmup} s warm-up.\n\n${table}\n${profile}`,
 );
 log(`results in bench/results/${stamp}.{json,md}; took ${meta.seconds.toFixed(0)} s`);
 

@@ -7,6 +7,8 @@ const ALGORITHM = "HS256";
 export interface TokenClaims {
   userId: number;
   role: string;
+  /** When the token expires, in ms since 1970. */
+  expiresAt: number;
 }
 
 export function issueToken(
@@ -35,7 +37,7 @@ export async function readToken(config: Config, token: string): Promise<TokenCla
       if (typeof payload.exp !== "number" || payload.aud !== undefined) return undefined;
       const userId = Number(payload.sub);
       if (!Number.isSafeInteger(userId) || userId <= 0) return undefined;
-      return { userId, role: String(payload.role) };
+      return { userId, role: String(payload.role), expiresAt: payload.exp * 1000 };
     } catch {}
   }
   return undefined;
