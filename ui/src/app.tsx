@@ -5,9 +5,10 @@ import { LocationProvider, Route, Router, useLocation } from "preact-iso";
 import { api, flash, session, signOut } from "./api.ts";
 import { Protected } from "./components/ui.tsx";
 import { AuthPage } from "./pages/auth.tsx";
-import { OrdersPage, ReportsPage } from "./pages/orders.tsx";
+import { OrdersPage } from "./pages/orders.tsx";
 import { PaymentCancelledPage, PaymentResultPage } from "./pages/payment-result.tsx";
 import { ProductsPage } from "./pages/products.tsx";
+import { ReportsPage } from "./pages/reports.tsx";
 
 export const paymentsSimulated = signal(false);
 export const crmSimulated = signal(false);

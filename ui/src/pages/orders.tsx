@@ -1,9 +1,10 @@
 /** @jsxImportSource preact */
 import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
-import { type ApiError, api, formatMoney, type Order, type Page, type Summary } from "../api.ts";
+import { type ApiError, api, formatMoney, type Order, type Page } from "../api.ts";
+import { CancelOrder } from "../components/cancel-order.tsx";
+import { PayAgain } from "../components/pay-again.tsx";
 import { Busy, CRM_STATUS_TEXT, ErrorNote, lastPageOf, paymentStatusText } from "../components/ui.tsx";
-import { PayAgain } from "./payment-result.tsx";
 
 export function OrdersPage() {
   const location = useLocation();
@@ -80,93 +81,6 @@ export function OrdersPage() {
           {data.previous ? <a href={`/orders?page=${page - 1}`}>← Newer</a> : <span />}
           {data.next ? <a href={`/orders?page=${page + 1}`}>Older →</a> : <span />}
         </nav>
-      )}
-    </section>
-  );
-}
-
-/** Cancel asks once more before it calls the order off; an open checkout is closed by the server. */
-function CancelOrder({ orderId, onCancelled }: { orderId: number; onCancelled: (order: Order) => void }) {
-  const [asking, setAsking] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function cancel() {
-    setBusy(true);
-    setError(null);
-    try {
-      onCancelled(await api.cancelOrder(orderId));
-    } catch (failure) {
-      setError((failure as ApiError).detail);
-      setBusy(false);
-      setAsking(false);
-    }
-  }
-  if (!asking) {
-    return (
-      <>
-        <button type="button" class="secondary" onClick={() => setAsking(true)}>
-          Cancel
-        </button>
-        <ErrorNote message={error} />
-      </>
-    );
-  }
-  return (
-    <fieldset class="confirm">
-      <legend class="sr-only">Cancel order #{orderId}?</legend>
-      <button type="button" class="danger" onClick={cancel} disabled={busy} aria-busy={busy}>
-        {busy ? "Cancelling…" : `Cancel order #${orderId}`}
-      </button>
-      <button type="button" class="secondary" onClick={() => setAsking(false)} disabled={busy}>
-        Keep it
-      </button>
-    </fieldset>
-  );
-}
-
-export function ReportsPage() {
-  const [summary, setSummary] = useState<Summary | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api.summary().then(setSummary, (failure: ApiError) => setError(failure.detail));
-  }, []);
-  return (
-    <section>
-      <h1>Reports</h1>
-      {summary && (
-        <p data-testid="report-scope">
-          {summary.scope === "shop" ? "Figures for the whole shop." : "Figures for your own orders."}
-        </p>
-      )}
-      <ErrorNote message={error} />
-      {!summary && !error && <Busy label="Loading the summary…" />}
-      {summary && (
-        <dl class="stats">
-          <div>
-            <dt>Total orders</dt>
-            <dd data-testid="total-orders">{summary.total_orders}</dd>
-          </div>
-          <div>
-            <dt>Revenue after refunds</dt>
-            <dd data-testid="total-revenue">{formatMoney(summary.total_revenue, summary.currency)}</dd>
-          </div>
-          <div>
-            <dt>Refunded</dt>
-            <dd data-testid="refunded-revenue">{formatMoney(summary.refunded_revenue, summary.currency)}</dd>
-          </div>
-          <div>
-            <dt>Paid orders</dt>
-            <dd data-testid="paid-orders">{summary.paid_orders}</dd>
-          </div>
-          <div>
-            <dt>Pending orders</dt>
-            <dd data-testid="pending-orders">{summary.pending_orders}</dd>
-          </div>
-          <div>
-            <dt>Cancelled orders</dt>
-            <dd data-testid="cancelled-orders">{summary.cancelled_orders}</dd>
-          </div>
-        </dl>
       )}
     </section>
   );

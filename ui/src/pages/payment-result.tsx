@@ -2,8 +2,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import { type ApiError, api, formatMoney, type Order } from "../api.ts";
+import { PayAgain } from "../components/pay-again.tsx";
 import { Busy, CRM_STATUS_TEXT, ErrorNote, paymentStatusText, RECORDING_TEXT } from "../components/ui.tsx";
-import { payOrder } from "./checkout.ts";
 
 export const POLL_INTERVAL_MS = { value: 1500 };
 const MAX_POLLS = 40;
@@ -118,29 +118,6 @@ function PaidOrder({ order }: { order: Order }) {
         </dd>
       </dl>
     </div>
-  );
-}
-
-export function PayAgain({ orderId, label = "Pay now" }: { orderId: number; label?: string }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function pay() {
-    setBusy(true);
-    setError(null);
-    try {
-      await payOrder(orderId);
-    } catch (failure) {
-      setError((failure as ApiError).detail);
-      setBusy(false);
-    }
-  }
-  return (
-    <>
-      <button type="button" onClick={pay} disabled={busy} aria-busy={busy}>
-        {busy ? "Opening checkout…" : label}
-      </button>
-      <ErrorNote message={error} />
-    </>
   );
 }
 
