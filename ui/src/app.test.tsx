@@ -3,8 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { fireEvent, render, waitFor, within } from "@testing-library/preact";
 import { session, signIn, signOut } from "./api.ts";
 import { App } from "./app.tsx";
-import { navigation } from "./pages/checkout.ts";
-import { POLL_INTERVAL_MS } from "./pages/payment-result.tsx";
+import type { Browser } from "./browser.ts";
 import { type FakeCall, problem, useDom } from "./test-dom.ts";
 
 const USER = { id: 7, email: "ada@example.com", name: "Ada" };
@@ -59,9 +58,16 @@ afterEach(signOut);
 /** Queries over the page; made per call because the DOM exists only while these tests run. */
 const screen = () => within(document.body);
 
+/** Where the site sent the browser off to (Checkout), instead of leaving the test page. */
+let visited: string[] = [];
+const testBrowser: Browser = { leaveFor: (url) => visited.push(url), pollIntervalMs: 10 };
+afterEach(() => {
+  visited = [];
+});
+
 function visit(path: string) {
   history.replaceState(null, "", path);
-  return render(<App />);
+  return render(<App browser={testBrowser} />);
 }
 
 describe("sign-in and registration", () => {
@@ -169,8 +175,6 @@ describe("protected routes", () => {
 describe("buying", () => {
   test("Buy now makes one order and one session even when clicked twice, then goes to Checkout", async () => {
     signIn("token-1", USER);
-    const visited: string[] = [];
-    navigation.assign = (url) => visited.push(url);
     api = (call) => {
       if (call.path.startsWith("/api/v1/products/")) return { status: 200, body: page([PRODUCT]) };
       if (call.path === "/api/v1/orders/") return { status: 201, body: order({ id: 9, status: "pending" }) };
@@ -267,7 +271,6 @@ describe("payment result", () => {
 
   test("CRM pending, then success, by asking for the order again", async () => {
     signIn("token-1", USER);
-    POLL_INTERVAL_MS.value = 10;
     let polls = 0;
     api = (call) => {
       if (call.path === confirmPath) return { status: 200, body: order({ crm_sync_status: "pending" }) };
@@ -330,8 +333,6 @@ describe("payment result", () => {
 
   test("a cancelled payment offers to pay again", async () => {
     signIn("token-1", USER);
-    const visited: string[] = [];
-    navigation.assign = (url) => visited.push(url);
     api = () => ({
       status: 200,
       body: { order_id: 42, session_id: "cs_2", checkout_url: "https://checkout.test/cs_2", expires_at: "" },

@@ -3,6 +3,7 @@ import { signal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { LocationProvider, Route, Router, useLocation } from "preact-iso";
 import { api, flash, session, signOut } from "./api.ts";
+import { type Browser, BrowserContext, realBrowser } from "./browser.ts";
 import { Protected } from "./components/ui.tsx";
 import { AuthPage } from "./pages/auth.tsx";
 import { OrdersPage } from "./pages/orders.tsx";
@@ -105,7 +106,7 @@ function NotFound() {
   );
 }
 
-export function App() {
+export function App({ browser = realBrowser }: { browser?: Browser } = {}) {
   useEffect(() => {
     api.meta().then(
       (meta) => {
@@ -116,33 +117,35 @@ export function App() {
     );
   }, []);
   return (
-    <LocationProvider>
-      <a class="skip" href="#main">
-        Skip to content
-      </a>
-      {(paymentsSimulated.value || crmSimulated.value) && (
-        <p class="banner" role="note">
-          {paymentsSimulated.value && crmSimulated.value
-            ? "Payments and the CRM are simulated — no real money moves and no order leaves this machine."
-            : paymentsSimulated.value
-              ? "Payments are simulated — no real money moves."
-              : "The CRM is simulated — no order leaves this machine."}
-        </p>
-      )}
-      <Header />
-      <main id="main" tabIndex={-1}>
-        <Flash />
-        <Router>
-          <Route path="/" component={ProductsPage} />
-          <Route path="/signin" component={SignIn} />
-          <Route path="/register" component={Register} />
-          <Route path="/orders" component={MyOrders} />
-          <Route path="/reports" component={Reports} />
-          <Route path="/orders/:id/payment-result" component={PaymentResult} />
-          <Route path="/orders/:id/payment-cancelled" component={PaymentCancelled} />
-          <Route default component={NotFound} />
-        </Router>
-      </main>
-    </LocationProvider>
+    <BrowserContext.Provider value={browser}>
+      <LocationProvider>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
+        {(paymentsSimulated.value || crmSimulated.value) && (
+          <p class="banner" role="note">
+            {paymentsSimulated.value && crmSimulated.value
+              ? "Payments and the CRM are simulated — no real money moves and no order leaves this machine."
+              : paymentsSimulated.value
+                ? "Payments are simulated — no real money moves."
+                : "The CRM is simulated — no order leaves this machine."}
+          </p>
+        )}
+        <Header />
+        <main id="main" tabIndex={-1}>
+          <Flash />
+          <Router>
+            <Route path="/" component={ProductsPage} />
+            <Route path="/signin" component={SignIn} />
+            <Route path="/register" component={Register} />
+            <Route path="/orders" component={MyOrders} />
+            <Route path="/reports" component={Reports} />
+            <Route path="/orders/:id/payment-result" component={PaymentResult} />
+            <Route path="/orders/:id/payment-cancelled" component={PaymentCancelled} />
+            <Route default component={NotFound} />
+          </Router>
+        </main>
+      </LocationProvider>
+    </BrowserContext.Provider>
   );
 }

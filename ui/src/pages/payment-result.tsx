@@ -2,10 +2,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import { type ApiError, api, formatMoney, type Order } from "../api.ts";
+import { useBrowser } from "../browser.ts";
 import { PayAgain } from "../components/pay-again.tsx";
 import { Busy, CRM_STATUS_TEXT, ErrorNote, paymentStatusText, RECORDING_TEXT } from "../components/ui.tsx";
 
-export const POLL_INTERVAL_MS = { value: 1500 };
 const MAX_POLLS = 40;
 
 type State =
@@ -22,6 +22,7 @@ export function PaymentResultPage() {
   const sessionId = location.query.session_id;
   const [state, setState] = useState<State>({ kind: "confirming" });
   const [attempt, setAttempt] = useState(0);
+  const { pollIntervalMs } = useBrowser();
 
   useEffect(() => {
     let cancelled = false;
@@ -35,7 +36,7 @@ export function PaymentResultPage() {
           (fresh) => poll(fresh, polls + 1),
           () => poll(order, polls + 1),
         );
-      }, POLL_INTERVAL_MS.value);
+      }, pollIntervalMs);
     };
     setState({ kind: "confirming" });
     api.confirmPayment(orderId, sessionId).then(
@@ -55,7 +56,7 @@ export function PaymentResultPage() {
       cancelled = true;
       clearTimeout(timer);
     };
-  }, [orderId, sessionId, attempt]);
+  }, [orderId, sessionId, attempt, pollIntervalMs]);
 
   return (
     <section class="narrow">

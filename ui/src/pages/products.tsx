@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { type ApiError, api, formatMoney, type Page, type Product, session, signInPath } from "../api.ts";
+import { useBrowser } from "../browser.ts";
 import { Busy, ErrorNote, lastPageOf } from "../components/ui.tsx";
 import { buyNow } from "./checkout.ts";
 
@@ -53,6 +54,7 @@ export function ProductsPage() {
 
 function ProductCard({ product }: { product: Product }) {
   const location = useLocation();
+  const browser = useBrowser();
   const [quantity, setQuantity] = useState(1);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -65,7 +67,7 @@ function ProductCard({ product }: { product: Product }) {
     setBusy(true);
     setError(null);
     try {
-      await buyNow(product.id, quantity);
+      await buyNow(product.id, quantity, browser.leaveFor);
     } catch (failure) {
       // A rejected token has just signed the customer out: sign in again and come back here.
       if (!session.value) return toSignIn();
