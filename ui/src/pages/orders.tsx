@@ -1,41 +1,42 @@
 /** @jsxImportSource preact */
-import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
-import { type ApiError, api, formatMoney, type Order, type Page } from "../api.ts";
+import { api, formatMoney, type Order } from "../api.ts";
 import { CancelOrder } from "../components/cancel-order.tsx";
 import { PayAgain } from "../components/pay-again.tsx";
 import { Busy, CRM_STATUS_TEXT, ErrorNote, lastPageOf, paymentStatusText } from "../components/ui.tsx";
+import { useResource } from "../resource.ts";
 
 export function OrdersPage() {
   const location = useLocation();
   const page = Math.max(1, Number.parseInt(location.query.page ?? "1", 10) || 1);
-  const [data, setData] = useState<Page<Order> | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setData(null);
-    api.orders(page).then(
-      (answer) => {
+  const resource = useResource(
+    () =>
+      api.orders(page).then((answer) => {
         if (answer.results.length === 0 && answer.count > 0 && page > 1) {
           location.route(`/orders?page=${lastPageOf(answer)}`, true);
-        } else setData(answer);
-      },
-      (failure: ApiError) => setError(failure.detail),
-    );
-  }, [page]);
-  const replace = (changed: Order) =>
-    setData(
-      (current) =>
-        current && {
-          ...current,
-          results: current.results.map((row) => (row.id === changed.id ? changed : row)),
-        },
-    );
+          return new Promise<never>(() => {});
+        }
+        return answer;
+      }),
+    page,
+  );
+  const data = resource.data.value;
+  const error = resource.error.value;
+  const replace = (changed: Order) => {
+    const current = resource.data.value;
+    if (current) {
+      resource.data.value = {
+        ...current,
+        results: current.results.map((row) => (row.id === changed.id ? changed : row)),
+      };
+    }
+  };
 
   return (
     <section>
       <h1>My orders</h1>
       <ErrorNote message={error} />
-      {!data && !error && <Busy label="Loading your orders…" />}
+      {resource.loading.value && <Busy label="Loading your orders…" />}
       {data && data.results.length === 0 && (
         <p>
           No orders yet. <a href="/">Browse the products</a>.

@@ -1,36 +1,35 @@
 /** @jsxImportSource preact */
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
-import { type ApiError, api, formatMoney, type Page, type Product, session, signInPath } from "../api.ts";
+import { type ApiError, api, formatMoney, type Product, session, signInPath } from "../api.ts";
 import { useBrowser } from "../browser.ts";
 import { Busy, ErrorNote, lastPageOf } from "../components/ui.tsx";
+import { useResource } from "../resource.ts";
 import { buyNow } from "./checkout.ts";
 
 export function ProductsPage() {
   const location = useLocation();
   const page = Math.max(1, Number.parseInt(location.query.page ?? "1", 10) || 1);
-  const [data, setData] = useState<Page<Product> | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    setData(null);
-    setError(null);
-    api.products(page).then(
-      (answer) => {
+  const resource = useResource(
+    () =>
+      api.products(page).then((answer) => {
         // A page past the end (an old link, a shrunken catalog) shows the last page instead.
         if (answer.results.length === 0 && answer.count > 0 && page > 1) {
           location.route(`/?page=${lastPageOf(answer)}`, true);
-        } else setData(answer);
-      },
-      (failure: ApiError) => setError(failure.detail),
-    );
-  }, [page]);
+          return new Promise<never>(() => {});
+        }
+        return answer;
+      }),
+    page,
+  );
+  const data = resource.data.value;
+  const error = resource.error.value;
 
   return (
     <section>
       <h1>Products</h1>
       <ErrorNote message={error} />
-      {!data && !error && <Busy label="Loading products…" />}
+      {resource.loading.value && <Busy label="Loading products…" />}
       {data && data.results.length === 0 && <p>No products on this page.</p>}
       {data && (
         <ul class="grid">

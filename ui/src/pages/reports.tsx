@@ -1,14 +1,12 @@
 /** @jsxImportSource preact */
-import { useEffect, useState } from "preact/hooks";
-import { type ApiError, api, formatMoney, type Summary } from "../api.ts";
+import { api, formatMoney } from "../api.ts";
 import { Busy, ErrorNote } from "../components/ui.tsx";
+import { useResource } from "../resource.ts";
 
 export function ReportsPage() {
-  const [summary, setSummary] = useState<Summary | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api.summary().then(setSummary, (failure: ApiError) => setError(failure.detail));
-  }, []);
+  const resource = useResource(() => api.summary(), "summary");
+  const summary = resource.data.value;
+  const error = resource.error.value;
   return (
     <section>
       <h1>Reports</h1>
@@ -18,7 +16,7 @@ export function ReportsPage() {
         </p>
       )}
       <ErrorNote message={error} />
-      {!summary && !error && <Busy label="Loading the summary…" />}
+      {resource.loading.value && <Busy label="Loading the summary…" />}
       {summary && (
         <dl class="stats">
           <div>
