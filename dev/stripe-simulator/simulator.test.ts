@@ -133,4 +133,60 @@ describe("the Stripe simulator, driven by the official SDK", () => {
     );
     expect(event.type).toBe("checkout.session.completed");
   });
+
+  test("Refunds: partial and the rest, Stripe's errors for too much, listed by payment intent, announced by signed webhooks", async () => {
+    const created = await sdk().checkout.sessions.create(params());
+    await fetch(`${running.url}/__simulator/sessions/${created.id}/pay?webhook=false`, { method: "POST" });
+    const intent = (await sdk().checkout.sessions.retrieve(created.id)).payment_intent as string;
+    const partial = await sdk().refunds.create(
+      { payment_intent: intent, amount: 1000, reason: "requested_by_customer", metadata: { order_id: "7" } },
+      { idempotencyKey: "refund-partial" },
+    );
+    expect(partial).toMatchObject({
+      object: "refund",
+      amount: 1000,
+      currency: "usd",
+      status: "succeeded",
+      payment_intent: intent,
+      metadata: { order_id: "7" },
+    });
+    expect(partial.id).toStartWith("re_test_");
+    const replayed = await sdk().refunds.create(
+      { payment_intent: intent, amount: 1000, reason: "requested_by_customer", metadata: { order_id: "7" } },
+      { idempotencyKey: "refund-partial" },
+    );
+    expect(replayed.id).toBe(partial.id);
+    const tooMuch = await sdk()
+      .refunds.create({ payment_intent: intent, amount: 5000 })
+      .catch((error: unknown) => error);
+    expect(tooMuch).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(tooMuch).toMatchObject({ code: "amount_too_large", param: "amount" });
+    const rest = await sdk().refunds.create({ payment_intent: intent });
+    expect(rest.amount).toBe(3998 - 1000);
+    const again = await sdk()
+      .refunds.create({ payment_intent: intent })
+      .catch((error: unknown) => error);
+    expect(again).toMatchObject({ code: "charge_already_refunded" });
+    const unknown = await sdk()
+      .refunds.create({ payment_intent: "pi_test_unknown" })
+      .catch((error: unknown) => error);
+    expect(unknown).toMatchObject({ statusCode: 404, code: "resource_missing" });
+
+    const listed = await sdk().refunds.list({ payment_intent: intent, limit: 100 });
+    expect(listed.data.map((refund) => refund.id).sort()).toEqual([partial.id, rest.id].sort());
+    expect((await sdk().refunds.retrieve(partial.id)).amount).toBe(1000);
+    const announced = received.filter((entry) => entry.body.includes(partial.id));
+    const events = await Promise.all(
+      announced.map((entry) =>
+        sdk().webhooks.constructEventAsync(
+          entry.body,
+          entry.signature,
+          SECRET,
+          300,
+          Stripe.createSubtleCryptoProvider(),
+        ),
+      ),
+    );
+    expect(events.map((event) => event.type)).toContain("refund.created");
+  });
 });
