@@ -1,80 +1,21 @@
 import { signal } from "@preact/signals";
 
-export interface User {
-  id: number;
-  email: string;
-  name: string;
-}
+import type { components } from "./api-types.ts";
 
-export interface Product {
-  id: number;
-  name: string;
-  description: string;
-  price: string;
-  currency: string;
-}
+/*
+ * The API's shapes come from its OpenAPI document (ui/src/api-types.ts, `bun run api:types`, checked current by
+ * ui/api-types.test.ts): a change to a response breaks this site's typecheck instead of its pages.
+ */
+type Schemas = components["schemas"];
+export type User = Schemas["Session"]["user"];
+export type Product = Schemas["Product"];
+export type Refund = Schemas["Refund"];
+export type Order = Schemas["Order"] & Partial<Pick<Schemas["ConfirmedOrder"], "payment_status">>;
+export type Checkout = Schemas["CheckoutSession"];
+export type Summary = Schemas["Summary"];
 
-export interface Refund {
-  id: string;
-  amount: string;
-  currency: string;
-  status: "pending" | "succeeded" | "failed";
-  reason: string | null;
-  created_at: string;
-  of_order_payment: boolean;
-}
-
-export interface Order {
-  id: number;
-  status: "pending" | "paid" | "refunded" | "cancelled";
-  product: { id: number; name: string; price: string; currency: string };
-  quantity: number;
-  amount: string;
-  currency: string;
-  crm_sync_status: "pending" | "success" | "failed";
-  created_at: string;
-  paid_at: string | null;
-  refunded_amount: string;
-  cancelled_at: string | null;
-  refunds: Refund[];
-  payment: {
-    provider: "stripe";
-    session_id: string | null;
-    status: string;
-    expires_at: string | null;
-    paid_at: string | null;
-  };
-  payment_status?: string;
-}
-
-export interface Page<T> {
-  count: number;
-  page: number;
-  page_size: number;
-  next: string | null;
-  previous: string | null;
-  results: T[];
-}
-
-export interface Checkout {
-  order_id: number;
-  session_id: string;
-  checkout_url: string;
-  expires_at: string;
-}
-
-export interface Summary {
-  total_orders: number;
-  total_revenue: string;
-  gross_revenue: string;
-  refunded_revenue: string;
-  paid_orders: number;
-  pending_orders: number;
-  cancelled_orders: number;
-  currency: string;
-  /** `customer`: the signed-in customer's own orders; `shop`: every order (an admin). */
-  scope: "customer" | "shop";
-}
+/** The paginated envelope every list answers with (`ProductPage`, `OrderPage`). */
+export type Page<T> = Omit<Schemas["ProductPage"], "results"> & { results: T[] };
 
 /** An RFC 9457 problem from the API, or a network failure put in the same words. */
 export class ApiError extends Error {
