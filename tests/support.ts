@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Stripe from "stripe";
 import type { DrizzleStore } from "../db/drizzle-store.ts";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
@@ -157,6 +158,40 @@ export interface PaymentStack extends TestApp {
 }
 
 export const TEST_WEBHOOK_SECRET = "whsec_test_secret_for_tests";
+
+/** Only for its webhook-signing helper; it never calls an API. */
+export const webhookSigner = new Stripe("sk_test_signing_only");
+
+/** Posts a payload to the app's Stripe webhook, signed as Stripe signs (TEST_WEBHOOK_SECRET unless told). */
+export async function signedWebhook(
+  stack: { appUrl: string },
+  payload: string,
+  options: { timestamp?: number; secret?: string } = {},
+) {
+  const signature = await webhookSigner.webhooks.generateTestHeaderStringAsync({
+    payload,
+    secret: options.secret ?? TEST_WEBHOOK_SECRET,
+    timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
+    cryptoProvider: Stripe.createSubtleCryptoProvider(),
+  });
+  return fetch(`${stack.appUrl}/api/v1/payments/stripe/webhook`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "Stripe-Signature": signature },
+    body: payload,
+  });
+}
+
+/** A Stripe event around `object`, as Stripe sends it. */
+export function stripeEvent(type: string, object: unknown, created = Math.floor(Date.now() / 1000)) {
+  return JSON.stringify({
+    id: `evt_test_${crypto.randomUUID().replace(/-/g, "")}`,
+    object: "event",
+    type,
+    created,
+    livemode: false,
+    data: { object },
+  });
+}
 
 /**
  * The app served over HTTP with the real `stripe` SDK pointed at the Stripe simulator (which posts signed

@@ -397,7 +397,14 @@ for (const target of storeTargets()) {
       expect(detail).toContain('value="25.00"');
       const tooMuch = await get(stack.app, `/admin/orders/${order.id}/refund?amount=30.00&reason=`, cookie);
       expect(tooMuch.status).toBe(400);
-      expect(await tooMuch.text()).toContain("must be at most 25.00");
+      expect(await tooMuch.text()).toContain("Amount must be at most 25.00");
+      const badReason = await get(
+        stack.app,
+        `/admin/orders/${order.id}/refund?amount=1.00&reason=whim`,
+        cookie,
+      );
+      expect(badReason.status).toBe(400);
+      expect(await badReason.text()).toContain("Reason must be one of");
       const review = await get(
         stack.app,
         `/admin/orders/${order.id}/refund?amount=10.00&reason=requested_by_customer`,

@@ -59,8 +59,13 @@ function pastTheEnd(c: Context, pageNumber: number, rows: number, count: number)
 
 const REFUND_REASONS = ["requested_by_customer", "duplicate", "fraudulent"] as const;
 type RefundReason = (typeof REFUND_REASONS)[number];
-const reasonOf = (value: unknown): RefundReason | undefined =>
-  REFUND_REASONS.find((reason) => reason === value);
+/** The form's reason: none when left empty, a 400 naming the field when it is not one of Stripe's. */
+const reasonOf = (value: unknown): RefundReason | undefined => {
+  if (value === undefined || value === "") return undefined;
+  const reason = REFUND_REASONS.find((known) => known === value);
+  if (!reason) throw AppError.validation({ reason: [`must be one of ${REFUND_REASONS.join(", ")}`] });
+  return reason;
+};
 
 export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDeps; catalog: Catalog }) {
   const { config, store } = deps;
@@ -307,7 +312,10 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDe
   const orderPage = async (c: Context<AdminEnv>, orderId: number, failure?: AppError) => {
     const order = await store.findOrder(orderId);
     if (!order) throw AppError.notFound("No such order.");
-    const fields = Object.values(failure?.options.errors ?? {}).flat();
+    // "Amount must be at most 25.00, what is left to refund."
+    const fields = Object.entries(failure?.options.errors ?? {}).map(
+      ([field, messages]) => `${field[0]?.toUpperCase()}${field.slice(1)} ${messages.join(", ")}.`,
+    );
     return page(
       c,
       `Order #${order.id}`,
@@ -316,7 +324,7 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDe
         csrfToken={c.var.admin.csrfToken}
         zone={config.REPORT_TIMEZONE}
         refundable={refundableMinor(order)}
-        problem={failure && (fields.length > 0 ? `Amount ${fields.join(", ")}.` : failure.detail)}
+        problem={failure && (fields.length > 0 ? fields.join(" ") : failure.detail)}
       />,
       failure ? (failure.status as 400 | 409 | 502 | 503) : 200,
     );

@@ -17,7 +17,7 @@ button.danger{background:#a40000;border-color:#a40000}button.plain{background:no
 .error{color:#a40000;margin:.2rem 0}.notice{background:#e8f5e9;border:1px solid #1b5e20;padding:.5rem .75rem}
 .stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:1rem}.stats div{background:#fff;border:1px solid #ddd;padding:1rem}
 .stats dd{font-size:1.6rem;font-weight:700;margin:0}dl.detail{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;background:#fff;padding:1rem}
-dl.detail dt{font-weight:600}dl.detail dd{margin:0;word-break:break-all}.pager{display:flex;gap:1rem;margin-top:1rem}
+dl.detail dt{font-weight:600}dl.detail dd{margin:0;overflow-wrap:anywhere}td.id{overflow-wrap:anywhere;min-width:10rem}.pager{display:flex;gap:1rem;margin-top:1rem}
 :focus-visible{outline:3px solid #f0a400;outline-offset:2px}form.inline{display:inline}
 .stats dd.kpi-before{margin:.25rem 0 0;color:#555;font-size:.9rem;font-weight:400}svg.chart{width:100%;height:auto;background:#fff;border:1px solid #ddd}
 form.range{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin-bottom:1rem}form.range label{margin-top:0}
@@ -473,26 +473,22 @@ function RefundList(props: { order: OrderView; csrfToken: string; zone: string }
         <table>
           <thead>
             <tr>
-              <th>Stripe refund</th>
               <th>Amount</th>
-              <th>Reason</th>
               <th>Status</th>
+              <th>Reason</th>
               <th>Made</th>
               <th>CRM</th>
+              <th>Stripe refund</th>
             </tr>
           </thead>
           <tbody>
             {order.refunds.map((refund) => (
               <tr>
                 <td>
-                  {refund.stripeRefundId ?? "— (not at Stripe)"}
-                  {!refund.appliesToOrder && " (a payment the order could not take)"}
-                </td>
-                <td>
                   <Money minor={refund.amountMinor} currency={refund.currency} />
                 </td>
-                <td>{refund.reason ? REASONS[refund.reason] : "—"}</td>
                 <td>{state(refund)}</td>
+                <td>{refund.reason ? REASONS[refund.reason] : "—"}</td>
                 <td>
                   <When date={refund.createdAt} zone={props.zone} />
                 </td>
@@ -506,6 +502,10 @@ function RefundList(props: { order: OrderView; csrfToken: string; zone: string }
                       </button>
                     </form>
                   )}
+                </td>
+                <td class="id">
+                  {refund.stripeRefundId ?? "— (not at Stripe)"}
+                  {!refund.appliesToOrder && " (a payment the order could not take)"}
                 </td>
               </tr>
             ))}

@@ -1,18 +1,16 @@
 import { expect, test } from "bun:test";
-import Stripe from "stripe";
 import {
   adminToken,
   customerWithOrder,
   registerCustomer,
   request,
+  signedWebhook,
   storeTargets,
-  TEST_WEBHOOK_SECRET,
+  stripeEvent,
   usePaymentStack,
 } from "../../tests/support.ts";
 import { waitFor } from "../../tests/waiting.ts";
 import { createStripeClient } from "./stripe-client.ts";
-
-const signer = new Stripe("sk_test_signing_only");
 
 for (const target of storeTargets()) {
   target.describe(`cancellations on ${target.name}`, () => {
@@ -88,23 +86,7 @@ for (const target of storeTargets()) {
       expect(refundsAtStripe(intent)[0]).toMatchObject({ amount: 1500, reason: "duplicate" });
       // Redelivered: nothing is refunded twice.
       const session = stack.simulator.sessions.get(session_id);
-      const payload = JSON.stringify({
-        id: "evt_test_redelivered",
-        object: "event",
-        type: "checkout.session.completed",
-        created: Math.floor(Date.now() / 1000),
-        data: { object: session },
-      });
-      const signature = await signer.webhooks.generateTestHeaderStringAsync({
-        payload,
-        secret: TEST_WEBHOOK_SECRET,
-        cryptoProvider: Stripe.createSubtleCryptoProvider(),
-      });
-      const redelivered = await fetch(`${stack.appUrl}/api/v1/payments/stripe/webhook`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "Stripe-Signature": signature },
-        body: payload,
-      });
+      const redelivered = await signedWebhook(stack, stripeEvent("checkout.session.completed", session));
       expect(redelivered.status).toBe(200);
       expect(refundsAtStripe(intent)).toHaveLength(1);
       const shown = await (

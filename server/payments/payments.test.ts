@@ -4,41 +4,13 @@ import {
   customerWithOrder,
   registerCustomer,
   request,
+  signedWebhook,
   storeTargets,
+  stripeEvent,
   TEST_WEBHOOK_SECRET,
   usePaymentStack,
+  webhookSigner,
 } from "../../tests/support.ts";
-
-const stripeSdk = new Stripe("sk_test_signing_only");
-
-async function signedWebhook(
-  stack: { appUrl: string },
-  payload: string,
-  options: { timestamp?: number; secret?: string } = {},
-) {
-  const signature = await stripeSdk.webhooks.generateTestHeaderStringAsync({
-    payload,
-    secret: options.secret ?? TEST_WEBHOOK_SECRET,
-    timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
-    cryptoProvider: Stripe.createSubtleCryptoProvider(),
-  });
-  return fetch(`${stack.appUrl}/api/v1/payments/stripe/webhook`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "Stripe-Signature": signature },
-    body: payload,
-  });
-}
-
-function sessionEvent(type: string, session: unknown) {
-  return JSON.stringify({
-    id: `evt_test_${crypto.randomUUID().replace(/-/g, "")}`,
-    object: "event",
-    type,
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    data: { object: session },
-  });
-}
 
 for (const target of storeTargets()) {
   target.describe(`payments on ${target.name}`, () => {
@@ -285,7 +257,7 @@ for (const target of storeTargets()) {
         const { customer, order } = await customerWithOrder(stack);
         const { session_id } = await (await createPayment(order.id, customer.token)).json();
         const session = await payOnSimulator(session_id);
-        const response = await signedWebhook(stack, sessionEvent("checkout.session.completed", session));
+        const response = await signedWebhook(stack, stripeEvent("checkout.session.completed", session));
         expect(response.status).toBe(200);
         expect((await stack.store.findOrder(order.id))?.status).toBe("paid");
       });
@@ -293,7 +265,7 @@ for (const target of storeTargets()) {
       test("a replayed event is harmless: one transition, one CRM post", async () => {
         const { customer, order } = await customerWithOrder(stack);
         const { session_id } = await (await createPayment(order.id, customer.token)).json();
-        const payload = sessionEvent("checkout.session.completed", await payOnSimulator(session_id));
+        const payload = stripeEvent("checkout.session.completed", await payOnSimulator(session_id));
         expect((await signedWebhook(stack, payload)).status).toBe(200);
         const paidAt = (await stack.store.findOrder(order.id))?.paidAt;
         expect((await signedWebhook(stack, payload)).status).toBe(200);
@@ -305,7 +277,7 @@ for (const target of storeTargets()) {
       test("bad, missing and stale signatures, and a changed body, are 400 and change nothing", async () => {
         const { customer, order } = await customerWithOrder(stack);
         const { session_id } = await (await createPayment(order.id, customer.token)).json();
-        const payload = sessionEvent("checkout.session.completed", await payOnSimulator(session_id));
+        const payload = stripeEvent("checkout.session.completed", await payOnSimulator(session_id));
         const url = `${stack.appUrl}/api/v1/payments/stripe/webhook`;
         const post = (headers: Record<string, string>, body = payload) =>
           fetch(url, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body });
@@ -315,7 +287,7 @@ for (const target of storeTargets()) {
         expect(
           (await signedWebhook(stack, payload, { timestamp: Math.floor(Date.now() / 1000) - 600 })).status,
         ).toBe(400);
-        const signature = await stripeSdk.webhooks.generateTestHeaderStringAsync({
+        const signature = await webhookSigner.webhooks.generateTestHeaderStringAsync({
           payload,
           secret: TEST_WEBHOOK_SECRET,
           cryptoProvider: Stripe.createSubtleCryptoProvider(),
@@ -331,7 +303,7 @@ for (const target of storeTargets()) {
         const { customer, order } = await customerWithOrder(stack);
         const { session_id } = await (await createPayment(order.id, customer.token)).json();
         const expired = { ...stack.simulator.sessions.get(session_id), status: "expired" };
-        expect((await signedWebhook(stack, sessionEvent("checkout.session.expired", expired))).status).toBe(
+        expect((await signedWebhook(stack, stripeEvent("checkout.session.expired", expired))).status).toBe(
           200,
         );
         const afterExpiry = await stack.store.findOrder(order.id);
@@ -342,10 +314,10 @@ for (const target of storeTargets()) {
         });
         const next = await (await createPayment(order.id, customer.token)).json();
         const paid = await payOnSimulator(next.session_id);
-        expect((await signedWebhook(stack, sessionEvent("checkout.session.completed", paid))).status).toBe(
+        expect((await signedWebhook(stack, stripeEvent("checkout.session.completed", paid))).status).toBe(
           200,
         );
-        expect((await signedWebhook(stack, sessionEvent("checkout.session.expired", expired))).status).toBe(
+        expect((await signedWebhook(stack, stripeEvent("checkout.session.expired", expired))).status).toBe(
           200,
         );
         expect(await stack.store.findOrder(order.id)).toMatchObject({
@@ -360,7 +332,7 @@ for (const target of storeTargets()) {
         const session = stack.simulator.sessions.get(session_id);
         const response = await signedWebhook(
           stack,
-          sessionEvent("checkout.session.async_payment_failed", session),
+          stripeEvent("checkout.session.async_payment_failed", session),
         );
         expect(response.status).toBe(200);
         expect(await stack.store.findOrder(order.id)).toMatchObject({
@@ -388,7 +360,7 @@ for (const target of storeTargets()) {
       const { customer, order } = await customerWithOrder(stack);
       const { session_id } = await (await createPayment(order.id, customer.token)).json();
       const session = await payOnSimulator(session_id);
-      const payload = sessionEvent("checkout.session.completed", session);
+      const payload = stripeEvent("checkout.session.completed", session);
       const responses = await Promise.all([
         ...Array.from({ length: 50 }, () => confirm(order.id, customer.token, { session_id })),
         signedWebhook(stack, payload),

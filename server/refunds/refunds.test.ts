@@ -1,20 +1,18 @@
 import { expect, test } from "bun:test";
-import Stripe from "stripe";
 import {
   adminToken,
   customerWithOrder,
   rawSql,
   registerCustomer,
   request,
+  signedWebhook,
   storeTargets,
-  TEST_WEBHOOK_SECRET,
+  stripeEvent,
   usePaymentStack,
 } from "../../tests/support.ts";
 import { waitFor } from "../../tests/waiting.ts";
 import { createStripeClient } from "../payments/stripe-client.ts";
 import { type RefundDeps, reconcileStaleAttempts, STALE_ATTEMPT_MS } from "./service.ts";
-
-const signer = new Stripe("sk_test_signing_only");
 
 for (const target of storeTargets()) {
   target.describe(`refunds on ${target.name}`, () => {
@@ -70,27 +68,8 @@ for (const target of storeTargets()) {
       };
     }
 
-    async function signedWebhook(type: string, object: unknown, timestamp = Math.floor(Date.now() / 1000)) {
-      const payload = JSON.stringify({
-        id: `evt_test_${crypto.randomUUID().replace(/-/g, "")}`,
-        object: "event",
-        type,
-        created: timestamp,
-        livemode: false,
-        data: { object },
-      });
-      const signature = await signer.webhooks.generateTestHeaderStringAsync({
-        payload,
-        secret: TEST_WEBHOOK_SECRET,
-        timestamp,
-        cryptoProvider: Stripe.createSubtleCryptoProvider(),
-      });
-      return fetch(`${stack.appUrl}/api/v1/payments/stripe/webhook`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "Stripe-Signature": signature },
-        body: payload,
-      });
-    }
+    const webhook = (type: string, object: unknown, timestamp = Math.floor(Date.now() / 1000)) =>
+      signedWebhook(stack, stripeEvent(type, object, timestamp), { timestamp });
 
     test("an admin refunds part of a paid order, then the rest: paid, then refunded, each refund at Stripe once and in the CRM once", async () => {
       const { customer, order, intent } = await paidOrder(5000);
@@ -266,11 +245,11 @@ for (const target of storeTargets()) {
         "the dashboard refund recorded",
       );
       // Redelivered, and announced again through charge.refunded: nothing changes twice.
-      expect((await signedWebhook("refund.created", made)).status).toBe(200);
-      expect((await signedWebhook("refund.updated", made)).status).toBe(200);
+      expect((await webhook("refund.created", made)).status).toBe(200);
+      expect((await webhook("refund.updated", made)).status).toBe(200);
       expect(
         (
-          await signedWebhook("charge.refunded", {
+          await webhook("charge.refunded", {
             id: made.charge,
             object: "charge",
             payment_intent: intent,
@@ -288,7 +267,7 @@ for (const target of storeTargets()) {
         async () => (await stack.store.findOrder(order.id))?.refundedMinor === 0,
         "the failed refund given back",
       );
-      expect((await signedWebhook("refund.updated", { ...made, status: "succeeded" })).status).toBe(200);
+      expect((await webhook("refund.updated", { ...made, status: "succeeded" })).status).toBe(200);
       const failed = await getOrder(order.id, customer.token);
       expect(failed).toMatchObject({ status: "paid", refunded_amount: "0.00" });
       expect(failed.refunds).toEqual([expect.objectContaining({ id: made.id, status: "failed" })]);
@@ -307,24 +286,11 @@ for (const target of storeTargets()) {
         reason: null,
         status: "succeeded",
       };
-      const payload = JSON.stringify({
-        id: "evt_forged",
-        object: "event",
-        type: "refund.created",
-        data: { object: forged },
-      });
-      const wrongSecret = await signer.webhooks.generateTestHeaderStringAsync({
-        payload,
+      const bad = await signedWebhook(stack, stripeEvent("refund.created", forged), {
         secret: "whsec_not_ours",
-        cryptoProvider: Stripe.createSubtleCryptoProvider(),
-      });
-      const bad = await fetch(`${stack.appUrl}/api/v1/payments/stripe/webhook`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "Stripe-Signature": wrongSecret },
-        body: payload,
       });
       expect(bad.status).toBe(400);
-      const stale = await signedWebhook("refund.created", forged, Math.floor(Date.now() / 1000) - 3600);
+      const stale = await webhook("refund.created", forged, Math.floor(Date.now() / 1000) - 3600);
       expect(stale.status).toBe(400);
       expect(await stack.store.findOrder(order.id)).toMatchObject({
         status: "paid",
