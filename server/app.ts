@@ -16,7 +16,7 @@ import { CrmSync } from "./crm/sync.ts";
 import { clientIp, type RemoteAddress } from "./http/client-ip.ts";
 import { DOCS_CSS, docsPage } from "./http/docs-page.ts";
 import { jsonLog, type LogSink, sinkFor } from "./http/logger.ts";
-import { AppError, handleError, problemResponse } from "./http/problem.ts";
+import { handleError, problemResponse } from "./http/problem.ts";
 import { requestLog } from "./http/request-log.ts";
 import { noStore, securityHeaders } from "./http/security-headers.ts";
 import { staticUi } from "./http/static-ui.ts";
@@ -29,6 +29,7 @@ import { productRoutes } from "./products/routes.ts";
 import { refundRoutes } from "./refunds/routes.ts";
 import { reportRoutes } from "./reports/routes.ts";
 import type { PasswordHasher } from "./runtime/passwords.ts";
+import { AppError } from "./shared/errors.ts";
 
 export interface AppDeps {
   config: Config;
@@ -92,7 +93,7 @@ export function createApp(deps: AppDeps) {
   const limitBody = bodyLimit({
     maxSize: config.BODY_LIMIT_BYTES,
     onError: () => {
-      throw new AppError(413, `The request body is larger than ${config.BODY_LIMIT_BYTES} bytes.`);
+      throw new AppError("too-large", `The request body is larger than ${config.BODY_LIMIT_BYTES} bytes.`);
     },
   });
   app.use("/api/*", limitBody);

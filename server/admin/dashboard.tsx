@@ -1,7 +1,6 @@
 import { scaleBand, scaleLinear } from "d3-scale";
 import type { CrmHealth, Store } from "../../db/store.ts";
 import type { Config } from "../config.ts";
-import { AppError } from "../http/problem.ts";
 import { bucketStart, formatDate, type Interval, intervalOf, todayIn } from "../reports/calendar.ts";
 import {
   type ProductsReport,
@@ -12,6 +11,7 @@ import {
   type SalesReport,
   salesReport,
 } from "../reports/service.ts";
+import { AppError } from "../shared/errors.ts";
 import { formatMinor, parseMinor } from "../shared/money.ts";
 import { ScrollX } from "./format.tsx";
 import { Dashboard as AllTime } from "./views.tsx";
@@ -398,7 +398,7 @@ export function DashboardPage(props: { data: DashboardData }) {
 export function csvRange(query: DashboardQuery, zone: string): { range: ReportRange; interval: Interval } {
   const interval = intervalOf(query.interval) ?? "day";
   if (query.interval !== undefined && query.interval !== interval) {
-    throw AppError.validation({ interval: ["must be day, week or month"] });
+    throw AppError.invalid({ interval: ["must be day, week or month"] });
   }
   return { range: reportRange({ from: query.from, to: query.to, tz: zone }, zone), interval };
 }

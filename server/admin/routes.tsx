@@ -4,14 +4,15 @@ import type { Child } from "hono/jsx";
 import type { AuthDeps } from "../auth/service.ts";
 import { logIn } from "../auth/service.ts";
 import type { CrmSync } from "../crm/sync.ts";
-import { csvHeaders } from "../http/csv.ts";
+import { csvHeaders } from "../http/csv-response.ts";
 import { pageParams } from "../http/pagination.ts";
-import { AppError, handleError } from "../http/problem.ts";
+import { handleError, headersOf, statusOf } from "../http/problem.ts";
 import { IdParamSchema, PageQuerySchema } from "../http/schemas.ts";
 import { cancelOrder, type PaymentDeps } from "../payments/service.ts";
 import type { Catalog } from "../products/catalog.ts";
 import { refundAmount, refundableMinor, refundOrder } from "../refunds/service.ts";
 import { productsCsv, productsReport, salesCsv, salesReport } from "../reports/service.ts";
+import { AppError } from "../shared/errors.ts";
 import { formatMinor } from "../shared/money.ts";
 import { csvRange, DashboardPage, loadDashboard } from "./dashboard.tsx";
 import { emptyProductForm, exportOrdersCsv, orderFilterOf, parseProductForm } from "./service.ts";
@@ -63,7 +64,7 @@ type RefundReason = (typeof REFUND_REASONS)[number];
 const reasonOf = (value: unknown): RefundReason | undefined => {
   if (value === undefined || value === "") return undefined;
   const reason = REFUND_REASONS.find((known) => known === value);
-  if (!reason) throw AppError.validation({ reason: [`must be one of ${REFUND_REASONS.join(", ")}`] });
+  if (!reason) throw AppError.invalid({ reason: [`must be one of ${REFUND_REASONS.join(", ")}`] });
   return reason;
 };
 
@@ -80,14 +81,12 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDe
     const session = await readAdminSession(c, config, store);
     if (!session) {
       if (c.req.method === "GET") return c.redirect("/admin/login", 303);
-      throw new AppError(403, "Sign in as an admin first.", { type: "forbidden" });
+      throw AppError.forbidden("Sign in as an admin first.");
     }
     if (c.req.method === "POST") {
       const form = await c.req.parseBody();
       if (form._csrf !== session.csrfToken)
-        throw new AppError(403, "The form has expired. Reload the page and try again.", {
-          type: "forbidden",
-        });
+        throw AppError.forbidden("The form has expired. Reload the page and try again.");
     }
     c.set("admin", session);
     await next();
@@ -144,9 +143,9 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDe
       await startAdminSession(c, config, store, user);
       return c.redirect("/admin", 303);
     } catch (error) {
-      if (error instanceof AppError && (error.status === 401 || error.status === 429)) {
-        for (const [name, value] of Object.entries(error.options.headers ?? {})) c.header(name, value);
-        return refuse(error.detail, error.status);
+      if (error instanceof AppError && (error.kind === "unauthenticated" || error.kind === "rate-limited")) {
+        for (const [name, value] of Object.entries(headersOf(error))) c.header(name, value);
+        return refuse(error.detail, error.kind === "rate-limited" ? 429 : 401);
       }
       throw error;
     }
@@ -163,8 +162,8 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDe
     try {
       return page(c, "Dashboard", <DashboardPage data={await loadDashboard(store, config, c.req.query())} />);
     } catch (error) {
-      if (!(error instanceof AppError) || error.status !== 400) throw error;
-      const problems = Object.entries(error.options.errors ?? {}).map(
+      if (!(error instanceof AppError) || error.kind !== "invalid-input") throw error;
+      const problems = Object.entries(error.details.fields ?? {}).map(
         ([field, messages]) => `${field} ${messages.join(", ")}`,
       );
       return page(
@@ -313,7 +312,7 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDe
     const order = await store.findOrder(orderId);
     if (!order) throw AppError.notFound("No such order.");
     // "Amount must be at most 25.00, what is left to refund."
-    const fields = Object.entries(failure?.options.errors ?? {}).map(
+    const fields = Object.entries(failure?.details.fields ?? {}).map(
       ([field, messages]) => `${field[0]?.toUpperCase()}${field.slice(1)} ${messages.join(", ")}.`,
     );
     return page(
@@ -326,7 +325,7 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDe
         refundable={refundableMinor(order)}
         problem={failure && (fields.length > 0 ? fields.join(" ") : failure.detail)}
       />,
-      failure ? (failure.status as 400 | 409 | 502 | 503) : 200,
+      failure ? (statusOf(failure) as 400 | 409 | 502 | 503) : 200,
     );
   };
 
@@ -335,7 +334,7 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDe
     try {
       return await action();
     } catch (error) {
-      if (!(error instanceof AppError) || error.status === 404) throw error;
+      if (!(error instanceof AppError) || error.kind === "not-found") throw error;
       return orderPage(c, idOf(c), error);
     }
   };
@@ -413,11 +412,11 @@ export function adminRoutes(deps: AuthDeps & { crm: CrmSync; payments: PaymentDe
   admin.all("*", (c) => errorPage(c, 404, `There is no admin page at ${c.req.path}.`));
 
   admin.onError((error, c) => {
-    if (!(error instanceof AppError) || error.status >= 500) return handleError(error, c);
-    const fields = Object.entries(error.options.errors ?? {}).map(
+    if (!(error instanceof AppError) || !error.isRefusal) return handleError(error, c);
+    const fields = Object.entries(error.details.fields ?? {}).map(
       ([field, messages]) => ` ${field}: ${messages.join(", ")}.`,
     );
-    const status = error.status === 404 || error.status === 400 ? error.status : 403;
+    const status = error.kind === "not-found" ? 404 : error.kind === "invalid-input" ? 400 : 403;
     return errorPage(c, status, `${error.detail}${fields.join("")}`);
   });
 

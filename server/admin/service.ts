@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { NewProduct, OrderFilter, OrderView, Store } from "../../db/store.ts";
-import { csvLine } from "../http/csv.ts";
-import { AppError, type FieldErrors, zodFieldErrors } from "../http/problem.ts";
 import { formatDate, parseDate, startOfLocalDay } from "../reports/calendar.ts";
+import { csvLine } from "../shared/csv.ts";
+import { AppError, type FieldErrors, zodFieldErrors } from "../shared/errors.ts";
 import { formatMinor, isKnownCurrency, parseMinor } from "../shared/money.ts";
 
 export type ProductFormValues = Record<"name" | "description" | "price" | "currency" | "active", string>;
@@ -94,7 +94,7 @@ export function orderFilterOf(
   const from = dayOf("from");
   const to = dayOf("to");
   if (Object.keys(errors).length > 0)
-    throw AppError.validation(errors, "The dates of the filter are not dates.");
+    throw AppError.invalid(errors, "The dates of the filter are not dates.");
   const slotTime = (slot: number) => new Date(slot * 900_000);
   return {
     filter: {

@@ -1,7 +1,7 @@
 import type { Child } from "hono/jsx";
 import type { OrderView, Product, Refund } from "../../db/store.ts";
-import type { FieldErrors } from "../http/problem.ts";
 import type { reportSummary } from "../reports/service.ts";
+import type { FieldErrors } from "../shared/errors.ts";
 import { formatMinor } from "../shared/money.ts";
 import { Money, MoneyText, ScrollX, When } from "./format.tsx";
 import type { ProductFormValues } from "./service.ts";

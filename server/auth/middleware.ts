@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { Role } from "../../db/store.ts";
 import type { Config } from "../config.ts";
-import { AppError } from "../http/problem.ts";
+import { AppError } from "../shared/errors.ts";
 import type { KnownUsers } from "./known-users.ts";
 import { readToken, type TokenClaims } from "./tokens.ts";
 
@@ -12,6 +12,13 @@ export interface AuthUser {
   id: number;
   email: string;
   role: Role;
+}
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** The signed-in user, on routes behind requireUser. */
+    user: AuthUser;
+  }
 }
 
 /** Requires a valid bearer token of a user who still exists (as of AUTH_USER_CACHE_MS ago); sets c.var.user. */
@@ -31,11 +38,11 @@ export function requireUser(config: Config, users: KnownUsers): MiddlewareHandle
   return async (c, next) => {
     const header = c.req.header("Authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) throw AppError.unauthorized("Sign in first: send Authorization: Bearer <token>.");
+    if (!match?.[1]) throw AppError.unauthenticated("Sign in first: send Authorization: Bearer <token>.");
     const claims = await claimsOf(match[1]);
-    if (!claims) throw AppError.unauthorized("The token is invalid or has expired. Sign in again.");
+    if (!claims) throw AppError.unauthenticated("The token is invalid or has expired. Sign in again.");
     const user = await users.find(claims.userId);
-    if (!user) throw AppError.unauthorized("The token is invalid or has expired. Sign in again.");
+    if (!user) throw AppError.unauthenticated("The token is invalid or has expired. Sign in again.");
     c.set("user", user);
     await next();
   };
@@ -44,7 +51,7 @@ export function requireUser(config: Config, users: KnownUsers): MiddlewareHandle
 /** After requireUser: only users with `role` go on; anyone else signed in gets 403. */
 export function requireRole(role: Role, detail: string): MiddlewareHandler {
   return async (c, next) => {
-    if (c.var.user?.role !== role) throw new AppError(403, detail, { type: "forbidden" });
+    if (c.var.user?.role !== role) throw AppError.forbidden(detail);
     await next();
   };
 }

@@ -1,8 +1,8 @@
 import type { Store, User } from "../../db/store.ts";
 import { EmailTakenError } from "../../db/store.ts";
 import type { Config } from "../config.ts";
-import { AppError } from "../http/problem.ts";
 import type { PasswordHasher } from "../runtime/passwords.ts";
+import { AppError } from "../shared/errors.ts";
 import type { SignInLimits } from "./sign-in-limits.ts";
 import { issueToken } from "./tokens.ts";
 
@@ -64,7 +64,7 @@ export async function logIn(
   }
   if (!user || !valid) {
     await deps.signInLimits.signInFailed(attempt);
-    throw AppError.unauthorized("The email or password is wrong.");
+    throw AppError.unauthenticated("The email or password is wrong.");
   }
   await deps.signInLimits.signInSucceeded(attempt);
   return { user, token: await issueToken(deps.config, user) };

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { AuthLimitRule, Store } from "../../db/store.ts";
 import type { Config } from "../config.ts";
-import { AppError } from "../http/problem.ts";
+import { AppError } from "../shared/errors.ts";
 
 const HOUR_MS = 3600 * 1000;
 /** The longest a growing lockout lasts. */
@@ -108,10 +108,7 @@ export class SignInLimits {
       if (!reservation.allowed) {
         for (const taken of held) await this.store.releaseAuthAttempt(hashKey(taken.key));
         const seconds = Math.max(1, Math.ceil((reservation.retryAt.getTime() - Date.now()) / 1000));
-        throw new AppError(429, detail, {
-          type: "rate-limited",
-          headers: { "Retry-After": String(seconds) },
-        });
+        throw new AppError("rate-limited", detail, { retryAfterSeconds: seconds });
       }
       held.push(limit);
     }

@@ -1,5 +1,3 @@
-import type { AuthUser } from "../auth/middleware.ts";
-
 export type LogFields = Record<string, unknown>;
 
 declare module "hono" {
@@ -7,6 +5,5 @@ declare module "hono" {
     requestId: string;
     clientIp: string;
     log: (fields: LogFields) => void;
-    user: AuthUser;
   }
 }

@@ -1,9 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ZodError } from "zod";
-
-export type FieldErrors = Record<string, string[]>;
+import { AppError, type ErrorKind, type FieldErrors } from "../shared/errors.ts";
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",
@@ -21,57 +19,46 @@ const TITLES: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-/** The one error type of the application; the error handler turns it into application/problem+json. */
-export class AppError extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly detail: string,
-    readonly options: {
-      type?: string;
-      errors?: FieldErrors;
-      headers?: Record<string, string>;
-      extensions?: Record<string, unknown>;
-    } = {},
-  ) {
-    super(detail);
-    this.name = "AppError";
-  }
+/** How each kind of error is answered. */
+const PROBLEMS: Record<ErrorKind, { status: ContentfulStatusCode; type?: string }> = {
+  "invalid-input": { status: 400, type: "validation-error" },
+  "invalid-signature": { status: 400, type: "invalid-signature" },
+  unauthenticated: { status: 401, type: "unauthorized" },
+  forbidden: { status: 403, type: "forbidden" },
+  "not-found": { status: 404, type: "not-found" },
+  conflict: { status: 409, type: "conflict" },
+  "too-large": { status: 413 },
+  "rate-limited": { status: 429, type: "rate-limited" },
+  "not-configured": { status: 503 },
+  "provider-unavailable": { status: 503, type: "payment-provider-unavailable" },
+  "provider-failed": { status: 502, type: "payment-provider-error" },
+};
 
-  static validation(errors: FieldErrors, detail = "The request has invalid fields.") {
-    return new AppError(400, detail, { type: "validation-error", errors });
-  }
-
-  static notFound(detail = "The resource was not found.") {
-    return new AppError(404, detail, { type: "not-found" });
-  }
-
-  static unauthorized(detail = "Authentication is required.") {
-    return new AppError(401, detail, {
-      type: "unauthorized",
-      headers: { "WWW-Authenticate": 'Bearer realm="api"' },
-    });
-  }
-
-  static conflict(detail: string, extensions?: Record<string, unknown>) {
-    return new AppError(409, detail, { type: "conflict", extensions });
-  }
+export function statusOf(error: AppError): ContentfulStatusCode {
+  return PROBLEMS[error.kind].status;
 }
 
-export function zodFieldErrors(error: ZodError): FieldErrors {
-  const errors: FieldErrors = {};
-  for (const issue of error.issues) {
-    const field = issue.path.length > 0 ? issue.path.join(".") : "body";
-    errors[field] ??= [];
-    errors[field].push(issue.message);
-  }
-  return errors;
+/** The headers that go with an error: how to authenticate, when to retry. */
+export function headersOf(error: AppError): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (error.kind === "unauthenticated") headers["WWW-Authenticate"] = 'Bearer realm="api"';
+  if (error.details.retryAfterSeconds !== undefined)
+    headers["Retry-After"] = String(error.details.retryAfterSeconds);
+  return headers;
+}
+
+export interface ProblemOptions {
+  type?: string;
+  errors?: FieldErrors;
+  headers?: Record<string, string>;
+  extensions?: Record<string, unknown>;
 }
 
 export function problemResponse(
   c: Context,
   status: ContentfulStatusCode,
   detail: string,
-  options: AppError["options"] = {},
+  options: ProblemOptions = {},
 ): Response {
   const body = {
     type: options.type ? `/problems/${options.type}` : "about:blank",
@@ -90,7 +77,14 @@ export function problemResponse(
 }
 
 export function handleError(error: Error, c: Context): Response {
-  if (error instanceof AppError) return problemResponse(c, error.status, error.detail, error.options);
+  if (error instanceof AppError) {
+    return problemResponse(c, statusOf(error), error.detail, {
+      type: PROBLEMS[error.kind].type,
+      errors: error.details.fields,
+      headers: headersOf(error),
+      extensions: error.details.extensions,
+    });
+  }
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
     const detail =

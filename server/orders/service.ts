@@ -1,5 +1,5 @@
 import type { OrderView, Store } from "../../db/store.ts";
-import { AppError } from "../http/problem.ts";
+import { AppError } from "../shared/errors.ts";
 
 export const MAX_QUANTITY = 100;
 
@@ -11,7 +11,7 @@ export async function placeOrder(
 ): Promise<OrderView> {
   const product = await store.findProduct(input.product_id);
   if (!product?.active) {
-    throw AppError.validation({ product_id: ["does not name an available product"] });
+    throw AppError.invalid({ product_id: ["does not name an available product"] });
   }
   return store.createOrder(
     {

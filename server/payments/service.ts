@@ -2,9 +2,9 @@ import Stripe from "stripe";
 import { type OrderView, paidChanges, type Store } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import type { CrmSync } from "../crm/sync.ts";
-import { AppError } from "../http/problem.ts";
 import { getOwnOrder } from "../orders/service.ts";
 import { reconcilePaymentIntent, recordRefundFromStripe, refundUnwantedPayment } from "../refunds/service.ts";
+import { AppError } from "../shared/errors.ts";
 import {
   type CheckoutSession,
   providerError,
@@ -141,12 +141,12 @@ export async function confirmPayment(
     const stripe = requireStripe(deps);
     const session = await stripe.checkout.sessions.retrieve(id).catch((error) => {
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404) {
-        throw AppError.validation({ session_id: ["is not a known checkout session"] });
+        throw AppError.invalid({ session_id: ["is not a known checkout session"] });
       }
       return providerError(deps, error, "retrieve");
     });
     if (sessionOrderId(session) !== order.id) {
-      throw AppError.validation(
+      throw AppError.invalid(
         { session_id: ["belongs to another order"] },
         "The session is not this order's.",
       );
@@ -186,7 +186,7 @@ export async function fulfilCheckoutSession(
   const orderId = sessionOrderId(session);
   const order =
     known && known.id === orderId ? known : orderId ? await deps.store.findOrder(orderId) : undefined;
-  if (!order) throw AppError.validation({ session_id: ["does not belong to a known order"] });
+  if (!order) throw AppError.invalid({ session_id: ["does not belong to a known order"] });
   if (session.payment_status !== "paid") throw AppError.conflict("The payment has not been completed.");
   if (session.amount_total !== order.amountMinor || session.currency !== order.currency) {
     deps.log({
@@ -197,7 +197,7 @@ export async function fulfilCheckoutSession(
       session_amount: session.amount_total,
       session_currency: session.currency,
     });
-    throw AppError.validation({
+    throw AppError.invalid({
       session_id: ["was paid with an amount or currency that differs from the order"],
     });
   }
@@ -240,9 +240,12 @@ export async function fulfilCheckoutSession(
 export async function handleStripeWebhook(deps: PaymentDeps, rawBody: string, signature: string | undefined) {
   const stripe = requireStripe(deps);
   const secret = deps.config.STRIPE_WEBHOOK_SECRET;
-  if (!secret) throw new AppError(503, "Webhooks are not configured on this server (STRIPE_WEBHOOK_SECRET).");
-  if (!signature)
-    throw new AppError(400, "The Stripe-Signature header is missing.", { type: "invalid-signature" });
+  if (!secret)
+    throw new AppError(
+      "not-configured",
+      "Webhooks are not configured on this server (STRIPE_WEBHOOK_SECRET).",
+    );
+  if (!signature) throw new AppError("invalid-signature", "The Stripe-Signature header is missing.");
   let event: Stripe.Event;
   try {
     event = await stripe.webhooks.constructEventAsync(
@@ -253,12 +256,12 @@ export async function handleStripeWebhook(deps: PaymentDeps, rawBody: string, si
       webhookCrypto,
     );
   } catch {
-    throw new AppError(400, "The Stripe signature is invalid or too old.", { type: "invalid-signature" });
+    throw new AppError("invalid-signature", "The Stripe signature is invalid or too old.");
   }
   // The SDK refuses only signatures older than the tolerance; one from the future is as suspect.
   const signedAt = Number(/(?:^|,)t=(\d+)/.exec(signature)?.[1]);
   if (signedAt > Date.now() / 1000 + WEBHOOK_TOLERANCE_SECONDS) {
-    throw new AppError(400, "The Stripe signature is dated in the future.", { type: "invalid-signature" });
+    throw new AppError("invalid-signature", "The Stripe signature is dated in the future.");
   }
   switch (event.type) {
     case "checkout.session.completed":
@@ -298,7 +301,7 @@ async function fulfilFromWebhook(
   try {
     await fulfilCheckoutSession(deps, event.data.object);
   } catch (error) {
-    if (!(error instanceof AppError) || error.status >= 500) throw error;
+    if (!(error instanceof AppError) || !error.isRefusal) throw error;
     deps.log({ level: "error", msg: "webhook event not applied", event_id: event.id, reason: error.detail });
   }
 }

@@ -1,6 +1,6 @@
 import Stripe from "stripe";
 import type { Config } from "../config.ts";
-import { AppError } from "../http/problem.ts";
+import { AppError } from "../shared/errors.ts";
 
 type Log = (fields: Record<string, unknown>) => void;
 
@@ -33,7 +33,7 @@ export const paymentsSimulated = (config: Config) => config.STRIPE_API_BASE !== 
 
 export function requireStripe(deps: { stripe: StripeClient | undefined }): StripeClient {
   if (!deps.stripe)
-    throw new AppError(503, "Payments are not configured on this server (STRIPE_SECRET_KEY).");
+    throw new AppError("not-configured", "Payments are not configured on this server (STRIPE_SECRET_KEY).");
   return deps.stripe;
 }
 
@@ -49,14 +49,16 @@ export function providerError(deps: { log: Log }, error: unknown, action: string
       error: error.message,
     });
     if (error instanceof Stripe.errors.StripeConnectionError) {
-      throw new AppError(503, "The payment provider cannot be reached right now. Please try again shortly.", {
-        type: "payment-provider-unavailable",
-        headers: { "Retry-After": "5" },
-      });
+      throw new AppError(
+        "provider-unavailable",
+        "The payment provider cannot be reached right now. Please try again shortly.",
+        { retryAfterSeconds: 5 },
+      );
     }
-    throw new AppError(502, "The payment provider reported an error. Please try again shortly.", {
-      type: "payment-provider-error",
-    });
+    throw new AppError(
+      "provider-failed",
+      "The payment provider reported an error. Please try again shortly.",
+    );
   }
   throw error;
 }

@@ -2,8 +2,8 @@ import Stripe from "stripe";
 import type { OrderView, Refund, RefundReason, RefundStatus, Store } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import type { CrmSync } from "../crm/sync.ts";
-import { AppError } from "../http/problem.ts";
 import { providerError, requireStripe, type StripeClient } from "../payments/stripe-client.ts";
+import { AppError } from "../shared/errors.ts";
 import { formatMinor, minorUnitExponent, parseMinor } from "../shared/money.ts";
 
 export interface RefundDeps {
@@ -115,7 +115,7 @@ export function refundAmount(text: string | undefined, currency: string, leftMin
   const decimals = minorUnitExponent(currency);
   const amount = parseMinor(text, currency);
   const fail = (message: string) => {
-    throw AppError.validation({ amount: [message] });
+    throw AppError.invalid({ amount: [message] });
   };
   if (amount === undefined) {
     return fail(

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { Store } from "../../db/store.ts";
 import { requireRole } from "../auth/middleware.ts";
-import { csvHeaders, wantsCsv } from "../http/csv.ts";
+import { csvHeaders, wantsCsv } from "../http/csv-response.ts";
 import { apiRouter } from "../http/router.ts";
 import { jsonResponse, problemResponses } from "../http/schemas.ts";
 import { isKnownCurrency } from "../shared/money.ts";

@@ -1,6 +1,6 @@
 import type { LocalDaySales, OrderSummary, Store } from "../../db/store.ts";
-import { csvTable } from "../http/csv.ts";
-import { AppError } from "../http/problem.ts";
+import { csvTable } from "../shared/csv.ts";
+import { AppError } from "../shared/errors.ts";
 import { formatMinor } from "../shared/money.ts";
 import {
   bucketStart,
@@ -70,7 +70,7 @@ export interface ReportRange {
 export function reportRange(query: RangeQuery, defaultZone: string, now = Date.now()): ReportRange {
   const tz = query.tz ?? defaultZone;
   if (!isTimeZone(tz)) {
-    throw AppError.validation({ tz: ["must be an IANA time zone such as Europe/Berlin or UTC"] });
+    throw AppError.invalid({ tz: ["must be an IANA time zone such as Europe/Berlin or UTC"] });
   }
   const today = todayIn(tz, now);
   const errors: Record<string, string[]> = {};
@@ -83,10 +83,10 @@ export function reportRange(query: RangeQuery, defaultZone: string, now = Date.n
   };
   const to = dateOf("to", query.to, today);
   const from = dateOf("from", query.from, query.from === undefined ? to - (DEFAULT_DAYS - 1) : to);
-  if (Object.keys(errors).length > 0) throw AppError.validation(errors);
-  if (from > to) throw AppError.validation({ from: ["must not be after to"] });
+  if (Object.keys(errors).length > 0) throw AppError.invalid(errors);
+  if (from > to) throw AppError.invalid({ from: ["must not be after to"] });
   if (to - from + 1 > MAX_REPORT_DAYS) {
-    throw AppError.validation({ from: [`must be at most ${MAX_REPORT_DAYS} days before to (three years)`] });
+    throw AppError.invalid({ from: [`must be at most ${MAX_REPORT_DAYS} days before to (three years)`] });
   }
   return { from, to, tz, fromSlot: startOfLocalDay(tz, from), toSlot: startOfLocalDay(tz, to + 1) };
 }
