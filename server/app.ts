@@ -19,7 +19,7 @@ import { jsonLog, type LogSink, sinkFor } from "./http/logger.ts";
 import { handleError, problemResponse } from "./http/problem.ts";
 import { requestLog } from "./http/request-log.ts";
 import { noStore, securityHeaders } from "./http/security-headers.ts";
-import { staticUi } from "./http/static-ui.ts";
+import { type SiteFiles, staticUi } from "./http/static-ui.ts";
 import { Metrics, mayReadMetrics } from "./metrics/metrics.ts";
 import { orderRoutes } from "./orders/routes.ts";
 import { paymentRoutes } from "./payments/routes.ts";
@@ -44,7 +44,7 @@ export interface AppDeps {
   /** The process's metrics; the app makes its own when not given (the server shares one with its CRM worker). */
   metrics?: Metrics;
   /** The built customer site (`ui/dist`), served for GET paths no route answers when it holds an index.html. */
-  uiDir?: string;
+  site?: SiteFiles;
 }
 
 export function createApp(deps: AppDeps) {
@@ -115,8 +115,8 @@ export function createApp(deps: AppDeps) {
   );
   app.route("/api/v1", api);
   app.get("/api/docs", (c) => c.html(docsPage(api.getOpenAPI31Document(openApiConfig))));
-  const ui = deps.uiDir ? staticUi(deps.uiDir) : undefined;
-  if (ui) app.get("*", ui);
+  const site = deps.site ? staticUi(deps.site) : undefined;
+  if (site) app.get("*", ...site);
   app.notFound((c) =>
     problemResponse(c, 404, `No route for ${c.req.method} ${c.req.path}.`, { type: "not-found" }),
   );

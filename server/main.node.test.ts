@@ -34,6 +34,8 @@ mysql.describe.skipIf(!node)("the Node bundle (bun run build:node) in production
     copyFileSync(join(ROOT, "dist/node/main.js"), join(dir, "main.js"));
     mkdirSync(join(dir, "ui/dist"), { recursive: true });
     writeFileSync(join(dir, "ui/dist/index.html"), "<!doctype html><title>Shop</title>node-bundle-site");
+    mkdirSync(join(dir, "ui/dist/assets"));
+    writeFileSync(join(dir, "ui/dist/assets/index-N0de12.js"), "console.log('node');");
 
     const url = mysql.url() as string;
     await migrateDatabase(url);
@@ -71,7 +73,14 @@ mysql.describe.skipIf(!node)("the Node bundle (bun run build:node) in production
       return (await fetch(`${base}/healthz`)).ok;
     }, "the Node bundle");
 
-    expect(await (await fetch(`${base}/`)).text()).toContain("node-bundle-site");
+    const home = await fetch(`${base}/orders`);
+    expect(home.headers.get("Cache-Control")).toBe("no-cache");
+    expect(await home.text()).toContain("node-bundle-site");
+    const script = await fetch(`${base}/assets/index-N0de12.js`);
+    expect(script.headers.get("Content-Type")).toBe("text/javascript; charset=utf-8");
+    expect(script.headers.get("Cache-Control")).toBe("public, max-age=31536000, immutable");
+    expect(await script.text()).toBe("console.log('node');");
+    expect((await fetch(`${base}/assets/index-Gone99.js`)).status).toBe(404);
     const shopper = new Shopper(base, simulator.url);
     await shopper.register();
     const order = await shopper.order(product?.id as number);

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
+import { serveStatic } from "@hono/node-server/serve-static";
 import { loadConfigOrExit } from "./config.ts";
 import { nodePasswordHasher } from "./runtime/passwords.node.ts";
 import { SHUTDOWN_GRACE_MS, startApp, stopOnSignals } from "./start.ts";
@@ -18,7 +19,7 @@ if (!config.DATABASE_URL.startsWith("mysql://")) {
 const started = await startApp(config, {
   passwords: nodePasswordHasher,
   remoteAddress: (c) => getConnInfo(c).remote.address,
-  uiDir: resolve("ui/dist"),
+  site: { dir: resolve("ui/dist"), serveStatic },
 });
 const server = serve({ fetch: started.app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   started.log({ level: "info", msg: `listening on http://${info.address}:${info.port} (node)` });

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { getConnInfo } from "hono/bun";
+import { getConnInfo, serveStatic } from "hono/bun";
 import type { Config } from "./config.ts";
 import { bunPasswordHasher } from "./runtime/passwords.ts";
 import { SHUTDOWN_GRACE_MS, startApp } from "./start.ts";
@@ -14,7 +14,7 @@ export async function startBunServer(config: Config): Promise<RunningServer> {
   const started = await startApp(config, {
     passwords: bunPasswordHasher,
     remoteAddress: (c) => getConnInfo(c).remote.address,
-    uiDir: fileURLToPath(new URL("../ui/dist", import.meta.url)),
+    site: { dir: fileURLToPath(new URL("../ui/dist", import.meta.url)), serveStatic },
   });
   const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: started.app.fetch });
   let stopping: Promise<void> | undefined;

@@ -6,6 +6,7 @@ import { CrmSync } from "./crm/sync.ts";
 import { checkDatabaseAtStart } from "./health/database.ts";
 import type { RemoteAddress } from "./http/client-ip.ts";
 import { jsonLog, type Log, sinkFor } from "./http/logger.ts";
+import type { SiteFiles } from "./http/static-ui.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { createStripeClient } from "./payments/stripe-client.ts";
 import { RefundReconciler } from "./refunds/worker.ts";
@@ -15,7 +16,7 @@ import type { PasswordHasher } from "./runtime/passwords.ts";
 export interface Runtime {
   passwords: PasswordHasher;
   remoteAddress: RemoteAddress;
-  uiDir: string;
+  site: SiteFiles;
 }
 
 export interface Started {

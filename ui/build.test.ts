@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { serveStatic } from "hono/bun";
 import type { Store } from "../db/store.ts";
 import { createApp } from "../server/app.ts";
 import { testConfig } from "../server/config.ts";
@@ -23,7 +24,7 @@ test("bun run build:ui switches ui/dist to a new build in one step, serving ever
     store: {} as Store,
     passwords: bunPasswordHasher,
     remoteAddress: () => "127.0.0.1",
-    uiDir: join(root, "dist"),
+    site: { dir: join(root, "dist"), serveStatic },
   });
 
   // The first build turns that folder into a build of its own (a one-time step) and points ui/dist at the new one.

@@ -1,6 +1,7 @@
 import { beforeAll, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { serveStatic } from "hono/bun";
 import { freshTempDir, storeTargets, useStore } from "../../tests/support.ts";
 import { type App, createApp } from "../app.ts";
 import { testConfig } from "../config.ts";
@@ -32,7 +33,7 @@ for (const target of storeTargets()) {
         store: db.store,
         passwords: bunPasswordHasher,
         remoteAddress: () => "127.0.0.1",
-        uiDir: dist,
+        site: { dir: dist, serveStatic },
       });
     });
 
@@ -118,14 +119,14 @@ for (const target of storeTargets()) {
     });
 
     const unbuilt = freshTempDir();
-    test("without uiDir, or with a folder that has no index.html, the app serves no pages", async () => {
-      for (const uiDir of [undefined, unbuilt]) {
+    test("without a site, or with a folder that has no index.html, the app serves no pages", async () => {
+      for (const site of [undefined, { dir: unbuilt, serveStatic }]) {
         const bare = createApp({
           config: testConfig({ DATABASE_URL: db.url }),
           store: db.store,
           passwords: bunPasswordHasher,
           remoteAddress: () => "127.0.0.1",
-          uiDir,
+          site,
         });
         const response = await bare.request("/orders");
         expect(response.status).toBe(404);
