@@ -4,7 +4,8 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import type { Store } from "../db/store.ts";
 import { adminRoutes } from "./admin/routes.tsx";
-import { ADMIN_CSS } from "./admin/views.tsx";
+import { ADMIN_STYLESHEET } from "./admin/stylesheet.ts";
+import { apiDocsRoutes } from "./api-docs/routes.ts";
 import { KnownUsers } from "./auth/known-users.ts";
 import { requireUser } from "./auth/middleware.ts";
 import { authRoutes } from "./auth/routes.ts";
@@ -14,12 +15,12 @@ import { healthRoutes } from "./health/routes.ts";
 import "./http/context.ts";
 import { CrmSync } from "./crm/sync.ts";
 import { clientIp, type RemoteAddress } from "./http/client-ip.ts";
-import { DOCS_CSS, docsPage } from "./http/docs-page.ts";
 import { jsonLog, type LogSink, sinkFor } from "./http/logger.ts";
 import { handleError, problemResponse } from "./http/problem.ts";
 import { requestLog } from "./http/request-log.ts";
 import { noStore, securityHeaders } from "./http/security-headers.ts";
 import { type SiteFiles, staticUi } from "./http/static-ui.ts";
+import { textAssetRoutes } from "./http/text-assets.ts";
 import { Metrics, mayReadMetrics } from "./metrics/metrics.ts";
 import { orderRoutes } from "./orders/routes.ts";
 import { paymentRoutes } from "./payments/routes.ts";
@@ -86,7 +87,7 @@ export function createApp(deps: AppDeps) {
   app.use(requestId({ limitLength: 128 }));
   app.use(requestLog(logSink));
   app.use(metrics.middleware());
-  app.use(securityHeaders([ADMIN_CSS, DOCS_CSS]));
+  app.use(securityHeaders());
   if (config.CORS_ORIGINS.length > 0) {
     app.use("/api/*", cors({ origin: config.CORS_ORIGINS, maxAge: 600, exposeHeaders: ["X-Request-Id"] }));
   }
@@ -98,6 +99,8 @@ export function createApp(deps: AppDeps) {
   });
   app.use("/api/*", limitBody);
   app.use("/admin/*", limitBody);
+  // Before noStore: the stylesheet is the same for everyone and never changes under its name.
+  app.route("/", textAssetRoutes([ADMIN_STYLESHEET]));
   app.use("/admin/*", noStore);
   app.route("/", healthRoutes(store));
   app.get("/metrics", async (c) => {
@@ -114,7 +117,7 @@ export function createApp(deps: AppDeps) {
     adminRoutes({ config, store, passwords: deps.passwords, signInLimits, crm, payments, catalog }),
   );
   app.route("/api/v1", api);
-  app.get("/api/docs", (c) => c.html(docsPage(api.getOpenAPI31Document(openApiConfig))));
+  app.route("/", apiDocsRoutes(openApiConfig.info.title));
   const site = deps.site ? staticUi(deps.site) : undefined;
   if (site) app.get("*", ...site);
   app.notFound((c) =>

@@ -279,4 +279,23 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await look("admin-not-found", adminPage);
     await adminPage.close();
   }, 60_000);
+
+  test("the API reference at /api/docs runs a request against this server, under the Content-Security-Policy", async () => {
+    const docsPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const refused: string[] = [];
+    docsPage.on("console", (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) refused.push(message.text());
+    });
+    await docsPage.goto(`${server.url}/api/docs`);
+    const listProducts = docsPage.locator(".opblock-get", { hasText: "/products" }).first();
+    await listProducts.locator(".opblock-summary").click();
+    await listProducts.getByRole("button", { name: "Try it out" }).click();
+    await listProducts.getByRole("button", { name: "Execute" }).click();
+    const answer = listProducts.locator(".live-responses-table tbody tr").first();
+    await answer.locator(".response-col_status", { hasText: "200" }).waitFor();
+    expect(await answer.locator(".microlight").first().textContent()).toContain('"results": [');
+    await docsPage.screenshot({ path: join(SCREENSHOTS, "api-docs-try-it-1280.png"), fullPage: false });
+    expect(refused).toEqual([]);
+    await docsPage.close();
+  }, 30_000);
 });

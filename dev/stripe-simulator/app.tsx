@@ -1,6 +1,8 @@
 import { type Context, Hono } from "hono";
 import Stripe from "stripe";
+import { textAsset, textAssetRoutes } from "../../server/http/text-assets.ts";
 import { formatMinor } from "../../server/shared/money.ts";
+import checkoutCss from "./checkout.css" with { type: "text" };
 import { parseStripeForm } from "./form.ts";
 import {
   buildRefund,
@@ -165,6 +167,7 @@ export function createStripeSimulator(options: SimulatorOptions) {
   });
 
   const app = new Hono();
+  app.route("/", textAssetRoutes([CHECKOUT_STYLESHEET]));
 
   app.use("/v1/*", async (c, next) => {
     if (fault) {
@@ -384,6 +387,8 @@ export function createStripeSimulator(options: SimulatorOptions) {
   };
 }
 
+const CHECKOUT_STYLESHEET = textAsset("/static", "checkout.css", checkoutCss);
+
 function CheckoutPage({ session, notice }: { session: CheckoutSession; notice?: string }) {
   const total = `${formatMinor(session.amount_total, session.currency)} ${session.currency.toUpperCase()}`;
   return (
@@ -392,10 +397,7 @@ function CheckoutPage({ session, notice }: { session: CheckoutSession; notice?: 
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>Checkout (simulated)</title>
-        <style>{`body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
-.banner{background:#fff3cd;border:1px solid #b58900;padding:.5rem .75rem;border-radius:.4rem}
-.notice{color:#a40000;font-weight:600}button{font:inherit;padding:.6rem 1rem;margin:.25rem .25rem 0 0;border-radius:.4rem;border:1px solid #333;cursor:pointer}
-button.pay{background:#1b5e20;color:#fff;border-color:#1b5e20}button:focus-visible{outline:3px solid #1565c0;outline-offset:2px}`}</style>
+        <link rel="stylesheet" href={CHECKOUT_STYLESHEET.path} />
       </head>
       <body>
         <p class="banner" role="note">

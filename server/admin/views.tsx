@@ -5,25 +5,7 @@ import type { FieldErrors } from "../shared/errors.ts";
 import { formatMinor } from "../shared/money.ts";
 import { Money, MoneyText, ScrollX, When } from "./format.tsx";
 import type { ProductFormValues } from "./service.ts";
-
-/** Inlined in every admin page; the Content-Security-Policy allows it by its hash. */
-export const ADMIN_CSS = `body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1a1a1a;background:#f6f6f6}
-header{background:#222;color:#fff;padding:.6rem 1rem;display:flex;gap:1.25rem;align-items:center;flex-wrap:wrap}
-header a{color:#fff}header form{margin:0 0 0 auto;display:flex}main{max-width:72rem;margin:0 auto;padding:1rem}
-table{border-collapse:collapse;width:100%;background:#fff}th,td{padding:.4rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:middle}
-label{display:block;font-weight:600;margin-top:.75rem}input,textarea,select{font:inherit;padding:.4rem;border:1px solid #888;border-radius:.25rem}
-input[type=text],textarea{width:100%;max-width:32rem}button{font:inherit;padding:.4rem .9rem;border-radius:.25rem;border:1px solid #0b5cad;background:#0b5cad;color:#fff;cursor:pointer}
-button.danger{background:#a40000;border-color:#a40000}button.plain{background:none;border:none;color:inherit;text-decoration:underline;padding:0;line-height:inherit}
-.error{color:#a40000;margin:.2rem 0}.notice{background:#e8f5e9;border:1px solid #1b5e20;padding:.5rem .75rem}
-.stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:1rem}.stats div{background:#fff;border:1px solid #ddd;padding:1rem}
-.stats dd{font-size:1.6rem;font-weight:700;margin:0}dl.detail{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;background:#fff;padding:1rem}
-dl.detail dt{font-weight:600}dl.detail dd{margin:0;overflow-wrap:anywhere}td.id{overflow-wrap:anywhere;min-width:10rem}.pager{display:flex;gap:1rem;margin-top:1rem}
-:focus-visible{outline:3px solid #f0a400;outline-offset:2px}form.inline{display:inline}
-.stats dd.kpi-before{margin:.25rem 0 0;color:#555;font-size:.9rem;font-weight:400}svg.chart{width:100%;height:auto;background:#fff;border:1px solid #ddd}
-form.range{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin-bottom:1rem}form.range label{margin-top:0}
-a.button{display:inline-block;padding:.4rem .9rem;border-radius:.25rem;border:1px solid #0b5cad;color:#0b5cad;background:#fff}
-caption{text-align:left;font-weight:600;padding:.4rem 0}.nowrap{white-space:nowrap}.scroll-x{overflow-x:auto}
-.actions{display:inline-flex;gap:1rem;white-space:nowrap}a.danger{color:#a40000}form.confirm{display:flex;gap:1rem;align-items:center}details{margin:1rem 0}h2{margin-top:2rem}`;
+import { ADMIN_STYLESHEET } from "./stylesheet.ts";
 
 export function Layout(props: {
   title: string;
@@ -38,7 +20,7 @@ export function Layout(props: {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title} · Admin</title>
-        <style>{ADMIN_CSS}</style>
+        <link rel="stylesheet" href={ADMIN_STYLESHEET.path} />
       </head>
       <body>
         <header>

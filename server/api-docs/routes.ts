@@ -1,0 +1,62 @@
+import { Hono } from "hono";
+import { html } from "hono/html";
+import swaggerUiCss from "swagger-ui-dist/swagger-ui.css" with { type: "text" };
+import swaggerUiBundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "text" };
+import { textAsset, textAssetRoutes } from "../http/text-assets.ts";
+import pageCss from "./api-docs.css" with { type: "text" };
+
+const STATIC = "/api/docs/static";
+
+/**
+ * Starts Swagger UI on the page. A file of its own, not an inline script, because the Content-Security-Policy
+ * runs scripts from this origin only. No validator badge: it would load an image from swagger.io.
+ */
+const START_SCRIPT = `window.ui = SwaggerUIBundle({
+  url: "/api/v1/openapi.json",
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  presets: [SwaggerUIBundle.presets.apis],
+  layout: "BaseLayout",
+  validatorUrl: null,
+});
+`;
+
+const assets = {
+  swaggerCss: textAsset(STATIC, "swagger-ui.css", swaggerUiCss),
+  pageCss: textAsset(STATIC, "api-docs.css", pageCss),
+  swaggerScript: textAsset(STATIC, "swagger-ui-bundle.js", swaggerUiBundle),
+  startScript: textAsset(STATIC, "start-swagger-ui.js", START_SCRIPT),
+};
+
+/**
+ * `/api/docs`: the interactive API reference (Swagger UI from the installed `swagger-ui-dist`, so it works offline
+ * and under the CSP), reading `/api/v1/openapi.json`; "Try it out" sends real requests to this server.
+ */
+export function apiDocsRoutes(title: string) {
+  const routes = new Hono();
+  routes.get("/api/docs", (c) =>
+    c.html(html`<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>${title} – API reference</title>
+    <link rel="stylesheet" href="${assets.swaggerCss.path}" />
+    <link rel="stylesheet" href="${assets.pageCss.path}" />
+  </head>
+  <body>
+    <header class="intro">
+      <h1>${title}</h1>
+      <p>The machine-readable OpenAPI 3.1 document is <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.
+        To try an authenticated operation, sign in with <code>POST /auth/login</code>, then press Authorize and
+        paste the <code>token</code> it returned.</p>
+    </header>
+    <main id="swagger-ui"></main>
+    <script src="${assets.swaggerScript.path}"></script>
+    <script src="${assets.startScript.path}"></script>
+  </body>
+</html>`),
+  );
+  routes.route("/", textAssetRoutes(Object.values(assets)));
+  return routes;
+}
