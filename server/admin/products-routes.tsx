@@ -1,0 +1,95 @@
+import { type Context, Hono } from "hono";
+import { AppError } from "../shared/errors.ts";
+import { formatMinor } from "../shared/money.ts";
+import { type AdminDeps, type AdminEnv, idOf, PAGE_SIZE, page, pageOf, pastTheEnd } from "./page.tsx";
+import { emptyProductForm, parseProductForm } from "./service.ts";
+import { DeleteProduct, ProductForm, ProductList } from "./views.tsx";
+
+/** `/admin/products`: the catalog, and adding, editing and deleting a product. */
+export function productPages(deps: AdminDeps) {
+  const { config, store } = deps;
+  const pages = new Hono<AdminEnv>({ strict: false });
+
+  pages.get("/products", async (c) => {
+    const params = pageOf(c);
+    const { rows, count } = await store.listProducts(params);
+    const past = pastTheEnd(c, params.page, rows.length, count);
+    if (past) return past;
+    return page(
+      c,
+      "Products",
+      <ProductList
+        products={rows}
+        page={params.page}
+        count={count}
+        pageSize={PAGE_SIZE}
+        csrfToken={c.var.admin.csrfToken}
+      />,
+    );
+  });
+
+  const productForm = (
+    c: Context<AdminEnv>,
+    title: string,
+    action: string,
+    values = emptyProductForm(config.CURRENCY),
+    errors = {},
+  ) =>
+    page(
+      c,
+      title,
+      <ProductForm action={action} values={values} errors={errors} csrfToken={c.var.admin.csrfToken} />,
+      Object.keys(errors).length > 0 ? 400 : 200,
+    );
+
+  pages.get("/products/new", (c) => productForm(c, "Add a product", "/admin/products"));
+
+  pages.post("/products", async (c) => {
+    const parsed = parseProductForm(await c.req.parseBody());
+    if (!parsed.ok) return productForm(c, "Add a product", "/admin/products", parsed.values, parsed.errors);
+    await store.createProduct(parsed.product);
+    deps.catalog.changed();
+    return c.redirect("/admin/products?notice=created", 303);
+  });
+
+  pages.get("/products/:id/edit", async (c) => {
+    const product = await store.findProduct(idOf(c));
+    if (!product) throw AppError.notFound("No such product.");
+    return productForm(c, `Edit ${product.name}`, `/admin/products/${product.id}`, {
+      name: product.name,
+      description: product.description,
+      price: formatMinor(product.priceMinor, product.currency),
+      currency: product.currency,
+      active: product.active ? "on" : "",
+    });
+  });
+
+  pages.post("/products/:id", async (c) => {
+    const id = idOf(c);
+    const parsed = parseProductForm(await c.req.parseBody());
+    if (!parsed.ok)
+      return productForm(c, "Edit product", `/admin/products/${id}`, parsed.values, parsed.errors);
+    if (!(await store.updateProduct(id, parsed.product))) throw AppError.notFound("No such product.");
+    deps.catalog.changed();
+    return c.redirect("/admin/products?notice=saved", 303);
+  });
+
+  pages.get("/products/:id/delete", async (c) => {
+    const product = await store.findProduct(idOf(c));
+    if (!product) throw AppError.notFound("No such product.");
+    return page(
+      c,
+      `Delete ${product.name}?`,
+      <DeleteProduct product={product} csrfToken={c.var.admin.csrfToken} />,
+    );
+  });
+
+  pages.post("/products/:id/delete", async (c) => {
+    const outcome = await store.removeProduct(idOf(c));
+    deps.catalog.changed();
+    if (outcome === "missing") throw AppError.notFound("No such product.");
+    return c.redirect(`/admin/products?notice=${outcome}`, 303);
+  });
+
+  return pages;
+}
