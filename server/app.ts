@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
@@ -24,6 +25,7 @@ import { textAssetRoutes } from "./http/text-assets.ts";
 import { Metrics, mayReadMetrics } from "./metrics/metrics.ts";
 import { orderRoutes } from "./orders/routes.ts";
 import { paymentRoutes } from "./payments/routes.ts";
+import type { PaymentDeps } from "./payments/service.ts";
 import { createStripeClient, type StripeClient } from "./payments/stripe-client.ts";
 import { Catalog } from "./products/catalog.ts";
 import { productRoutes } from "./products/routes.ts";
@@ -48,6 +50,34 @@ export interface AppDeps {
   site?: SiteFiles;
 }
 
+/**
+ * `/api/v1`, chained so that its type carries every route: `hc<Api>` (tests/support.ts) is a client typed by it.
+ */
+function apiRoutes(
+  deps: AppDeps & {
+    signInLimits: SignInLimits;
+    authenticated: MiddlewareHandler;
+    catalog: Catalog;
+    payments: PaymentDeps;
+  },
+) {
+  const { config, store } = deps;
+  const api = new OpenAPIHono({ strict: false });
+  api.use("/auth/*", noStore);
+  api.use("/orders/*", noStore, deps.authenticated);
+  api.use("/reports/*", noStore, deps.authenticated);
+  return api
+    .route("/auth", authRoutes({ config, store, passwords: deps.passwords, signInLimits: deps.signInLimits }))
+    .route("/", productRoutes(deps.catalog))
+    .route("/", orderRoutes(store))
+    .route("/", paymentRoutes(deps.payments))
+    .route("/", refundRoutes(deps.payments))
+    .route("/reports", reportRoutes(store, config));
+}
+
+/** The API's routes and their types, for typed clients. */
+export type Api = ReturnType<typeof apiRoutes>;
+
 export function createApp(deps: AppDeps) {
   const { config, store } = deps;
   const logSink = deps.logSink ?? sinkFor(config);
@@ -57,18 +87,9 @@ export function createApp(deps: AppDeps) {
   const log = metrics.tap(jsonLog(logSink));
   const crm = deps.crm ?? new CrmSync(config, store, log);
 
-  const api = new OpenAPIHono({ strict: false });
-  for (const path of ["/auth/*", "/orders/*", "/reports/*"]) api.use(path, noStore);
-  api.use("/orders/*", authenticated);
-  api.use("/reports/*", authenticated);
-  api.route("/auth", authRoutes({ config, store, passwords: deps.passwords, signInLimits }));
   const catalog = new Catalog(store, config.CATALOG_CHECK_MS);
-  api.route("/", productRoutes(catalog));
-  api.route("/", orderRoutes(store));
   const payments = { config, store, stripe: deps.stripe ?? createStripeClient(config), crm, log };
-  api.route("/", paymentRoutes(payments));
-  api.route("/", refundRoutes(payments));
-  api.route("/reports", reportRoutes(store, config));
+  const api = apiRoutes({ ...deps, signInLimits, authenticated, catalog, payments });
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { hc } from "hono/client";
 import Stripe from "stripe";
 import type { DrizzleStore } from "../db/drizzle-store.ts";
 import { migrateDatabase } from "../db/migrate-store.ts";
@@ -9,7 +10,7 @@ import { openStore } from "../db/open-store.ts";
 import { type CrmStandIn, startCrmStandIn } from "../dev/crm-stand-in.ts";
 import { type RunningSimulator, startStripeSimulator } from "../dev/stripe-simulator/server.ts";
 import { ensureAdmin } from "../server/admin/admins.ts";
-import { type App, createApp } from "../server/app.ts";
+import { type Api, type App, createApp } from "../server/app.ts";
 import { type Config, testConfig } from "../server/config.ts";
 import { CrmSync } from "../server/crm/sync.ts";
 import { Metrics } from "../server/metrics/metrics.ts";
@@ -131,21 +132,32 @@ export function request(
   });
 }
 
+/**
+ * The API as a typed client (Hono's `hc` over the app's exported `Api` type), calling the app in memory: paths,
+ * inputs and answers are checked by the compiler, so a changed route or response shape breaks the tests' typecheck.
+ * Tests that send what the types forbid (bad input, forged requests) use `request` instead.
+ */
+export function apiClient(app: App, options: { token?: string; headers?: Record<string, string> } = {}) {
+  const headers = {
+    ...options.headers,
+    ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
+  };
+  return hc<Api>("http://localhost/api/v1", {
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => app.request(input, init),
+    headers,
+  });
+}
+
 export async function registerCustomer(app: App, label = "customer", headers: Record<string, string> = {}) {
   const email = uniqueEmail(label);
-  const response = await request(app, "POST", "/api/v1/auth/register", {
-    body: { email, password: "correct horse battery", name: label },
-    headers,
+  const password = "correct horse battery";
+  const response = await apiClient(app, { headers }).auth.register.$post({
+    json: { email, password, name: label },
   });
   if (response.status !== 201)
     throw new Error(`register failed: ${response.status} ${await response.text()}`);
-  const body = await response.json();
-  return {
-    email,
-    password: "correct horse battery",
-    token: body.token as string,
-    userId: body.user.id as number,
-  };
+  const session = await response.json();
+  return { email, password, token: session.token, userId: session.user.id };
 }
 
 export interface PaymentStack extends TestApp {
@@ -289,13 +301,11 @@ export async function customerWithOrder(
     priceMinor: options.priceMinor ?? 1999,
     currency: "usd",
   });
-  const response = await request(stack.app, "POST", "/api/v1/orders/", {
-    token: customer.token,
-    body: { product_id: product.id, quantity: options.quantity ?? 2 },
+  const response = await apiClient(stack.app, { token: customer.token }).orders.$post({
+    json: { product_id: product.id, quantity: options.quantity ?? 2 },
   });
   if (response.status !== 201) throw new Error(`order failed: ${response.status} ${await response.text()}`);
-  const order = (await response.json()) as { id: number; amount: string };
-  return { customer, product, order };
+  return { customer, product, order: await response.json() };
 }
 
 /**
@@ -330,7 +340,7 @@ export async function rawSql(url: string) {
 export async function adminToken(app: App, store: DrizzleStore): Promise<string> {
   const credentials = { email: uniqueEmail("admin"), password: "admin password 1" };
   await ensureAdmin(store, bunPasswordHasher, credentials);
-  const response = await request(app, "POST", "/api/v1/auth/login", { body: credentials });
+  const response = await apiClient(app).auth.login.$post({ json: credentials });
   if (response.status !== 200) throw new Error(`admin sign-in failed: ${response.status}`);
-  return (await response.json()).token as string;
+  return (await response.json()).token;
 }

@@ -1,5 +1,12 @@
 import { expect, test } from "bun:test";
-import { customerWithOrder, registerCustomer, request, storeTargets, useApp } from "../../tests/support.ts";
+import {
+  apiClient,
+  customerWithOrder,
+  registerCustomer,
+  request,
+  storeTargets,
+  useApp,
+} from "../../tests/support.ts";
 
 for (const target of storeTargets()) {
   target.describe(`orders on ${target.name}`, () => {
@@ -92,21 +99,22 @@ for (const target of storeTargets()) {
       for (let index = 0; index < 2; index++)
         await create(customer.token, { product_id: item.id, quantity: index + 1 });
       await customerWithOrder(stack);
-      const page = await (
-        await request(stack.app, "GET", "/api/v1/orders/?page_size=2", { token: customer.token })
-      ).json();
+      const orders = apiClient(stack.app, { token: customer.token }).orders;
+      const page = await (await orders.$get({ query: { page_size: "2" } })).json();
       expect(page.count).toBe(3);
-      expect(page.results.map((order: { quantity: number }) => order.quantity)).toEqual([2, 1]);
+      expect(page.results.map((order) => order.quantity)).toEqual([2, 1]);
       expect(page.next).toBe("/api/v1/orders/?page=2&page_size=2");
-      const rest = await (
-        await request(stack.app, "GET", "/api/v1/orders?page=2&page_size=2", { token: customer.token })
-      ).json();
-      expect(rest.results).toHaveLength(1);
-      expect(rest.results[0].quantity).toBe(2);
+      const rest = await (await orders.$get({ query: { page: "2", page_size: "2" } })).json();
+      expect(rest.results.map((order) => order.quantity)).toEqual([2]);
     });
 
     test("GET /orders/{id}/ returns the caller's order, with and without the trailing slash", async () => {
       const { customer, order } = await customerWithOrder(stack);
+      const typed = await apiClient(stack.app, { token: customer.token }).orders[":id"].$get({
+        param: { id: String(order.id) },
+      });
+      expect(typed.status).toBe(200);
+      expect(await typed.json()).toEqual(order);
       for (const path of [`/api/v1/orders/${order.id}/`, `/api/v1/orders/${order.id}`]) {
         const response = await request(stack.app, "GET", path, { token: customer.token });
         expect(response.status).toBe(200);
