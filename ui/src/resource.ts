@@ -37,3 +37,36 @@ export function useResource<T>(load: () => Promise<T>, key: unknown): Resource<T
   }, [key]);
   return { data, error, loading };
 }
+
+/** A thing the customer does (pay, cancel, sign in): whether it is under way, and how it failed. */
+export interface Action<A extends unknown[]> {
+  busy: ReadonlySignal<boolean>;
+  failure: ReadonlySignal<ApiError | null>;
+  /** Starts it unless it is already under way; a failure is kept in `failure`, never thrown. */
+  run: (...args: A) => Promise<void>;
+}
+
+/**
+ * `perform` as an Action. With `busyAfterSuccess`, a success leaves it busy: the page is leaving (to Stripe's
+ * checkout), and the button must not take a second click meanwhile.
+ */
+export function useAction<A extends unknown[]>(
+  perform: (...args: A) => Promise<unknown>,
+  options: { busyAfterSuccess?: boolean } = {},
+): Action<A> {
+  const busy = useSignal(false);
+  const failure = useSignal<ApiError | null>(null);
+  const run = async (...args: A) => {
+    if (busy.value) return;
+    busy.value = true;
+    failure.value = null;
+    try {
+      await perform(...args);
+      if (!options.busyAfterSuccess) busy.value = false;
+    } catch (error) {
+      failure.value = error as ApiError;
+      busy.value = false;
+    }
+  };
+  return { busy, failure, run };
+}

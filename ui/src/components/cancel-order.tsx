@@ -1,6 +1,7 @@
 /** @jsxImportSource preact */
-import { useState } from "preact/hooks";
-import { type ApiError, api, type Order } from "../api.ts";
+import { useSignal } from "@preact/signals";
+import { api, type Order } from "../api.ts";
+import { useAction } from "../resource.ts";
 import { ErrorNote } from "./ui.tsx";
 
 /** Cancel asks once more before it calls the order off; an open checkout is closed by the server. */
@@ -11,37 +12,36 @@ export function CancelOrder({
   orderId: number;
   onCancelled: (order: Order) => void;
 }) {
-  const [asking, setAsking] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function cancel() {
-    setBusy(true);
-    setError(null);
-    try {
-      onCancelled(await api.cancelOrder(orderId));
-    } catch (failure) {
-      setError((failure as ApiError).detail);
-      setBusy(false);
-      setAsking(false);
-    }
-  }
-  if (!asking) {
+  const asking = useSignal(false);
+  const cancel = useAction(
+    async () => {
+      try {
+        onCancelled(await api.cancelOrder(orderId));
+      } catch (failure) {
+        asking.value = false;
+        throw failure;
+      }
+    },
+    { busyAfterSuccess: true },
+  );
+  const busy = cancel.busy.value;
+  if (!asking.value) {
     return (
       <>
-        <button type="button" class="secondary" onClick={() => setAsking(true)}>
+        <button type="button" class="secondary" onClick={() => (asking.value = true)}>
           Cancel
         </button>
-        <ErrorNote message={error} />
+        <ErrorNote message={cancel.failure.value?.detail ?? null} />
       </>
     );
   }
   return (
     <fieldset class="confirm">
       <legend class="sr-only">Cancel order #{orderId}?</legend>
-      <button type="button" class="danger" onClick={cancel} disabled={busy} aria-busy={busy}>
+      <button type="button" class="danger" onClick={() => cancel.run()} disabled={busy} aria-busy={busy}>
         {busy ? "Cancelling…" : `Cancel order #${orderId}`}
       </button>
-      <button type="button" class="secondary" onClick={() => setAsking(false)} disabled={busy}>
+      <button type="button" class="secondary" onClick={() => (asking.value = false)} disabled={busy}>
         Keep it
       </button>
     </fieldset>

@@ -1,8 +1,9 @@
 /** @jsxImportSource preact */
 import { useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
-import { type ApiError, api, flash, type SignInReason, signIn } from "../api.ts";
+import { api, flash, type SignInReason, signIn } from "../api.ts";
 import { ErrorNote, Field } from "../components/ui.tsx";
+import { useAction } from "../resource.ts";
 
 /** Only same-site paths are followed after sign-in, never another origin. */
 export function safeNext(next: string | undefined): string {
@@ -20,37 +21,28 @@ export function AuthPage({ mode }: { mode: "signin" | "register" }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [name, setName] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
   const next = safeNext(location.query.next);
   const reason = REASONS[location.query.reason as SignInReason] as string | undefined;
   const register = mode === "register";
 
-  async function submit(event: Event) {
-    event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    setFieldErrors({});
-    try {
-      const result = register
-        ? await api.register({ email, password, ...(name.trim() ? { name: name.trim() } : {}) })
-        : await api.login({ email, password });
-      signIn(result.token, result.user);
-      if (register) {
-        const greeting = result.user.name ? `Welcome, ${result.user.name}!` : "Welcome!";
-        flash.value = { text: `${greeting} Your account is ready.`, url: next };
-      }
-      location.route(next, true);
-    } catch (failure) {
-      const apiError = failure as ApiError;
-      setError(apiError.detail);
-      setFieldErrors(apiError.fieldErrors ?? {});
-    } finally {
-      setBusy(false);
+  const send = useAction(async () => {
+    const result = register
+      ? await api.register({ email, password, ...(name.trim() ? { name: name.trim() } : {}) })
+      : await api.login({ email, password });
+    signIn(result.token, result.user);
+    if (register) {
+      const greeting = result.user.name ? `Welcome, ${result.user.name}!` : "Welcome!";
+      flash.value = { text: `${greeting} Your account is ready.`, url: next };
     }
-  }
+    location.route(next, true);
+  });
+  const busy = send.busy.value;
+  const error = send.failure.value?.detail ?? null;
+  const fieldErrors = send.failure.value?.fieldErrors ?? {};
+  const submit = (event: Event) => {
+    event.preventDefault();
+    send.run();
+  };
 
   const other = register ? "/signin" : "/register";
   return (

@@ -1,5 +1,6 @@
 /** @jsxImportSource preact */
-import { useEffect, useState } from "preact/hooks";
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import { type ApiError, api, formatMoney, type Order } from "../api.ts";
 import { useBrowser } from "../browser.ts";
@@ -20,8 +21,8 @@ export function PaymentResultPage() {
   const location = useLocation();
   const orderId = Number(params.id);
   const sessionId = location.query.session_id;
-  const [state, setState] = useState<State>({ kind: "confirming" });
-  const [attempt, setAttempt] = useState(0);
+  const state = useSignal<State>({ kind: "confirming" });
+  const attempt = useSignal(0);
   const { pollIntervalMs } = useBrowser();
 
   useEffect(() => {
@@ -29,7 +30,7 @@ export function PaymentResultPage() {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const poll = (order: Order, polls: number) => {
       if (cancelled) return;
-      setState({ kind: "paid", order });
+      state.value = { kind: "paid", order };
       if (order.crm_sync_status !== "pending" || polls >= MAX_POLLS) return;
       timer = setTimeout(() => {
         api.order(orderId).then(
@@ -38,51 +39,51 @@ export function PaymentResultPage() {
         );
       }, pollIntervalMs);
     };
-    setState({ kind: "confirming" });
+    state.value = { kind: "confirming" };
     api.confirmPayment(orderId, sessionId).then(
       (order) => poll(order, 0),
       (failure: ApiError) => {
         if (cancelled) return;
-        setState(
+        state.value =
           failure.status === 409
             ? { kind: "unpaid", detail: failure.detail }
             : failure.status === 404
               ? { kind: "missing" }
-              : { kind: "error", detail: failure.detail },
-        );
+              : { kind: "error", detail: failure.detail };
       },
     );
     return () => {
       cancelled = true;
       clearTimeout(timer);
     };
-  }, [orderId, sessionId, attempt, pollIntervalMs]);
+  }, [orderId, sessionId, attempt.value, pollIntervalMs]);
 
+  const shown = state.value;
   return (
     <section class="narrow">
       <h1>Payment result</h1>
-      {state.kind === "confirming" && <Busy label="Confirming your payment with Stripe…" />}
-      {state.kind === "paid" && <PaidOrder order={state.order} />}
-      {state.kind === "unpaid" && (
+      {shown.kind === "confirming" && <Busy label="Confirming your payment with Stripe…" />}
+      {shown.kind === "paid" && <PaidOrder order={shown.order} />}
+      {shown.kind === "unpaid" && (
         <div>
           <p class="warning" role="alert">
-            {state.detail} Your order #{orderId} is not paid yet.
+            {shown.detail} Your order #{orderId} is not paid yet.
           </p>
           <PayAgain orderId={orderId} />
-          <button type="button" class="secondary" onClick={() => setAttempt(attempt + 1)}>
+          <button type="button" class="secondary" onClick={() => attempt.value++}>
             Check again
           </button>
         </div>
       )}
-      {state.kind === "missing" && (
+      {shown.kind === "missing" && (
         <p class="warning" role="alert">
           We could not find order #{orderId} among your orders.
         </p>
       )}
-      {state.kind === "error" && (
+      {shown.kind === "error" && (
         <div>
-          <ErrorNote message={state.detail} />
-          <button type="button" onClick={() => setAttempt(attempt + 1)}>
+          <ErrorNote message={shown.detail} />
+          <button type="button" onClick={() => attempt.value++}>
             Try again
           </button>
         </div>

@@ -1,10 +1,10 @@
 /** @jsxImportSource preact */
 import { useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
-import { type ApiError, api, formatMoney, type Product, session, signInPath } from "../api.ts";
+import { api, formatMoney, type Product, session, signInPath } from "../api.ts";
 import { useBrowser } from "../browser.ts";
 import { Busy, ErrorNote, lastPageOf } from "../components/ui.tsx";
-import { useResource } from "../resource.ts";
+import { useAction, useResource } from "../resource.ts";
 import { buyNow } from "./checkout.ts";
 
 export function ProductsPage() {
@@ -55,27 +55,27 @@ function ProductCard({ product }: { product: Product }) {
   const location = useLocation();
   const browser = useBrowser();
   const [quantity, setQuantity] = useState(1);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const inputId = `quantity-${product.id}`;
 
   const toSignIn = () => location.route(signInPath(location.url, "buy"));
 
-  async function buy() {
-    if (!session.value) return toSignIn();
-    setBusy(true);
-    setError(null);
-    try {
-      await buyNow(product.id, quantity, browser.leaveFor);
-    } catch (failure) {
-      // A rejected token has just signed the customer out: sign in again and come back here.
+  const buy = useAction(
+    async () => {
       if (!session.value) return toSignIn();
-      const apiError = failure as ApiError;
-      const fields = Object.values(apiError.fieldErrors ?? {}).flat();
-      setError(fields.length > 0 ? `${apiError.detail} ${fields.join(" ")}` : apiError.detail);
-      setBusy(false);
-    }
-  }
+      try {
+        await buyNow(product.id, quantity, browser.leaveFor);
+      } catch (failure) {
+        // A rejected token has just signed the customer out: sign in again and come back here.
+        if (!session.value) return toSignIn();
+        throw failure;
+      }
+    },
+    { busyAfterSuccess: true },
+  );
+  const busy = buy.busy.value;
+  const failure = buy.failure.value;
+  const fields = Object.values(failure?.fieldErrors ?? {}).flat();
+  const error = failure && (fields.length > 0 ? `${failure.detail} ${fields.join(" ")}` : failure.detail);
 
   return (
     <li class="card">
@@ -94,7 +94,7 @@ function ProductCard({ product }: { product: Product }) {
             setQuantity(Math.min(100, Math.max(1, Number((event.target as HTMLInputElement).value) || 1)))
           }
         />
-        <button type="button" onClick={buy} disabled={busy} aria-busy={busy}>
+        <button type="button" onClick={() => buy.run()} disabled={busy} aria-busy={busy}>
           {busy ? "Opening checkout…" : "Buy now"}
         </button>
       </div>
