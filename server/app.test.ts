@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import swaggerUiPackage from "swagger-ui-dist/package.json" with { type: "json" };
 import { openStore } from "../db/open-store.ts";
 import type { Store } from "../db/store.ts";
 import { freshTempDir, registerCustomer, request, storeTargets, useApp } from "../tests/support.ts";
@@ -173,7 +174,7 @@ for (const target of storeTargets()) {
     test("the pages' stylesheets and scripts are files named by their content, cached for a year and not behind sign-in", async () => {
       for (const path of ["/admin/login", "/api/docs"]) {
         const html = await (await request(stack.app, "GET", path)).text();
-        const linked = [...html.matchAll(/(?:href|src)="(\/(?:admin|api\/docs)\/static\/[\w.-]+)"/g)].map(
+        const linked = [...html.matchAll(/(?:href|src)="(\/(?:admin|api\/docs)\/static\/[\w./-]+)"/g)].map(
           (match) => match[1] as string,
         );
         expect(linked.length).toBeGreaterThanOrEqual(path === "/api/docs" ? 4 : 1);
@@ -186,8 +187,10 @@ for (const target of storeTargets()) {
             cache: "public, max-age=31536000, immutable",
           });
           expect(response.headers.get("Content-Type")).toMatch(/^text\/(css|javascript); charset=utf-8$/);
+          // Ours are named by a hash of their content, Swagger UI's by the version of the package they come from.
           const hash = createHash("sha256").update(body).digest("hex").slice(0, 10);
-          expect(asset).toContain(`-${hash}.`);
+          const version = `/${swaggerUiPackage.version}/`;
+          expect(asset.includes(`-${hash}.`) || asset.includes(version)).toBe(true);
         }
       }
       const stale = await request(stack.app, "GET", "/api/docs/static/swagger-ui-0000000000.css");

@@ -81,6 +81,15 @@ mysql.describe.skipIf(!node)("the Node bundle (bun run build:node) in production
     expect(script.headers.get("Cache-Control")).toBe("public, max-age=31536000, immutable");
     expect(await script.text()).toBe("console.log('node');");
     expect((await fetch(`${base}/assets/index-Gone99.js`)).status).toBe(404);
+    // The API reference's files are inside the bundle too, Swagger UI's own among them.
+    const docs = await (await fetch(`${base}/api/docs`)).text();
+    const files = [...docs.matchAll(/(?:href|src)="(\/api\/docs\/static\/[^"]+)"/g)].map((match) => match[1]);
+    expect(files).toHaveLength(4);
+    for (const file of files) {
+      const answer = await fetch(`${base}${file}`);
+      expect({ file, status: answer.status }).toEqual({ file, status: 200 });
+      expect((await answer.text()).length).toBeGreaterThan(100);
+    }
     const shopper = new Shopper(base, simulator.url);
     await shopper.register();
     const order = await shopper.order(product?.id as number);

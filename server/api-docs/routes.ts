@@ -1,8 +1,7 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
-import swaggerUiCss from "swagger-ui-dist/swagger-ui.css" with { type: "text" };
-import swaggerUiBundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "text" };
-import { textAsset, textAssetRoutes } from "../http/text-assets.ts";
+import { version as swaggerUiVersion } from "swagger-ui-dist/package.json" with { type: "json" };
+import { packageAsset, textAsset, textAssetRoutes } from "../http/text-assets.ts";
 import pageCss from "./api-docs.css" with { type: "text" };
 
 const STATIC = "/api/docs/static";
@@ -22,9 +21,13 @@ const START_SCRIPT = `window.ui = SwaggerUIBundle({
 `;
 
 const assets = {
-  swaggerCss: textAsset(STATIC, "swagger-ui.css", swaggerUiCss),
+  swaggerCss: packageAsset(STATIC, "swagger-ui.css", swaggerUiVersion, async () => {
+    return (await import("swagger-ui-dist/swagger-ui.css", { with: { type: "text" } })).default;
+  }),
   pageCss: textAsset(STATIC, "api-docs.css", pageCss),
-  swaggerScript: textAsset(STATIC, "swagger-ui-bundle.js", swaggerUiBundle),
+  swaggerScript: packageAsset(STATIC, "swagger-ui-bundle.js", swaggerUiVersion, async () => {
+    return (await import("swagger-ui-dist/swagger-ui-bundle.js", { with: { type: "text" } })).default;
+  }),
   startScript: textAsset(STATIC, "start-swagger-ui.js", START_SCRIPT),
 };
 

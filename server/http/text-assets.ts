@@ -6,11 +6,13 @@ import { getMimeType } from "hono/utils/mime";
 export interface TextAsset {
   /** The URL path to link to, such as `/admin/static/admin-1a2b3c4d5e.css`. */
   path: string;
-  body: string;
   type: string;
+  body: () => Promise<string>;
 }
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
+
+const typeOf = (name: string) => getMimeType(name) ?? "application/octet-stream";
 
 /** `name` (`admin.css`) under `base` (`/admin/static`), with a hash of the content in its file name. */
 export function textAsset(base: string, name: string, body: string): TextAsset {
@@ -18,8 +20,29 @@ export function textAsset(base: string, name: string, body: string): TextAsset {
   const dot = name.lastIndexOf(".");
   return {
     path: `${base}/${name.slice(0, dot)}-${hash}${name.slice(dot)}`,
-    body,
-    type: getMimeType(name) ?? "application/octet-stream",
+    type: typeOf(name),
+    body: async () => body,
+  };
+}
+
+/**
+ * A file of an installed package, named by the package's version and read on its first request only: a large
+ * bundle (Swagger UI's is 1.7 MB) costs the server no memory until someone asks for it.
+ */
+export function packageAsset(
+  base: string,
+  name: string,
+  version: string,
+  load: () => Promise<string>,
+): TextAsset {
+  let loaded: Promise<string> | undefined;
+  return {
+    path: `${base}/${version}/${name}`,
+    type: typeOf(name),
+    body: () => {
+      loaded ??= load();
+      return loaded;
+    },
   };
 }
 
@@ -27,8 +50,8 @@ export function textAsset(base: string, name: string, body: string): TextAsset {
 export function textAssetRoutes(assets: TextAsset[]) {
   const routes = new Hono();
   for (const asset of assets) {
-    routes.get(asset.path, (c) =>
-      c.body(asset.body, 200, { "Content-Type": asset.type, "Cache-Control": IMMUTABLE }),
+    routes.get(asset.path, async (c) =>
+      c.body(await asset.body(), 200, { "Content-Type": asset.type, "Cache-Control": IMMUTABLE }),
     );
   }
   return routes;
