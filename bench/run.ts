@@ -264,7 +264,7 @@ const server = Bun.spawn(serverCommand, {
   env: {
     ...env,
     NODE_ENV: "production",
-    BUN_JSC_forceRAMSize: "268435456",
+    BUN_JSC_forceRAMSize: "134217728",
     PORT: String(apiPort),
     JWT_SECRET: "bench-secret-of-32-characters-or-more-0123",
     STRIPE_SECRET_KEY: "sk_test_bench",
