@@ -355,6 +355,17 @@ http {
       expect((await get("/assets/missing-123.js")).status).toBe(404);
     });
 
+    test("the API reference's files come through the proxy, the 1.7 MB Swagger UI script gzipped", async () => {
+      const page = await get("/api/docs");
+      expect(page.status).toBe(200);
+      const script = /src="(\/api\/docs\/static\/[\w.]+\/swagger-ui-bundle\.js)"/.exec(await page.text())?.[1];
+      expect(script).toBeString();
+      const response = await get(script as string, { "Accept-Encoding": "gzip" });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("Content-Encoding")).toBe("gzip");
+      expect(response.headers.get("Cache-Control")).toBe("public, max-age=31536000, immutable");
+    });
+
     test("proxies the API with a request id, and spreads requests over both instances", async () => {
       for (let index = 0; index < 10; index++) {
         const response = await get("/api/v1/products/");
