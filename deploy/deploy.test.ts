@@ -358,7 +358,9 @@ http {
     test("the API reference's files come through the proxy, the 1.7 MB Swagger UI script gzipped", async () => {
       const page = await get("/api/docs");
       expect(page.status).toBe(200);
-      const script = /src="(\/api\/docs\/static\/[\w.]+\/swagger-ui-bundle\.js)"/.exec(await page.text())?.[1];
+      const script = /src="(\/api\/docs\/static\/[\w.]+\/swagger-ui-bundle\.js)"/.exec(
+        await page.text(),
+      )?.[1];
       expect(script).toBeString();
       const response = await get(script as string, { "Accept-Encoding": "gzip" });
       expect(response.status).toBe(200);
