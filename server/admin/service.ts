@@ -72,6 +72,26 @@ export interface OrderListQuery {
   to?: string;
 }
 
+/** A local date written YYYY-MM-DD, as its day number; left empty, no date. */
+const localDate = z
+  .string()
+  .optional()
+  .transform((text, context) => {
+    if (!text) return undefined;
+    const day = parseDate(text);
+    if (day !== undefined && day >= 1) return day;
+    context.addIssue({ code: "custom", message: "must be a date written YYYY-MM-DD" });
+    return z.NEVER;
+  });
+
+/** The order list's form: an unknown status is no filter (an old link), a date that is not one is refused. */
+const OrderFilterQuery = z.object({
+  status: z.enum(ORDER_STATUSES).optional().catch(undefined),
+  crm: z.enum(["pending", "success", "failed"]).optional().catch(undefined),
+  from: localDate,
+  to: localDate,
+});
+
 /**
  * The admin's order filter from its form: payment status, CRM status, and creation dates (local dates in the
  * shop's zone, both included). An unknown status is no filter; a date that is not one is a 400 naming it.
@@ -80,21 +100,10 @@ export function orderFilterOf(
   query: OrderListQuery,
   zone: string,
 ): { filter: OrderFilter; shown: OrderListQuery } {
-  const status = ORDER_STATUSES.find((value) => value === query.status);
-  const crm =
-    query.crm === "pending" || query.crm === "success" || query.crm === "failed" ? query.crm : undefined;
-  const errors: FieldErrors = {};
-  const dayOf = (field: "from" | "to") => {
-    const text = query[field];
-    if (!text) return undefined;
-    const day = parseDate(text);
-    if (day === undefined || day < 1) errors[field] = ["must be a date written YYYY-MM-DD"];
-    return day;
-  };
-  const from = dayOf("from");
-  const to = dayOf("to");
-  if (Object.keys(errors).length > 0)
-    throw AppError.invalid(errors, "The dates of the filter are not dates.");
+  const parsed = OrderFilterQuery.safeParse(query);
+  if (!parsed.success)
+    throw AppError.invalid(zodFieldErrors(parsed.error), "The dates of the filter are not dates.");
+  const { status, crm, from, to } = parsed.data;
   const slotTime = (slot: number) => new Date(slot * 900_000);
   return {
     filter: {
