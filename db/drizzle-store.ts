@@ -644,8 +644,12 @@ export class DrizzleStore implements Store {
         .select({ slot: sql<number | null>`min(${productSlots.slot})` })
         .from(productSlots)
         .where(gte(productSlots.slot, covered + SLOTS_PER_DAY));
-      const nextSlot = next?.slot == null ? Number.POSITIVE_INFINITY : Number(next.slot);
-      const from = Math.max(covered + SLOTS_PER_DAY, nextSlot - (nextSlot % SLOTS_PER_DAY));
+      // No sale since the mark (a shop before its first sale, or quiet for days): nothing to count through throughDay.
+      const nextDay =
+        next?.slot == null
+          ? throughDay + SLOTS_PER_DAY
+          : Number(next.slot) - (Number(next.slot) % SLOTS_PER_DAY);
+      const from = Math.max(covered + SLOTS_PER_DAY, nextDay);
       const until =
         from > throughDay ? throughDay : Math.min(throughDay, from + (DAYS_PER_CHUNK - 1) * SLOTS_PER_DAY);
       await this.write(

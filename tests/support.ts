@@ -52,6 +52,32 @@ export function freshTempDir(): string {
   return dir;
 }
 
+/**
+ * A database of the test's own, empty but for the migrations, on the target's server: for what only a shop with
+ * no history shows. `drop` removes it (MySQL) or its file (SQLite).
+ */
+export async function freshDatabase(target: StoreTarget): Promise<{ url: string; drop(): Promise<void> }> {
+  if (target.name === "sqlite") {
+    const dir = mkdtempSync(join(tmpdir(), "orders-fresh-"));
+    const url = `file:${join(dir, "app.db")}`;
+    await migrateDatabase(url);
+    return { url, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const url = new URL(target.url());
+  const name = `${url.pathname.slice(1)}_fresh_${crypto.randomUUID().slice(0, 8)}`;
+  const server = await rawSql(target.url());
+  await server.all(`CREATE DATABASE \`${name}\``);
+  url.pathname = `/${name}`;
+  await migrateDatabase(url.toString());
+  return {
+    url: url.toString(),
+    async drop() {
+      await server.all(`DROP DATABASE \`${name}\``);
+      await server.close();
+    },
+  };
+}
+
 /** Migrates the target once and opens a store on it for the enclosing describe block. */
 export function useStore(target: StoreTarget): { readonly store: DrizzleStore; readonly url: string } {
   const holder = {} as { store: DrizzleStore; url: string };
