@@ -48,6 +48,7 @@ export function pastTheEnd(
   return c.redirect(`${url.pathname}${url.search}`, 303);
 }
 
+/** A signed-in admin's page: the layout with the navigation, and the notice `?notice=` names. */
 export const page = (
   c: Context<AdminEnv>,
   title: string,
