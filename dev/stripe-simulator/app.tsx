@@ -71,13 +71,6 @@ export function createStripeSimulator(options: SimulatorOptions) {
     return session;
   }
 
-  /**
-   * Each webhook on a connection of its own, as Stripe's arrive. A pooled keep-alive connection that the app's
-   * server closes for idleness just as a delivery reuses it fails that delivery (ECONNRESET): the load test saw
-   * three such events at once on a busy machine.
-   */
-  const webhookConnections = new Bun.FetchSession({ keepAlive: false });
-
   async function deliver(type: string, object: { id: string }, eventId = randomId("evt")): Promise<void> {
     if (!options.webhookUrl) return;
     const event = {
@@ -96,10 +89,14 @@ export function createStripeSimulator(options: SimulatorOptions) {
     events.push(record);
     eventObjects.set(event.id, { type, object: event.data.object });
     try {
-      const response = await webhookConnections.fetch(options.webhookUrl, {
+      const response = await fetch(options.webhookUrl, {
         method: "POST",
         headers: {
           "Content-Type": "application/json",
+          // Each webhook on a connection of its own, as Stripe's arrive: a pooled keep-alive connection that the
+          // app's server closed for idleness just as a delivery reused it failed that delivery (ECONNRESET; the
+          // load test saw three at once on a busy machine).
+          Connection: "close",
           // Signed by the official SDK's own helper, exactly as Stripe signs.
           "Stripe-Signature": await signer.webhooks.generateTestHeaderStringAsync({
             payload,
