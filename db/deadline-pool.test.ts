@@ -1,6 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
-import { createPool } from "mysql2/promise";
+import { createConnection, createPool } from "mysql2/promise";
 import { mysqlTarget } from "../tests/support.ts";
+import { waitFor } from "../tests/waiting.ts";
 import { DeadlinePool } from "./deadline-pool.ts";
 
 const mysql = mysqlTarget();
@@ -13,6 +14,53 @@ mysql.describe("DeadlinePool on MySQL", () => {
     const [rows] = (await pool.query("SELECT CONNECTION_ID() AS id")) as unknown as [[{ id: number }]];
     return rows[0].id;
   };
+
+  test("a statement InnoDB picks as a deadlock's victim is run again, once the rival has moved on", async () => {
+    const table = `deadlock_probe_${process.pid}`;
+    const deadlocking = new DeadlinePool(createPool({ uri: mysql.url(), connectionLimit: 1 }), 5000, 1);
+    const rival = await createConnection(mysql.url());
+    const observer = await createConnection(mysql.url());
+    try {
+      await observer.query(
+        `CREATE TABLE ${table} (id INT PRIMARY KEY, k INT NOT NULL, v INT NOT NULL, KEY k (k))`,
+      );
+      await observer.query(`CREATE TABLE ${table}_weight (id INT PRIMARY KEY)`);
+      await observer.query(`INSERT INTO ${table} VALUES (1, 2, 0), (2, 1, 0)`);
+      // The rival changes many rows, so that InnoDB, which rolls back the smaller transaction, picks the pool's.
+      await rival.query("BEGIN");
+      const weight = Array.from({ length: 200 }, (_, index) => `(${index})`).join(",");
+      await rival.query(`INSERT INTO ${table}_weight VALUES ${weight}`);
+      await rival.query(`UPDATE ${table} SET v = v + 100 WHERE id = 1`);
+      // Walks k upwards: locks row 2, then waits for row 1, which the rival holds.
+      const victim = deadlocking.query(`UPDATE ${table} FORCE INDEX (k) SET v = v + 1 WHERE k > 0`);
+      // information_schema.INNODB_TRX answers from a cache while it is read more often than every 100 ms.
+      await waitFor(async () => {
+        const [status] = (await observer.query("SHOW ENGINE INNODB STATUS")) as unknown as [
+          [{ Status: string }],
+        ];
+        return (
+          /TRX HAS BEEN WAITING [\s\S]*FOR THIS LOCK/.test(status[0].Status) &&
+          status[0].Status.includes(table)
+        );
+      }, "the pool's statement to wait for the rival's lock");
+      await rival.query(`UPDATE ${table} SET v = v + 100 WHERE id = 2`);
+      await rival.query("COMMIT");
+      const [result] = (await victim) as unknown as [{ affectedRows: number }];
+      expect(result.affectedRows).toBe(2);
+      expect(deadlocking.deadlocksRetried).toBe(1);
+      const [rows] = (await observer.query(`SELECT id, k, v FROM ${table} ORDER BY id`)) as unknown as [
+        unknown[],
+      ];
+      expect(rows).toEqual([
+        { id: 1, k: 2, v: 101 },
+        { id: 2, k: 1, v: 101 },
+      ]);
+    } finally {
+      await rival.query("ROLLBACK").catch(() => undefined);
+      await observer.query(`DROP TABLE IF EXISTS ${table}, ${table}_weight`);
+      await Promise.all([rival.end(), observer.end(), deadlocking.end()]);
+    }
+  });
 
   test("a statement without an answer in time fails as a timeout, and its connection is replaced, not reused", async () => {
     const before = await connectionId();

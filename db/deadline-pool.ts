@@ -6,11 +6,19 @@ import type { ExecuteValues, Pool, PoolConnection, QueryOptions } from "mysql2/p
  * pool, bounds both waits by timeoutMs; either way the error is one the API answers with a 503. A connection
  * whose statement timed out is destroyed, never handed to the next request: its answer may still be on the way,
  * or never come.
+ *
+ * A statement InnoDB picked as a deadlock's victim is run again (up to DEADLOCK_ATTEMPTS times in all): each
+ * statement here is a transaction of its own, which InnoDB has rolled back whole, so running it again is what
+ * MySQL's manual asks of the application. Transactions (getConnection) are left to their caller.
  */
+const DEADLOCK_ATTEMPTS = 3;
+
 export class DeadlinePool {
   /** Statements holding a connection now, and requests waiting for one (the metrics read them). */
   inUse = 0;
   waiting = 0;
+  /** Statements run again after losing a deadlock. */
+  deadlocksRetried = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -20,13 +28,15 @@ export class DeadlinePool {
 
   query(statement: string | QueryOptions, values?: QueryOptions["values"]) {
     const options = typeof statement === "string" ? { sql: statement } : statement;
-    return this.withConnection((connection) =>
-      connection.query({ ...options, timeout: this.timeoutMs }, values),
+    return this.retryingDeadlocks(() =>
+      this.withConnection((connection) => connection.query({ ...options, timeout: this.timeoutMs }, values)),
     );
   }
 
   execute(sql: string, values?: ExecuteValues) {
-    return this.withConnection((connection) => connection.execute({ sql, timeout: this.timeoutMs }, values));
+    return this.retryingDeadlocks(() =>
+      this.withConnection((connection) => connection.execute({ sql, timeout: this.timeoutMs }, values)),
+    );
   }
 
   /** A connection of its own (Drizzle's transactions); the caller releases it. */
@@ -55,6 +65,18 @@ export class DeadlinePool {
 
   end() {
     return this.pool.end();
+  }
+
+  private async retryingDeadlocks<T>(run: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run();
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== "ER_LOCK_DEADLOCK" || attempt >= DEADLOCK_ATTEMPTS)
+          throw error;
+        this.deadlocksRetried++;
+      }
+    }
   }
 
   private async withConnection<T>(run: (connection: PoolConnection) => Promise<T>): Promise<T> {

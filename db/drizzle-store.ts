@@ -832,23 +832,28 @@ export class DrizzleStore implements Store {
   async recordStripeRefund(refund: DiscoveredRefund, now: Date): Promise<Refund> {
     const { refunds } = this.t;
     const state = this.refundStateChanges(refund, now);
+    // Rows are found first and changed by primary key: an UPDATE that ranges over a secondary index (MariaDB
+    // chose `status` for "stripe id and pending") locks that index's gaps, which blocks concurrent attempts'
+    // inserts while they hold their order's row, and deadlocked concurrent refunds of one order in CI.
+    const attempt = refund.attemptKey ? await this.findRefundByAttemptKey(refund.attemptKey) : undefined;
     // An attempt of ours (pending, or failed when its answer never came) learns its Stripe id.
-    if (refund.attemptKey) {
+    if (attempt && attempt.stripeRefundId === null) {
       const { affectedRows } = await this.write(
         this.db
           .update(refunds)
           .set({ stripeRefundId: refund.stripeRefundId, ...state })
-          .where(and(eq(refunds.attemptKey, refund.attemptKey), isNull(refunds.stripeRefundId))),
+          .where(and(eq(refunds.id, attempt.id), isNull(refunds.stripeRefundId))),
       );
-      if (affectedRows > 0) return (await this.findRefundByStripeId(refund.stripeRefundId)) as Refund;
+      if (affectedRows > 0) return (await this.refundWhere(eq(refunds.id, attempt.id))) as Refund;
     }
-    const known = await this.findRefundByStripeId(refund.stripeRefundId);
+    let known = await this.findRefundByStripeId(refund.stripeRefundId);
     if (!known) {
       try {
         return await this.insertRefund({ ...refund, attemptKey: null });
       } catch (error) {
         if (!this.adapter.isUniqueViolation(error)) throw error;
       }
+      known = (await this.findRefundByStripeId(refund.stripeRefundId)) as Refund;
     }
     await this.write(
       this.db
@@ -856,14 +861,14 @@ export class DrizzleStore implements Store {
         .set(state)
         .where(
           and(
-            eq(refunds.stripeRefundId, refund.stripeRefundId),
+            eq(refunds.id, known.id),
             refund.status === "failed"
               ? inArray(refunds.status, ["pending", "succeeded"])
               : eq(refunds.status, "pending"),
           ),
         ),
     );
-    return (await this.findRefundByStripeId(refund.stripeRefundId)) as Refund;
+    return (await this.refundWhere(eq(refunds.id, known.id))) as Refund;
   }
 
   private refundStateChanges(refund: StripeRefundState, now: Date) {

@@ -42,7 +42,12 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
   const db = drizzleMysql(pool as unknown as Pool, { logger: queryLogger(options) });
   return {
     dialect: "mysql",
-    poolStats: () => ({ inUse: pool.inUse, waiting: pool.waiting, limit: pool.limit }),
+    poolStats: () => ({
+      inUse: pool.inUse,
+      waiting: pool.waiting,
+      limit: pool.limit,
+      deadlocksRetried: pool.deadlocksRetried,
+    }),
     db: db as unknown as Db,
     async rows<T>(query: SQL) {
       const [rows] = (await db.execute(query)) as unknown as [T[]];

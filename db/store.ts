@@ -146,6 +146,8 @@ export interface PoolStats {
   inUse: number;
   waiting: number;
   limit: number;
+  /** Statements run again after InnoDB rolled them back to break a deadlock, since start. */
+  deadlocksRetried: number;
 }
 
 export interface CrmHealth {

@@ -65,7 +65,10 @@ for (const target of storeTargets()) {
       expect(after).toMatch(/^crm_orders\{state="waiting"\} \d+$/m);
       expect(after).toMatch(/^crm_orders\{state="failed"\} \d+$/m);
       expect(after).not.toContain(`/orders/${order.id}`);
-      if (target.name === "mysql") expect(after).toMatch(/^db_pool_connections\{state="limit"\} \d+$/m);
+      if (target.name === "mysql") {
+        expect(after).toMatch(/^db_pool_connections\{state="limit"\} \d+$/m);
+        expect(after).toMatch(/^db_deadlock_retries_total \d+$/m);
+      }
     });
 
     test("each app has metrics of its own", async () => {

@@ -82,6 +82,18 @@ export class Metrics {
         this.set({ state: "limit" }, pool.limit);
       },
     });
+    let deadlocksReported = 0;
+    new Counter({
+      name: "db_deadlock_retries_total",
+      help: "MySQL statements run again after InnoDB rolled them back to break a deadlock",
+      registers: [this.registry],
+      collect() {
+        const pool = store.poolStats();
+        if (!pool) return;
+        this.inc(pool.deadlocksRetried - deadlocksReported);
+        deadlocksReported = pool.deadlocksRetried;
+      },
+    });
   }
 
   /** The same log, counting the events in COUNTED_EVENTS on the way. */
