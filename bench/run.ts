@@ -13,11 +13,11 @@ import { formatProfileSummary, summarizeProfile } from "./profile-summary.ts";
 import { seedAdmin, seedCustomers, seedOrders, seedProducts } from "./seed.ts";
 
 /**
- * `bun run bench [--quick] [--orders 1000000] [--only TEXT] [--profile] [--runtime bun|node]`: a production
+ * `bun run bench [--quick] [--orders 1000000] [--only TEXT] [--profile] [--runtime bun|node] [--heap-mib N]`: a production
  * server (Bun, or the Node bundle of `bun run build:node`) on MySQL with
  * generated data, driven by autocannon (and a purchase loop) from other processes, beside a raw Bun.serve +
  * mysql2 baseline. `--only` runs the scenarios whose name contains TEXT; `--profile` writes the server's CPU
- * profile (Markdown) beside the results.
+ * profile (Markdown) beside the results; `--heap-mib` sizes the Bun server's heap as systemd does (default 144).
  */
 const { values: args } = parseArgs({
   options: {
@@ -26,8 +26,14 @@ const { values: args } = parseArgs({
     only: { type: "string" },
     profile: { type: "boolean" },
     runtime: { type: "string", default: "bun" },
+    "heap-mib": { type: "string", default: "144" },
   },
 });
+const heapMib = Number(args["heap-mib"]);
+if (!Number.isSafeInteger(heapMib) || heapMib < 32) {
+  console.error(`--heap-mib must be a whole number of MiB, at least 32, not "${args["heap-mib"]}"`);
+  process.exit(2);
+}
 if (args.runtime !== "bun" && args.runtime !== "node") {
   console.error(`--runtime must be bun or node, not "${args.runtime}"`);
   process.exit(2);
@@ -220,7 +226,7 @@ async function recreateDatabase(url: string): Promise<void> {
 
 const started = Date.now();
 log(
-  `${quick ? "quick" : "full"} run of the ${args.runtime} server on ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"})`,
+  `${quick ? "quick" : "full"} run of the ${args.runtime} server${args.runtime === "bun" ? ` (heap sized for ${heapMib} MiB)` : ""} on ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"})`,
 );
 await recreateDatabase(databaseUrl);
 await migrateDatabase(databaseUrl);
@@ -264,7 +270,7 @@ const server = Bun.spawn(serverCommand, {
   env: {
     ...env,
     NODE_ENV: "production",
-    BUN_JSC_forceRAMSize: "134217728",
+    BUN_JSC_forceRAMSize: String(heapMib * 1024 * 1024),
     PORT: String(apiPort),
     JWT_SECRET: "bench-secret-of-32-characters-or-more-0123",
     STRIPE_SECRET_KEY: "sk_test_bench",
@@ -618,6 +624,7 @@ const meta = {
   cores: availableParallelism(),
   cpu: cpus()[0]?.model,
   quick,
+  heapMib: args.runtime === "bun" ? heapMib : undefined,
   size,
   timing,
   seconds: (Date.now() - started) / 1000,
@@ -628,7 +635,7 @@ writeFileSync(
 );
 writeFileSync(
   join(results, `${stamp}.md`),
-  `# Benchmark ${stamp}\n\n${meta.cores} cores (${meta.cpu}); ${quick ? "quick" : "full"} run of the ${args.runtime} server; ${size.products} products, ${size.customers} customers, ${size.orders} orders${size.bigOrders ? ` grown to ${size.bigOrders}` : ""}; ${timing.connections} connections, ${timing.seconds} s per scenario after ${timing.warmup} s warm-up.\n\n${table}\n${profile}`,
+  `# Benchmark ${stamp}\n\n${meta.cores} cores (${meta.cpu}); ${quick ? "quick" : "full"} run of the ${args.runtime} server${meta.heapMib ? ` (heap sized for ${meta.heapMib} MiB)` : ""}; ${size.products} products, ${size.customers} customers, ${size.orders} orders${size.bigOrders ? ` grown to ${size.bigOrders}` : ""}; ${timing.connections} connections, ${timing.seconds} s per scenario after ${timing.warmup} s warm-up.\n\n${table}\n${profile}`,
 );
 log(`results in bench/results/${stamp}.{json,md}; took ${meta.seconds.toFixed(0)} s`);
 

@@ -7,7 +7,7 @@ import { jsonLog, type LogSink } from "./logger.ts";
  * when it is sane, which nginx passes on), and answers with that id.
  */
 export function requestLog(sink: LogSink | undefined): MiddlewareHandler {
-  const log = jsonLog(sink ?? (() => {}));
+  const log = jsonLog(sink);
   return async (c, next) => {
     const requestId = c.get("requestId");
     c.set("log", (fields: LogFields) => log({ request_id: requestId, ...fields }));
