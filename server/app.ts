@@ -1,6 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import type { Store } from "../db/store.ts";
@@ -15,6 +14,7 @@ import type { Config } from "./config.ts";
 import { healthRoutes } from "./health/routes.ts";
 import "./http/context.ts";
 import { CrmSync } from "./crm/sync.ts";
+import { limitBody } from "./http/body-limit.ts";
 import { clientIp, type RemoteAddress } from "./http/client-ip.ts";
 import { jsonLog, type LogSink, sinkFor } from "./http/logger.ts";
 import { handleError, problemResponse } from "./http/problem.ts";
@@ -32,7 +32,6 @@ import { productRoutes } from "./products/routes.ts";
 import { refundRoutes } from "./refunds/routes.ts";
 import { reportRoutes } from "./reports/routes.ts";
 import type { PasswordHasher } from "./runtime/passwords.ts";
-import { AppError } from "./shared/errors.ts";
 
 export interface AppDeps {
   config: Config;
@@ -112,14 +111,8 @@ export function createApp(deps: AppDeps) {
   if (config.CORS_ORIGINS.length > 0) {
     app.use("/api/*", cors({ origin: config.CORS_ORIGINS, maxAge: 600, exposeHeaders: ["X-Request-Id"] }));
   }
-  const limitBody = bodyLimit({
-    maxSize: config.BODY_LIMIT_BYTES,
-    onError: () => {
-      throw new AppError("too-large", `The request body is larger than ${config.BODY_LIMIT_BYTES} bytes.`);
-    },
-  });
-  app.use("/api/*", limitBody);
-  app.use("/admin/*", limitBody);
+  // The admin pages limit their bodies themselves, so that a refusal is a page there.
+  app.use("/api/*", limitBody(config));
   // Before noStore: the stylesheet is the same for everyone and never changes under its name.
   app.route("/", textAssetRoutes([ADMIN_STYLESHEET]));
   app.use("/admin/*", noStore);

@@ -122,6 +122,28 @@ for (const target of storeTargets()) {
       expect(await stack.store.findProductByName(name)).toBeUndefined();
     });
 
+    test("a refused form is answered with the refusal's own status on a page that says it: too large is 413, not 403", async () => {
+      const { cookie, csrf } = await signedInAdmin();
+      const name = `Too large ${crypto.randomUUID().slice(0, 8)}`;
+      const large = await form(
+        stack.app,
+        "/admin/products",
+        {
+          name,
+          description: "x".repeat(stack.config.BODY_LIMIT_BYTES),
+          price: "1.00",
+          currency: "usd",
+          _csrf: csrf,
+        },
+        { cookie },
+      );
+      expect(large.status).toBe(413);
+      const html = await large.text();
+      expect(html).toContain("<title>Too large");
+      expect(html).toContain(`larger than ${stack.config.BODY_LIMIT_BYTES} bytes`);
+      expect(await stack.store.findProductByName(name)).toBeUndefined();
+    });
+
     test("anonymous visitors, customers and customers' API tokens get no admin page", async () => {
       expect((await get(stack.app, "/admin")).status).toBe(303);
       expect((await get(stack.app, "/admin/orders")).headers.get("Location")).toBe("/admin/login");

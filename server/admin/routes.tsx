@@ -1,7 +1,9 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { logIn } from "../auth/service.ts";
-import { handleError, headersOf } from "../http/problem.ts";
+import { limitBody } from "../http/body-limit.ts";
+import { handleError, headersOf, statusOf } from "../http/problem.ts";
 import { AppError } from "../shared/errors.ts";
 import { dashboardPages } from "./dashboard-routes.tsx";
 import { orderPages } from "./orders-routes.tsx";
@@ -9,6 +11,16 @@ import type { AdminDeps, AdminEnv } from "./page.tsx";
 import { productPages } from "./products-routes.tsx";
 import { endAdminSession, readAdminSession, startAdminSession } from "./session.ts";
 import { Layout, LoginForm } from "./views.tsx";
+
+const PAGE_TITLES: Partial<Record<ContentfulStatusCode, string>> = {
+  400: "Invalid request",
+  401: "Sign in first",
+  403: "Not allowed",
+  404: "Not found",
+  409: "Not possible now",
+  413: "Too large",
+  429: "Too many attempts",
+};
 
 /**
  * `/admin`: sign-in, then the dashboard, products and orders pages (each a sub-app of its own), all behind an admin
@@ -19,6 +31,7 @@ export function adminRoutes(deps: AdminDeps) {
   const allowedOrigins = new Set([new URL(config.APP_URL).origin]);
   const admin = new Hono<AdminEnv>({ strict: false });
 
+  admin.use(limitBody(config));
   admin.use(
     csrf({ origin: (origin, c) => allowedOrigins.has(origin) || origin === new URL(c.req.url).origin }),
   );
@@ -84,17 +97,26 @@ export function adminRoutes(deps: AdminDeps) {
   admin.route("/", orderPages(deps));
 
   /** An error page that keeps the navigation for a signed-in admin. */
-  const errorPage = async (c: Context<AdminEnv>, status: 400 | 403 | 404, detail: string) => {
+  const errorPage = async (
+    c: Context<AdminEnv>,
+    status: ContentfulStatusCode,
+    detail: string,
+    headers: Record<string, string> = {},
+  ) => {
     const session = c.var.admin ?? (await readAdminSession(c, config, store));
-    const title = status === 404 ? "Not found" : status === 400 ? "Invalid request" : "Not allowed";
     return c.html(
-      <Layout title={title} csrfToken={session?.csrfToken} email={session?.user.email}>
+      <Layout
+        title={PAGE_TITLES[status] ?? "Not possible"}
+        csrfToken={session?.csrfToken}
+        email={session?.user.email}
+      >
         <p role="alert">{detail}</p>
         <p>
           <a href="/admin">Back to the dashboard</a>
         </p>
       </Layout>,
       status,
+      headers,
     );
   };
 
@@ -106,8 +128,7 @@ export function adminRoutes(deps: AdminDeps) {
     const fields = Object.entries(error.details.fields ?? {}).map(
       ([field, messages]) => ` ${field}: ${messages.join(", ")}.`,
     );
-    const status = error.kind === "not-found" ? 404 : error.kind === "invalid-input" ? 400 : 403;
-    return errorPage(c, status, `${error.detail}${fields.join("")}`);
+    return errorPage(c, statusOf(error), `${error.detail}${fields.join("")}`, headersOf(error));
   });
 
   return admin;
