@@ -50,13 +50,19 @@ export function createStripeSimulator(options: SimulatorOptions) {
   const intents = new Map<string, PaymentIntent>();
   const refunds = new Map<string, Refund>();
   const idempotency = new Map<string, { request: string; status: number; body: unknown }>();
+  const inFlight = new Set<string>();
   const events: DeliveredEvent[] = [];
   const eventObjects = new Map<string, { type: string; object: { id: string } }>();
   let fault: Fault | undefined;
   // Only for its webhook-signing helper; it never calls an API.
   const signer = new Stripe("sk_test_simulator_signing_only");
 
-  const stripeError = (c: Context, status: 400 | 401 | 404 | 500, message: string, extra: object = {}) =>
+  const stripeError = (
+    c: Context,
+    status: 400 | 401 | 404 | 409 | 500,
+    message: string,
+    extra: object = {},
+  ) =>
     c.json(
       { error: { type: status === 500 ? "api_error" : "invalid_request_error", message, ...extra } },
       status,
@@ -145,6 +151,15 @@ export function createStripeSimulator(options: SimulatorOptions) {
     create: () => Promise<{ status: 200 | 400 | 404; body: unknown }>,
   ) {
     const key = c.req.header("Idempotency-Key");
+    // Stripe saves nothing for a request that meets another with its key still running, and answers 409.
+    if (key && inFlight.has(key)) {
+      return stripeError(
+        c,
+        409,
+        "There is currently another in-progress request using this idempotency key. Try again later.",
+        { code: "idempotency_key_in_use" },
+      );
+    }
     const previous = key ? idempotency.get(key) : undefined;
     if (previous) {
       if (previous.request !== raw) {
@@ -158,9 +173,14 @@ export function createStripeSimulator(options: SimulatorOptions) {
       c.header("Idempotent-Replayed", "true");
       return c.json(previous.body, previous.status as 200);
     }
-    const { status, body } = await create();
-    if (key) idempotency.set(key, { request: raw, status, body });
-    return c.json(body, status);
+    if (key) inFlight.add(key);
+    try {
+      const { status, body } = await create();
+      if (key) idempotency.set(key, { request: raw, status, body });
+      return c.json(body, status);
+    } finally {
+      if (key) inFlight.delete(key);
+    }
   }
 
   const inputError = (error: StripeInputError) => ({

@@ -97,6 +97,43 @@ describe("the Stripe simulator, driven by the official SDK", () => {
     expect(other).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
   });
 
+  test("a request that meets another with its Idempotency-Key still running is refused with 409, and nothing is made twice", async () => {
+    const created = await sdk().checkout.sessions.create(params());
+    await fetch(`${running.url}/__simulator/sessions/${created.id}/pay?webhook=false`, { method: "POST" });
+    const intent = (await sdk().checkout.sessions.retrieve(created.id)).payment_intent as string;
+    // The refund waits for its refund.created webhook, which this receiver holds for a while.
+    let releaseWebhook = () => {};
+    const held = Bun.serve({
+      port: 0,
+      fetch: () => new Promise<Response>((resolve) => (releaseWebhook = () => resolve(new Response("ok")))),
+    });
+    running.simulator.sendWebhooksTo(`http://127.0.0.1:${held.port}/hook`);
+    try {
+      const key = crypto.randomUUID();
+      const refund = { payment_intent: intent, amount: 500 };
+      const first = sdk().refunds.create(refund, { idempotencyKey: key });
+      while (
+        running.simulator.refunds.size === 0 ||
+        [...running.simulator.refunds.values()].every((r) => r.payment_intent !== intent)
+      )
+        await Bun.sleep(5);
+      const meanwhile = await sdk()
+        .refunds.create(refund, { idempotencyKey: key })
+        .catch((error: unknown) => error);
+      expect(meanwhile).toMatchObject({ statusCode: 409, code: "idempotency_key_in_use" });
+      releaseWebhook();
+      const made = await first;
+      const after = await sdk().refunds.create(refund, { idempotencyKey: key });
+      expect(after.id).toBe(made.id);
+      expect([...running.simulator.refunds.values()].filter((r) => r.payment_intent === intent)).toHaveLength(
+        1,
+      );
+    } finally {
+      running.simulator.sendWebhooksTo(`http://127.0.0.1:${receiver.port}/hook`);
+      held.stop(true);
+    }
+  });
+
   test("expires open sessions only", async () => {
     const created = await sdk().checkout.sessions.create(params());
     expect((await sdk().checkout.sessions.expire(created.id)).status).toBe("expired");
