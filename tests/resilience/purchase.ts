@@ -1,4 +1,19 @@
-/** The customer's side of a purchase over HTTP, step by step, so tests can stop the world between steps. */
+import { hc } from "hono/client";
+import type { Api } from "../../server/app.ts";
+
+/** What a step answered; the body is the parsed JSON, loosely typed, because the tests also look at problems. */
+export interface StepResult {
+  path: string;
+  status: number;
+  contentType: string;
+  // biome-ignore lint/suspicious/noExplicitAny: success and problem bodies alike, read field by field by the tests
+  body: any;
+}
+
+/**
+ * The customer's side of a purchase over HTTP, step by step, so tests can stop the world between steps. Requests go
+ * through the typed client, so a route or body that changes breaks the typecheck here too.
+ */
 export class Shopper {
   token = "";
 
@@ -7,15 +22,17 @@ export class Shopper {
     readonly simulatorUrl: string,
   ) {}
 
-  private async call(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${this.apiUrl}/api/v1${path}`, {
-      method,
-      headers: {
-        "Content-Type": "application/json",
-        ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
+  private get api() {
+    return hc<Api>(`${this.apiUrl}/api/v1`, {
+      headers: (): Record<string, string> => (this.token ? { Authorization: `Bearer ${this.token}` } : {}),
     });
+  }
+
+  private async step(
+    path: string,
+    answer: Promise<{ status: number; headers: Headers; text(): Promise<string> }>,
+  ): Promise<StepResult> {
+    const response = await answer;
     const text = await response.text();
     return {
       path,
@@ -26,20 +43,28 @@ export class Shopper {
   }
 
   async register(): Promise<void> {
-    const result = await this.call("POST", "/auth/register/", {
-      email: `shopper-${crypto.randomUUID().slice(0, 12)}@example.test`,
-      password: "correct horse battery",
-    });
+    const result = await this.step(
+      "POST /auth/register",
+      this.api.auth.register.$post({
+        json: {
+          email: `shopper-${crypto.randomUUID().slice(0, 12)}@example.test`,
+          password: "correct horse battery",
+        },
+      }),
+    );
     if (result.status !== 201) throw new Error(`register: ${result.status}`);
     this.token = result.body.token;
   }
 
-  async order(productId: number) {
-    return this.call("POST", "/orders/", { product_id: productId, quantity: 1 });
+  order(productId: number) {
+    return this.step("POST /orders", this.api.orders.$post({ json: { product_id: productId, quantity: 1 } }));
   }
 
-  async createPayment(orderId: number) {
-    return this.call("POST", `/orders/${orderId}/create-payment/`);
+  createPayment(orderId: number) {
+    return this.step(
+      "POST /orders/:id/create-payment",
+      this.api.orders[":id"]["create-payment"].$post({ param: { id: String(orderId) } }),
+    );
   }
 
   async pay(sessionId: string, webhook: boolean) {
@@ -50,27 +75,35 @@ export class Shopper {
     if (!response.ok) throw new Error(`simulator pay: ${response.status}`);
   }
 
-  async confirm(orderId: number, sessionId?: string) {
-    return this.call(
-      "POST",
-      `/orders/${orderId}/confirm-payment/`,
-      sessionId ? { session_id: sessionId } : {},
+  confirm(orderId: number, sessionId?: string) {
+    return this.step(
+      "POST /orders/:id/confirm-payment",
+      this.api.orders[":id"]["confirm-payment"].$post({
+        param: { id: String(orderId) },
+        json: sessionId ? { session_id: sessionId } : {},
+      }),
     );
   }
 
-  async refund(orderId: number, body: { amount?: string; reason?: string }) {
-    return this.call("POST", `/orders/${orderId}/refunds/`, body);
+  refund(
+    orderId: number,
+    body: { amount?: string; reason?: "requested_by_customer" | "duplicate" | "fraudulent" },
+  ) {
+    return this.step(
+      "POST /orders/:id/refunds",
+      this.api.orders[":id"].refunds.$post({ param: { id: String(orderId) }, json: body }),
+    );
   }
 
-  async get(orderId: number) {
-    return this.call("GET", `/orders/${orderId}/`);
+  get(orderId: number) {
+    return this.step("GET /orders/:id", this.api.orders[":id"].$get({ param: { id: String(orderId) } }));
   }
 
-  async products() {
-    return this.call("GET", "/products/?page=1&page_size=5");
+  products() {
+    return this.step("GET /products", this.api.products.$get({ query: { page: "1", page_size: "5" } }));
   }
 
-  async summary() {
-    return this.call("GET", "/reports/summary/");
+  summary() {
+    return this.step("GET /reports/summary", this.api.reports.summary.$get());
   }
 }
