@@ -17,7 +17,7 @@ import { seedAdmin, seedCustomers, seedOrders, seedProducts } from "./seed.ts";
  * server (Bun, or the Node bundle of `bun run build:node`) on MySQL with
  * generated data, driven by autocannon (and a purchase loop) from other processes, beside a raw Bun.serve +
  * mysql2 baseline. `--only` runs the scenarios whose name contains TEXT; `--profile` writes the server's CPU
- * profile (Markdown) beside the results; `--heap-mib` sizes the Bun server's heap as systemd does (default 144).
+ * profile (Markdown) beside the results; `--heap-mib` sizes the Bun server's heap as systemd does (default 152).
  */
 const { values: args } = parseArgs({
   options: {
@@ -26,7 +26,7 @@ const { values: args } = parseArgs({
     only: { type: "string" },
     profile: { type: "boolean" },
     runtime: { type: "string", default: "bun" },
-    "heap-mib": { type: "string", default: "144" },
+    "heap-mib": { type: "string", default: "152" },
   },
 });
 const heapMib = Number(args["heap-mib"]);
