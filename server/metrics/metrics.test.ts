@@ -1,5 +1,11 @@
 import { expect, test } from "bun:test";
-import { customerWithOrder, request, storeTargets, usePaymentStack } from "../../tests/support.ts";
+import {
+  adminToken,
+  customerWithOrder,
+  request,
+  storeTargets,
+  usePaymentStack,
+} from "../../tests/support.ts";
 import { createApp } from "../app.ts";
 import { bunPasswordHasher } from "../runtime/passwords.ts";
 
@@ -69,6 +75,37 @@ for (const target of storeTargets()) {
         expect(after).toMatch(/^db_pool_connections\{state="limit"\} \d+$/m);
         expect(after).toMatch(/^db_deadlock_retries_total \d+$/m);
       }
+    });
+
+    test("counts an admin's refund and a customer's cancellation", async () => {
+      const before = (await scrape()).text;
+      const paid = await customerWithOrder(stack, { priceMinor: 3000, quantity: 1 });
+      const { session_id } = await (
+        await request(stack.app, "POST", `/api/v1/orders/${paid.order.id}/create-payment/`, {
+          token: paid.customer.token,
+        })
+      ).json();
+      await fetch(`${stack.simulatorUrl}/__simulator/sessions/${session_id}/pay?webhook=false`, {
+        method: "POST",
+      });
+      await request(stack.app, "POST", `/api/v1/orders/${paid.order.id}/confirm-payment/`, {
+        token: paid.customer.token,
+        body: { session_id },
+      });
+      const refunded = await request(stack.app, "POST", `/api/v1/orders/${paid.order.id}/refunds/`, {
+        token: await adminToken(stack.app, stack.store),
+        body: { amount: "10.00" },
+      });
+      expect(refunded.status).toBe(201);
+      const pending = await customerWithOrder(stack);
+      const cancelled = await request(stack.app, "POST", `/api/v1/orders/${pending.order.id}/cancel/`, {
+        token: pending.customer.token,
+      });
+      expect(cancelled.status).toBe(200);
+      const after = (await scrape()).text;
+      const grew = (series: string) => value(after, series) - value(before, series);
+      expect(grew('refunds_total{outcome="refunded"}')).toBe(1);
+      expect(grew('payments_total{outcome="cancelled"}')).toBe(1);
     });
 
     test("each app has metrics of its own", async () => {

@@ -7,18 +7,24 @@ import type { Store } from "../../db/store.ts";
 type Log = (fields: Record<string, unknown>) => void;
 
 /** The events the app already logs that are worth counting: the log line's `msg`, and the counter it feeds. */
-const COUNTED_EVENTS: Record<string, { counter: "payments" | "crm"; outcome: string }> = {
+const COUNTED_EVENTS: Record<string, { counter: "payments" | "refunds" | "crm"; outcome: string }> = {
   "order paid": { counter: "payments", outcome: "paid" },
+  "order cancelled": { counter: "payments", outcome: "cancelled" },
   "checkout amount mismatch": { counter: "payments", outcome: "amount_mismatch" },
   "second payment for a paid order: refund it": { counter: "payments", outcome: "second_payment" },
   "webhook event not applied": { counter: "payments", outcome: "webhook_not_applied" },
+  "order refunded": { counter: "refunds", outcome: "refunded" },
+  "refunding a payment the order cannot take": { counter: "refunds", outcome: "unwanted_payment" },
+  "refund of an unwanted payment failed": { counter: "refunds", outcome: "unwanted_payment_failed" },
+  "refund for an unknown payment": { counter: "refunds", outcome: "unknown_payment" },
+  "refund reconciliation failed": { counter: "refunds", outcome: "reconciliation_failed" },
   "crm sync succeeded": { counter: "crm", outcome: "success" },
   "crm sync failed": { counter: "crm", outcome: "failed" },
 };
 
 /**
  * The Prometheus metrics of one process (prom-client, in a registry of its own): requests by route pattern and
- * status with latency histograms, payments and CRM syncs by outcome (counted from the events the app logs), and,
+ * status with latency histograms, payments, refunds and CRM syncs by outcome (counted from the events the app logs), and,
  * read when scraped, the CRM backlog and the database pool.
  */
 export class Metrics {
@@ -45,7 +51,13 @@ export class Metrics {
   });
   private readonly payments = new Counter({
     name: "payments_total",
-    help: "Payment outcomes: paid, amount_mismatch, second_payment (money to refund), webhook_not_applied",
+    help: "Payment outcomes: paid, cancelled (the order, before it was paid), amount_mismatch, second_payment (money to refund), webhook_not_applied",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  private readonly refunds = new Counter({
+    name: "refunds_total",
+    help: "Refund outcomes: refunded (an admin's refund made), unwanted_payment (money an order cannot take, being returned), unwanted_payment_failed, unknown_payment, reconciliation_failed",
     labelNames: ["outcome"] as const,
     registers: [this.registry],
   });
@@ -100,7 +112,7 @@ export class Metrics {
   tap(log: Log): Log {
     return (fields) => {
       const event = COUNTED_EVENTS[String(fields.msg)];
-      if (event) (event.counter === "payments" ? this.payments : this.crm).inc({ outcome: event.outcome });
+      if (event) this[event.counter].inc({ outcome: event.outcome });
       log(fields);
     };
   }
