@@ -834,7 +834,7 @@ export class DrizzleStore implements Store {
     const state = this.refundStateChanges(refund, now);
     // Rows are found first and changed by primary key: an UPDATE that ranges over a secondary index (MariaDB
     // chose `status` for "stripe id and pending") locks that index's gaps, which blocks concurrent attempts'
-    // inserts while they hold their order's row, and deadlocked concurrent refunds of one order in CI.
+    // inserts while they hold their order's row: a deadlock between concurrent refunds of one order.
     const attempt = refund.attemptKey ? await this.findRefundByAttemptKey(refund.attemptKey) : undefined;
     // An attempt of ours (pending, or failed when its answer never came) learns its Stripe id.
     if (attempt && attempt.stripeRefundId === null) {
