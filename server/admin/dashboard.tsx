@@ -135,7 +135,11 @@ function Kpis(props: { sales: SalesReport; before: SalesReport }) {
         previous={cash(then.average)}
         change={change(now.average, then.average)}
       />
-      <Kpi label="Share of orders paid" value={share(now.share)} previous={share(then.share)} />
+      <Kpi
+        label="Share of orders paid"
+        value={share(now.share)}
+        previous={then.orders > 0 ? share(then.share) : "no orders"}
+      />
     </dl>
   );
 }
@@ -164,49 +168,52 @@ export function BarChart(props: {
     .range([height - bottom, top]);
   const ticks = y.ticks(5).filter((tick) => !props.integers || Number.isInteger(tick));
   const every = Math.max(1, Math.ceil(props.points.length / 10));
+  // On a phone the chart keeps a legible size and scrolls in its frame rather than shrinking its labels.
   return (
-    <svg
-      class="chart"
-      viewBox={`0 0 ${width} ${height}`}
-      role="img"
-      aria-labelledby={`${props.id}-title ${props.id}-desc`}
-    >
-      <title id={`${props.id}-title`}>{props.title}</title>
-      <desc id={`${props.id}-desc`}>{props.description}</desc>
-      {ticks.map((tick) => (
-        <g>
-          <line x1={left} x2={width - right} y1={y(tick)} y2={y(tick)} stroke="#ddd" />
-          <text x={left - 8} y={y(tick)} dy="0.32em" text-anchor="end" font-size="12" fill="#333">
-            {props.format(tick)}
-          </text>
-        </g>
-      ))}
-      {props.points.map((point) => (
-        <rect
-          x={x(point.label)}
-          y={y(point.value)}
-          width={x.bandwidth()}
-          height={Math.max(0, y(0) - y(point.value))}
-          fill="#0b5cad"
-        >
-          <title>{`${point.label}: ${props.format(point.value)}`}</title>
-        </rect>
-      ))}
-      <line x1={left} x2={width - right} y1={y(0)} y2={y(0)} stroke="#333" />
-      {props.points.map((point, index) =>
-        index % every === 0 ? (
-          <text
-            x={(x(point.label) ?? 0) + x.bandwidth() / 2}
-            y={height - bottom + 18}
-            text-anchor="middle"
-            font-size="12"
-            fill="#333"
+    <div class="chart-frame" tabindex={0}>
+      <svg
+        class="chart"
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-labelledby={`${props.id}-title ${props.id}-desc`}
+      >
+        <title id={`${props.id}-title`}>{props.title}</title>
+        <desc id={`${props.id}-desc`}>{props.description}</desc>
+        {ticks.map((tick) => (
+          <g>
+            <line x1={left} x2={width - right} y1={y(tick)} y2={y(tick)} stroke="#ddd" />
+            <text x={left - 8} y={y(tick)} dy="0.32em" text-anchor="end" font-size="12" fill="#333">
+              {props.format(tick)}
+            </text>
+          </g>
+        ))}
+        {props.points.map((point) => (
+          <rect
+            x={x(point.label)}
+            y={y(point.value)}
+            width={x.bandwidth()}
+            height={Math.max(0, y(0) - y(point.value))}
+            fill="#0b5cad"
           >
-            {point.label.slice(5)}
-          </text>
-        ) : null,
-      )}
-    </svg>
+            <title>{`${point.label}: ${props.format(point.value)}`}</title>
+          </rect>
+        ))}
+        <line x1={left} x2={width - right} y1={y(0)} y2={y(0)} stroke="#333" />
+        {props.points.map((point, index) =>
+          index % every === 0 ? (
+            <text
+              x={(x(point.label) ?? 0) + x.bandwidth() / 2}
+              y={height - bottom + 18}
+              text-anchor="middle"
+              font-size="12"
+              fill="#333"
+            >
+              {point.label.slice(5)}
+            </text>
+          ) : null,
+        )}
+      </svg>
+    </div>
   );
 }
 
