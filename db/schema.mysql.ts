@@ -11,6 +11,7 @@ import {
   uniqueIndex,
   varchar,
 } from "drizzle-orm/mysql-core";
+import { CRM_SYNC_STATUSES, ORDER_STATUSES, REFUND_REASONS, REFUND_STATUSES } from "./enums.ts";
 
 const timestamp = (name: string) => datetime(name, { mode: "date", fsp: 3 });
 
@@ -58,16 +59,14 @@ export const orders = mysqlTable(
     unitPriceMinor: int("unit_price_minor").notNull(),
     amountMinor: bigint("amount_minor", { mode: "number" }).notNull(),
     currency: char("currency", { length: 3 }).notNull(),
-    status: varchar("status", { length: 16, enum: ["pending", "paid", "refunded", "cancelled"] })
-      .notNull()
-      .default("pending"),
+    status: varchar("status", { length: 16, enum: ORDER_STATUSES }).notNull().default("pending"),
     createdAt: timestamp("created_at").notNull(),
     paidAt: timestamp("paid_at"),
     paymentSessionId: varchar("payment_session_id", { length: 255 }),
     paymentSessionExpiresAt: timestamp("payment_session_expires_at"),
     paymentIntentId: varchar("payment_intent_id", { length: 255 }),
     paymentStatus: varchar("payment_status", { length: 32 }).notNull().default("unpaid"),
-    crmSyncStatus: varchar("crm_sync_status", { length: 16, enum: ["pending", "success", "failed"] })
+    crmSyncStatus: varchar("crm_sync_status", { length: 16, enum: CRM_SYNC_STATUSES })
       .notNull()
       .default("pending"),
     crmAttempts: int("crm_attempts").notNull().default(0),
@@ -195,12 +194,12 @@ export const refunds = mysqlTable(
     appliesToOrder: boolean("applies_to_order").notNull(),
     amountMinor: bigint("amount_minor", { mode: "number" }).notNull(),
     currency: char("currency", { length: 3 }).notNull(),
-    status: varchar("status", { length: 16, enum: ["pending", "succeeded", "failed"] }).notNull(),
-    reason: varchar("reason", { length: 32, enum: ["requested_by_customer", "duplicate", "fraudulent"] }),
+    status: varchar("status", { length: 16, enum: REFUND_STATUSES }).notNull(),
+    reason: varchar("reason", { length: 32, enum: REFUND_REASONS }),
     failure: varchar("failure", { length: 500 }),
     createdAt: timestamp("created_at").notNull(),
     updatedAt: timestamp("updated_at").notNull(),
-    crmSyncStatus: varchar("crm_sync_status", { length: 16, enum: ["pending", "success", "failed"] }),
+    crmSyncStatus: varchar("crm_sync_status", { length: 16, enum: CRM_SYNC_STATUSES }),
     crmAttempts: int("crm_attempts").notNull().default(0),
     crmLastError: varchar("crm_last_error", { length: 500 }),
     crmNextAttemptAt: timestamp("crm_next_attempt_at"),

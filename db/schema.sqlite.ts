@@ -1,4 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { CRM_SYNC_STATUSES, ORDER_STATUSES, REFUND_REASONS, REFUND_STATUSES } from "./enums.ts";
 
 const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
 
@@ -46,18 +47,14 @@ export const orders = sqliteTable(
     unitPriceMinor: integer("unit_price_minor").notNull(),
     amountMinor: integer("amount_minor").notNull(),
     currency: text("currency").notNull(),
-    status: text("status", { enum: ["pending", "paid", "refunded", "cancelled"] })
-      .notNull()
-      .default("pending"),
+    status: text("status", { enum: ORDER_STATUSES }).notNull().default("pending"),
     createdAt: timestamp("created_at").notNull(),
     paidAt: timestamp("paid_at"),
     paymentSessionId: text("payment_session_id"),
     paymentSessionExpiresAt: timestamp("payment_session_expires_at"),
     paymentIntentId: text("payment_intent_id"),
     paymentStatus: text("payment_status").notNull().default("unpaid"),
-    crmSyncStatus: text("crm_sync_status", { enum: ["pending", "success", "failed"] })
-      .notNull()
-      .default("pending"),
+    crmSyncStatus: text("crm_sync_status", { enum: CRM_SYNC_STATUSES }).notNull().default("pending"),
     crmAttempts: integer("crm_attempts").notNull().default(0),
     crmLastError: text("crm_last_error"),
     crmNextAttemptAt: timestamp("crm_next_attempt_at"),
@@ -161,12 +158,12 @@ export const refunds = sqliteTable(
     appliesToOrder: integer("applies_to_order", { mode: "boolean" }).notNull(),
     amountMinor: integer("amount_minor").notNull(),
     currency: text("currency").notNull(),
-    status: text("status", { enum: ["pending", "succeeded", "failed"] }).notNull(),
-    reason: text("reason", { enum: ["requested_by_customer", "duplicate", "fraudulent"] }),
+    status: text("status", { enum: REFUND_STATUSES }).notNull(),
+    reason: text("reason", { enum: REFUND_REASONS }),
     failure: text("failure"),
     createdAt: timestamp("created_at").notNull(),
     updatedAt: timestamp("updated_at").notNull(),
-    crmSyncStatus: text("crm_sync_status", { enum: ["pending", "success", "failed"] }),
+    crmSyncStatus: text("crm_sync_status", { enum: CRM_SYNC_STATUSES }),
     crmAttempts: integer("crm_attempts").notNull().default(0),
     crmLastError: text("crm_last_error"),
     crmNextAttemptAt: timestamp("crm_next_attempt_at"),

@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import { REFUND_REASONS } from "../../db/enums.ts";
 import { csvHeaders } from "../http/csv-response.ts";
 import { statusOf } from "../http/problem.ts";
 import { cancelOrder } from "../payments/service.ts";
@@ -8,7 +9,6 @@ import { type AdminDeps, type AdminEnv, idOf, PAGE_SIZE, page, pageOf, pastTheEn
 import { exportOrdersCsv, orderFilterOf } from "./service.ts";
 import { OrderDetail, OrderList, RefundReview } from "./views.tsx";
 
-const REFUND_REASONS = ["requested_by_customer", "duplicate", "fraudulent"] as const;
 type RefundReason = (typeof REFUND_REASONS)[number];
 /** The form's reason: none when left empty, a 400 naming the field when it is not one of Stripe's. */
 const reasonOf = (value: unknown): RefundReason | undefined => {
@@ -73,7 +73,7 @@ export function orderPages(deps: AdminDeps) {
         refundable={refundableMinor(order)}
         problem={failure && (fields.length > 0 ? fields.join(" ") : failure.detail)}
       />,
-      failure ? (statusOf(failure) as 400 | 409 | 502 | 503) : 200,
+      failure ? statusOf(failure) : 200,
     );
   };
 

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { Child } from "hono/jsx";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AuthDeps } from "../auth/service.ts";
 import type { CrmSync } from "../crm/sync.ts";
 import { pageParams } from "../http/pagination.ts";
@@ -49,12 +50,7 @@ export function pastTheEnd(
 }
 
 /** A signed-in admin's page: the layout with the navigation, and the notice `?notice=` names. */
-export const page = (
-  c: Context<AdminEnv>,
-  title: string,
-  body: Child,
-  status: 200 | 400 | 404 | 409 | 502 | 503 = 200,
-) =>
+export const page = (c: Context<AdminEnv>, title: string, body: Child, status: ContentfulStatusCode = 200) =>
   c.html(
     <Layout
       title={title}

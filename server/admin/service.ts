@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CRM_SYNC_STATUSES, ORDER_STATUSES } from "../../db/enums.ts";
 import type { NewProduct, OrderFilter, OrderView, Store } from "../../db/store.ts";
 import { formatDate, parseDate, startOfLocalDay } from "../reports/calendar.ts";
 import { csvLine } from "../shared/csv.ts";
@@ -63,8 +64,6 @@ export function parseProductForm(
     : { ok: false, values, errors: zodFieldErrors(result.error) };
 }
 
-const ORDER_STATUSES = ["pending", "paid", "refunded", "cancelled"] as const;
-
 export interface OrderListQuery {
   status?: string;
   crm?: string;
@@ -87,7 +86,7 @@ const localDate = z
 /** The order list's form: an unknown status is no filter (an old link), a date that is not one is refused. */
 const OrderFilterQuery = z.object({
   status: z.enum(ORDER_STATUSES).optional().catch(undefined),
-  crm: z.enum(["pending", "success", "failed"]).optional().catch(undefined),
+  crm: z.enum(CRM_SYNC_STATUSES).optional().catch(undefined),
   from: localDate,
   to: localDate,
 });

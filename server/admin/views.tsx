@@ -1,4 +1,5 @@
 import type { Child } from "hono/jsx";
+import { CRM_SYNC_STATUSES, ORDER_STATUSES } from "../../db/enums.ts";
 import type { OrderView, Product, Refund } from "../../db/store.ts";
 import type { reportSummary } from "../reports/service.ts";
 import type { FieldErrors } from "../shared/errors.ts";
@@ -237,8 +238,8 @@ export function ProductForm(props: {
 }
 
 const FILTERS = {
-  status: ["pending", "paid", "refunded", "cancelled"],
-  crm: ["pending", "success", "failed"],
+  status: ORDER_STATUSES,
+  crm: CRM_SYNC_STATUSES,
 } as const;
 
 export function OrderList(props: {

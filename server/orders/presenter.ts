@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { CRM_SYNC_STATUSES, ORDER_STATUSES, REFUND_REASONS, REFUND_STATUSES } from "../../db/enums.ts";
 import type { OrderView, Refund } from "../../db/store.ts";
 import { formatMinor } from "../shared/money.ts";
 
@@ -7,11 +8,11 @@ export const RefundSchema = z
     id: z.string().openapi({ example: "re_3Q1x2y", description: "Stripe's refund id" }),
     amount: z.string().openapi({ example: "12.50" }),
     currency: z.string().openapi({ example: "usd" }),
-    status: z.enum(["pending", "succeeded", "failed"]),
-    reason: z.enum(["requested_by_customer", "duplicate", "fraudulent"]).nullable(),
+    status: z.enum(REFUND_STATUSES),
+    reason: z.enum(REFUND_REASONS).nullable(),
     created_at: z.string().openapi({ format: "date-time" }),
     crm_sync_status: z
-      .enum(["pending", "success", "failed"])
+      .enum(CRM_SYNC_STATUSES)
       .nullable()
       .openapi({ description: "null until the refund has succeeded" }),
     of_order_payment: z.boolean().openapi({
@@ -45,7 +46,7 @@ function presentRefund(refund: Refund, id: string): RefundJson {
 export const OrderSchema = z
   .object({
     id: z.number().int(),
-    status: z.enum(["pending", "paid", "refunded", "cancelled"]).openapi({
+    status: z.enum(ORDER_STATUSES).openapi({
       description: "a partly refunded order stays paid; refunding the rest makes it refunded",
     }),
     product: z.object({
@@ -57,7 +58,7 @@ export const OrderSchema = z
     quantity: z.number().int(),
     amount: z.string().openapi({ example: "39.98" }),
     currency: z.string().openapi({ example: "usd" }),
-    crm_sync_status: z.enum(["pending", "success", "failed"]),
+    crm_sync_status: z.enum(CRM_SYNC_STATUSES),
     created_at: z.string().openapi({ format: "date-time" }),
     paid_at: z.string().nullable().openapi({ format: "date-time" }),
     refunded_amount: z.string().openapi({ example: "0.00" }),

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { REFUND_REASONS, REFUND_STATUSES } from "../../db/enums.ts";
 import type { Refund } from "../../db/store.ts";
 import { requireRole } from "../auth/middleware.ts";
 import { apiRouter } from "../http/router.ts";
@@ -12,7 +13,7 @@ const CreateRefundSchema = z
       .string()
       .optional()
       .openapi({ example: "12.50", description: "default: everything not yet refunded" }),
-    reason: z.enum(["requested_by_customer", "duplicate", "fraudulent"]).optional(),
+    reason: z.enum(REFUND_REASONS).optional(),
   })
   .openapi("CreateRefund");
 
@@ -22,8 +23,8 @@ const CreatedRefundSchema = z
     order_id: z.number().int(),
     amount: z.string().openapi({ example: "12.50" }),
     currency: z.string(),
-    status: z.enum(["pending", "succeeded", "failed"]),
-    reason: z.enum(["requested_by_customer", "duplicate", "fraudulent"]).nullable(),
+    status: z.enum(REFUND_STATUSES),
+    reason: z.enum(REFUND_REASONS).nullable(),
     created_at: z.string().openapi({ format: "date-time" }),
   })
   .openapi("CreatedRefund");

@@ -1,4 +1,5 @@
 import Stripe from "stripe";
+import { REFUND_REASONS } from "../../db/enums.ts";
 import type { OrderView, Refund, RefundReason, RefundStatus, Store } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import type { CrmSync } from "../crm/sync.ts";
@@ -138,7 +139,7 @@ const STATUSES: Record<string, RefundStatus> = {
   canceled: "failed",
 };
 
-const REASONS = new Set<string>(["requested_by_customer", "duplicate", "fraudulent"]);
+const REASONS = new Set<string>(REFUND_REASONS);
 
 const intentIdOf = (refund: Stripe.Refund) =>
   typeof refund.payment_intent === "string" ? refund.payment_intent : (refund.payment_intent?.id ?? null);

@@ -1,0 +1,9 @@
+/**
+ * The values of the columns that hold one of a few words, written once: both schemas, the API's zod schemas and
+ * the admin's forms read them from here.
+ */
+export const ORDER_STATUSES = ["pending", "paid", "refunded", "cancelled"] as const;
+export const CRM_SYNC_STATUSES = ["pending", "success", "failed"] as const;
+export const REFUND_STATUSES = ["pending", "succeeded", "failed"] as const;
+/** Stripe's refund reasons. */
+export const REFUND_REASONS = ["requested_by_customer", "duplicate", "fraudulent"] as const;
