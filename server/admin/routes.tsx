@@ -64,12 +64,13 @@ export function adminRoutes(deps: AdminDeps) {
     const form = await c.req.parseBody();
     const email = String(form.email ?? "").trim();
     const password = String(form.password ?? "");
-    const refuse = (error: string, status: 401 | 403 | 429) =>
+    const refuse = (error: string, status: ContentfulStatusCode, headers: Record<string, string> = {}) =>
       c.html(
         <Layout title="Sign in">
           <LoginForm email={email} error={error} />
         </Layout>,
         status,
+        headers,
       );
     try {
       const { user } = await logIn(deps, { email, password }, c.get("clientIp"));
@@ -77,10 +78,8 @@ export function adminRoutes(deps: AdminDeps) {
       await startAdminSession(c, config, store, user);
       return c.redirect("/admin", 303);
     } catch (error) {
-      if (error instanceof AppError && (error.kind === "unauthenticated" || error.kind === "rate-limited")) {
-        for (const [name, value] of Object.entries(headersOf(error))) c.header(name, value);
-        return refuse(error.detail, error.kind === "rate-limited" ? 429 : 401);
-      }
+      if (error instanceof AppError && (error.kind === "unauthenticated" || error.kind === "rate-limited"))
+        return refuse(error.detail, statusOf(error), headersOf(error));
       throw error;
     }
   });
