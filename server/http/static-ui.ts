@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { MiddlewareHandler } from "hono";
+import { IMMUTABLE } from "./text-assets.ts";
 
 /** The runtime's own static-file middleware: `serveStatic` of `hono/bun` or of `@hono/node-server/serve-static`. */
 export type ServeStatic = (options: { root: string; path?: string }) => MiddlewareHandler;
@@ -13,7 +14,6 @@ export interface SiteFiles {
 
 /** Paths the server answers itself: the site never shadows them, not even their 404s. */
 const SERVER_PATHS = /^\/(api|admin|healthz|readyz|metrics)(\/|$)/;
-const ASSET_CACHE = "public, max-age=31536000, immutable";
 
 /**
  * The handlers that serve the built customer site (`ui/dist`) for GET requests no route answered, so one process
@@ -31,7 +31,7 @@ export function staticUi(
       if (SERVER_PATHS.test(c.req.path)) return c.notFound();
       await next();
       if (c.res.ok)
-        c.res.headers.set("Cache-Control", c.req.path.startsWith("/assets/") ? ASSET_CACHE : "no-cache");
+        c.res.headers.set("Cache-Control", c.req.path.startsWith("/assets/") ? IMMUTABLE : "no-cache");
     },
     site.serveStatic({ root: site.dir }),
     (c, next) => (c.req.path.startsWith("/assets/") ? next() : indexPage(c, next)),

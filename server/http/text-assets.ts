@@ -10,7 +10,8 @@ export interface TextAsset {
   body: () => Promise<string>;
 }
 
-const IMMUTABLE = "public, max-age=31536000, immutable";
+/** For content that never changes under its name: browsers keep it a year. */
+export const IMMUTABLE = "public, max-age=31536000, immutable";
 
 const typeOf = (name: string) => getMimeType(name) ?? "application/octet-stream";
 
