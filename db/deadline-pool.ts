@@ -1,5 +1,8 @@
 import type { ExecuteValues, Pool, PoolConnection, QueryOptions } from "mysql2/promise";
 
+/** A deadlock's victim is run at most this many times in all. */
+const DEADLOCK_ATTEMPTS = 3;
+
 /**
  * mysql2's pool waits without end: for a free connection, and for the answer on a connection whose peer went
  * silent (a network partition, a frozen database server). This client, which Drizzle uses in place of the
@@ -11,8 +14,6 @@ import type { ExecuteValues, Pool, PoolConnection, QueryOptions } from "mysql2/p
  * statement here is a transaction of its own, which InnoDB has rolled back whole, so running it again is what
  * MySQL's manual asks of the application. Transactions (getConnection) are left to their caller.
  */
-const DEADLOCK_ATTEMPTS = 3;
-
 export class DeadlinePool {
   /** Statements holding a connection now, and requests waiting for one (the metrics read them). */
   inUse = 0;
