@@ -1,7 +1,12 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ExecuteValues, Pool, PoolConnection, QueryOptions } from "mysql2/promise";
 
 /** A deadlock's victim is run at most this many times in all. */
 const DEADLOCK_ATTEMPTS = 3;
+/** A transaction rolled back for a deadlock or a lock wait is run at most this many times in all. */
+const TRANSACTION_ATTEMPTS = 5;
+/** What a transaction's connection offers Drizzle: statements bounded by the pool's timeout. */
+export type TransactionClient = Pick<PoolConnection, "query" | "execute">;
 
 /**
  * mysql2's pool waits without end: for a free connection, and for the answer on a connection whose peer went
@@ -12,13 +17,15 @@ const DEADLOCK_ATTEMPTS = 3;
  *
  * A statement InnoDB picked as a deadlock's victim is run again (up to DEADLOCK_ATTEMPTS times in all): each
  * statement here is a transaction of its own, which InnoDB has rolled back whole, so running it again is what
- * MySQL's manual asks of the application. Transactions (getConnection) are left to their caller.
+ * MySQL's manual asks of the application. A transaction (`transaction`) rolled back for a deadlock or a lock wait
+ * timeout (InnoDB's, or a Galera cluster's certification conflict, which MariaDB reports as a deadlock) is run
+ * again as a whole, after a short random pause so that the rivals do not meet again at once.
  */
 export class DeadlinePool {
   /** Statements holding a connection now, and requests waiting for one (the metrics read them). */
   inUse = 0;
   waiting = 0;
-  /** Statements run again after losing a deadlock. */
+  /** Statements and transactions run again after losing a deadlock or a lock wait. */
   deadlocksRetried = 0;
 
   constructor(
@@ -40,7 +47,56 @@ export class DeadlinePool {
     );
   }
 
-  /** A connection of its own (Drizzle's transactions); the caller releases it. */
+  /**
+   * Runs `run` in a transaction on a connection of its own, every statement bounded by the timeout, and commits
+   * it; runs it again from the start (up to TRANSACTION_ATTEMPTS times) when the database rolled it back to break
+   * a deadlock or a lock wait. `run` must therefore do nothing but database work that a rollback undoes.
+   */
+  async transaction<T>(run: (client: TransactionClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transactionOnce(run);
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= TRANSACTION_ATTEMPTS) throw error;
+        this.deadlocksRetried++;
+        await sleep(Math.random() * 10 * attempt);
+      }
+    }
+  }
+
+  private async transactionOnce<T>(run: (client: TransactionClient) => Promise<T>): Promise<T> {
+    const connection = await this.getConnection();
+    this.inUse++;
+    const { timeoutMs } = this;
+    const client: TransactionClient = {
+      query: ((statement: string | QueryOptions, values?: QueryOptions["values"]) =>
+        connection.query(
+          { ...(typeof statement === "string" ? { sql: statement } : statement), timeout: timeoutMs },
+          values,
+        )) as PoolConnection["query"],
+      execute: ((sql: string, values?: ExecuteValues) =>
+        connection.execute({ sql, timeout: timeoutMs }, values)) as PoolConnection["execute"],
+    };
+    try {
+      await client.query("START TRANSACTION");
+      const result = await run(client);
+      await client.query("COMMIT");
+      connection.release();
+      return result;
+    } catch (error) {
+      if (isBroken(error)) connection.destroy();
+      else
+        await client.query("ROLLBACK").then(
+          () => connection.release(),
+          () => connection.destroy(),
+        );
+      throw error;
+    } finally {
+      this.inUse--;
+    }
+  }
+
+  /** A connection of its own; the caller releases it. */
   getConnection(): Promise<PoolConnection> {
     this.waiting++;
     const waited = new Promise<PoolConnection>((resolve, reject) => {
@@ -73,7 +129,7 @@ export class DeadlinePool {
       try {
         return await run();
       } catch (error) {
-        if ((error as { code?: unknown }).code !== "ER_LOCK_DEADLOCK" || attempt >= DEADLOCK_ATTEMPTS)
+        if (errorCodeOf(error) !== "ER_LOCK_DEADLOCK" || attempt >= DEADLOCK_ATTEMPTS)
           throw error;
         this.deadlocksRetried++;
       }
@@ -99,6 +155,17 @@ export class DeadlinePool {
 
 function databaseTimeout(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
+}
+
+function errorCodeOf(error: unknown): unknown {
+  const { code, cause } = error as { code?: unknown; cause?: { code?: unknown } };
+  return code ?? cause?.code;
+}
+
+/** The database rolled the transaction back to let another go on: running it again is expected to succeed. */
+function isRetryable(error: unknown): boolean {
+  const code = errorCodeOf(error);
+  return code === "ER_LOCK_DEADLOCK" || code === "ER_LOCK_WAIT_TIMEOUT";
 }
 
 /** A timed-out statement, or a fatal error (the connection is lost): the connection is no use to anyone. */

@@ -16,10 +16,13 @@ import {
   type SQL,
   sql,
 } from "drizzle-orm";
-import type { MySqlUpdateSetSource } from "drizzle-orm/mysql-core";
+import type { Column } from "drizzle-orm";
+import type { MySqlTable, MySqlUpdateSetSource } from "drizzle-orm/mysql-core";
 import type { MySql2Database } from "drizzle-orm/mysql2";
 import mysqlJournal from "./migrations/mysql/meta/_journal.json" with { type: "json" };
 import sqliteJournal from "./migrations/sqlite/meta/_journal.json" with { type: "json" };
+import { afterRefundChange, refundable } from "./refund-ledger.ts";
+import { orderDeltas, type ReportDelta, ReportRollups, refundDeltas } from "./report-rollups.ts";
 import type * as schema from "./schema.mysql.ts";
 import {
   type AuthLimitRule,
@@ -102,8 +105,27 @@ export interface DialectAdapter {
   isForeignKeyViolation(error: unknown): boolean;
   /** Runs a statement written with drizzle's `sql` (for what the query builder does not share between dialects). */
   rows<T>(query: SQL): Promise<T[]>;
-  /** A trigger refused the write (SIGNAL in MySQL, RAISE in SQLite): the refunds ledger's "not that much left". */
-  isRefusedByTrigger(error: unknown): boolean;
+  /** Runs a statement written with drizzle's `sql` on `db` (the store's, or a transaction's); returns its raw result. */
+  run(db: Db, query: SQL): Promise<unknown>;
+  /**
+   * Runs `work` in a transaction and commits it. MySQL runs it again as a whole when the database rolled it back
+   * for a deadlock or a lock wait (db/deadline-pool.ts); SQLite runs one transaction at a time. `work` must do
+   * database work only: no call to Stripe or the CRM may hold a transaction open.
+   */
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+  /** Runs a write outside any transaction: on SQLite it waits for the transaction under way, if any. */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
+  /** The select as a locking read (FOR UPDATE) on MySQL; SQLite's transactions already hold the write lock. */
+  forUpdate<T>(query: T): T;
+  /** `INSERT ... ` of the rows that adds their `adds` columns to a row already there with the same `keys`. */
+  upsertAdding(
+    table: MySqlTable,
+    keys: Column[],
+    adds: Column[],
+    rows: Record<string, unknown>[],
+  ): SQL;
+  /** The 15-minute UTC slot of a timestamp column, in SQL. */
+  slotOf(column: Column): SQL;
   ping(): Promise<void>;
   /** MySQL's pool: connections in use, requests waiting for one, and the limit; SQLite has none. */
   poolStats(): PoolStats | undefined;
@@ -128,16 +150,17 @@ export class DrizzleStore implements Store {
   private readonly countActiveProductsAfter;
   private readonly userById;
   private readonly productById;
-  private readonly insertOrder;
   private readonly orderViewById;
   private readonly orderViewByIdForUser;
   private productReports = 0;
   private readonly waitingProductReports: (() => void)[] = [];
+  private readonly rollups: ReportRollups;
 
   constructor(protected readonly adapter: DialectAdapter) {
     this.dialect = adapter.dialect;
     this.db = adapter.db;
     this.t = adapter.tables;
+    this.rollups = new ReportRollups(adapter, adapter.tables);
     const { products, users, orders } = this.t;
     // A deferred join: the offset is walked in the (active, id) index alone and only the page's rows are read.
     const pageIds = this.db
@@ -182,21 +205,6 @@ export class DrizzleStore implements Store {
         .limit(1)
         .prepare(),
     );
-    this.insertOrder = lazy(() =>
-      this.db
-        .insert(orders)
-        .values({
-          userId: sql.placeholder("userId"),
-          productId: sql.placeholder("productId"),
-          quantity: sql.placeholder("quantity"),
-          unitPriceMinor: sql.placeholder("unitPriceMinor"),
-          amountMinor: sql.placeholder("amountMinor"),
-          currency: sql.placeholder("currency"),
-          status: "pending",
-          createdAt: sql.placeholder("createdAt"),
-        })
-        .prepare(),
-    );
     this.orderViewById = lazy(() =>
       this.selectOrderViews()
         .where(eq(orders.id, sql.placeholder("orderId")))
@@ -231,8 +239,51 @@ export class DrizzleStore implements Store {
     return this.adapter.close();
   }
 
+  /** One write statement outside any transaction (Drizzle runs a query when it is awaited, here in its turn). */
   protected async write(query: PromiseLike<unknown>): Promise<WriteResult> {
-    return this.adapter.readWrite(await query);
+    return this.adapter.readWrite(await this.adapter.exclusive(async () => await query));
+  }
+
+  /** The order's row, locked until the transaction ends. */
+  private async lockOrder(tx: Db, orderId: number): Promise<Order | undefined> {
+    const { orders } = this.t;
+    const [row] = await this.adapter.forUpdate(tx.select().from(orders).where(eq(orders.id, orderId)).limit(1));
+    return row;
+  }
+
+  /** Writes a locked order's changes and appends what they change in the report rollups, with `also`. */
+  private async saveOrder(
+    tx: Db,
+    before: Order,
+    changes: Partial<Order>,
+    also: ReportDelta[] = [],
+  ): Promise<void> {
+    const { orders } = this.t;
+    await tx.update(orders).set(changes).where(eq(orders.id, before.id));
+    await this.rollups.record(tx, [...orderDeltas(before, { ...before, ...changes }), ...also]);
+  }
+
+  /** Moves a pending order on, once: false when it is not pending (any more). */
+  private changePendingOrder(orderId: number, changes: Partial<Order>): Promise<boolean> {
+    return this.adapter.transaction(async (tx) => {
+      const order = await this.lockOrder(tx, orderId);
+      if (order?.status !== "pending") return false;
+      await this.saveOrder(tx, order, changes);
+      return true;
+    });
+  }
+
+  /** Moves the catalog's change counter, in the transaction that changed the catalog. */
+  private async catalogChanged(tx: Db): Promise<void> {
+    const { changeCounters } = this.t;
+    await tx
+      .update(changeCounters)
+      .set({ value: sql`${changeCounters.value} + 1` })
+      .where(eq(changeCounters.name, "products"));
+  }
+
+  rebuildReportRollups(): Promise<void> {
+    return this.rollups.rebuild();
   }
 
   async createUser(input: NewUser): Promise<User> {
@@ -311,9 +362,13 @@ export class DrizzleStore implements Store {
   async createProduct(input: NewProduct): Promise<Product> {
     const { products } = this.t;
     const now = new Date();
-    const { insertId } = await this.write(
-      this.db.insert(products).values({ active: true, ...input, createdAt: now, updatedAt: now }),
-    );
+    const insertId = await this.adapter.transaction(async (tx) => {
+      const { insertId } = this.adapter.readWrite(
+        await tx.insert(products).values({ active: true, ...input, createdAt: now, updatedAt: now }),
+      );
+      await this.catalogChanged(tx);
+      return insertId;
+    });
     return (await this.findProduct(insertId)) as Product;
   }
 
@@ -322,7 +377,17 @@ export class DrizzleStore implements Store {
     known?: Pick<OrderView, "product" | "customerEmail">,
   ): Promise<OrderView> {
     const createdAt = new Date();
-    const { insertId } = await this.write(this.insertOrder().execute({ ...input, createdAt }));
+    const { orders } = this.t;
+    const insertId = await this.adapter.transaction(async (tx) => {
+      const { insertId } = this.adapter.readWrite(
+        await tx.insert(orders).values({ ...input, status: "pending", createdAt }),
+      );
+      await this.rollups.record(
+        tx,
+        orderDeltas(undefined, { ...input, status: "pending", refundedMinor: 0, createdAt, paidAt: null }),
+      );
+      return insertId;
+    });
     if (!known) return (await this.findOrder(insertId)) as OrderView;
     // The columns' own defaults (schema.mysql.ts), as the insert left them.
     return {
@@ -392,7 +457,7 @@ export class DrizzleStore implements Store {
     return { rows: await this.withRefunds(rows), count: Number(total?.count ?? 0) };
   }
 
-  /** Only orders that have refunds (refund_count, kept by the refunds triggers) cost a second statement. */
+  /** Only orders that have refunds (refund_count, kept by the refunds ledger) cost a second statement. */
   private async withRefunds(rows: OrderViewRow[]): Promise<OrderView[]> {
     const ids = rows.filter((row) => row.order.refundCount > 0).map((row) => row.order.id);
     const byOrder = new Map<number, Refund[]>();
@@ -415,6 +480,7 @@ export class DrizzleStore implements Store {
   }
 
   async summarizeOrders(): Promise<OrderSummary> {
+    await this.rollups.fold();
     const { orderTotals } = this.t;
     const rows = await this.db
       .select({
@@ -446,6 +512,7 @@ export class DrizzleStore implements Store {
   }
 
   async salesByLocalDay(segments: SlotSegment[]): Promise<LocalDaySales[]> {
+    await this.rollups.fold();
     const { orderSlots } = this.t;
     const batches = await Promise.all(
       segments.map((segment) => {
@@ -495,6 +562,7 @@ export class DrizzleStore implements Store {
     if (this.productReports < PRODUCT_REPORTS_AT_ONCE) this.productReports++;
     else await new Promise<void>((resolve) => this.waitingProductReports.push(resolve));
     try {
+      await this.rollups.fold();
       return await this.rankProducts(range);
     } finally {
       // The slot goes straight to the next in line, if any.
@@ -664,7 +732,8 @@ export class DrizzleStore implements Store {
       // read every earlier row of each product for each day of the chunk: 1.2 s a chunk at 1M orders, not 0.1 s.
       try {
         if (from <= until)
-          await this.adapter.rows(sql`
+          await this.adapter.exclusive(() =>
+            this.adapter.rows(sql`
           INSERT INTO ${productRunning} (currency, product_id, day_slot, paid_orders, quantity, revenue_minor)
           SELECT d.currency, d.product_id, d.day_slot,
             COALESCE(b.paid_orders, 0) + SUM(d.paid_orders) OVER w,
@@ -688,7 +757,8 @@ export class DrizzleStore implements Store {
             ) l ON l.currency = r.currency AND l.product_id = r.product_id AND l.day_slot = r.day_slot
           ) b ON b.currency = d.currency AND b.product_id = d.product_id
           WINDOW w AS (PARTITION BY d.currency, d.product_id ORDER BY d.day_slot)
-        `);
+        `),
+          );
       } catch (error) {
         // Another instance wrote the chunk first: go on from the mark it left, or fail if it left none.
         if (!this.adapter.isUniqueViolation(error) || (await this.productRunningMark()) === covered)
@@ -738,9 +808,8 @@ export class DrizzleStore implements Store {
     );
   }
 
-  async markOrderPaid(orderId: number, payment: Payment): Promise<boolean> {
-    const { orders } = this.t;
-    return this.updateOrders(paidChanges(payment), and(eq(orders.id, orderId), eq(orders.status, "pending")));
+  markOrderPaid(orderId: number, payment: Payment): Promise<boolean> {
+    return this.changePendingOrder(orderId, paidChanges(payment));
   }
 
   async recordPaymentStatus(orderId: number, sessionId: string, paymentStatus: string): Promise<boolean> {
@@ -751,12 +820,8 @@ export class DrizzleStore implements Store {
     );
   }
 
-  async cancelOrder(orderId: number, at: Date): Promise<boolean> {
-    const { orders } = this.t;
-    return this.updateOrders(
-      { status: "cancelled", cancelledAt: at },
-      and(eq(orders.id, orderId), eq(orders.status, "pending")),
-    );
+  cancelOrder(orderId: number, at: Date): Promise<boolean> {
+    return this.changePendingOrder(orderId, { status: "cancelled", cancelledAt: at });
   }
 
   async findOrderIdByPaymentIntent(paymentIntentId: string): Promise<number | undefined> {
@@ -775,43 +840,67 @@ export class DrizzleStore implements Store {
     return second?.id;
   }
 
-  async reserveRefund(attempt: NewRefundAttempt): Promise<Refund | undefined> {
-    try {
-      return await this.insertRefund({ ...attempt, status: "pending", stripeRefundId: null, failure: null });
-    } catch (error) {
-      if (this.adapter.isRefusedByTrigger(error)) return undefined;
-      throw error;
-    }
+  reserveRefund(attempt: NewRefundAttempt): Promise<Refund | undefined> {
+    return this.adapter.transaction(async (tx) => {
+      const order = await this.lockOrder(tx, attempt.orderId);
+      if (!order || (attempt.appliesToOrder && refundable(order) < attempt.amountMinor)) return undefined;
+      return this.saveRefund(tx, order, undefined, this.newRefundRow({ ...attempt, ...NO_ANSWER_YET }));
+    });
   }
 
-  async recordRefundAttemptOnce(attempt: NewRefundAttempt): Promise<Refund> {
-    try {
-      return await this.insertRefund({ ...attempt, status: "pending", stripeRefundId: null, failure: null });
-    } catch (error) {
-      if (!this.adapter.isUniqueViolation(error)) throw error;
-      return (await this.findRefundByAttemptKey(attempt.attemptKey as string)) as Refund;
-    }
+  recordRefundAttemptOnce(attempt: NewRefundAttempt): Promise<Refund> {
+    return this.adapter.transaction(async (tx) => {
+      const order = await this.lockOrder(tx, attempt.orderId);
+      if (!order) throw new Error(`order ${attempt.orderId} does not exist`);
+      const known = await this.lockRefund(tx, eq(this.t.refunds.attemptKey, attempt.attemptKey as string));
+      return known ?? this.saveRefund(tx, order, undefined, this.newRefundRow({ ...attempt, ...NO_ANSWER_YET }));
+    });
   }
 
-  private async insertRefund(
+  private newRefundRow(
     row: Omit<DiscoveredRefund, "createdAt" | "stripeRefundId"> & {
       stripeRefundId: string | null;
       createdAt?: Date;
     },
-  ): Promise<Refund> {
-    const { refunds } = this.t;
+  ): typeof this.t.refunds.$inferInsert {
     const now = new Date();
     const succeeded = row.status === "succeeded";
-    const { insertId } = await this.write(
-      this.db.insert(refunds).values({
-        ...row,
-        createdAt: row.createdAt ?? now,
-        updatedAt: now,
-        crmSyncStatus: succeeded ? "pending" : null,
-        crmNextAttemptAt: succeeded ? now : null,
-      }),
+    return {
+      ...row,
+      createdAt: row.createdAt ?? now,
+      updatedAt: now,
+      crmSyncStatus: succeeded ? "pending" : null,
+      crmNextAttemptAt: succeeded ? now : null,
+    };
+  }
+
+  /**
+   * Writes a refund row (new when `before` is undefined) of the locked order, then the order's refund sums and
+   * status and the report rollups as the ledger's rules say (db/refund-ledger.ts).
+   */
+  private async saveRefund(
+    tx: Db,
+    order: Order,
+    before: Refund | undefined,
+    changes: Partial<typeof this.t.refunds.$inferInsert>,
+  ): Promise<Refund> {
+    const { refunds } = this.t;
+    let id = before?.id;
+    if (before) await tx.update(refunds).set(changes).where(eq(refunds.id, before.id));
+    else id = this.adapter.readWrite(await tx.insert(refunds).values(changes as Refund)).insertId;
+    const after = (await this.lockRefund(tx, eq(refunds.id, id as number))) as Refund;
+    await this.saveOrder(
+      tx,
+      order,
+      afterRefundChange(order, before, after),
+      refundDeltas(before, after),
     );
-    return (await this.refundWhere(eq(refunds.id, insertId))) as Refund;
+    return after;
+  }
+
+  private async lockRefund(tx: Db, where: SQL): Promise<Refund | undefined> {
+    const [row] = await this.adapter.forUpdate(tx.select().from(this.t.refunds).where(where).limit(1));
+    return row;
   }
 
   private async refundWhere(where: SQL): Promise<Refund | undefined> {
@@ -829,76 +918,47 @@ export class DrizzleStore implements Store {
     return this.refundWhere(eq(this.t.refunds.attemptKey, attemptKey));
   }
 
-  async recordStripeRefund(refund: DiscoveredRefund, now: Date): Promise<Refund> {
+  /**
+   * The order's row is locked first, as by every write of a refund, so that concurrent writes of one order's
+   * refunds queue on it instead of locking refund rows in different orders.
+   */
+  recordStripeRefund(refund: DiscoveredRefund, now: Date): Promise<Refund> {
     const { refunds } = this.t;
-    const state = this.refundStateChanges(refund, now);
-    // Rows are found first and changed by primary key: an UPDATE that ranges over a secondary index (MariaDB
-    // chose `status` for "stripe id and pending") locks that index's gaps, which blocks concurrent attempts'
-    // inserts while they hold their order's row: a deadlock between concurrent refunds of one order.
-    const attempt = refund.attemptKey ? await this.findRefundByAttemptKey(refund.attemptKey) : undefined;
-    // An attempt of ours (pending, or failed when its answer never came) learns its Stripe id.
-    if (attempt && attempt.stripeRefundId === null) {
-      const { affectedRows } = await this.write(
-        this.db
-          .update(refunds)
-          .set({ stripeRefundId: refund.stripeRefundId, ...state })
-          .where(and(eq(refunds.id, attempt.id), isNull(refunds.stripeRefundId))),
-      );
-      if (affectedRows > 0) return (await this.refundWhere(eq(refunds.id, attempt.id))) as Refund;
-    }
-    let known = await this.findRefundByStripeId(refund.stripeRefundId);
-    if (!known) {
-      try {
-        return await this.insertRefund({ ...refund, attemptKey: null });
-      } catch (error) {
-        if (!this.adapter.isUniqueViolation(error)) throw error;
-      }
-      known = (await this.findRefundByStripeId(refund.stripeRefundId)) as Refund;
-    }
-    await this.write(
-      this.db
-        .update(refunds)
-        .set(state)
-        .where(
-          and(
-            eq(refunds.id, known.id),
-            refund.status === "failed"
-              ? inArray(refunds.status, ["pending", "succeeded"])
-              : eq(refunds.status, "pending"),
-          ),
-        ),
-    );
-    return (await this.refundWhere(eq(refunds.id, known.id))) as Refund;
-  }
-
-  private refundStateChanges(refund: StripeRefundState, now: Date) {
-    const { refunds } = this.t;
-    const succeeded = refund.status === "succeeded";
-    return {
-      status: refund.status,
-      failure: refund.failure,
-      updatedAt: now,
-      ...(succeeded && {
-        crmSyncStatus: sql`coalesce(${refunds.crmSyncStatus}, 'pending')`,
-        // Reads only columns this statement leaves alone: MySQL shows later assignments the earlier ones' values.
-        crmNextAttemptAt: sql`case when ${refunds.crmAttempts} = 0 and ${refunds.crmSyncedAt} is null and ${refunds.crmClaimedUntil} is null then ${sql.param(now, refunds.crmNextAttemptAt)} else ${refunds.crmNextAttemptAt} end`,
-      }),
-    };
-  }
-
-  private findRefundByStripeId(stripeRefundId: string): Promise<Refund | undefined> {
-    return this.refundWhere(eq(this.t.refunds.stripeRefundId, stripeRefundId));
+    return this.adapter.transaction(async (tx) => {
+      const order = await this.lockOrder(tx, refund.orderId);
+      if (!order) throw new Error(`order ${refund.orderId} does not exist`);
+      const attempt = refund.attemptKey
+        ? await this.lockRefund(tx, eq(refunds.attemptKey, refund.attemptKey))
+        : undefined;
+      // An attempt of ours (pending, or failed when its answer never came) learns its Stripe id.
+      if (attempt && attempt.stripeRefundId === null)
+        return this.saveRefund(tx, order, attempt, {
+          stripeRefundId: refund.stripeRefundId,
+          ...refundStateChanges(attempt, refund, now),
+        });
+      const known = await this.lockRefund(tx, eq(refunds.stripeRefundId, refund.stripeRefundId));
+      if (!known) return this.saveRefund(tx, order, undefined, this.newRefundRow({ ...refund, attemptKey: null }));
+      // A status only moves forward: pending -> succeeded | failed, succeeded -> failed.
+      const moves =
+        refund.status === "failed" ? known.status === "pending" || known.status === "succeeded" : known.status === "pending";
+      return moves ? this.saveRefund(tx, order, known, refundStateChanges(known, refund, now)) : known;
+    });
   }
 
   async failRefundAttempt(id: number, failure: string, now: Date): Promise<boolean> {
-    const { refunds } = this.t;
-    const { affectedRows } = await this.write(
-      this.db
-        .update(refunds)
-        .set({ status: "failed", failure: failure.slice(0, 500), updatedAt: now })
-        .where(and(eq(refunds.id, id), eq(refunds.status, "pending"), isNull(refunds.stripeRefundId))),
-    );
-    return affectedRows > 0;
+    const attempt = await this.refundWhere(eq(this.t.refunds.id, id));
+    if (!attempt) return false;
+    return this.adapter.transaction(async (tx) => {
+      const order = (await this.lockOrder(tx, attempt.orderId)) as Order;
+      const current = await this.lockRefund(tx, eq(this.t.refunds.id, id));
+      if (current?.status !== "pending" || current.stripeRefundId !== null) return false;
+      await this.saveRefund(tx, order, current, {
+        status: "failed",
+        failure: failure.slice(0, 500),
+        updatedAt: now,
+      });
+      return true;
+    });
   }
 
   listStaleRefundAttempts(before: Date, limit: number): Promise<Refund[]> {
@@ -1224,34 +1284,47 @@ export class DrizzleStore implements Store {
 
   async updateProduct(id: number, changes: NewProduct): Promise<Product | undefined> {
     const { products } = this.t;
-    await this.write(
-      this.db
-        .update(products)
-        .set({ ...changes, updatedAt: new Date() })
-        .where(eq(products.id, id)),
-    );
+    await this.adapter.transaction(async (tx) => {
+      const { affectedRows } = this.adapter.readWrite(
+        await tx
+          .update(products)
+          .set({ ...changes, updatedAt: new Date() })
+          .where(eq(products.id, id)),
+      );
+      if (affectedRows > 0) await this.catalogChanged(tx);
+    });
     return this.findProduct(id);
   }
 
-  async removeProduct(id: number): Promise<ProductRemoval> {
+  removeProduct(id: number): Promise<ProductRemoval> {
     const { orders, products } = this.t;
-    const [referenced] = await this.db
-      .select({ id: orders.id })
-      .from(orders)
-      .where(eq(orders.productId, id))
-      .limit(1);
-    if (!referenced) {
-      try {
-        const { affectedRows } = await this.write(this.db.delete(products).where(eq(products.id, id)));
-        return affectedRows > 0 ? "deleted" : "missing";
-      } catch (error) {
-        if (!this.adapter.isForeignKeyViolation(error)) throw error;
+    return this.adapter.transaction(async (tx) => {
+      const [referenced] = await tx
+        .select({ id: orders.id })
+        .from(orders)
+        .where(eq(orders.productId, id))
+        .limit(1);
+      const deactivate = async () =>
+        this.adapter.readWrite(
+          await tx.update(products).set({ active: false, updatedAt: new Date() }).where(eq(products.id, id)),
+        ).affectedRows > 0
+          ? "deactivated"
+          : "missing";
+      let removal: ProductRemoval;
+      if (referenced) removal = await deactivate();
+      else {
+        try {
+          const { affectedRows } = this.adapter.readWrite(await tx.delete(products).where(eq(products.id, id)));
+          removal = affectedRows > 0 ? "deleted" : "missing";
+        } catch (error) {
+          // An order of it was made since the check: it keeps its history.
+          if (!this.adapter.isForeignKeyViolation(error)) throw error;
+          removal = await deactivate();
+        }
       }
-    }
-    const { affectedRows } = await this.write(
-      this.db.update(products).set({ active: false, updatedAt: new Date() }).where(eq(products.id, id)),
-    );
-    return affectedRows > 0 ? "deactivated" : "missing";
+      if (removal !== "missing") await this.catalogChanged(tx);
+      return removal;
+    });
   }
 
   private orderFilter(filter: OrderFilter) {
@@ -1334,3 +1407,20 @@ function summaryOf(
 }
 
 type OrderViewRow = { order: Order; product: OrderView["product"]; customerEmail: string };
+
+/** An attempt the app writes before it asks Stripe. */
+const NO_ANSWER_YET = { status: "pending", stripeRefundId: null, failure: null } as const;
+
+/** What Stripe's word on a refund changes on its row; a refund that succeeded is queued for the CRM once. */
+function refundStateChanges(row: Refund, refund: StripeRefundState, now: Date) {
+  const neverQueued = row.crmAttempts === 0 && row.crmSyncedAt === null && row.crmClaimedUntil === null;
+  return {
+    status: refund.status,
+    failure: refund.failure,
+    updatedAt: now,
+    ...(refund.status === "succeeded" && {
+      crmSyncStatus: row.crmSyncStatus ?? ("pending" as const),
+      crmNextAttemptAt: neverQueued ? now : row.crmNextAttemptAt,
+    }),
+  };
+}

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { SQL } from "drizzle-orm";
+import { type Column, type SQL, sql } from "drizzle-orm";
 import { drizzle as drizzleMysql } from "drizzle-orm/mysql2";
 import { createPool, type Pool } from "mysql2/promise";
 import { DeadlinePool } from "./deadline-pool.ts";
@@ -53,6 +53,18 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
       const [rows] = (await db.execute(query)) as unknown as [T[]];
       return rows;
     },
+    run: (on, query) => on.execute(query),
+    transaction: (run) =>
+      pool.transaction((client) => run(drizzleMysql(client as unknown as Pool, { logger: queryLogger(options) }) as unknown as Db)),
+    exclusive: (run) => run(),
+    forUpdate: (query) => (query as unknown as { for(strength: "update"): typeof query }).for("update"),
+    upsertAdding(table, keys, adds, rows) {
+      return sql`insert into ${table} ${valuesOf([...keys, ...adds], rows)} on duplicate key update ${sql.join(
+        adds.map((column) => sql`${sql.identifier(column.name)} = ${sql.identifier(column.name)} + values(${sql.identifier(column.name)})`),
+        sql`, `,
+      )}`;
+    },
+    slotOf: (column) => sql`(timestampdiff(second, '1970-01-01 00:00:00', ${column}) div 900)`,
     tables: mysqlSchema,
     readWrite(raw) {
       const [header] = raw as [{ affectedRows: number; insertId: number }];
@@ -60,7 +72,6 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
     },
     isUniqueViolation: (error) => errorCode(error) === "ER_DUP_ENTRY",
     isForeignKeyViolation: (error) => errorCode(error) === "ER_ROW_IS_REFERENCED_2",
-    isRefusedByTrigger: (error) => errorCode(error) === "ER_SIGNAL_EXCEPTION",
     async ping() {
       await pool.query("SELECT 1");
     },
@@ -89,11 +100,39 @@ export async function sqliteAdapter(path: string, options: OpenStoreOptions = {}
   const sqlite = new Database(path, { create: true, strict: true });
   const db = drizzle(sqlite, { logger: queryLogger(options) });
   sqlite.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
+  const turns = new Turns();
   return {
     dialect: "sqlite",
     poolStats: () => undefined,
     db: db as unknown as Db,
     rows: async <T>(query: SQL) => db.all<T>(query),
+    run: async (on, query) => (on as unknown as typeof db).run(query),
+    // The one connection is shared by every request of this process: a transaction takes it for its whole
+    // length, and a write outside any transaction waits for its turn too, or it would join the transaction.
+    transaction: (run) =>
+      turns.take(async () => {
+        sqlite.exec("BEGIN IMMEDIATE");
+        try {
+          const result = await run(db as unknown as Db);
+          sqlite.exec("COMMIT");
+          return result;
+        } catch (error) {
+          if (sqlite.inTransaction) sqlite.exec("ROLLBACK");
+          throw error;
+        }
+      }),
+    exclusive: (run) => turns.take(run),
+    forUpdate: (query) => query,
+    upsertAdding(table, keys, adds, rows) {
+      return sql`insert into ${table} ${valuesOf([...keys, ...adds], rows)} on conflict (${sql.join(
+        keys.map((column) => sql.identifier(column.name)),
+        sql`, `,
+      )}) do update set ${sql.join(
+        adds.map((column) => sql`${sql.identifier(column.name)} = ${sql.identifier(column.name)} + excluded.${sql.identifier(column.name)}`),
+        sql`, `,
+      )}`;
+    },
+    slotOf: (column) => sql`(${column} / 900000)`,
     tables: sqliteSchema as unknown as Tables,
     readWrite(raw) {
       const result = raw as { changes: number; lastInsertRowid: number | bigint };
@@ -102,7 +141,6 @@ export async function sqliteAdapter(path: string, options: OpenStoreOptions = {}
     isUniqueViolation: (error) =>
       ["SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"].includes(errorCode(error) ?? ""),
     isForeignKeyViolation: (error) => errorCode(error) === "SQLITE_CONSTRAINT_FOREIGNKEY",
-    isRefusedByTrigger: (error) => errorCode(error) === "SQLITE_CONSTRAINT_TRIGGER",
     async ping() {
       sqlite.query("SELECT 1").get();
     },
@@ -120,6 +158,33 @@ export async function sqliteAdapter(path: string, options: OpenStoreOptions = {}
       sqlite.close();
     },
   };
+}
+
+/** `(a, b) values (1, 2), (3, 4)` of the rows' values for the columns, in the columns' order. */
+function valuesOf(columns: Column[], rows: Record<string, unknown>[]): SQL {
+  const names = sql.join(
+    columns.map((column) => sql.identifier(column.name)),
+    sql`, `,
+  );
+  const tuples = rows.map(
+    (row) =>
+      sql`(${sql.join(
+        columns.map((column) => sql`${row[column.name]}`),
+        sql`, `,
+      )})`,
+  );
+  return sql`(${names}) values ${sql.join(tuples, sql`, `)}`;
+}
+
+/** Runs one task at a time, in the order they were given. */
+class Turns {
+  private last: Promise<unknown> = Promise.resolve();
+
+  take<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.last.then(task);
+    this.last = result.catch(() => undefined);
+    return result;
+  }
 }
 
 function queryLogger(options: OpenStoreOptions) {

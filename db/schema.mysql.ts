@@ -75,7 +75,7 @@ export const orders = mysqlTable(
     crmClaimedUntil: timestamp("crm_claimed_until"),
     crmReference: varchar("crm_reference", { length: 255 }),
     crmSyncedAt: timestamp("crm_synced_at"),
-    /** Sums over this order's own refunds (not those of a second payment), kept by triggers on `refunds`. */
+    /** Sums over this order's own refunds (not those of a second payment), kept by the refunds ledger's writes. */
     refundedMinor: bigint("refunded_minor", { mode: "number" }).notNull().default(0),
     refundReservedMinor: bigint("refund_reserved_minor", { mode: "number" }).notNull().default(0),
     refundCount: int("refund_count").notNull().default(0),
@@ -93,8 +93,8 @@ export const orders = mysqlTable(
 );
 
 /**
- * Running totals per (currency, status), kept exact by triggers on `orders` (see the migrations), so the
- * summary report reads a handful of rows however many orders there are.
+ * Running totals per (currency, status), so the summary report reads a handful of rows however many orders there
+ * are. Folded from `report_deltas` (db/report-rollups.ts, docs/decisions/009-rules-in-transactions.md).
  */
 export const orderTotals = mysqlTable(
   "order_totals",
@@ -138,11 +138,11 @@ export const authLimits = mysqlTable("auth_limits", {
 });
 
 /**
- * Orders and paid revenue per 15-minute slot of UTC time (slot = seconds since 1970 / 900) and currency, kept
- * exact by triggers on `orders` in the same statement that changes an order (see the migrations and
- * docs/decisions/002-report-totals.md). Every time zone's offset is a whole number of quarter hours, so a local
- * day, week or month is a whole number of slots: the sales report sums slots, never `orders`. An order counts in
- * the slot it was created in; its payment and revenue in the slot it was paid in.
+ * Orders and paid revenue per 15-minute slot of UTC time (slot = seconds since 1970 / 900) and currency, folded
+ * from `report_deltas` (docs/decisions/002-report-totals.md, 009-rules-in-transactions.md). Every time zone's
+ * offset is a whole number of quarter hours, so a local day, week or month is a whole number of slots: the sales
+ * report sums slots, never `orders`. An order counts in the slot it was created in; its payment and revenue in
+ * the slot it was paid in.
  */
 export const orderSlots = mysqlTable(
   "order_slots",
@@ -174,10 +174,10 @@ export const productSlots = mysqlTable(
 
 /**
  * Refunds, one row per attempt the app makes and per refund Stripe reports. An attempt row is written before
- * Stripe is called (without a Stripe id): its BEFORE INSERT trigger reserves the amount on the order and refuses
- * the row when the order has not that much left, so concurrent refunds can never exceed the payment. Triggers
- * keep the order's refunded / reserved sums, its paid <-> refunded status and the report slots in step with
- * every change of a row (see migration 0007 and docs/decisions/007-refunds-ledger.md).
+ * Stripe is called (without a Stripe id), in the transaction that checks and reserves its amount on the locked
+ * order row, so concurrent refunds can never exceed the payment. Every write of a row keeps the order's refunded
+ * / reserved sums, its paid <-> refunded status and the report rollups in step, in the same transaction
+ * (db/refund-ledger.ts, docs/decisions/009-rules-in-transactions.md).
  */
 export const refunds = mysqlTable(
   "refunds",
@@ -221,8 +221,8 @@ export const refunds = mysqlTable(
  * (`day_slot`: the day's first slot), one row per day with a sale, for days that are over. The products report
  * reads a range's interior as two of these per product (its end minus its start), so its cost follows the
  * number of products, not of orders. Made lazily from `product_slots` by the report (db/drizzle-store.ts);
- * `rollup_marks` says through which day the rows are complete, and a write to an earlier slot (a backfill) moves
- * that mark back (see migration 0010 and docs/decisions/002-report-totals.md).
+ * `rollup_marks` says through which day the rows are complete, and folding a delta into an earlier slot (a
+ * backfill) moves that mark back (db/report-rollups.ts, docs/decisions/002-report-totals.md).
  */
 export const productRunning = mysqlTable(
   "product_running",
@@ -248,10 +248,33 @@ export const rollupMarks = mysqlTable("rollup_marks", {
 
 /**
  * Counters that move on every change of something instances keep in memory: `products` counts every write to
- * the products table (triggers, migration 0012). Each instance reads it a few times a second and drops its
- * copy of the catalog when it moved, so a change made anywhere shows everywhere within CATALOG_CHECK_MS.
+ * the products table (the store's catalog writes move it in their transaction). Each instance reads it a few
+ * times a second and drops its copy of the catalog when it moved, so a change made anywhere shows everywhere
+ * within CATALOG_CHECK_MS.
  */
 export const changeCounters = mysqlTable("change_counters", {
   name: varchar("name", { length: 32 }).primaryKey(),
   value: bigint("value", { mode: "number" }).notNull(),
+});
+
+/**
+ * Changes to the report rollups not folded into them yet: each write of an order or a refund appends the rows
+ * by which it changes `order_totals`, `order_slots` and `product_slots` (signed), in its own transaction, so no
+ * purchase writes a row that other purchases write too. Reports fold them first (db/report-rollups.ts) and
+ * delete what they folded, so the table holds only what happened since the last report.
+ */
+export const reportDeltas = mysqlTable("report_deltas", {
+  id: bigint("id", { mode: "number", unsigned: true }).autoincrement().primaryKey(),
+  rollup: varchar("rollup", { length: 16, enum: ["order_totals", "order_slots", "product_slots"] }).notNull(),
+  currency: char("currency", { length: 3 }).notNull(),
+  status: varchar("status", { length: 16 }).notNull().default(""),
+  slot: int("slot").notNull().default(0),
+  productId: bigint("product_id", { mode: "number", unsigned: true }).notNull().default(0),
+  orders: int("orders").notNull().default(0),
+  paidOrders: int("paid_orders").notNull().default(0),
+  quantity: int("quantity").notNull().default(0),
+  amountMinor: bigint("amount_minor", { mode: "number" }).notNull().default(0),
+  refundedMinor: bigint("refunded_minor", { mode: "number" }).notNull().default(0),
+  revenueMinor: bigint("revenue_minor", { mode: "number" }).notNull().default(0),
+  refundsMinor: bigint("refunds_minor", { mode: "number" }).notNull().default(0),
 });

@@ -77,10 +77,7 @@ export const orders = sqliteTable(
   ],
 );
 
-/**
- * Running totals per (currency, status), kept exact by triggers on `orders` (see the migrations), so the
- * summary report reads a handful of rows however many orders there are.
- */
+/** See schema.mysql.ts. */
 export const orderTotals = sqliteTable(
   "order_totals",
   {
@@ -207,4 +204,21 @@ export const rollupMarks = sqliteTable("rollup_marks", {
 export const changeCounters = sqliteTable("change_counters", {
   name: text("name").primaryKey(),
   value: integer("value").notNull(),
+});
+
+/** See schema.mysql.ts. */
+export const reportDeltas = sqliteTable("report_deltas", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  rollup: text("rollup", { enum: ["order_totals", "order_slots", "product_slots"] }).notNull(),
+  currency: text("currency").notNull(),
+  status: text("status").notNull().default(""),
+  slot: integer("slot").notNull().default(0),
+  productId: integer("product_id").notNull().default(0),
+  orders: integer("orders").notNull().default(0),
+  paidOrders: integer("paid_orders").notNull().default(0),
+  quantity: integer("quantity").notNull().default(0),
+  amountMinor: integer("amount_minor").notNull().default(0),
+  refundedMinor: integer("refunded_minor").notNull().default(0),
+  revenueMinor: integer("revenue_minor").notNull().default(0),
+  refundsMinor: integer("refunds_minor").notNull().default(0),
 });

@@ -218,7 +218,8 @@ export interface Store {
   /** The same figures over one customer's orders. */
   summarizeOrdersForUser(userId: number): Promise<OrderSummary>;
 
-  // Reports over the slot rollups (order_slots, product_slots); none reads `orders`.
+  // Reports over the rollups (order_totals, order_slots, product_slots), each folding the deltas that
+  // purchases and refunds appended since the last report first (db/report-rollups.ts); none reads `orders`.
   /** Per local day and currency, over each segment's slots, the day counted with the segment's offset. */
   salesByLocalDay(segments: SlotSegment[]): Promise<LocalDaySales[]>;
   /** Products by paid revenue in one currency over [fromSlot, toSlot), highest first, ties by id. */
@@ -229,6 +230,11 @@ export interface Store {
     limit: number;
   }): Promise<ProductSales[]>;
   crmHealth(): Promise<CrmHealth>;
+  /**
+   * Makes every derived figure (the orders' refund sums and status, the report rollups) again from the orders
+   * and refunds: after a change made by hand in SQL, which no rule of the store sees, or a bulk load.
+   */
+  rebuildReportRollups(): Promise<void>;
 
   // Payments. Each write is conditional on the order still being pending, so races cannot double-apply.
   attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean>;
@@ -242,7 +248,8 @@ export interface Store {
   /** The order that a Stripe payment intent paid, or whose second payment it was. */
   findOrderIdByPaymentIntent(paymentIntentId: string): Promise<number | undefined>;
 
-  // Refunds. The refunds triggers keep the order's sums and status; these writes are conditional like payments.
+  // Refunds. Each write of a refund row keeps its order's refund sums and status and the report rollups in step,
+  // in one transaction with the order's row locked (db/refund-ledger.ts).
   /** Writes a pending attempt; undefined when the order has not that much left to refund (or is not paid). */
   reserveRefund(attempt: NewRefundAttempt): Promise<Refund | undefined>;
   /** Writes a pending attempt that does not apply to the order's payment, once per attempt key. */

@@ -1,0 +1,333 @@
+import { asc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { Db, DialectAdapter, Tables } from "./drizzle-store.ts";
+import type { Order } from "./store.ts";
+
+/**
+ * The report rollups (`order_totals`, `order_slots`, `product_slots`) follow from the orders and refunds alone.
+ * Every write of an order or a refund appends, in its own transaction, the signed rows by which it changes them
+ * (`report_deltas`); a report first folds what is there into the rollups. So a purchase writes only rows of its
+ * own (its order, new delta rows), never a row that every concurrent purchase also writes, and a report reads
+ * the rollups (bounded by slots and currencies) plus nothing else. See docs/decisions/009-rules-in-transactions.md.
+ */
+
+const SLOT_MS = 900_000;
+const SLOTS_PER_DAY = 96;
+/** Deltas folded per transaction: small enough that a fold holds its locks for milliseconds. */
+const FOLD_BATCH = 1000;
+const PRODUCT_RUNNING = "product_running";
+
+export const slotOf = (at: Date) => Math.floor(at.getTime() / SLOT_MS);
+
+/** What the rollups count of an order. */
+export type OrderFacts = Pick<
+  Order,
+  "status" | "currency" | "amountMinor" | "refundedMinor" | "createdAt" | "paidAt" | "productId" | "quantity"
+>;
+
+/** What the rollups count of a refund: only succeeded refunds of an order's own payment. */
+export interface RefundFacts {
+  appliesToOrder: boolean;
+  status: string;
+  amountMinor: number;
+  currency: string;
+  createdAt: Date;
+}
+
+export interface ReportDelta {
+  rollup: "order_totals" | "order_slots" | "product_slots";
+  currency: string;
+  status: string;
+  slot: number;
+  productId: number;
+  orders: number;
+  paidOrders: number;
+  quantity: number;
+  amountMinor: number;
+  refundedMinor: number;
+  revenueMinor: number;
+  refundsMinor: number;
+}
+
+const COUNTS = [
+  "orders",
+  "paidOrders",
+  "quantity",
+  "amountMinor",
+  "refundedMinor",
+  "revenueMinor",
+  "refundsMinor",
+] as const;
+
+function delta(
+  key: Pick<ReportDelta, "rollup" | "currency"> & Partial<ReportDelta>,
+  sign: 1 | -1,
+): ReportDelta {
+  const row: ReportDelta = {
+    status: "",
+    slot: 0,
+    productId: 0,
+    orders: 0,
+    paidOrders: 0,
+    quantity: 0,
+    amountMinor: 0,
+    refundedMinor: 0,
+    revenueMinor: 0,
+    refundsMinor: 0,
+    ...key,
+  };
+  for (const count of COUNTS) row[count] *= sign;
+  return row;
+}
+
+/** An order in the rollups: once in its status' totals, in its creation slot and, paid, in its payment's slot. */
+function orderRows(order: OrderFacts, sign: 1 | -1): ReportDelta[] {
+  const { currency } = order;
+  const rows = [
+    delta(
+      {
+        rollup: "order_totals",
+        currency,
+        status: order.status,
+        orders: 1,
+        amountMinor: order.amountMinor,
+        refundedMinor: order.refundedMinor,
+      },
+      sign,
+    ),
+    delta({ rollup: "order_slots", currency, slot: slotOf(order.createdAt), orders: 1 }, sign),
+  ];
+  if (order.paidAt) {
+    const slot = slotOf(order.paidAt);
+    rows.push(
+      delta({ rollup: "order_slots", currency, slot, paidOrders: 1, revenueMinor: order.amountMinor }, sign),
+      delta(
+        {
+          rollup: "product_slots",
+          currency,
+          slot,
+          productId: order.productId,
+          paidOrders: 1,
+          quantity: order.quantity,
+          revenueMinor: order.amountMinor,
+        },
+        sign,
+      ),
+    );
+  }
+  return rows;
+}
+
+/** A refund in the rollups: its amount, once succeeded and of the order's own payment, in its creation slot. */
+function refundRows(refund: RefundFacts, sign: 1 | -1): ReportDelta[] {
+  if (!refund.appliesToOrder || refund.status !== "succeeded") return [];
+  return [
+    delta(
+      {
+        rollup: "order_slots",
+        currency: refund.currency,
+        slot: slotOf(refund.createdAt),
+        refundsMinor: refund.amountMinor,
+      },
+      sign,
+    ),
+  ];
+}
+
+/** How the rollups change when an order goes from `before` to `after` (either missing: made, or removed). */
+export function orderDeltas(before: OrderFacts | undefined, after: OrderFacts | undefined): ReportDelta[] {
+  return netted([...(before ? orderRows(before, -1) : []), ...(after ? orderRows(after, 1) : [])]);
+}
+
+/** How the rollups' refund sums change when a refund row goes from `before` to `after`. */
+export function refundDeltas(before: RefundFacts | undefined, after: RefundFacts | undefined): ReportDelta[] {
+  return netted([...(before ? refundRows(before, -1) : []), ...(after ? refundRows(after, 1) : [])]);
+}
+
+const keyOf = (row: ReportDelta) =>
+  `${row.rollup}|${row.currency}|${row.status}|${row.slot}|${row.productId}`;
+
+/** Rows of one key added up; rows that add up to nothing left out. */
+export function netted(rows: ReportDelta[]): ReportDelta[] {
+  const byKey = new Map<string, ReportDelta>();
+  for (const row of rows) {
+    const known = byKey.get(keyOf(row));
+    if (!known) byKey.set(keyOf(row), { ...row });
+    else for (const count of COUNTS) known[count] += row[count];
+  }
+  return [...byKey.values()].filter((row) => COUNTS.some((count) => row[count] !== 0));
+}
+
+export class ReportRollups {
+  constructor(
+    private readonly adapter: DialectAdapter,
+    private readonly t: Tables,
+  ) {}
+
+  /** Appends the deltas in the caller's transaction. */
+  async record(tx: Db, deltas: ReportDelta[]): Promise<void> {
+    if (deltas.length > 0) await tx.insert(this.t.reportDeltas).values(deltas);
+  }
+
+  /**
+   * Folds every delta there is into the rollups, a batch per transaction, and deletes the folded rows. Each
+   * batch is locked while it is folded, so two instances folding at once never count a delta twice.
+   */
+  async fold(): Promise<void> {
+    const { reportDeltas } = this.t;
+    // A plain read first: most reports find nothing to fold and take no lock.
+    const [any] = await this.adapter.db.select({ id: reportDeltas.id }).from(reportDeltas).limit(1);
+    if (!any) return;
+    for (;;) {
+      const folded = await this.adapter.transaction((tx) => this.foldBatch(tx));
+      if (folded < FOLD_BATCH) return;
+    }
+  }
+
+  private async foldBatch(tx: Db): Promise<number> {
+    const { reportDeltas, orderTotals, orderSlots, productSlots } = this.t;
+    const batch = await this.adapter.forUpdate(
+      tx.select().from(reportDeltas).orderBy(asc(reportDeltas.id)).limit(FOLD_BATCH),
+    );
+    if (batch.length === 0) return 0;
+    const sums = netted(batch);
+    const of = (rollup: ReportDelta["rollup"]) => sums.filter((row) => row.rollup === rollup);
+    await this.addTo(
+      tx,
+      orderTotals,
+      [orderTotals.currency, orderTotals.status],
+      [orderTotals.orders, orderTotals.amountMinor, orderTotals.refundedMinor],
+      of("order_totals").map((row) => ({
+        currency: row.currency,
+        status: row.status,
+        orders: row.orders,
+        amount_minor: row.amountMinor,
+        refunded_minor: row.refundedMinor,
+      })),
+    );
+    await this.addTo(
+      tx,
+      orderSlots,
+      [orderSlots.slot, orderSlots.currency],
+      [orderSlots.orders, orderSlots.paidOrders, orderSlots.revenueMinor, orderSlots.refundsMinor],
+      of("order_slots").map((row) => ({
+        slot: row.slot,
+        currency: row.currency,
+        orders: row.orders,
+        paid_orders: row.paidOrders,
+        revenue_minor: row.revenueMinor,
+        refunds_minor: row.refundsMinor,
+      })),
+    );
+    const products = of("product_slots");
+    await this.addTo(
+      tx,
+      productSlots,
+      [productSlots.slot, productSlots.productId, productSlots.currency],
+      [productSlots.paidOrders, productSlots.quantity, productSlots.revenueMinor],
+      products.map((row) => ({
+        slot: row.slot,
+        product_id: row.productId,
+        currency: row.currency,
+        paid_orders: row.paidOrders,
+        quantity: row.quantity,
+        revenue_minor: row.revenueMinor,
+      })),
+    );
+    await this.moveProductRunningMarkBack(tx, products);
+    await tx.delete(reportDeltas).where(
+      inArray(
+        reportDeltas.id,
+        batch.map((row) => row.id),
+      ),
+    );
+    return batch.length;
+  }
+
+  private async addTo(
+    tx: Db,
+    table: Parameters<DialectAdapter["upsertAdding"]>[0],
+    keys: Parameters<DialectAdapter["upsertAdding"]>[1],
+    adds: Parameters<DialectAdapter["upsertAdding"]>[2],
+    rows: Record<string, unknown>[],
+  ): Promise<void> {
+    if (rows.length > 0) await this.adapter.run(tx, this.adapter.upsertAdding(table, keys, adds, rows));
+  }
+
+  /**
+   * `product_running` is complete through its mark's day; a change folded into a day at or before it (a late
+   * refund's order, a backfill) moves the mark back to the day before, and the next products report remakes
+   * the rows from there.
+   */
+  private async moveProductRunningMarkBack(tx: Db, products: ReportDelta[]): Promise<void> {
+    if (products.length === 0) return;
+    const { rollupMarks } = this.t;
+    const firstSlot = Math.min(...products.map((row) => row.slot));
+    const firstDay = firstSlot - (firstSlot % SLOTS_PER_DAY);
+    const [mark] = await this.adapter.forUpdate(
+      tx
+        .select({ daySlot: rollupMarks.daySlot })
+        .from(rollupMarks)
+        .where(eq(rollupMarks.name, PRODUCT_RUNNING)),
+    );
+    if (mark && firstDay <= mark.daySlot)
+      await tx
+        .update(rollupMarks)
+        .set({ daySlot: firstDay - SLOTS_PER_DAY })
+        .where(eq(rollupMarks.name, PRODUCT_RUNNING));
+  }
+
+  /**
+   * Makes every derived figure again from the facts (orders and refunds): the orders' refund sums and
+   * paid/refunded status, the three rollups, and `product_running` (remade lazily from the start). For an
+   * operator after a change made by hand in SQL, which no rule sees (`bun run reports:rebuild`), and for bulk
+   * loads. One transaction: it holds the report tables' locks for its length, so run it at a quiet time.
+   */
+  async rebuild(): Promise<void> {
+    const { adapter } = this;
+    const { orders, refunds, reportDeltas, orderTotals, orderSlots, productSlots, productRunning, rollupMarks } =
+      this.t;
+    await adapter.transaction(async (tx) => {
+      const run = (query: SQL) => adapter.run(tx, query);
+      await tx.delete(reportDeltas);
+      const ownRefunds = (status: string, value: SQL) =>
+        sql`coalesce((select ${value} from ${refunds} where ${refunds.orderId} = ${orders.id} and ${refunds.appliesToOrder} = ${true} and ${refunds.status} = ${status}), 0)`;
+      await run(sql`update ${orders} set
+        ${sql.identifier(orders.refundedMinor.name)} = ${ownRefunds("succeeded", sql`sum(${refunds.amountMinor})`)},
+        ${sql.identifier(orders.refundReservedMinor.name)} = ${ownRefunds("pending", sql`sum(${refunds.amountMinor})`)},
+        ${sql.identifier(orders.refundCount.name)} = (select count(*) from ${refunds} where ${refunds.orderId} = ${orders.id})
+        where ${orders.refundCount} <> 0 or ${orders.refundedMinor} <> 0 or ${orders.refundReservedMinor} <> 0
+          or ${orders.id} in (select ${refunds.orderId} from ${refunds})`);
+      await run(sql`update ${orders} set ${sql.identifier(orders.status.name)} =
+        case when ${orders.refundedMinor} >= ${orders.amountMinor} then 'refunded' else 'paid' end
+        where ${orders.status} in ('paid', 'refunded')`);
+      await tx.delete(orderTotals);
+      await run(sql`insert into ${orderTotals} (currency, status, orders, amount_minor, refunded_minor)
+        select ${orders.currency}, ${orders.status}, count(*), coalesce(sum(${orders.amountMinor}), 0),
+          coalesce(sum(${orders.refundedMinor}), 0)
+        from ${orders} group by ${orders.currency}, ${orders.status}`);
+      await tx.delete(orderSlots);
+      await run(sql`insert into ${orderSlots} (slot, currency, orders, paid_orders, revenue_minor, refunds_minor)
+        select slot, currency, sum(orders), sum(paid_orders), sum(revenue_minor), sum(refunds_minor) from (
+          select ${adapter.slotOf(orders.createdAt)} as slot, ${orders.currency} as currency, count(*) as orders,
+            0 as paid_orders, 0 as revenue_minor, 0 as refunds_minor
+          from ${orders} group by 1, 2
+          union all
+          select ${adapter.slotOf(orders.paidAt)}, ${orders.currency}, 0, count(*), sum(${orders.amountMinor}), 0
+          from ${orders} where ${orders.paidAt} is not null group by 1, 2
+          union all
+          select ${adapter.slotOf(refunds.createdAt)}, ${refunds.currency}, 0, 0, 0, sum(${refunds.amountMinor})
+          from ${refunds} where ${refunds.appliesToOrder} = ${true} and ${refunds.status} = 'succeeded' group by 1, 2
+        ) counted group by slot, currency`);
+      await tx.delete(productSlots);
+      await run(sql`insert into ${productSlots} (slot, product_id, currency, paid_orders, quantity, revenue_minor)
+        select ${adapter.slotOf(orders.paidAt)}, ${orders.productId}, ${orders.currency}, count(*),
+          sum(${orders.quantity}), sum(${orders.amountMinor})
+        from ${orders} where ${orders.paidAt} is not null group by 1, 2, 3`);
+      await tx.delete(productRunning);
+      await tx
+        .update(rollupMarks)
+        .set({ daySlot: -SLOTS_PER_DAY })
+        .where(eq(rollupMarks.name, PRODUCT_RUNNING));
+    });
+  }
+}
