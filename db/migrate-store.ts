@@ -1,10 +1,13 @@
 import { fileURLToPath } from "node:url";
 
-const migrationsFolder = (dialect: "mysql" | "sqlite") =>
+const committed = (dialect: "mysql" | "sqlite") =>
   fileURLToPath(new URL(`./migrations/${dialect}`, import.meta.url));
 
-/** Applies the committed drizzle-kit migrations of the URL's dialect. */
-export async function migrateDatabase(databaseUrl: string): Promise<void> {
+/**
+ * Applies the committed drizzle-kit migrations of the URL's dialect (or those of `migrationsFolder`, which the
+ * migration tests use to make a database of an earlier version).
+ */
+export async function migrateDatabase(databaseUrl: string, migrationsFolder?: string): Promise<void> {
   if (databaseUrl.startsWith("mysql://")) {
     const { createConnection } = await import("mysql2/promise");
     const { drizzle } = await import("drizzle-orm/mysql2");
@@ -13,7 +16,7 @@ export async function migrateDatabase(databaseUrl: string): Promise<void> {
     try {
       // Several servers may start at once; a named lock lets one of them migrate at a time.
       await connection.query("SELECT GET_LOCK('app_migrations', 60)");
-      await migrate(drizzle(connection), { migrationsFolder: migrationsFolder("mysql") });
+      await migrate(drizzle(connection), { migrationsFolder: migrationsFolder ?? committed("mysql") });
     } finally {
       await connection.query("SELECT RELEASE_LOCK('app_migrations')").catch(() => undefined);
       await connection.end();
@@ -29,7 +32,7 @@ export async function migrateDatabase(databaseUrl: string): Promise<void> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path, { create: true });
   try {
-    migrate(drizzle(sqlite), { migrationsFolder: migrationsFolder("sqlite") });
+    migrate(drizzle(sqlite), { migrationsFolder: migrationsFolder ?? committed("sqlite") });
   } finally {
     sqlite.close();
   }

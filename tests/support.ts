@@ -53,14 +53,18 @@ export function freshTempDir(): string {
 }
 
 /**
- * A database of the test's own, empty but for the migrations, on the target's server: for what only a shop with
- * no history shows. `drop` removes it (MySQL) or its file (SQLite).
+ * A database of the test's own, empty but for the migrations (the committed ones, or those in the folder
+ * `migrationsFolder` names), on the target's server: for what only a shop with no history shows. `drop` removes it
+ * (MySQL) or its file (SQLite).
  */
-export async function freshDatabase(target: StoreTarget): Promise<{ url: string; drop(): Promise<void> }> {
+export async function freshDatabase(
+  target: StoreTarget,
+  migrationsFolder?: (dialect: StoreTarget["name"]) => string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   if (target.name === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "orders-fresh-"));
     const url = `file:${join(dir, "app.db")}`;
-    await migrateDatabase(url);
+    await migrateDatabase(url, migrationsFolder?.("sqlite"));
     return { url, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const url = new URL(target.url());
@@ -68,7 +72,7 @@ export async function freshDatabase(target: StoreTarget): Promise<{ url: string;
   const server = await rawSql(target.url());
   await server.all(`CREATE DATABASE \`${name}\``);
   url.pathname = `/${name}`;
-  await migrateDatabase(url.toString());
+  await migrateDatabase(url.toString(), migrationsFolder?.("mysql"));
   return {
     url: url.toString(),
     async drop() {

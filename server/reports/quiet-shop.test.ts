@@ -61,6 +61,7 @@ for (const target of storeTargets()) {
           "UPDATE orders SET created_at = ?, paid_at = ?, status = 'paid', payment_status = 'paid' WHERE id = ?",
           [new Date(saleDay + 3_600_000), new Date(saleDay + 3_600_000), order.id],
         );
+        await store.rebuildReportRollups();
         const expected = [
           { product: { id: product.id, name: "Quiet" }, paid_orders: 1, quantity: 1, revenue: "7.00" },
         ];
