@@ -5,6 +5,10 @@ import type { ExecuteValues, Pool, PoolConnection, QueryOptions } from "mysql2/p
 const DEADLOCK_ATTEMPTS = 3;
 /** A transaction rolled back for a deadlock or a lock wait is run at most this many times in all. */
 const TRANSACTION_ATTEMPTS = 5;
+export interface TransactionOptions {
+  /** READ COMMITTED instead of REPEATABLE READ: locking reads take no gap locks. */
+  readCommitted?: boolean;
+}
 /** What a transaction's connection offers Drizzle: statements bounded by the pool's timeout. */
 export type TransactionClient = Pick<PoolConnection, "query" | "execute">;
 
@@ -52,10 +56,13 @@ export class DeadlinePool {
    * it; runs it again from the start (up to TRANSACTION_ATTEMPTS times) when the database rolled it back to break
    * a deadlock or a lock wait. `run` must therefore do nothing but database work that a rollback undoes.
    */
-  async transaction<T>(run: (client: TransactionClient) => Promise<T>): Promise<T> {
+  async transaction<T>(
+    run: (client: TransactionClient) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.transactionOnce(run);
+        return await this.transactionOnce(run, options);
       } catch (error) {
         if (!isRetryable(error) || attempt >= TRANSACTION_ATTEMPTS) throw error;
         this.deadlocksRetried++;
@@ -64,7 +71,10 @@ export class DeadlinePool {
     }
   }
 
-  private async transactionOnce<T>(run: (client: TransactionClient) => Promise<T>): Promise<T> {
+  private async transactionOnce<T>(
+    run: (client: TransactionClient) => Promise<T>,
+    options: TransactionOptions,
+  ): Promise<T> {
     const connection = await this.getConnection();
     this.inUse++;
     const { timeoutMs } = this;
@@ -78,6 +88,7 @@ export class DeadlinePool {
         connection.execute({ sql, timeout: timeoutMs }, values)) as PoolConnection["execute"],
     };
     try {
+      if (options.readCommitted) await client.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
       await client.query("START TRANSACTION");
       const result = await run(client);
       await client.query("COMMIT");

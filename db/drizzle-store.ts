@@ -18,11 +18,12 @@ import {
 } from "drizzle-orm";
 import type { Column } from "drizzle-orm";
 import type { MySqlTable, MySqlUpdateSetSource } from "drizzle-orm/mysql-core";
+import type { TransactionOptions } from "./deadline-pool.ts";
 import type { MySql2Database } from "drizzle-orm/mysql2";
 import mysqlJournal from "./migrations/mysql/meta/_journal.json" with { type: "json" };
 import sqliteJournal from "./migrations/sqlite/meta/_journal.json" with { type: "json" };
 import { afterRefundChange, refundable } from "./refund-ledger.ts";
-import { orderDeltas, type ReportDelta, ReportRollups, refundDeltas } from "./report-rollups.ts";
+import { ReportRollups } from "./report-rollups.ts";
 import type * as schema from "./schema.mysql.ts";
 import {
   type AuthLimitRule,
@@ -112,7 +113,7 @@ export interface DialectAdapter {
    * for a deadlock or a lock wait (db/deadline-pool.ts); SQLite runs one transaction at a time. `work` must do
    * database work only: no call to Stripe or the CRM may hold a transaction open.
    */
-  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Runs a write outside any transaction: on SQLite it waits for the transaction under way, if any. */
   exclusive<T>(work: () => Promise<T>): Promise<T>;
   /** The select as a locking read (FOR UPDATE) on MySQL; SQLite's transactions already hold the write lock. */
@@ -149,6 +150,7 @@ export class DrizzleStore implements Store {
   private readonly countActiveProducts;
   private readonly countActiveProductsAfter;
   private readonly userById;
+  private readonly insertOrder;
   private readonly productById;
   private readonly orderViewById;
   private readonly orderViewByIdForUser;
@@ -205,6 +207,21 @@ export class DrizzleStore implements Store {
         .limit(1)
         .prepare(),
     );
+    this.insertOrder = lazy(() =>
+      this.db
+        .insert(orders)
+        .values({
+          userId: sql.placeholder("userId"),
+          productId: sql.placeholder("productId"),
+          quantity: sql.placeholder("quantity"),
+          unitPriceMinor: sql.placeholder("unitPriceMinor"),
+          amountMinor: sql.placeholder("amountMinor"),
+          currency: sql.placeholder("currency"),
+          status: "pending",
+          createdAt: sql.placeholder("createdAt"),
+        })
+        .prepare(),
+    );
     this.orderViewById = lazy(() =>
       this.selectOrderViews()
         .where(eq(orders.id, sql.placeholder("orderId")))
@@ -251,26 +268,13 @@ export class DrizzleStore implements Store {
     return row;
   }
 
-  /** Writes a locked order's changes and appends what they change in the report rollups, with `also`. */
-  private async saveOrder(
-    tx: Db,
-    before: Order,
-    changes: Partial<Order>,
-    also: ReportDelta[] = [],
-  ): Promise<void> {
-    const { orders } = this.t;
-    await tx.update(orders).set(changes).where(eq(orders.id, before.id));
-    await this.rollups.record(tx, [...orderDeltas(before, { ...before, ...changes }), ...also]);
-  }
-
-  /** Moves a pending order on, once: false when it is not pending (any more). */
+  /** Moves a pending order on, once (one conditional statement): false when it is not pending (any more). */
   private changePendingOrder(orderId: number, changes: Partial<Order>): Promise<boolean> {
-    return this.adapter.transaction(async (tx) => {
-      const order = await this.lockOrder(tx, orderId);
-      if (order?.status !== "pending") return false;
-      await this.saveOrder(tx, order, changes);
-      return true;
-    });
+    const { orders } = this.t;
+    return this.updateOrders(
+      { ...changes, reportPending: true },
+      and(eq(orders.id, orderId), eq(orders.status, "pending")),
+    );
   }
 
   /** Moves the catalog's change counter, in the transaction that changed the catalog. */
@@ -377,17 +381,9 @@ export class DrizzleStore implements Store {
     known?: Pick<OrderView, "product" | "customerEmail">,
   ): Promise<OrderView> {
     const createdAt = new Date();
-    const { orders } = this.t;
-    const insertId = await this.adapter.transaction(async (tx) => {
-      const { insertId } = this.adapter.readWrite(
-        await tx.insert(orders).values({ ...input, status: "pending", createdAt }),
-      );
-      await this.rollups.record(
-        tx,
-        orderDeltas(undefined, { ...input, status: "pending", refundedMinor: 0, createdAt, paidAt: null }),
-      );
-      return insertId;
-    });
+    const { insertId } = this.adapter.readWrite(
+      await this.adapter.exclusive(() => this.insertOrder().execute({ ...input, createdAt })),
+    );
     if (!known) return (await this.findOrder(insertId)) as OrderView;
     // The columns' own defaults (schema.mysql.ts), as the insert left them.
     return {
@@ -412,6 +408,10 @@ export class DrizzleStore implements Store {
       refundReservedMinor: 0,
       refundCount: 0,
       cancelledAt: null,
+      reportPending: true,
+      reportedStatus: null,
+      reportedPaidAt: null,
+      reportedRefundedMinor: 0,
       refunds: [],
     };
   }
@@ -876,7 +876,7 @@ export class DrizzleStore implements Store {
 
   /**
    * Writes a refund row (new when `before` is undefined) of the locked order, then the order's refund sums and
-   * status and the report rollups as the ledger's rules say (db/refund-ledger.ts).
+   * status as the ledger's rules say (db/refund-ledger.ts); both are flagged for the reports to count.
    */
   private async saveRefund(
     tx: Db,
@@ -886,15 +886,17 @@ export class DrizzleStore implements Store {
   ): Promise<Refund> {
     const { refunds } = this.t;
     let id = before?.id;
-    if (before) await tx.update(refunds).set(changes).where(eq(refunds.id, before.id));
+    if (before)
+      await tx
+        .update(refunds)
+        .set({ ...changes, reportPending: true })
+        .where(eq(refunds.id, before.id));
     else id = this.adapter.readWrite(await tx.insert(refunds).values(changes as Refund)).insertId;
     const after = (await this.lockRefund(tx, eq(refunds.id, id as number))) as Refund;
-    await this.saveOrder(
-      tx,
-      order,
-      afterRefundChange(order, before, after),
-      refundDeltas(before, after),
-    );
+    await tx
+      .update(this.t.orders)
+      .set({ ...afterRefundChange(order, before, after), reportPending: true })
+      .where(eq(this.t.orders.id, order.id));
     return after;
   }
 

@@ -54,8 +54,11 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
       return rows;
     },
     run: (on, query) => on.execute(query),
-    transaction: (run) =>
-      pool.transaction((client) => run(drizzleMysql(client as unknown as Pool, { logger: queryLogger(options) }) as unknown as Db)),
+    transaction: (run, transactionOptions) =>
+      pool.transaction(
+        (client) => run(drizzleMysql(client as unknown as Pool, { logger: queryLogger(options) }) as unknown as Db),
+        transactionOptions,
+      ),
     exclusive: (run) => run(),
     forUpdate: (query) => (query as unknown as { for(strength: "update"): typeof query }).for("update"),
     upsertAdding(table, keys, adds, rows) {

@@ -1,19 +1,21 @@
 import { asc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { Db, DialectAdapter, Tables } from "./drizzle-store.ts";
-import type { Order } from "./store.ts";
+import type { Order, Refund } from "./store.ts";
 
 /**
  * The report rollups (`order_totals`, `order_slots`, `product_slots`) follow from the orders and refunds alone.
- * Every write of an order or a refund appends, in its own transaction, the signed rows by which it changes them
- * (`report_deltas`); a report first folds what is there into the rollups. So a purchase writes only rows of its
- * own (its order, new delta rows), never a row that every concurrent purchase also writes, and a report reads
- * the rollups (bounded by slots and currencies) plus nothing else. See docs/decisions/009-rules-in-transactions.md.
+ * Each order and refund row carries what the rollups count of it (`reported_*`) and a flag, `report_pending`,
+ * that every write changing what they count sets, in the same statement. A report first folds the flagged rows
+ * into the rollups: the difference between what was counted and what the row says now. So a purchase writes
+ * only its own order row, never a row that every concurrent purchase also writes, and a report reads the
+ * rollups (bounded by slots and currencies) and the few rows changed since the last report.
+ * See docs/decisions/009-rules-in-transactions.md.
  */
 
 const SLOT_MS = 900_000;
 const SLOTS_PER_DAY = 96;
-/** Deltas folded per transaction: small enough that a fold holds its locks for milliseconds. */
-const FOLD_BATCH = 1000;
+/** Changed rows folded per transaction: few enough that a fold holds its locks for milliseconds. */
+const FOLD_BATCH = 500;
 const PRODUCT_RUNNING = "product_running";
 
 export const slotOf = (at: Date) => Math.floor(at.getTime() / SLOT_MS);
@@ -31,6 +33,22 @@ export interface RefundFacts {
   amountMinor: number;
   currency: string;
   createdAt: Date;
+}
+
+/** An order as the rollups count it now: undefined when they never counted it. */
+export function reportedOrder(order: Order): OrderFacts | undefined {
+  if (order.reportedStatus === null) return undefined;
+  return {
+    ...order,
+    status: order.reportedStatus,
+    paidAt: order.reportedPaidAt,
+    refundedMinor: order.reportedRefundedMinor,
+  };
+}
+
+/** A refund as the rollups count it now: undefined when they never counted it. */
+export function reportedRefund(refund: Refund): RefundFacts | undefined {
+  return refund.reportedStatus === null ? undefined : { ...refund, status: refund.reportedStatus };
 }
 
 export interface ReportDelta {
@@ -163,33 +181,49 @@ export class ReportRollups {
     private readonly t: Tables,
   ) {}
 
-  /** Appends the deltas in the caller's transaction. */
-  async record(tx: Db, deltas: ReportDelta[]): Promise<void> {
-    if (deltas.length > 0) await tx.insert(this.t.reportDeltas).values(deltas);
-  }
-
   /**
-   * Folds every delta there is into the rollups, a batch per transaction, and deletes the folded rows. Each
-   * batch is locked while it is folded, so two instances folding at once never count a delta twice.
+   * Folds every changed order and refund into the rollups, a batch per transaction, and marks them counted. The
+   * rows are locked while they are folded, so two instances folding at once never count a change twice; on
+   * MySQL the fold reads committed rows only, so it takes no gap lock that would hold up purchases.
    */
   async fold(): Promise<void> {
-    const { reportDeltas } = this.t;
-    // A plain read first: most reports find nothing to fold and take no lock.
-    const [any] = await this.adapter.db.select({ id: reportDeltas.id }).from(reportDeltas).limit(1);
-    if (!any) return;
+    if (!(await this.anyPending())) return;
     for (;;) {
-      const folded = await this.adapter.transaction((tx) => this.foldBatch(tx));
+      const folded = await this.adapter.transaction((tx) => this.foldBatch(tx), { readCommitted: true });
       if (folded < FOLD_BATCH) return;
     }
   }
 
-  private async foldBatch(tx: Db): Promise<number> {
-    const { reportDeltas, orderTotals, orderSlots, productSlots } = this.t;
-    const batch = await this.adapter.forUpdate(
-      tx.select().from(reportDeltas).orderBy(asc(reportDeltas.id)).limit(FOLD_BATCH),
+  /** A plain read first: most reports find nothing to fold and take no lock. */
+  private async anyPending(): Promise<boolean> {
+    const { orders, refunds } = this.t;
+    const [row] = await this.adapter.rows<{ pending: number | string }>(
+      sql`select (exists (select 1 from ${orders} where ${orders.reportPending} = ${true})
+        or exists (select 1 from ${refunds} where ${refunds.reportPending} = ${true})) as pending`,
     );
-    if (batch.length === 0) return 0;
-    const sums = netted(batch);
+    return Number(row?.pending) === 1;
+  }
+
+  /** Folds up to a batch of changed orders and one of changed refunds; answers the larger batch's size. */
+  private async foldBatch(tx: Db): Promise<number> {
+    const { orders, refunds, orderTotals, orderSlots, productSlots } = this.t;
+    // Orders before refunds, as every write of a refund locks them.
+    const changedOrders = await this.adapter.forUpdate(
+      tx.select().from(orders).where(eq(orders.reportPending, true)).orderBy(asc(orders.id)).limit(FOLD_BATCH),
+    );
+    const changedRefunds = await this.adapter.forUpdate(
+      tx
+        .select()
+        .from(refunds)
+        .where(eq(refunds.reportPending, true))
+        .orderBy(asc(refunds.id))
+        .limit(FOLD_BATCH),
+    );
+    if (changedOrders.length === 0 && changedRefunds.length === 0) return 0;
+    const sums = netted([
+      ...changedOrders.flatMap((order) => orderDeltas(reportedOrder(order), order)),
+      ...changedRefunds.flatMap((refund) => refundDeltas(reportedRefund(refund), refund)),
+    ]);
     const of = (rollup: ReportDelta["rollup"]) => sums.filter((row) => row.rollup === rollup);
     await this.addTo(
       tx,
@@ -234,13 +268,36 @@ export class ReportRollups {
       })),
     );
     await this.moveProductRunningMarkBack(tx, products);
-    await tx.delete(reportDeltas).where(
-      inArray(
-        reportDeltas.id,
-        batch.map((row) => row.id),
-      ),
-    );
-    return batch.length;
+    if (changedOrders.length > 0)
+      await this.adapter.run(
+        tx,
+        sql`update ${orders} set ${this.countedOrderColumns} where ${inArray(
+          orders.id,
+          changedOrders.map((order) => order.id),
+        )}`,
+      );
+    if (changedRefunds.length > 0)
+      await this.adapter.run(
+        tx,
+        sql`update ${refunds} set ${this.countedRefundColumns} where ${inArray(
+          refunds.id,
+          changedRefunds.map((refund) => refund.id),
+        )}`,
+      );
+    return Math.max(changedOrders.length, changedRefunds.length);
+  }
+
+  /** `reported_* = *`, unflagged: the rows are now counted as they are. */
+  private get countedOrderColumns(): SQL {
+    const { orders } = this.t;
+    const name = (column: { name: string }) => sql.identifier(column.name);
+    return sql`${name(orders.reportPending)} = ${false}, ${name(orders.reportedStatus)} = ${orders.status},
+      ${name(orders.reportedPaidAt)} = ${orders.paidAt}, ${name(orders.reportedRefundedMinor)} = ${orders.refundedMinor}`;
+  }
+
+  private get countedRefundColumns(): SQL {
+    const { refunds } = this.t;
+    return sql`${sql.identifier(refunds.reportPending.name)} = ${false}, ${sql.identifier(refunds.reportedStatus.name)} = ${refunds.status}`;
   }
 
   private async addTo(
@@ -284,11 +341,9 @@ export class ReportRollups {
    */
   async rebuild(): Promise<void> {
     const { adapter } = this;
-    const { orders, refunds, reportDeltas, orderTotals, orderSlots, productSlots, productRunning, rollupMarks } =
-      this.t;
+    const { orders, refunds, orderTotals, orderSlots, productSlots, productRunning, rollupMarks } = this.t;
     await adapter.transaction(async (tx) => {
       const run = (query: SQL) => adapter.run(tx, query);
-      await tx.delete(reportDeltas);
       const ownRefunds = (status: string, value: SQL) =>
         sql`coalesce((select ${value} from ${refunds} where ${refunds.orderId} = ${orders.id} and ${refunds.appliesToOrder} = ${true} and ${refunds.status} = ${status}), 0)`;
       await run(sql`update ${orders} set
@@ -300,6 +355,8 @@ export class ReportRollups {
       await run(sql`update ${orders} set ${sql.identifier(orders.status.name)} =
         case when ${orders.refundedMinor} >= ${orders.amountMinor} then 'refunded' else 'paid' end
         where ${orders.status} in ('paid', 'refunded')`);
+      await run(sql`update ${orders} set ${this.countedOrderColumns}`);
+      await run(sql`update ${refunds} set ${this.countedRefundColumns}`);
       await tx.delete(orderTotals);
       await run(sql`insert into ${orderTotals} (currency, status, orders, amount_minor, refunded_minor)
         select ${orders.currency}, ${orders.status}, count(*), coalesce(sum(${orders.amountMinor}), 0),

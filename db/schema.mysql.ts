@@ -80,6 +80,15 @@ export const orders = mysqlTable(
     refundReservedMinor: bigint("refund_reserved_minor", { mode: "number" }).notNull().default(0),
     refundCount: int("refund_count").notNull().default(0),
     cancelledAt: timestamp("cancelled_at"),
+    /**
+     * The order as the report rollups count it, and whether it changed since (set by every write that changes
+     * what they count). Reports fold the changed orders first (db/report-rollups.ts): so no purchase writes a row
+     * other purchases write too, and a report is exact right after a payment.
+     */
+    reportPending: boolean("report_pending").notNull().default(true),
+    reportedStatus: varchar("reported_status", { length: 16, enum: ORDER_STATUSES }),
+    reportedPaidAt: timestamp("reported_paid_at"),
+    reportedRefundedMinor: bigint("reported_refunded_minor", { mode: "number" }).notNull().default(0),
   },
   (table) => [
     index("orders_user_id_id").on(table.userId, table.id),
@@ -88,6 +97,7 @@ export const orders = mysqlTable(
     index("orders_status_id").on(table.status, table.id),
     index("orders_crm_status_id").on(table.crmSyncStatus, table.id),
     index("orders_crm_due").on(table.crmNextAttemptAt),
+    index("orders_report_pending_id").on(table.reportPending, table.id),
     uniqueIndex("orders_payment_session_id").on(table.paymentSessionId),
   ],
 );
@@ -206,6 +216,9 @@ export const refunds = mysqlTable(
     crmClaimedUntil: timestamp("crm_claimed_until"),
     crmReference: varchar("crm_reference", { length: 255 }),
     crmSyncedAt: timestamp("crm_synced_at"),
+    /** The refund's status as the report rollups count it, and whether it changed since (see `orders`). */
+    reportPending: boolean("report_pending").notNull().default(true),
+    reportedStatus: varchar("reported_status", { length: 16, enum: REFUND_STATUSES }),
   },
   (table) => [
     uniqueIndex("refunds_stripe_refund_id").on(table.stripeRefundId),
@@ -213,6 +226,7 @@ export const refunds = mysqlTable(
     index("refunds_order_id_id").on(table.orderId, table.id),
     index("refunds_status_created_at").on(table.status, table.createdAt),
     index("refunds_crm_due").on(table.crmNextAttemptAt),
+    index("refunds_report_pending_id").on(table.reportPending, table.id),
   ],
 );
 
@@ -255,26 +269,4 @@ export const rollupMarks = mysqlTable("rollup_marks", {
 export const changeCounters = mysqlTable("change_counters", {
   name: varchar("name", { length: 32 }).primaryKey(),
   value: bigint("value", { mode: "number" }).notNull(),
-});
-
-/**
- * Changes to the report rollups not folded into them yet: each write of an order or a refund appends the rows
- * by which it changes `order_totals`, `order_slots` and `product_slots` (signed), in its own transaction, so no
- * purchase writes a row that other purchases write too. Reports fold them first (db/report-rollups.ts) and
- * delete what they folded, so the table holds only what happened since the last report.
- */
-export const reportDeltas = mysqlTable("report_deltas", {
-  id: bigint("id", { mode: "number", unsigned: true }).autoincrement().primaryKey(),
-  rollup: varchar("rollup", { length: 16, enum: ["order_totals", "order_slots", "product_slots"] }).notNull(),
-  currency: char("currency", { length: 3 }).notNull(),
-  status: varchar("status", { length: 16 }).notNull().default(""),
-  slot: int("slot").notNull().default(0),
-  productId: bigint("product_id", { mode: "number", unsigned: true }).notNull().default(0),
-  orders: int("orders").notNull().default(0),
-  paidOrders: int("paid_orders").notNull().default(0),
-  quantity: int("quantity").notNull().default(0),
-  amountMinor: bigint("amount_minor", { mode: "number" }).notNull().default(0),
-  refundedMinor: bigint("refunded_minor", { mode: "number" }).notNull().default(0),
-  revenueMinor: bigint("revenue_minor", { mode: "number" }).notNull().default(0),
-  refundsMinor: bigint("refunds_minor", { mode: "number" }).notNull().default(0),
 });

@@ -65,6 +65,10 @@ export const orders = sqliteTable(
     refundReservedMinor: integer("refund_reserved_minor").notNull().default(0),
     refundCount: integer("refund_count").notNull().default(0),
     cancelledAt: timestamp("cancelled_at"),
+    reportPending: integer("report_pending", { mode: "boolean" }).notNull().default(true),
+    reportedStatus: text("reported_status", { enum: ORDER_STATUSES }),
+    reportedPaidAt: timestamp("reported_paid_at"),
+    reportedRefundedMinor: integer("reported_refunded_minor").notNull().default(0),
   },
   (table) => [
     index("orders_user_id_id").on(table.userId, table.id),
@@ -73,6 +77,7 @@ export const orders = sqliteTable(
     index("orders_status_id").on(table.status, table.id),
     index("orders_crm_status_id").on(table.crmSyncStatus, table.id),
     index("orders_crm_due").on(table.crmNextAttemptAt),
+    index("orders_report_pending_id").on(table.reportPending, table.id),
     uniqueIndex("orders_payment_session_id").on(table.paymentSessionId),
   ],
 );
@@ -167,6 +172,8 @@ export const refunds = sqliteTable(
     crmClaimedUntil: timestamp("crm_claimed_until"),
     crmReference: text("crm_reference"),
     crmSyncedAt: timestamp("crm_synced_at"),
+    reportPending: integer("report_pending", { mode: "boolean" }).notNull().default(true),
+    reportedStatus: text("reported_status", { enum: REFUND_STATUSES }),
   },
   (table) => [
     uniqueIndex("refunds_stripe_refund_id").on(table.stripeRefundId),
@@ -174,6 +181,7 @@ export const refunds = sqliteTable(
     index("refunds_order_id_id").on(table.orderId, table.id),
     index("refunds_status_created_at").on(table.status, table.createdAt),
     index("refunds_crm_due").on(table.crmNextAttemptAt),
+    index("refunds_report_pending_id").on(table.reportPending, table.id),
   ],
 );
 
@@ -204,21 +212,4 @@ export const rollupMarks = sqliteTable("rollup_marks", {
 export const changeCounters = sqliteTable("change_counters", {
   name: text("name").primaryKey(),
   value: integer("value").notNull(),
-});
-
-/** See schema.mysql.ts. */
-export const reportDeltas = sqliteTable("report_deltas", {
-  id: integer("id").primaryKey({ autoIncrement: true }),
-  rollup: text("rollup", { enum: ["order_totals", "order_slots", "product_slots"] }).notNull(),
-  currency: text("currency").notNull(),
-  status: text("status").notNull().default(""),
-  slot: integer("slot").notNull().default(0),
-  productId: integer("product_id").notNull().default(0),
-  orders: integer("orders").notNull().default(0),
-  paidOrders: integer("paid_orders").notNull().default(0),
-  quantity: integer("quantity").notNull().default(0),
-  amountMinor: integer("amount_minor").notNull().default(0),
-  refundedMinor: integer("refunded_minor").notNull().default(0),
-  revenueMinor: integer("revenue_minor").notNull().default(0),
-  refundsMinor: integer("refunds_minor").notNull().default(0),
 });

@@ -1,5 +1,5 @@
--- The rules the triggers held now live in the store's transactions (docs/decisions/009-rules-in-transactions.md).
--- The rollups they kept stay as they are: exact, and from now on folded from report_deltas.
+-- The rules the triggers held now live in the store (docs/decisions/009-rules-in-transactions.md). The
+-- rollups they kept are exact and stay; every order and refund already in them is marked as counted.
 DROP TRIGGER IF EXISTS `orders_totals_after_insert`;
 --> statement-breakpoint
 DROP TRIGGER IF EXISTS `orders_totals_after_update`;
@@ -44,18 +44,15 @@ DROP TRIGGER IF EXISTS `products_count_after_update`;
 --> statement-breakpoint
 DROP TRIGGER IF EXISTS `products_count_after_delete`;
 --> statement-breakpoint
-CREATE TABLE `report_deltas` (
-	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
-	`rollup` text NOT NULL,
-	`currency` text NOT NULL,
-	`status` text DEFAULT '' NOT NULL,
-	`slot` integer DEFAULT 0 NOT NULL,
-	`product_id` integer DEFAULT 0 NOT NULL,
-	`orders` integer DEFAULT 0 NOT NULL,
-	`paid_orders` integer DEFAULT 0 NOT NULL,
-	`quantity` integer DEFAULT 0 NOT NULL,
-	`amount_minor` integer DEFAULT 0 NOT NULL,
-	`refunded_minor` integer DEFAULT 0 NOT NULL,
-	`revenue_minor` integer DEFAULT 0 NOT NULL,
-	`refunds_minor` integer DEFAULT 0 NOT NULL
-);
+ALTER TABLE `orders` ADD `report_pending` integer DEFAULT true NOT NULL;--> statement-breakpoint
+ALTER TABLE `orders` ADD `reported_status` text;--> statement-breakpoint
+ALTER TABLE `orders` ADD `reported_paid_at` integer;--> statement-breakpoint
+ALTER TABLE `orders` ADD `reported_refunded_minor` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX `orders_report_pending_id` ON `orders` (`report_pending`,`id`);--> statement-breakpoint
+ALTER TABLE `refunds` ADD `report_pending` integer DEFAULT true NOT NULL;--> statement-breakpoint
+ALTER TABLE `refunds` ADD `reported_status` text;--> statement-breakpoint
+CREATE INDEX `refunds_report_pending_id` ON `refunds` (`report_pending`,`id`);
+--> statement-breakpoint
+UPDATE `orders` SET `report_pending` = false, `reported_status` = `status`, `reported_paid_at` = `paid_at`, `reported_refunded_minor` = `refunded_minor`;
+--> statement-breakpoint
+UPDATE `refunds` SET `report_pending` = false, `reported_status` = `status`;
