@@ -1,21 +1,24 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { rawSql, storeTargets, useStore } from "../tests/support.ts";
+import { freshDatabase, rawSql, storeTargets } from "../tests/support.ts";
 import type { DrizzleStore } from "./drizzle-store.ts";
 import { openStore } from "./open-store.ts";
 
-/** A currency of this run's own, so that orders of earlier runs on the same database do not count. */
-const CURRENCY = `x${String.fromCharCode(...crypto.getRandomValues(new Uint8Array(2)).map((byte) => 97 + (byte % 26)))}`;
+const CURRENCY = "usd";
 
 for (const target of storeTargets()) {
   target.describe(`report rollups under concurrent writes on ${target.name}`, () => {
-    const db = useStore(target);
-    /** A second instance on the same database (MySQL; SQLite serves one process, so it is the same store). */
+    /** A database of its own: two instances on it (MySQL; SQLite serves one process, so one store there). */
+    const db = {} as { url: string; drop(): Promise<void>; store: DrizzleStore };
     let other: DrizzleStore;
     beforeAll(async () => {
+      Object.assign(db, await freshDatabase(target));
+      db.store = await openStore(db.url, { poolSize: 20 });
       other = target.name === "mysql" ? await openStore(db.url, { poolSize: 20 }) : db.store;
     });
     afterAll(async () => {
       if (other !== db.store) await other.close();
+      await db.store.close();
+      await db.drop();
     });
 
     test("purchases, cancellations and refunds through two instances while both fold for reports: every figure equals a count over the orders", async () => {
