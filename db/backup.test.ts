@@ -73,7 +73,7 @@ mysql.describe.skipIf(!DUMP || !CLIENT)("backup and restore with mariadb-dump", 
         [
           "sh",
           "-c",
-          `"$0" --single-transaction --triggers --routines --hex-blob --default-character-set=utf8mb4 "$@" | gzip > "${dumpFile}"`,
+          `"$0" --single-transaction --hex-blob --default-character-set=utf8mb4 "$@" | gzip > "${dumpFile}"`,
           DUMP as string,
           ...clientArgs(server, source),
         ],

@@ -140,8 +140,7 @@ export class DeadlinePool {
       try {
         return await run();
       } catch (error) {
-        if (errorCodeOf(error) !== "ER_LOCK_DEADLOCK" || attempt >= DEADLOCK_ATTEMPTS)
-          throw error;
+        if (errorCodeOf(error) !== "ER_LOCK_DEADLOCK" || attempt >= DEADLOCK_ATTEMPTS) throw error;
         this.deadlocksRetried++;
       }
     }

@@ -1,3 +1,4 @@
+import type { Column } from "drizzle-orm";
 import {
   and,
   asc,
@@ -16,10 +17,9 @@ import {
   type SQL,
   sql,
 } from "drizzle-orm";
-import type { Column } from "drizzle-orm";
 import type { MySqlTable, MySqlUpdateSetSource } from "drizzle-orm/mysql-core";
-import type { TransactionOptions } from "./deadline-pool.ts";
 import type { MySql2Database } from "drizzle-orm/mysql2";
+import type { TransactionOptions } from "./deadline-pool.ts";
 import mysqlJournal from "./migrations/mysql/meta/_journal.json" with { type: "json" };
 import sqliteJournal from "./migrations/sqlite/meta/_journal.json" with { type: "json" };
 import { afterRefundChange, refundable } from "./refund-ledger.ts";
@@ -119,12 +119,7 @@ export interface DialectAdapter {
   /** The select as a locking read (FOR UPDATE) on MySQL; SQLite's transactions already hold the write lock. */
   forUpdate<T>(query: T): T;
   /** `INSERT ... ` of the rows that adds their `adds` columns to a row already there with the same `keys`. */
-  upsertAdding(
-    table: MySqlTable,
-    keys: Column[],
-    adds: Column[],
-    rows: Record<string, unknown>[],
-  ): SQL;
+  upsertAdding(table: MySqlTable, keys: Column[], adds: Column[], rows: Record<string, unknown>[]): SQL;
   /** The 15-minute UTC slot of a timestamp column, in SQL. */
   slotOf(column: Column): SQL;
   ping(): Promise<void>;
@@ -264,7 +259,9 @@ export class DrizzleStore implements Store {
   /** The order's row, locked until the transaction ends. */
   private async lockOrder(tx: Db, orderId: number): Promise<Order | undefined> {
     const { orders } = this.t;
-    const [row] = await this.adapter.forUpdate(tx.select().from(orders).where(eq(orders.id, orderId)).limit(1));
+    const [row] = await this.adapter.forUpdate(
+      tx.select().from(orders).where(eq(orders.id, orderId)).limit(1),
+    );
     return row;
   }
 
@@ -288,6 +285,10 @@ export class DrizzleStore implements Store {
 
   rebuildReportRollups(): Promise<void> {
     return this.rollups.rebuild();
+  }
+
+  foldReportChanges(): Promise<void> {
+    return this.rollups.fold();
   }
 
   async createUser(input: NewUser): Promise<User> {
@@ -853,7 +854,9 @@ export class DrizzleStore implements Store {
       const order = await this.lockOrder(tx, attempt.orderId);
       if (!order) throw new Error(`order ${attempt.orderId} does not exist`);
       const known = await this.lockRefund(tx, eq(this.t.refunds.attemptKey, attempt.attemptKey as string));
-      return known ?? this.saveRefund(tx, order, undefined, this.newRefundRow({ ...attempt, ...NO_ANSWER_YET }));
+      return (
+        known ?? this.saveRefund(tx, order, undefined, this.newRefundRow({ ...attempt, ...NO_ANSWER_YET }))
+      );
     });
   }
 
@@ -939,10 +942,13 @@ export class DrizzleStore implements Store {
           ...refundStateChanges(attempt, refund, now),
         });
       const known = await this.lockRefund(tx, eq(refunds.stripeRefundId, refund.stripeRefundId));
-      if (!known) return this.saveRefund(tx, order, undefined, this.newRefundRow({ ...refund, attemptKey: null }));
+      if (!known)
+        return this.saveRefund(tx, order, undefined, this.newRefundRow({ ...refund, attemptKey: null }));
       // A status only moves forward: pending -> succeeded | failed, succeeded -> failed.
       const moves =
-        refund.status === "failed" ? known.status === "pending" || known.status === "succeeded" : known.status === "pending";
+        refund.status === "failed"
+          ? known.status === "pending" || known.status === "succeeded"
+          : known.status === "pending";
       return moves ? this.saveRefund(tx, order, known, refundStateChanges(known, refund, now)) : known;
     });
   }
@@ -1316,7 +1322,9 @@ export class DrizzleStore implements Store {
       if (referenced) removal = await deactivate();
       else {
         try {
-          const { affectedRows } = this.adapter.readWrite(await tx.delete(products).where(eq(products.id, id)));
+          const { affectedRows } = this.adapter.readWrite(
+            await tx.delete(products).where(eq(products.id, id)),
+          );
           removal = affectedRows > 0 ? "deleted" : "missing";
         } catch (error) {
           // An order of it was made since the check: it keeps its history.

@@ -30,7 +30,9 @@ async function triggers(sql: Sql, dialect: "mysql" | "sqlite"): Promise<string[]
   const rows =
     dialect === "mysql"
       ? await sql.all<{ Trigger: string }>("SHOW TRIGGERS")
-      : await sql.all<{ Trigger: string }>("SELECT name AS `Trigger` FROM sqlite_master WHERE type = 'trigger'");
+      : await sql.all<{ Trigger: string }>(
+          "SELECT name AS `Trigger` FROM sqlite_master WHERE type = 'trigger'",
+        );
   return rows.map((row) => row.Trigger);
 }
 
@@ -167,7 +169,9 @@ for (const target of storeTargets()) {
     });
 
     test("a shop of the version with triggers keeps every figure through the migration, and the rules and a rebuild agree with them", async () => {
-      const database = await freshDatabase(target, (dialect) => migrationsThrough(dialect, LAST_WITH_TRIGGERS));
+      const database = await freshDatabase(target, (dialect) =>
+        migrationsThrough(dialect, LAST_WITH_TRIGGERS),
+      );
       const sql = await rawSql(database.url);
       const store = await openStore(database.url);
       try {
@@ -202,7 +206,9 @@ for (const target of storeTargets()) {
         expect(await derivedFigures(sql)).toEqual(before);
 
         // The rules in TypeScript carry on where the triggers stopped, and a rebuild from the facts agrees.
-        const [paid] = await sql.all<{ id: number }>("SELECT id FROM orders WHERE status = 'paid' ORDER BY id");
+        const [paid] = await sql.all<{ id: number }>(
+          "SELECT id FROM orders WHERE status = 'paid' ORDER BY id",
+        );
         const attempt = await store.reserveRefund({
           orderId: paid?.id as number,
           attemptKey: crypto.randomUUID(),

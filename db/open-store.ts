@@ -56,14 +56,18 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
     run: (on, query) => on.execute(query),
     transaction: (run, transactionOptions) =>
       pool.transaction(
-        (client) => run(drizzleMysql(client as unknown as Pool, { logger: queryLogger(options) }) as unknown as Db),
+        (client) =>
+          run(drizzleMysql(client as unknown as Pool, { logger: queryLogger(options) }) as unknown as Db),
         transactionOptions,
       ),
     exclusive: (run) => run(),
     forUpdate: (query) => (query as unknown as { for(strength: "update"): typeof query }).for("update"),
     upsertAdding(table, keys, adds, rows) {
       return sql`insert into ${table} ${valuesOf([...keys, ...adds], rows)} on duplicate key update ${sql.join(
-        adds.map((column) => sql`${sql.identifier(column.name)} = ${sql.identifier(column.name)} + values(${sql.identifier(column.name)})`),
+        adds.map(
+          (column) =>
+            sql`${sql.identifier(column.name)} = ${sql.identifier(column.name)} + values(${sql.identifier(column.name)})`,
+        ),
         sql`, `,
       )}`;
     },
@@ -131,7 +135,10 @@ export async function sqliteAdapter(path: string, options: OpenStoreOptions = {}
         keys.map((column) => sql.identifier(column.name)),
         sql`, `,
       )}) do update set ${sql.join(
-        adds.map((column) => sql`${sql.identifier(column.name)} = ${sql.identifier(column.name)} + excluded.${sql.identifier(column.name)}`),
+        adds.map(
+          (column) =>
+            sql`${sql.identifier(column.name)} = ${sql.identifier(column.name)} + excluded.${sql.identifier(column.name)}`,
+        ),
         sql`, `,
       )}`;
     },

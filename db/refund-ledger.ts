@@ -9,7 +9,10 @@ import type { Order, Refund } from "./store.ts";
  */
 export type RefundShareFacts = Pick<Refund, "appliesToOrder" | "status" | "amountMinor">;
 
-type OrderRefundState = Pick<Order, "status" | "amountMinor" | "refundedMinor" | "refundReservedMinor" | "refundCount">;
+type OrderRefundState = Pick<
+  Order,
+  "status" | "amountMinor" | "refundedMinor" | "refundReservedMinor" | "refundCount"
+>;
 
 function share(refund: RefundShareFacts | undefined) {
   const own = refund?.appliesToOrder === true;

@@ -31,7 +31,12 @@ for (const target of storeTargets()) {
       });
       const products = await Promise.all(
         [300, 700, 1100].map((priceMinor, index) =>
-          db.store.createProduct({ name: `Rollup ${index}`, description: "", priceMinor, currency: CURRENCY }),
+          db.store.createProduct({
+            name: `Rollup ${index}`,
+            description: "",
+            priceMinor,
+            currency: CURRENCY,
+          }),
         ),
       );
       let buying = true;

@@ -209,7 +209,12 @@ export class ReportRollups {
     const { orders, refunds, orderTotals, orderSlots, productSlots } = this.t;
     // Orders before refunds, as every write of a refund locks them.
     const changedOrders = await this.adapter.forUpdate(
-      tx.select().from(orders).where(eq(orders.reportPending, true)).orderBy(asc(orders.id)).limit(FOLD_BATCH),
+      tx
+        .select()
+        .from(orders)
+        .where(eq(orders.reportPending, true))
+        .orderBy(asc(orders.id))
+        .limit(FOLD_BATCH),
     );
     const changedRefunds = await this.adapter.forUpdate(
       tx

@@ -235,6 +235,8 @@ export interface Store {
    * and refunds: after a change made by hand in SQL, which no rule of the store sees, or a bulk load.
    */
   rebuildReportRollups(): Promise<void>;
+  /** Folds the orders and refunds changed since the last report into the rollups (each report does so first). */
+  foldReportChanges(): Promise<void>;
 
   // Payments. Each write is conditional on the order still being pending, so races cannot double-apply.
   attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean>;

@@ -10,6 +10,7 @@ import type { SiteFiles } from "./http/static-ui.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { createStripeClient } from "./payments/stripe-client.ts";
 import { RefundReconciler } from "./refunds/worker.ts";
+import { ReportFolder } from "./reports/worker.ts";
 import type { PasswordHasher } from "./runtime/passwords.ts";
 
 /** What differs between the Bun and the Node entry points. */
@@ -24,7 +25,7 @@ export interface Started {
   store: DrizzleStore;
   crm: CrmSync;
   log: Log;
-  /** After the listener has drained: stops the CRM and refund workers and closes the database. */
+  /** After the listener has drained: stops the CRM, refund and report workers and closes the database. */
   close(): Promise<void>;
 }
 
@@ -45,9 +46,11 @@ export async function startApp(config: Config, runtime: Runtime): Promise<Starte
   const stripe = createStripeClient(config);
   const app = createApp({ config, store, crm, metrics, stripe, ...runtime });
   const refunds = new RefundReconciler({ config, store, stripe, crm, log: metrics.tap(log) });
+  const reports = new ReportFolder(store, log);
   if (config.CRM_WORKER === "on") {
     crm.start();
     refunds.start();
+    reports.start();
   }
   return {
     app,
@@ -56,6 +59,7 @@ export async function startApp(config: Config, runtime: Runtime): Promise<Starte
     log,
     async close() {
       await refunds.stop();
+      await reports.stop();
       await crm.stop();
       await store.close();
     },

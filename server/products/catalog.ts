@@ -15,7 +15,7 @@ export interface CatalogPage {
 
 /**
  * The products pages, answered from memory while the catalog has not changed. Every write to `products` moves a
- * counter in the database (triggers), which this instance reads at most every `checkEveryMs`, on the request
+ * counter in the database (in the same transaction), which this instance reads at most every `checkEveryMs`, on the request
  * that finds it due; a moved counter drops every page. The instance that changes a product drops them at once.
  * Orders are always priced from the database, never from here.
  */

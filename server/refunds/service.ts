@@ -28,7 +28,7 @@ export interface RefundRequest {
 
 /**
  * An admin's refund of (part of) an order's payment. The attempt is written first, which reserves its amount
- * on the order (the ledger's trigger refuses what does not fit), then Stripe is asked, then its answer is
+ * on the order (the ledger refuses what does not fit, db/refund-ledger.ts), then Stripe is asked, then its answer is
  * recorded. Stripe refusing or not answering releases the reservation; a refund Stripe made anyway is
  * found again by the attempt key it carries in its metadata (webhook, reconciliation, or the next attempt).
  */
