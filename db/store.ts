@@ -1,4 +1,7 @@
-/** The one data-access interface the server uses; db/drizzle-store.ts implements it for MySQL and SQLite. */
+/**
+ * The data-access interface: its parts (one per aggregate), the entities (the Drizzle schema's own row types) and
+ * what they are written from. db/drizzle-store.ts implements it for MySQL and SQLite.
+ */
 
 import type { orders, products, refunds, users } from "./schema.mysql.ts";
 
@@ -183,7 +186,8 @@ export class EmailTakenError extends Error {
   }
 }
 
-export interface Store {
+/** The database itself: which, whether it answers and is migrated, its pool. */
+export interface DatabasePart {
   readonly dialect: "mysql" | "sqlite";
   ping(): Promise<void>;
   /** MySQL's pool: connections in use, requests waiting for one, and the limit; undefined for SQLite. */
@@ -191,20 +195,42 @@ export interface Store {
   /** Why the schema cannot serve this version (no tables, migrations missing), or undefined when it can. */
   schemaProblem(): Promise<string | undefined>;
   close(): Promise<void>;
+}
 
+/** Users, and admin sessions: a session ends when its row goes (sign-out, a new password, the user deleted). */
+export interface UsersPart {
   /** Throws EmailTakenError when the (lower-cased) email is already registered. */
   createUser(input: NewUser): Promise<User>;
   findUserByEmail(email: string): Promise<User | undefined>;
   findUserById(id: number): Promise<User | undefined>;
   deleteUser(id: number): Promise<boolean>;
+  createAdminSession(session: NewAdminSession): Promise<void>;
+  /** The session's admin, when the session is neither expired nor idle since `idleSince` and the user is an admin. */
+  findAdminSession(tokenHash: string, now: Date, idleSince: Date): Promise<User | undefined>;
+  /** Records activity; writes only when the last record is older than `staleBefore`, to spare a write per page. */
+  touchAdminSession(tokenHash: string, now: Date, staleBefore: Date): Promise<void>;
+  deleteAdminSession(tokenHash: string): Promise<void>;
+  deleteExpiredAdminSessions(now: Date, idleSince: Date): Promise<void>;
+  /** Makes the user an admin with a new password, and ends every session they had. */
+  promoteToAdmin(userId: number, passwordHash: string): Promise<void>;
+}
 
+/** The products, and the counter every catalog write moves. */
+export interface CatalogPart {
   listActiveProducts(page: PageRequest): Promise<Page<Product>>;
   /** A number that moves with every write to the products table, made anywhere. */
   catalogVersion(): Promise<number>;
   findProduct(id: number): Promise<Product | undefined>;
   findProductByName(name: string): Promise<Product | undefined>;
   createProduct(input: NewProduct): Promise<Product>;
+  listProducts(page: PageRequest): Promise<Page<Product>>;
+  updateProduct(id: number, changes: NewProduct): Promise<Product | undefined>;
+  /** Erases a product no order refers to; one with orders is deactivated instead, so they keep their history. */
+  removeProduct(id: number): Promise<ProductRemoval>;
+}
 
+/** Orders and payments. Each transition is conditional on the order being pending, so races cannot double-apply. */
+export interface OrdersPart {
   /**
    * Inserts a pending order. Given what the caller already knows (the product, the customer's email), the view
    * is made from the insert's own values, without reading the order back.
@@ -213,45 +239,25 @@ export interface Store {
   findOrder(orderId: number): Promise<OrderView | undefined>;
   findOrderForUser(orderId: number, userId: number): Promise<OrderView | undefined>;
   listOrdersForUser(userId: number, page: PageRequest): Promise<Page<OrderView>>;
-
-  summarizeOrders(): Promise<OrderSummary>;
-  /** The same figures over one customer's orders. */
-  summarizeOrdersForUser(userId: number): Promise<OrderSummary>;
-
-  // Reports over the rollups (order_totals, order_slots, product_slots), each folding the deltas that
-  // purchases and refunds appended since the last report first (db/report-rollups.ts); none reads `orders`.
-  /** Per local day and currency, over each segment's slots, the day counted with the segment's offset. */
-  salesByLocalDay(segments: SlotSegment[]): Promise<LocalDaySales[]>;
-  /** Products by paid revenue in one currency over [fromSlot, toSlot), highest first, ties by id. */
-  topProducts(range: {
-    fromSlot: number;
-    toSlot: number;
-    currency: string;
-    limit: number;
-  }): Promise<ProductSales[]>;
-  crmHealth(): Promise<CrmHealth>;
-  /**
-   * Makes every derived figure (the orders' refund sums and status, the report rollups) again from the orders
-   * and refunds: after a change made by hand in SQL, which no rule of the store sees, or a bulk load.
-   */
-  rebuildReportRollups(): Promise<void>;
-  /** Folds the orders and refunds changed since the last report into the rollups (each report does so first). */
-  foldReportChanges(): Promise<void>;
-
-  // Payments. Each write is conditional on the order still being pending, so races cannot double-apply.
   attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean>;
   /** pending -> paid, once: true only for the call that made the transition. Schedules the CRM sync. */
   markOrderPaid(orderId: number, payment: Payment): Promise<boolean>;
   /** Records a non-paid outcome (expired, failed) of the order's current session while it is unpaid. */
   recordPaymentStatus(orderId: number, sessionId: string, paymentStatus: string): Promise<boolean>;
-
   /** pending -> cancelled, once: true only for the call that made the transition. */
   cancelOrder(orderId: number, at: Date): Promise<boolean>;
   /** The order that a Stripe payment intent paid, or whose second payment it was. */
   findOrderIdByPaymentIntent(paymentIntentId: string): Promise<number | undefined>;
+  listOrders(filter: OrderFilter, page: PageRequest): Promise<Page<OrderView>>;
+  /** A batch of the filter's orders, newest first, with ids below `beforeId`: the export walks them all. */
+  listOrdersBefore(filter: OrderFilter, beforeId: number | undefined, limit: number): Promise<OrderView[]>;
+}
 
-  // Refunds. Each write of a refund row keeps its order's refund sums and status and the report rollups in step,
-  // in one transaction with the order's row locked (db/refund-ledger.ts).
+/**
+ * Refunds. Each write of a refund row keeps its order's refund sums and status in step, in one transaction with
+ * the order's row locked (db/refund-ledger.ts).
+ */
+export interface RefundsPart {
   /** Writes a pending attempt; undefined when the order has not that much left to refund (or is not paid). */
   reserveRefund(attempt: NewRefundAttempt): Promise<Refund | undefined>;
   /** Writes a pending attempt that does not apply to the order's payment, once per attempt key. */
@@ -268,9 +274,14 @@ export interface Store {
   failRefundAttempt(id: number, failure: string, now: Date): Promise<boolean>;
   /** Pending attempts without a Stripe id written before `before`: their requests are over, so reconcile them. */
   listStaleRefundAttempts(before: Date, limit: number): Promise<Refund[]>;
+}
 
-  // CRM sync. A claim is a lease (crm_claimed_until): only its holder may settle the attempt, and a lease
-  // left behind by a dead process simply runs out.
+/**
+ * CRM sync of paid orders and succeeded refunds. A claim is a lease (crm_claimed_until): only its holder may
+ * settle the attempt, and a lease left behind by a dead process simply runs out.
+ */
+export interface CrmPart {
+  crmHealth(): Promise<CrmHealth>;
   listDueCrmOrderIds(now: Date, limit: number): Promise<number[]>;
   claimCrmSync(orderId: number, now: Date, leaseUntil: Date): Promise<boolean>;
   recordCrmSuccess(
@@ -285,7 +296,6 @@ export interface Store {
   ): Promise<boolean>;
   /** Puts a failed sync back in the queue with a fresh attempt budget. */
   requestCrmResync(orderId: number, now: Date): Promise<boolean>;
-  // The same for succeeded refunds, each its own CRM event.
   listDueCrmRefundIds(now: Date, limit: number): Promise<number[]>;
   claimCrmRefundSync(refundId: number, now: Date, leaseUntil: Date): Promise<boolean>;
   recordCrmRefundSuccess(
@@ -299,8 +309,10 @@ export interface Store {
     result: { error: string; attempts: number; nextAttemptAt: Date | null },
   ): Promise<boolean>;
   requestCrmRefundResync(refundId: number, now: Date): Promise<boolean>;
+}
 
-  // Sign-in and registration limits, shared by every instance through the database.
+/** Sign-in and registration limits, shared by every instance through the database. */
+export interface LimitsPart {
   /** Counts one attempt against the key unless its window already holds `limit`; then says when to retry. */
   reserveAuthAttempt(keyHash: string, rule: AuthLimitRule, now: Date): Promise<AuthReservation>;
   /** Gives back an attempt that did not fail (it succeeded, or never reached the password check). */
@@ -314,24 +326,41 @@ export interface Store {
   extendAuthLockout(keyHash: string, rule: AuthLimitRule, now: Date, maxLockMs: number): Promise<void>;
   /** Forgets counters whose window ended before `before`. */
   pruneAuthLimits(before: Date): Promise<void>;
-
-  // Admin sessions. A session ends when its row goes: sign-out, a new password, the user deleted.
-  createAdminSession(session: NewAdminSession): Promise<void>;
-  /** The session's admin, when the session is neither expired nor idle since `idleSince` and the user is an admin. */
-  findAdminSession(tokenHash: string, now: Date, idleSince: Date): Promise<User | undefined>;
-  /** Records activity; writes only when the last record is older than `staleBefore`, to spare a write per page. */
-  touchAdminSession(tokenHash: string, now: Date, staleBefore: Date): Promise<void>;
-  deleteAdminSession(tokenHash: string): Promise<void>;
-  deleteExpiredAdminSessions(now: Date, idleSince: Date): Promise<void>;
-
-  // Administration.
-  /** Makes the user an admin with a new password, and ends every session they had. */
-  promoteToAdmin(userId: number, passwordHash: string): Promise<void>;
-  listProducts(page: PageRequest): Promise<Page<Product>>;
-  updateProduct(id: number, changes: NewProduct): Promise<Product | undefined>;
-  /** Erases a product no order refers to; one with orders is deactivated instead, so they keep their history. */
-  removeProduct(id: number): Promise<ProductRemoval>;
-  listOrders(filter: OrderFilter, page: PageRequest): Promise<Page<OrderView>>;
-  /** A batch of the filter's orders, newest first, with ids below `beforeId`: the export walks them all. */
-  listOrdersBefore(filter: OrderFilter, beforeId: number | undefined, limit: number): Promise<OrderView[]>;
 }
+
+/**
+ * Reports over the rollups (order_totals, order_slots, product_slots), each folding the orders and refunds
+ * changed since the last report first (db/report-rollups.ts); none reads `orders` but one customer's summary.
+ */
+export interface ReportsPart {
+  summarizeOrders(): Promise<OrderSummary>;
+  /** The same figures over one customer's orders. */
+  summarizeOrdersForUser(userId: number): Promise<OrderSummary>;
+  /** Per local day and currency, over each segment's slots, the day counted with the segment's offset. */
+  salesByLocalDay(segments: SlotSegment[]): Promise<LocalDaySales[]>;
+  /** Products by paid revenue in one currency over [fromSlot, toSlot), highest first, ties by id. */
+  topProducts(range: {
+    fromSlot: number;
+    toSlot: number;
+    currency: string;
+    limit: number;
+  }): Promise<ProductSales[]>;
+  /**
+   * Makes every derived figure (the orders' refund sums and status, the report rollups) again from the orders
+   * and refunds: after a change made by hand in SQL, which no rule of the store sees, or a bulk load.
+   */
+  rebuildReportRollups(): Promise<void>;
+  /** Folds the orders and refunds changed since the last report into the rollups (each report does so first). */
+  foldReportChanges(): Promise<void>;
+}
+
+/** The one data-access interface the server uses, in one part per aggregate; db/drizzle-store.ts implements it. */
+export interface Store
+  extends DatabasePart,
+    UsersPart,
+    CatalogPart,
+    OrdersPart,
+    RefundsPart,
+    CrmPart,
+    LimitsPart,
+    ReportsPart {}

@@ -1,0 +1,183 @@
+import { and, asc, eq, isNull, lt, type SQL } from "drizzle-orm";
+import type { OrdersStore } from "./orders-store.ts";
+import { afterRefundChange, refundable } from "./refund-ledger.ts";
+import type {
+  DiscoveredRefund,
+  NewRefundAttempt,
+  Order,
+  Refund,
+  RefundsPart,
+  RefundView,
+  StripeRefundState,
+} from "./store.ts";
+import { type Db, type DialectAdapter, StorePart } from "./store-part.ts";
+
+/**
+ * The refunds ledger's rows (docs/decisions/007-refunds-ledger.md): every write locks the order first, then
+ * applies db/refund-ledger.ts's rules to the order in the same transaction.
+ */
+export class RefundsStore extends StorePart implements RefundsPart {
+  constructor(
+    adapter: DialectAdapter,
+    private readonly orders: OrdersStore,
+  ) {
+    super(adapter);
+  }
+
+  reserveRefund(attempt: NewRefundAttempt): Promise<Refund | undefined> {
+    return this.adapter.transaction(async (tx) => {
+      const order = await this.orders.lockOrder(tx, attempt.orderId);
+      if (!order || (attempt.appliesToOrder && refundable(order) < attempt.amountMinor)) return undefined;
+      return this.saveRefund(tx, order, undefined, this.newRefundRow({ ...attempt, ...NO_ANSWER_YET }));
+    });
+  }
+
+  recordRefundAttemptOnce(attempt: NewRefundAttempt): Promise<Refund> {
+    return this.adapter.transaction(async (tx) => {
+      const order = await this.orders.lockOrder(tx, attempt.orderId);
+      if (!order) throw new Error(`order ${attempt.orderId} does not exist`);
+      const known = await this.lockRefund(tx, eq(this.t.refunds.attemptKey, attempt.attemptKey as string));
+      return (
+        known ?? this.saveRefund(tx, order, undefined, this.newRefundRow({ ...attempt, ...NO_ANSWER_YET }))
+      );
+    });
+  }
+
+  private newRefundRow(
+    row: Omit<DiscoveredRefund, "createdAt" | "stripeRefundId"> & {
+      stripeRefundId: string | null;
+      createdAt?: Date;
+    },
+  ): typeof this.t.refunds.$inferInsert {
+    const now = new Date();
+    const succeeded = row.status === "succeeded";
+    return {
+      ...row,
+      createdAt: row.createdAt ?? now,
+      updatedAt: now,
+      crmSyncStatus: succeeded ? "pending" : null,
+      crmNextAttemptAt: succeeded ? now : null,
+    };
+  }
+
+  /**
+   * Writes a refund row (new when `before` is undefined) of the locked order, then the order's refund sums and
+   * status as the ledger's rules say (db/refund-ledger.ts); both are flagged for the reports to count.
+   */
+  private async saveRefund(
+    tx: Db,
+    order: Order,
+    before: Refund | undefined,
+    changes: Partial<typeof this.t.refunds.$inferInsert>,
+  ): Promise<Refund> {
+    const { refunds } = this.t;
+    let id = before?.id;
+    if (before)
+      await tx
+        .update(refunds)
+        .set({ ...changes, reportPending: true })
+        .where(eq(refunds.id, before.id));
+    else id = this.adapter.readWrite(await tx.insert(refunds).values(changes as Refund)).insertId;
+    const after = (await this.lockRefund(tx, eq(refunds.id, id as number))) as Refund;
+    await tx
+      .update(this.t.orders)
+      .set({ ...afterRefundChange(order, before, after), reportPending: true })
+      .where(eq(this.t.orders.id, order.id));
+    return after;
+  }
+
+  private async lockRefund(tx: Db, where: SQL): Promise<Refund | undefined> {
+    const [row] = await this.adapter.forUpdate(tx.select().from(this.t.refunds).where(where).limit(1));
+    return row;
+  }
+
+  private async refundWhere(where: SQL): Promise<Refund | undefined> {
+    const [row] = await this.db.select().from(this.t.refunds).where(where).limit(1);
+    return row;
+  }
+
+  async findRefund(id: number): Promise<RefundView | undefined> {
+    const refund = await this.refundWhere(eq(this.t.refunds.id, id));
+    const order = refund && (await this.orders.findOrder(refund.orderId));
+    return refund && order ? { ...refund, order } : undefined;
+  }
+
+  findRefundByAttemptKey(attemptKey: string): Promise<Refund | undefined> {
+    return this.refundWhere(eq(this.t.refunds.attemptKey, attemptKey));
+  }
+
+  /**
+   * The order's row is locked first, as by every write of a refund, so that concurrent writes of one order's
+   * refunds queue on it instead of locking refund rows in different orders.
+   */
+  recordStripeRefund(refund: DiscoveredRefund, now: Date): Promise<Refund> {
+    const { refunds } = this.t;
+    return this.adapter.transaction(async (tx) => {
+      const order = await this.orders.lockOrder(tx, refund.orderId);
+      if (!order) throw new Error(`order ${refund.orderId} does not exist`);
+      const attempt = refund.attemptKey
+        ? await this.lockRefund(tx, eq(refunds.attemptKey, refund.attemptKey))
+        : undefined;
+      // An attempt of ours (pending, or failed when its answer never came) learns its Stripe id.
+      if (attempt && attempt.stripeRefundId === null)
+        return this.saveRefund(tx, order, attempt, {
+          stripeRefundId: refund.stripeRefundId,
+          ...refundStateChanges(attempt, refund, now),
+        });
+      const known = await this.lockRefund(tx, eq(refunds.stripeRefundId, refund.stripeRefundId));
+      if (!known)
+        return this.saveRefund(tx, order, undefined, this.newRefundRow({ ...refund, attemptKey: null }));
+      // A status only moves forward: pending -> succeeded | failed, succeeded -> failed.
+      const moves =
+        refund.status === "failed"
+          ? known.status === "pending" || known.status === "succeeded"
+          : known.status === "pending";
+      return moves ? this.saveRefund(tx, order, known, refundStateChanges(known, refund, now)) : known;
+    });
+  }
+
+  async failRefundAttempt(id: number, failure: string, now: Date): Promise<boolean> {
+    const attempt = await this.refundWhere(eq(this.t.refunds.id, id));
+    if (!attempt) return false;
+    return this.adapter.transaction(async (tx) => {
+      const order = (await this.orders.lockOrder(tx, attempt.orderId)) as Order;
+      const current = await this.lockRefund(tx, eq(this.t.refunds.id, id));
+      if (current?.status !== "pending" || current.stripeRefundId !== null) return false;
+      await this.saveRefund(tx, order, current, {
+        status: "failed",
+        failure: failure.slice(0, 500),
+        updatedAt: now,
+      });
+      return true;
+    });
+  }
+
+  listStaleRefundAttempts(before: Date, limit: number): Promise<Refund[]> {
+    const { refunds } = this.t;
+    return this.db
+      .select()
+      .from(refunds)
+      .where(
+        and(eq(refunds.status, "pending"), lt(refunds.createdAt, before), isNull(refunds.stripeRefundId)),
+      )
+      .orderBy(asc(refunds.createdAt))
+      .limit(limit);
+  }
+}
+
+/** An attempt the app writes before it asks Stripe. */
+const NO_ANSWER_YET = { status: "pending", stripeRefundId: null, failure: null } as const;
+
+/** What Stripe's word on a refund changes on its row; a refund that succeeded is queued for the CRM once. */
+function refundStateChanges(row: Refund, refund: StripeRefundState, now: Date) {
+  const neverQueued = row.crmAttempts === 0 && row.crmSyncedAt === null && row.crmClaimedUntil === null;
+  return {
+    status: refund.status,
+    failure: refund.failure,
+    updatedAt: now,
+    ...(refund.status === "succeeded" && {
+      crmSyncStatus: row.crmSyncStatus ?? ("pending" as const),
+      crmNextAttemptAt: neverQueued ? now : row.crmNextAttemptAt,
+    }),
+  };
+}
