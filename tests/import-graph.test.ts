@@ -74,3 +74,10 @@ test("the HTTP layer does not depend on a feature such as auth", () => {
   const offenders = http.filter(({ imports }) => imports.some((target) => features.test(target)));
   expect(offenders).toEqual([]);
 });
+
+test("the data layer stands alone: nothing in db/ imports the server", () => {
+  const data = directImports("db/**/*.ts");
+  expect(data.length).toBeGreaterThan(10);
+  const offenders = data.filter(({ imports }) => imports.some((target) => target.startsWith("server/")));
+  expect(offenders).toEqual([]);
+});

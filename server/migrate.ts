@@ -1,5 +1,5 @@
-import { loadConfigOrExit } from "../server/config.ts";
-import { migrateDatabase } from "./migrate-store.ts";
+import { migrateDatabase } from "../db/migrate-store.ts";
+import { loadConfigOrExit } from "./config.ts";
 
 const config = loadConfigOrExit();
 await migrateDatabase(config.DATABASE_URL);

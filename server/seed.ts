@@ -1,6 +1,6 @@
-import { loadConfigOrExit } from "../server/config.ts";
-import { openStore } from "./open-store.ts";
-import { seedDemoProducts } from "./seed-data.ts";
+import { openStore } from "../db/open-store.ts";
+import { seedDemoProducts } from "../db/seed-data.ts";
+import { loadConfigOrExit } from "./config.ts";
 
 const config = loadConfigOrExit();
 const store = await openStore(config.DATABASE_URL);
