@@ -98,10 +98,9 @@ export class CatalogStore extends StorePart implements CatalogPart {
 
   async createProduct(input: NewProduct): Promise<Product> {
     const { products } = this.t;
-    const now = new Date();
     const insertId = await this.adapter.transaction(async (tx) => {
       const { insertId } = this.adapter.readWrite(
-        await tx.insert(products).values({ active: true, ...input, createdAt: now, updatedAt: now }),
+        await tx.insert(products).values({ active: true, ...input }),
       );
       await this.catalogChanged(tx);
       return insertId;
@@ -122,10 +121,7 @@ export class CatalogStore extends StorePart implements CatalogPart {
     const { products } = this.t;
     await this.adapter.transaction(async (tx) => {
       const { affectedRows } = this.adapter.readWrite(
-        await tx
-          .update(products)
-          .set({ ...changes, updatedAt: new Date() })
-          .where(eq(products.id, id)),
+        await tx.update(products).set(changes).where(eq(products.id, id)),
       );
       if (affectedRows > 0) await this.catalogChanged(tx);
     });
@@ -141,9 +137,8 @@ export class CatalogStore extends StorePart implements CatalogPart {
         .where(eq(orders.productId, id))
         .limit(1);
       const deactivate = async () =>
-        this.adapter.readWrite(
-          await tx.update(products).set({ active: false, updatedAt: new Date() }).where(eq(products.id, id)),
-        ).affectedRows > 0
+        this.adapter.readWrite(await tx.update(products).set({ active: false }).where(eq(products.id, id)))
+          .affectedRows > 0
           ? "deactivated"
           : "missing";
       let removal: ProductRemoval;

@@ -14,6 +14,17 @@ import {
 import { CRM_SYNC_STATUSES, ORDER_STATUSES, REFUND_REASONS, REFUND_STATUSES } from "./enums.ts";
 
 const timestamp = (name: string) => datetime(name, { mode: "date", fsp: 3 });
+/** Set by Drizzle when an insert does not say (the store passes its own instant where it needs it). */
+const createdAt = () =>
+  timestamp("created_at")
+    .notNull()
+    .$defaultFn(() => new Date());
+/** Also set on every update that does not say. */
+const updatedAt = () =>
+  timestamp("updated_at")
+    .notNull()
+    .$defaultFn(() => new Date())
+    .$onUpdateFn(() => new Date());
 
 export const users = mysqlTable(
   "users",
@@ -25,7 +36,7 @@ export const users = mysqlTable(
     role: varchar("role", { length: 16, enum: ["customer", "admin"] })
       .notNull()
       .default("customer"),
-    createdAt: timestamp("created_at").notNull(),
+    createdAt: createdAt(),
   },
   (table) => [uniqueIndex("users_email_unique").on(table.email)],
 );
@@ -39,8 +50,8 @@ export const products = mysqlTable(
     priceMinor: int("price_minor").notNull(),
     currency: char("currency", { length: 3 }).notNull(),
     active: boolean("active").notNull().default(true),
-    createdAt: timestamp("created_at").notNull(),
-    updatedAt: timestamp("updated_at").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (table) => [index("products_active_id").on(table.active, table.id)],
 );
@@ -60,7 +71,7 @@ export const orders = mysqlTable(
     amountMinor: bigint("amount_minor", { mode: "number" }).notNull(),
     currency: char("currency", { length: 3 }).notNull(),
     status: varchar("status", { length: 16, enum: ORDER_STATUSES }).notNull().default("pending"),
-    createdAt: timestamp("created_at").notNull(),
+    createdAt: createdAt(),
     paidAt: timestamp("paid_at"),
     paymentSessionId: varchar("payment_session_id", { length: 255 }),
     paymentSessionExpiresAt: timestamp("payment_session_expires_at"),
@@ -207,8 +218,8 @@ export const refunds = mysqlTable(
     status: varchar("status", { length: 16, enum: REFUND_STATUSES }).notNull(),
     reason: varchar("reason", { length: 32, enum: REFUND_REASONS }),
     failure: varchar("failure", { length: 500 }),
-    createdAt: timestamp("created_at").notNull(),
-    updatedAt: timestamp("updated_at").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
     crmSyncStatus: varchar("crm_sync_status", { length: 16, enum: CRM_SYNC_STATUSES }),
     crmAttempts: int("crm_attempts").notNull().default(0),
     crmLastError: varchar("crm_last_error", { length: 500 }),

@@ -2,6 +2,17 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
 import { CRM_SYNC_STATUSES, ORDER_STATUSES, REFUND_REASONS, REFUND_STATUSES } from "./enums.ts";
 
 const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
+/** Set by Drizzle when an insert does not say (the store passes its own instant where it needs it). */
+const createdAt = () =>
+  timestamp("created_at")
+    .notNull()
+    .$defaultFn(() => new Date());
+/** Also set on every update that does not say. */
+const updatedAt = () =>
+  timestamp("updated_at")
+    .notNull()
+    .$defaultFn(() => new Date())
+    .$onUpdateFn(() => new Date());
 
 export const users = sqliteTable(
   "users",
@@ -13,7 +24,7 @@ export const users = sqliteTable(
     role: text("role", { enum: ["customer", "admin"] })
       .notNull()
       .default("customer"),
-    createdAt: timestamp("created_at").notNull(),
+    createdAt: createdAt(),
   },
   (table) => [uniqueIndex("users_email_unique").on(table.email)],
 );
@@ -27,8 +38,8 @@ export const products = sqliteTable(
     priceMinor: integer("price_minor").notNull(),
     currency: text("currency").notNull(),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
-    createdAt: timestamp("created_at").notNull(),
-    updatedAt: timestamp("updated_at").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (table) => [index("products_active_id").on(table.active, table.id)],
 );
@@ -48,7 +59,7 @@ export const orders = sqliteTable(
     amountMinor: integer("amount_minor").notNull(),
     currency: text("currency").notNull(),
     status: text("status", { enum: ORDER_STATUSES }).notNull().default("pending"),
-    createdAt: timestamp("created_at").notNull(),
+    createdAt: createdAt(),
     paidAt: timestamp("paid_at"),
     paymentSessionId: text("payment_session_id"),
     paymentSessionExpiresAt: timestamp("payment_session_expires_at"),
@@ -163,8 +174,8 @@ export const refunds = sqliteTable(
     status: text("status", { enum: REFUND_STATUSES }).notNull(),
     reason: text("reason", { enum: REFUND_REASONS }),
     failure: text("failure"),
-    createdAt: timestamp("created_at").notNull(),
-    updatedAt: timestamp("updated_at").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
     crmSyncStatus: text("crm_sync_status", { enum: CRM_SYNC_STATUSES }),
     crmAttempts: integer("crm_attempts").notNull().default(0),
     crmLastError: text("crm_last_error"),

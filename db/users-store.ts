@@ -23,7 +23,7 @@ export class UsersStore extends StorePart implements UsersPart {
     const { users } = this.t;
     try {
       const { insertId } = await this.write(
-        this.db.insert(users).values({ ...input, email: input.email.toLowerCase(), createdAt: new Date() }),
+        this.db.insert(users).values({ ...input, email: input.email.toLowerCase() }),
       );
       return (await this.findUserById(insertId)) as User;
     } catch (error) {
