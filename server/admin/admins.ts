@@ -1,4 +1,4 @@
-import type { Store, User } from "../../db/store.ts";
+import type { User, UsersPart } from "../../db/store.ts";
 import { EmailTakenError } from "../../db/store.ts";
 import type { PasswordHasher } from "../runtime/passwords.ts";
 
@@ -6,7 +6,7 @@ export const DEV_ADMIN = { email: "admin@example.com", password: "admin-dev-pass
 
 /** Creates an admin, or makes an existing user one with the given password. */
 export async function ensureAdmin(
-  store: Store,
+  store: UsersPart,
   passwords: PasswordHasher,
   input: { email: string; password: string },
 ): Promise<{ user: User; created: boolean }> {

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import type { Store, User } from "../../db/store.ts";
+import type { User, UsersPart } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 
 export const SESSION_COOKIE = "admin_session";
@@ -18,7 +18,12 @@ export interface AdminSession {
  * a new password, losing the admin role or deleting the user ends a session on every instance at once; so do
  * ADMIN_SESSION_IDLE_MINUTES without a request and ADMIN_SESSION_MAX_HOURS after sign-in.
  */
-export async function startAdminSession(c: Context, config: Config, store: Store, user: User): Promise<void> {
+export async function startAdminSession(
+  c: Context,
+  config: Config,
+  store: UsersPart,
+  user: User,
+): Promise<void> {
   const token = randomBytes(32).toString("base64url");
   const now = new Date();
   const maxSeconds = config.ADMIN_SESSION_MAX_HOURS * 3600;
@@ -38,7 +43,7 @@ export async function startAdminSession(c: Context, config: Config, store: Store
   });
 }
 
-export async function endAdminSession(c: Context, config: Config, store: Store): Promise<void> {
+export async function endAdminSession(c: Context, config: Config, store: UsersPart): Promise<void> {
   const token = getCookie(c, SESSION_COOKIE);
   if (token) await store.deleteAdminSession(hashToken(token));
   deleteCookie(c, SESSION_COOKIE, { path: "/admin", secure: config.NODE_ENV === "production" });
@@ -48,7 +53,7 @@ export async function endAdminSession(c: Context, config: Config, store: Store):
 export async function readAdminSession(
   c: Context,
   config: Config,
-  store: Store,
+  store: UsersPart,
 ): Promise<AdminSession | undefined> {
   const token = getCookie(c, SESSION_COOKIE);
   if (!token || !/^[\w-]{43}$/.test(token)) return undefined;

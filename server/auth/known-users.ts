@@ -1,4 +1,4 @@
-import type { Store } from "../../db/store.ts";
+import type { UsersPart } from "../../db/store.ts";
 import type { AuthUser } from "./middleware.ts";
 
 /** Past this many users the memory starts over; each costs one database read to come back. */
@@ -13,7 +13,7 @@ export class KnownUsers {
   private readonly users = new Map<number, { user: AuthUser; until: number }>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: UsersPart,
     private readonly keepMs: number,
     private readonly now: () => number = Date.now,
   ) {}

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { AuthLimitRule, Store } from "../../db/store.ts";
+import type { AuthLimitRule, LimitsPart } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import { AppError } from "../shared/errors.ts";
 
@@ -34,7 +34,7 @@ export class SignInLimits {
 
   constructor(
     private readonly config: Config,
-    private readonly store: Store,
+    private readonly store: LimitsPart,
   ) {}
 
   async beginSignIn(email: string, clientIp: string): Promise<SignInAttempt> {

@@ -1,4 +1,4 @@
-import type { OrderView, RefundView, Store } from "../../db/store.ts";
+import type { CrmPart, OrdersPart, OrderView, RefundsPart, RefundView } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import {
   type CrmResult,
@@ -64,7 +64,7 @@ export class CrmSync {
 
   constructor(
     private readonly config: Config,
-    private readonly store: Store,
+    private readonly store: CrmPart & OrdersPart & RefundsPart,
     private readonly log: Log = () => {},
     private readonly now: () => number = Date.now,
   ) {

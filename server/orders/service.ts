@@ -1,11 +1,11 @@
-import type { OrderView, Store } from "../../db/store.ts";
+import type { CatalogPart, OrdersPart, OrderView } from "../../db/store.ts";
 import { AppError } from "../shared/errors.ts";
 
 export const MAX_QUANTITY = 100;
 
 /** The price comes from the product row, never from the client. */
 export async function placeOrder(
-  store: Store,
+  store: OrdersPart & CatalogPart,
   user: { id: number; email: string },
   input: { product_id: number; quantity: number },
 ): Promise<OrderView> {
@@ -34,7 +34,11 @@ export async function placeOrder(
   );
 }
 
-export async function getOwnOrder(store: Store, orderId: number, userId: number): Promise<OrderView> {
+export async function getOwnOrder(
+  store: OrdersPart & CatalogPart,
+  orderId: number,
+  userId: number,
+): Promise<OrderView> {
   const order = await store.findOrderForUser(orderId, userId);
   if (!order) throw AppError.notFound("No such order.");
   return order;

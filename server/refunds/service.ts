@@ -1,6 +1,13 @@
 import Stripe from "stripe";
 import { REFUND_REASONS } from "../../db/enums.ts";
-import type { OrderView, Refund, RefundReason, RefundStatus, Store } from "../../db/store.ts";
+import type {
+  OrdersPart,
+  OrderView,
+  Refund,
+  RefundReason,
+  RefundStatus,
+  RefundsPart,
+} from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import type { CrmSync } from "../crm/sync.ts";
 import { providerError, requireStripe, type StripeClient } from "../payments/stripe-client.ts";
@@ -9,7 +16,7 @@ import { formatMinor, minorUnitExponent, parseMinor } from "../shared/money.ts";
 
 export interface RefundDeps {
   config: Config;
-  store: Store;
+  store: RefundsPart & OrdersPart;
   stripe: StripeClient | undefined;
   crm: CrmSync;
   log: (fields: Record<string, unknown>) => void;
@@ -104,7 +111,7 @@ export const refundableMinor = (order: OrderView) =>
 const isUnanswered = (refund: Refund) =>
   !refund.stripeRefundId && refund.status === "failed" && refund.failure?.startsWith(UNANSWERED) === true;
 
-async function findOrderOrFail(store: Store, orderId: number): Promise<OrderView> {
+async function findOrderOrFail(store: RefundsPart & OrdersPart, orderId: number): Promise<OrderView> {
   const order = await store.findOrder(orderId);
   if (!order) throw AppError.notFound("No such order.");
   return order;
