@@ -276,7 +276,7 @@ export class ReportRollups {
     if (changedOrders.length > 0)
       await this.adapter.run(
         tx,
-        sql`update ${orders} set ${this.countedOrderColumns} where ${inArray(
+        sql`update ${orders} set ${countedOrderColumns(this.t)} where ${inArray(
           orders.id,
           changedOrders.map((order) => order.id),
         )}`,
@@ -284,25 +284,12 @@ export class ReportRollups {
     if (changedRefunds.length > 0)
       await this.adapter.run(
         tx,
-        sql`update ${refunds} set ${this.countedRefundColumns} where ${inArray(
+        sql`update ${refunds} set ${countedRefundColumns(this.t)} where ${inArray(
           refunds.id,
           changedRefunds.map((refund) => refund.id),
         )}`,
       );
     return Math.max(changedOrders.length, changedRefunds.length);
-  }
-
-  /** `reported_* = *`, unflagged: the rows are now counted as they are. */
-  private get countedOrderColumns(): SQL {
-    const { orders } = this.t;
-    const name = (column: { name: string }) => sql.identifier(column.name);
-    return sql`${name(orders.reportPending)} = ${false}, ${name(orders.reportedStatus)} = ${orders.status},
-      ${name(orders.reportedPaidAt)} = ${orders.paidAt}, ${name(orders.reportedRefundedMinor)} = ${orders.refundedMinor}`;
-  }
-
-  private get countedRefundColumns(): SQL {
-    const { refunds } = this.t;
-    return sql`${sql.identifier(refunds.reportPending.name)} = ${false}, ${sql.identifier(refunds.reportedStatus.name)} = ${refunds.status}`;
   }
 
   private async addTo(
@@ -337,59 +324,17 @@ export class ReportRollups {
         .set({ daySlot: firstDay - SLOTS_PER_DAY })
         .where(eq(rollupMarks.name, PRODUCT_RUNNING));
   }
+}
 
-  /**
-   * Makes every derived figure again from the facts (orders and refunds): the orders' refund sums and
-   * paid/refunded status, the three rollups, and `product_running` (remade lazily from the start). For an
-   * operator after a change made by hand in SQL, which no rule sees (`bun run reports:rebuild`), and for bulk
-   * loads. One transaction: it holds the report tables' locks for its length, so run it at a quiet time.
-   */
-  async rebuild(): Promise<void> {
-    const { adapter } = this;
-    const { orders, refunds, orderTotals, orderSlots, productSlots, productRunning, rollupMarks } = this.t;
-    await adapter.transaction(async (tx) => {
-      const run = (query: SQL) => adapter.run(tx, query);
-      const ownRefunds = (status: string, value: SQL) =>
-        sql`coalesce((select ${value} from ${refunds} where ${refunds.orderId} = ${orders.id} and ${refunds.appliesToOrder} = ${true} and ${refunds.status} = ${status}), 0)`;
-      await run(sql`update ${orders} set
-        ${sql.identifier(orders.refundedMinor.name)} = ${ownRefunds("succeeded", sql`sum(${refunds.amountMinor})`)},
-        ${sql.identifier(orders.refundReservedMinor.name)} = ${ownRefunds("pending", sql`sum(${refunds.amountMinor})`)},
-        ${sql.identifier(orders.refundCount.name)} = (select count(*) from ${refunds} where ${refunds.orderId} = ${orders.id})
-        where ${orders.refundCount} <> 0 or ${orders.refundedMinor} <> 0 or ${orders.refundReservedMinor} <> 0
-          or ${orders.id} in (select ${refunds.orderId} from ${refunds})`);
-      await run(sql`update ${orders} set ${sql.identifier(orders.status.name)} =
-        case when ${orders.refundedMinor} >= ${orders.amountMinor} then 'refunded' else 'paid' end
-        where ${orders.status} in ('paid', 'refunded')`);
-      await run(sql`update ${orders} set ${this.countedOrderColumns}`);
-      await run(sql`update ${refunds} set ${this.countedRefundColumns}`);
-      await tx.delete(orderTotals);
-      await run(sql`insert into ${orderTotals} (currency, status, orders, amount_minor, refunded_minor)
-        select ${orders.currency}, ${orders.status}, count(*), coalesce(sum(${orders.amountMinor}), 0),
-          coalesce(sum(${orders.refundedMinor}), 0)
-        from ${orders} group by ${orders.currency}, ${orders.status}`);
-      await tx.delete(orderSlots);
-      await run(sql`insert into ${orderSlots} (slot, currency, orders, paid_orders, revenue_minor, refunds_minor)
-        select slot, currency, sum(orders), sum(paid_orders), sum(revenue_minor), sum(refunds_minor) from (
-          select ${adapter.slotOf(orders.createdAt)} as slot, ${orders.currency} as currency, count(*) as orders,
-            0 as paid_orders, 0 as revenue_minor, 0 as refunds_minor
-          from ${orders} group by 1, 2
-          union all
-          select ${adapter.slotOf(orders.paidAt)}, ${orders.currency}, 0, count(*), sum(${orders.amountMinor}), 0
-          from ${orders} where ${orders.paidAt} is not null group by 1, 2
-          union all
-          select ${adapter.slotOf(refunds.createdAt)}, ${refunds.currency}, 0, 0, 0, sum(${refunds.amountMinor})
-          from ${refunds} where ${refunds.appliesToOrder} = ${true} and ${refunds.status} = 'succeeded' group by 1, 2
-        ) counted group by slot, currency`);
-      await tx.delete(productSlots);
-      await run(sql`insert into ${productSlots} (slot, product_id, currency, paid_orders, quantity, revenue_minor)
-        select ${adapter.slotOf(orders.paidAt)}, ${orders.productId}, ${orders.currency}, count(*),
-          sum(${orders.quantity}), sum(${orders.amountMinor})
-        from ${orders} where ${orders.paidAt} is not null group by 1, 2, 3`);
-      await tx.delete(productRunning);
-      await tx
-        .update(rollupMarks)
-        .set({ daySlot: -SLOTS_PER_DAY })
-        .where(eq(rollupMarks.name, PRODUCT_RUNNING));
-    });
-  }
+/** `reported_* = *`, unflagged: the orders are now counted as they are. */
+export function countedOrderColumns({ orders }: Tables): SQL {
+  const name = (column: { name: string }) => sql.identifier(column.name);
+  return sql`${name(orders.reportPending)} = ${false}, ${name(orders.reportedStatus)} = ${orders.status},
+    ${name(orders.reportedPaidAt)} = ${orders.paidAt}, ${name(orders.reportedRefundedMinor)} = ${orders.refundedMinor}`;
+}
+
+/** The same for refunds. */
+export function countedRefundColumns({ refunds }: Tables): SQL {
+  const name = (column: { name: string }) => sql.identifier(column.name);
+  return sql`${name(refunds.reportPending)} = ${false}, ${name(refunds.reportedStatus)} = ${refunds.status}`;
 }
