@@ -196,12 +196,17 @@ export class ReportRollups {
 
   /** A plain read first: most reports find nothing to fold and take no lock. */
   private async anyPending(): Promise<boolean> {
-    const { orders, refunds } = this.t;
     const [row] = await this.adapter.rows<{ pending: number | string }>(
-      sql`select (exists (select 1 from ${orders} where ${orders.reportPending} = ${true})
-        or exists (select 1 from ${refunds} where ${refunds.reportPending} = ${true})) as pending`,
+      sql`select ${this.pendingExpression()} as pending`,
     );
     return Number(row?.pending) === 1;
+  }
+
+  /** 1 when an order or a refund changed since the last fold, else 0 (two index probes). */
+  pendingExpression(): SQL {
+    const { orders, refunds } = this.t;
+    return sql`(exists (select 1 from ${orders} where ${orders.reportPending} = ${true})
+      or exists (select 1 from ${refunds} where ${refunds.reportPending} = ${true}))`;
   }
 
   /** Folds up to a batch of changed orders and one of changed refunds; answers the larger batch's size. */
