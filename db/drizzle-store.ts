@@ -7,7 +7,7 @@ import { OrdersStore } from "./orders-store.ts";
 import { RefundsStore } from "./refunds-store.ts";
 import { ReportsStore } from "./reports-store.ts";
 import type { Store } from "./store.ts";
-import type { DialectAdapter } from "./store-part.ts";
+import { type DialectAdapter, withinTransaction } from "./store-part.ts";
 import { UsersStore } from "./users-store.ts";
 
 export type { Db, DialectAdapter, Tables, WriteResult } from "./store-part.ts";
@@ -56,6 +56,10 @@ export class DrizzleStore implements Store {
 
   close() {
     return this.adapter.close();
+  }
+
+  transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
+    return this.adapter.transaction((tx) => work(new DrizzleStore(withinTransaction(this.adapter, tx))));
   }
 
   readonly createUser: Store["createUser"] = (...args) => this.users.createUser(...args);

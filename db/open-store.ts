@@ -49,8 +49,8 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
       deadlocksRetried: pool.deadlocksRetried,
     }),
     db: db as unknown as Db,
-    async rows<T>(query: SQL) {
-      const [rows] = (await db.execute(query)) as unknown as [T[]];
+    async rows<T>(query: SQL, on?: Db) {
+      const [rows] = (await ((on as typeof db | undefined) ?? db).execute(query)) as unknown as [T[]];
       return rows;
     },
     run: (on, query) => on.execute(query),
@@ -112,7 +112,7 @@ export async function sqliteAdapter(path: string, options: OpenStoreOptions = {}
     dialect: "sqlite",
     poolStats: () => undefined,
     db: db as unknown as Db,
-    rows: async <T>(query: SQL) => db.all<T>(query),
+    rows: async <T>(query: SQL, on?: Db) => ((on as unknown as typeof db | undefined) ?? db).all<T>(query),
     run: async (on, query) => (on as unknown as typeof db).run(query),
     // The one connection is shared by every request of this process: a transaction takes it for its whole
     // length, and a write outside any transaction waits for its turn too, or it would join the transaction.

@@ -40,8 +40,11 @@ export interface DialectAdapter {
   readWrite(raw: unknown): WriteResult;
   isUniqueViolation(error: unknown): boolean;
   isForeignKeyViolation(error: unknown): boolean;
-  /** Runs a statement written with drizzle's `sql` (for what the query builder does not share between dialects). */
-  rows<T>(query: SQL): Promise<T[]>;
+  /**
+   * Runs a statement written with drizzle's `sql` (for what the query builder does not share between dialects),
+   * on `on` (a transaction's Drizzle) or else the store's.
+   */
+  rows<T>(query: SQL, on?: Db): Promise<T[]>;
   /** Runs a statement written with drizzle's `sql` on `db` (the store's, or a transaction's); returns its raw result. */
   run(db: Db, query: SQL): Promise<unknown>;
   /**
@@ -64,6 +67,23 @@ export interface DialectAdapter {
   /** The `when` of the newest migration applied, from drizzle's own table; undefined when none was. */
   latestMigration(): Promise<number | undefined>;
   close(): Promise<void>;
+}
+
+/**
+ * The adapter as seen inside a transaction on `tx`: every statement runs on it, a nested transaction is part of
+ * it, and a lone write needs no turn of its own (it holds the connection already).
+ */
+export function withinTransaction(adapter: DialectAdapter, tx: Db): DialectAdapter {
+  return {
+    ...adapter,
+    db: tx,
+    rows: (query, on) => adapter.rows(query, on ?? tx),
+    transaction: (work) => work(tx),
+    exclusive: (work) => work(),
+    close: async () => {
+      throw new Error("a transaction's store is not closed; its transaction ends with its work");
+    },
+  };
 }
 
 /** What every part of the store (db/*-store.ts) works with: the dialect's adapter, its Drizzle and its tables. */

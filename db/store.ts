@@ -195,6 +195,13 @@ export interface DatabasePart {
   /** Why the schema cannot serve this version (no tables, migrations missing), or undefined when it can. */
   schemaProblem(): Promise<string | undefined>;
   close(): Promise<void>;
+  /**
+   * Runs `work` in one transaction, given the store as seen inside it: every call on `tx` is part of the
+   * transaction, which commits when `work` resolves and rolls back when it throws. On MySQL a transaction the
+   * database rolled back for a deadlock or a lock wait is run again from the start, so `work` does database
+   * work only (no call to Stripe or the CRM). On SQLite, transactions run one at a time.
+   */
+  transaction<T>(work: (tx: Store) => Promise<T>): Promise<T>;
 }
 
 /** Users, and admin sessions: a session ends when its row goes (sign-out, a new password, the user deleted). */
