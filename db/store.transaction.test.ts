@@ -145,3 +145,44 @@ mysql?.describe("store.transaction on mysql, in a deadlock", () => {
     expect(await db.store.findOrder(b.id)).toMatchObject({ status: "cancelled" });
   });
 });
+
+const sqlite = storeTargets()[0];
+
+sqlite?.describe("store.transaction on sqlite, beside lone writes", () => {
+  const db = useStore(sqlite);
+
+  test("a write made while a transaction is open waits for it, and is kept when the transaction rolls back", async () => {
+    let resume = () => {};
+    const paused = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    const email = `beside-${crypto.randomUUID()}@example.test`;
+    let madeInside: string | undefined;
+    // The work waits on something that is not the database only to let the lone write come in between.
+    const rolledBack = db.store
+      .transaction(async (tx) => {
+        madeInside = (
+          await tx.createUser({ email: `inside-${email}`, name: "", passwordHash: "x", role: "customer" })
+        ).email;
+        await paused;
+        throw new Error("rolled back");
+      })
+      .catch((error: Error) => error.message);
+    await Bun.sleep(10);
+    let loneWriteDone = false;
+    const lone = db.store
+      .createUser({ email, name: "", passwordHash: "x", role: "customer" })
+      .then((user) => {
+        loneWriteDone = true;
+        return user;
+      });
+    await Bun.sleep(20);
+    expect(loneWriteDone).toBe(false);
+    resume();
+    expect(await rolledBack).toBe("rolled back");
+    expect((await lone).email).toBe(email);
+    expect(madeInside).toBe(`inside-${email}`);
+    expect(await db.store.findUserByEmail(`inside-${email}`)).toBeUndefined();
+    expect(await db.store.findUserByEmail(email)).toMatchObject({ email });
+  });
+});
