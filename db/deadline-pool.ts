@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ExecuteValues, Pool, PoolConnection, QueryOptions } from "mysql2/promise";
 
-/** A deadlock's victim is run at most this many times in all. */
-const DEADLOCK_ATTEMPTS = 3;
-/** A transaction rolled back for a deadlock or a lock wait is run at most this many times in all. */
-const TRANSACTION_ATTEMPTS = 5;
+/**
+ * A statement or transaction the database rolled back for a deadlock or a lock wait (on a Galera cluster, a
+ * certification conflict with another node) is run at most this many times in all.
+ */
+const CONFLICT_ATTEMPTS = 5;
 export interface TransactionOptions {
   /** READ COMMITTED instead of REPEATABLE READ: locking reads take no gap locks. */
   readCommitted?: boolean;
@@ -19,7 +20,7 @@ export type TransactionClient = Pick<PoolConnection, "query" | "execute">;
  * whose statement timed out is destroyed, never handed to the next request: its answer may still be on the way,
  * or never come.
  *
- * A statement InnoDB picked as a deadlock's victim is run again (up to DEADLOCK_ATTEMPTS times in all): each
+ * A statement InnoDB picked as a deadlock's victim is run again (up to CONFLICT_ATTEMPTS times in all): each
  * statement here is a transaction of its own, which InnoDB has rolled back whole, so running it again is what
  * MySQL's manual asks of the application. A transaction (`transaction`) rolled back for a deadlock or a lock wait
  * timeout (InnoDB's, or a Galera cluster's certification conflict, which MariaDB reports as a deadlock) is run
@@ -40,35 +41,27 @@ export class DeadlinePool {
 
   query(statement: string | QueryOptions, values?: QueryOptions["values"]) {
     const options = typeof statement === "string" ? { sql: statement } : statement;
-    return this.retryingDeadlocks(() =>
+    return this.retryingConflicts(() =>
       this.withConnection((connection) => connection.query({ ...options, timeout: this.timeoutMs }, values)),
     );
   }
 
   execute(sql: string, values?: ExecuteValues) {
-    return this.retryingDeadlocks(() =>
+    return this.retryingConflicts(() =>
       this.withConnection((connection) => connection.execute({ sql, timeout: this.timeoutMs }, values)),
     );
   }
 
   /**
    * Runs `run` in a transaction on a connection of its own, every statement bounded by the timeout, and commits
-   * it; runs it again from the start (up to TRANSACTION_ATTEMPTS times) when the database rolled it back to break
+   * it; runs it again from the start (up to CONFLICT_ATTEMPTS times) when the database rolled it back to break
    * a deadlock or a lock wait. `run` must therefore do nothing but database work that a rollback undoes.
    */
   async transaction<T>(
     run: (client: TransactionClient) => Promise<T>,
     options: TransactionOptions = {},
   ): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.transactionOnce(run, options);
-      } catch (error) {
-        if (!isRetryable(error) || attempt >= TRANSACTION_ATTEMPTS) throw error;
-        this.deadlocksRetried++;
-        await sleep(Math.random() * 10 * attempt);
-      }
-    }
+    return this.retryingConflicts(() => this.transactionOnce(run, options));
   }
 
   private async transactionOnce<T>(
@@ -135,13 +128,15 @@ export class DeadlinePool {
     return this.pool.end();
   }
 
-  private async retryingDeadlocks<T>(run: () => Promise<T>): Promise<T> {
+  /** Runs `run` again, after a short random pause that grows, while the database rolls it back for a conflict. */
+  private async retryingConflicts<T>(run: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await run();
       } catch (error) {
-        if (errorCodeOf(error) !== "ER_LOCK_DEADLOCK" || attempt >= DEADLOCK_ATTEMPTS) throw error;
+        if (!isRetryable(error) || attempt >= CONFLICT_ATTEMPTS) throw error;
         this.deadlocksRetried++;
+        await sleep(Math.random() * 10 * attempt);
       }
     }
   }

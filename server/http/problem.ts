@@ -113,6 +113,9 @@ const UNAVAILABLE_CODES = new Set([
   "PROTOCOL_SEQUENCE_TIMEOUT",
   "ER_CON_COUNT_ERROR",
   "SQLITE_BUSY",
+  // Still in conflict with other writers after the pool's retries (db/deadline-pool.ts): a moment later will do.
+  "ER_LOCK_DEADLOCK",
+  "ER_LOCK_WAIT_TIMEOUT",
   // Configuration the operator must fix (wrong password, no such database): still "unavailable", not a bug.
   "ER_ACCESS_DENIED_ERROR",
   "ER_DBACCESS_DENIED_ERROR",

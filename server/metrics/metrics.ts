@@ -97,7 +97,7 @@ export class Metrics {
     let deadlocksReported = 0;
     new Counter({
       name: "db_deadlock_retries_total",
-      help: "MySQL statements run again after InnoDB rolled them back to break a deadlock",
+      help: "MySQL statements and transactions run again after the database rolled them back for a deadlock, a lock wait or a cluster's certification conflict",
       registers: [this.registry],
       collect() {
         const pool = store.poolStats();
