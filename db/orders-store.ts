@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import {
   type NewOrder,
   type Order,
@@ -10,6 +10,7 @@ import {
   type Payment,
   paidChanges,
   type Refund,
+  type ReportBookkeeping,
 } from "./store.ts";
 import { type Db, type DialectAdapter, lazy, StorePart } from "./store-part.ts";
 
@@ -83,19 +84,18 @@ export class OrdersStore extends StorePart implements OrdersPart {
       refundReservedMinor: 0,
       refundCount: 0,
       cancelledAt: null,
-      reportPending: true,
-      reportedStatus: null,
-      reportedPaidAt: null,
-      reportedRefundedMinor: 0,
       refunds: [],
     };
   }
 
   protected selectOrderViews() {
     const { orders, products, users } = this.t;
+    // The reports' bookkeeping is neither shown nor read on the hot path of an order view.
+    const { reportPending, reportedStatus, reportedPaidAt, reportedRefundedMinor, ...shown } =
+      getTableColumns(orders);
     return this.db
       .select({
-        order: orders,
+        order: shown,
         product: {
           id: products.id,
           name: products.name,
@@ -252,4 +252,8 @@ export class OrdersStore extends StorePart implements OrdersPart {
   }
 }
 
-type OrderViewRow = { order: Order; product: OrderView["product"]; customerEmail: string };
+type OrderViewRow = {
+  order: Omit<Order, ReportBookkeeping>;
+  product: OrderView["product"];
+  customerEmail: string;
+};

@@ -19,7 +19,14 @@ export type Refund = typeof refunds.$inferSelect;
 export type RefundStatus = Refund["status"];
 export type RefundReason = NonNullable<Refund["reason"]>;
 
-export interface OrderView extends Order {
+/** The columns by which the reports know what they counted of an order (db/report-rollups.ts): never shown. */
+export type ReportBookkeeping =
+  | "reportPending"
+  | "reportedStatus"
+  | "reportedPaidAt"
+  | "reportedRefundedMinor";
+
+export interface OrderView extends Omit<Order, ReportBookkeeping> {
   product: { id: number; name: string; priceMinor: number; currency: string };
   customerEmail: string;
   /** Oldest first: the order's own refunds and those of payments it could not take. */
