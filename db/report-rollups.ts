@@ -1,6 +1,6 @@
 import { asc, eq, inArray, type SQL, sql } from "drizzle-orm";
-import type { Db, DialectAdapter, Tables } from "./drizzle-store.ts";
 import type { Order, Refund } from "./store.ts";
+import type { Db, DialectAdapter, Tables } from "./store-part.ts";
 
 /**
  * The report rollups (`order_totals`, `order_slots`, `product_slots`) follow from the orders and refunds alone.
