@@ -1,0 +1,194 @@
+/**
+ * What the store reads and writes: the entities (the Drizzle schema's own row types), what they are written from,
+ * and what the reports answer. db/store.ts, the store's interface, exports all of it too.
+ */
+
+import type { orders, products, refunds, users } from "./schema.mysql.ts";
+
+/*
+ * The entities are the Drizzle schema's own row types ($inferSelect), so a column is described once, in the
+ * schema (db/schema.mysql.ts, which db/schema.sqlite.ts mirrors column for column).
+ */
+export type User = typeof users.$inferSelect;
+export type Product = typeof products.$inferSelect;
+export type Order = typeof orders.$inferSelect;
+export type Role = User["role"];
+export type OrderStatus = Order["status"];
+export type CrmSyncStatus = Order["crmSyncStatus"];
+export type Refund = typeof refunds.$inferSelect;
+export type RefundStatus = Refund["status"];
+export type RefundReason = NonNullable<Refund["reason"]>;
+
+/** The columns by which the reports know what they counted of an order (db/report-rollups.ts): never shown. */
+export type ReportBookkeeping =
+  | "reportPending"
+  | "reportedStatus"
+  | "reportedPaidAt"
+  | "reportedRefundedMinor";
+
+export interface OrderView extends Omit<Order, ReportBookkeeping> {
+  product: { id: number; name: string; priceMinor: number; currency: string };
+  customerEmail: string;
+  /** Oldest first: the order's own refunds and those of payments it could not take. */
+  refunds: Refund[];
+}
+
+/** A refund the app is about to ask Stripe for; written first, so its amount is reserved on the order. */
+export type NewRefundAttempt = Required<
+  Pick<
+    typeof refunds.$inferInsert,
+    "orderId" | "attemptKey" | "paymentIntentId" | "appliesToOrder" | "amountMinor" | "currency" | "reason"
+  >
+>;
+
+/** A refund as Stripe reports it. */
+export interface StripeRefundState {
+  stripeRefundId: string;
+  status: RefundStatus;
+  failure: string | null;
+}
+
+/** A refund Stripe made that the ledger has no row for (made in Stripe's dashboard, or by a lost request). */
+export type DiscoveredRefund = StripeRefundState &
+  Pick<
+    NewRefundAttempt,
+    "orderId" | "paymentIntentId" | "appliesToOrder" | "amountMinor" | "currency" | "reason"
+  > & { attemptKey: string | null; createdAt: Date };
+
+export interface RefundView extends Refund {
+  order: OrderView;
+}
+
+export interface PageRequest {
+  limit: number;
+  offset: number;
+}
+
+export interface Page<T> {
+  rows: T[];
+  count: number;
+}
+
+export type NewUser = Required<Pick<typeof users.$inferInsert, "email" | "name" | "passwordHash" | "role">>;
+export type NewProduct = Pick<
+  typeof products.$inferInsert,
+  "name" | "description" | "priceMinor" | "currency" | "active"
+>;
+export type NewOrder = Required<
+  Pick<
+    typeof orders.$inferInsert,
+    "userId" | "productId" | "quantity" | "unitPriceMinor" | "amountMinor" | "currency"
+  >
+>;
+
+export interface Payment {
+  sessionId: string;
+  paymentIntentId: string | null;
+  paidAt: Date;
+  /** The CRM lease taken with the payment by the process that will post the order at once. */
+  crmClaimedUntil?: Date;
+}
+
+/** What markOrderPaid writes: the order paid, and its CRM sync due at once (claimed, when the payer posts it). */
+export function paidChanges(payment: Payment) {
+  return {
+    status: "paid" as const,
+    paidAt: payment.paidAt,
+    paymentSessionId: payment.sessionId,
+    paymentIntentId: payment.paymentIntentId,
+    paymentStatus: "paid",
+    crmSyncStatus: "pending" as const,
+    crmAttempts: 0,
+    crmNextAttemptAt: payment.paidAt,
+    crmClaimedUntil: payment.crmClaimedUntil ?? null,
+  };
+}
+
+export interface OrderSummary {
+  totalOrders: number;
+  /** Orders whose payment was taken, refunded or not. */
+  paidOrders: number;
+  pendingOrders: number;
+  cancelledOrders: number;
+  /** Net: paid minus refunded. */
+  revenueMinorByCurrency: Record<string, number>;
+  grossRevenueMinorByCurrency: Record<string, number>;
+  refundedMinorByCurrency: Record<string, number>;
+}
+
+export interface OrderFilter {
+  status?: OrderStatus;
+  /** Only paid orders have a CRM sync, so this filter also leaves out unpaid orders. */
+  crmSyncStatus?: CrmSyncStatus;
+  /** Orders created at or after this instant. */
+  createdFrom?: Date;
+  /** Orders created before this instant. */
+  createdBefore?: Date;
+}
+
+/** A run of 15-minute UTC slots (seconds since 1970 / 900) over which a zone keeps one offset, in slots. */
+export interface SlotSegment {
+  fromSlot: number;
+  toSlot: number;
+  offsetSlots: number;
+}
+
+/** One local day's figures in one currency: orders created that day, orders paid that day and their revenue. */
+export interface LocalDaySales {
+  /** Days since 1970-01-01 of the local date. */
+  day: number;
+  currency: string;
+  orders: number;
+  paidOrders: number;
+  revenueMinor: number;
+  /** Refunds of orders' own payments made that day. */
+  refundsMinor: number;
+}
+
+export interface ProductSales {
+  product: { id: number; name: string };
+  paidOrders: number;
+  quantity: number;
+  revenueMinor: number;
+}
+
+export interface PoolStats {
+  inUse: number;
+  waiting: number;
+  limit: number;
+  /** Statements run again after InnoDB rolled them back to break a deadlock, since start. */
+  deadlocksRetried: number;
+}
+
+export interface CrmHealth {
+  /** Paid orders whose CRM sync has not succeeded and will be tried (again). */
+  waiting: number;
+  /** Paid orders whose last CRM attempt failed. */
+  failed: number;
+  /** When the longest-waiting of them was paid. */
+  oldestWaitingPaidAt: Date | null;
+}
+
+export interface NewAdminSession {
+  tokenHash: string;
+  userId: number;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** A counter of attempts per key: at most `limit` in a window of `windowMs`. */
+export interface AuthLimitRule {
+  limit: number;
+  windowMs: number;
+}
+
+export type AuthReservation = { allowed: true } | { allowed: false; retryAt: Date };
+
+export type ProductRemoval = "deleted" | "deactivated" | "missing";
+
+export class EmailTakenError extends Error {
+  constructor() {
+    super("email already registered");
+    this.name = "EmailTakenError";
+  }
+}
