@@ -14,10 +14,13 @@ const missing = [
 ].filter(Boolean);
 if (missing.length > 0 && process.env.CI === "true")
   throw new Error(`CI=true but ${missing.join(", ")} is not installed`);
-const cluster = missing.length === 0 && process.getuid?.() === 0 ? describe : describe.skip;
+/** The nodes run as `mysql` in folders handed to it, which only root can do. */
+const root = process.getuid?.() === 0;
+if (!root && process.env.CI === "true") throw new Error("CI=true but the Galera cluster test needs root");
+const cluster = missing.length === 0 && root ? describe : describe.skip;
 
 cluster(
-  `the store on a 3-node MariaDB Galera cluster${missing.length ? ` (skipped: apt-get install ${missing.join(" ")})` : ""}`,
+  `the store on a 3-node MariaDB Galera cluster${missing.length ? ` (skipped: apt-get install ${missing.join(" ")})` : root ? "" : " (skipped: needs root)"}`,
   () => {
     let galera: GaleraCluster;
     let stores: DrizzleStore[] = [];
