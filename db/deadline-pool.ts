@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ExecuteValues, Pool, PoolConnection, QueryOptions } from "mysql2/promise";
+import { errorCode } from "./error-code.ts";
 
 /**
  * A statement or transaction the database rolled back for a deadlock or a lock wait (on a Galera cluster, a
@@ -11,7 +12,13 @@ export interface TransactionOptions {
   readCommitted?: boolean;
 }
 /** What a transaction's connection offers Drizzle: statements bounded by the pool's timeout. */
-export type TransactionClient = Pick<PoolConnection, "query" | "execute">;
+export interface TransactionClient {
+  query(
+    statement: string | QueryOptions,
+    values?: QueryOptions["values"],
+  ): ReturnType<PoolConnection["query"]>;
+  execute(sql: string, values?: ExecuteValues): ReturnType<PoolConnection["execute"]>;
+}
 
 /**
  * mysql2's pool waits without end: for a free connection, and for the answer on a connection whose peer went
@@ -40,15 +47,14 @@ export class DeadlinePool {
   ) {}
 
   query(statement: string | QueryOptions, values?: QueryOptions["values"]) {
-    const options = typeof statement === "string" ? { sql: statement } : statement;
     return this.retryingConflicts(() =>
-      this.withConnection((connection) => connection.query({ ...options, timeout: this.timeoutMs }, values)),
+      this.withConnection((connection) => timed(connection, this.timeoutMs).query(statement, values)),
     );
   }
 
   execute(sql: string, values?: ExecuteValues) {
     return this.retryingConflicts(() =>
-      this.withConnection((connection) => connection.execute({ sql, timeout: this.timeoutMs }, values)),
+      this.withConnection((connection) => timed(connection, this.timeoutMs).execute(sql, values)),
     );
   }
 
@@ -70,16 +76,7 @@ export class DeadlinePool {
   ): Promise<T> {
     const connection = await this.getConnection();
     this.inUse++;
-    const { timeoutMs } = this;
-    const client: TransactionClient = {
-      query: ((statement: string | QueryOptions, values?: QueryOptions["values"]) =>
-        connection.query(
-          { ...(typeof statement === "string" ? { sql: statement } : statement), timeout: timeoutMs },
-          values,
-        )) as PoolConnection["query"],
-      execute: ((sql: string, values?: ExecuteValues) =>
-        connection.execute({ sql, timeout: timeoutMs }, values)) as PoolConnection["execute"],
-    };
+    const client = timed(connection, this.timeoutMs);
     try {
       if (options.readCommitted) await client.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
       await client.query("START TRANSACTION");
@@ -162,14 +159,21 @@ function databaseTimeout(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
-function errorCodeOf(error: unknown): unknown {
-  const { code, cause } = error as { code?: unknown; cause?: { code?: unknown } };
-  return code ?? cause?.code;
+/** The connection's statements, each bounded by `timeoutMs`. */
+function timed(connection: PoolConnection, timeoutMs: number): TransactionClient {
+  return {
+    query: (statement, values) =>
+      connection.query(
+        { ...(typeof statement === "string" ? { sql: statement } : statement), timeout: timeoutMs },
+        values,
+      ),
+    execute: (sql, values) => connection.execute({ sql, timeout: timeoutMs }, values),
+  };
 }
 
-/** The database rolled the transaction back to let another go on: running it again is expected to succeed. */
+/** The database rolled the statement or transaction back to let another go on: running it again should succeed. */
 function isRetryable(error: unknown): boolean {
-  const code = errorCodeOf(error);
+  const code = errorCode(error);
   return code === "ER_LOCK_DEADLOCK" || code === "ER_LOCK_WAIT_TIMEOUT";
 }
 

@@ -1,10 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { type Column, type SQL, sql } from "drizzle-orm";
+import { type Column, getTableColumns, type SQL, sql } from "drizzle-orm";
+import type { MySqlTable } from "drizzle-orm/mysql-core";
 import { drizzle as drizzleMysql } from "drizzle-orm/mysql2";
 import { createPool, type Pool } from "mysql2/promise";
 import { DeadlinePool } from "./deadline-pool.ts";
 import { type Db, type DialectAdapter, DrizzleStore, type Tables } from "./drizzle-store.ts";
+import { errorCode } from "./error-code.ts";
 import * as mysqlSchema from "./schema.mysql.ts";
 import * as sqliteSchema from "./schema.sqlite.ts";
 
@@ -62,15 +64,7 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
       ),
     exclusive: (run) => run(),
     forUpdate: (query) => (query as unknown as { for(strength: "update"): typeof query }).for("update"),
-    upsertAdding(table, keys, adds, rows) {
-      return sql`insert into ${table} ${valuesOf([...keys, ...adds], rows)} on duplicate key update ${sql.join(
-        adds.map(
-          (column) =>
-            sql`${sql.identifier(column.name)} = ${sql.identifier(column.name)} + values(${sql.identifier(column.name)})`,
-        ),
-        sql`, `,
-      )}`;
-    },
+    upsertAdding: (table, keys, adds, rows) => upsertAdding("mysql", table, keys, adds, rows),
     slotOf: (column) => sql`(timestampdiff(second, '1970-01-01 00:00:00', ${column}) div 900)`,
     tables: mysqlSchema,
     readWrite(raw) {
@@ -130,18 +124,7 @@ export async function sqliteAdapter(path: string, options: OpenStoreOptions = {}
       }),
     exclusive: (run) => turns.take(run),
     forUpdate: (query) => query,
-    upsertAdding(table, keys, adds, rows) {
-      return sql`insert into ${table} ${valuesOf([...keys, ...adds], rows)} on conflict (${sql.join(
-        keys.map((column) => sql.identifier(column.name)),
-        sql`, `,
-      )}) do update set ${sql.join(
-        adds.map(
-          (column) =>
-            sql`${sql.identifier(column.name)} = ${sql.identifier(column.name)} + excluded.${sql.identifier(column.name)}`,
-        ),
-        sql`, `,
-      )}`;
-    },
+    upsertAdding: (table, keys, adds, rows) => upsertAdding("sqlite", table, keys, adds, rows),
     slotOf: (column) => sql`(${column} / 900000)`,
     tables: sqliteSchema as unknown as Tables,
     readWrite(raw) {
@@ -170,20 +153,38 @@ export async function sqliteAdapter(path: string, options: OpenStoreOptions = {}
   };
 }
 
-/** `(a, b) values (1, 2), (3, 4)` of the rows' values for the columns, in the columns' order. */
-function valuesOf(columns: Column[], rows: Record<string, unknown>[]): SQL {
-  const names = sql.join(
-    columns.map((column) => sql.identifier(column.name)),
-    sql`, `,
-  );
+/**
+ * `INSERT` of the rows that adds their `adds` to the row already there with the same `keys` (both the table's
+ * property names, as the rows are keyed): the one statement the dialects spell differently for the rollups.
+ */
+function upsertAdding(
+  dialect: DialectAdapter["dialect"],
+  table: MySqlTable,
+  keys: string[],
+  adds: string[],
+  rows: object[],
+): SQL {
+  const columns = getTableColumns(table) as Record<string, Column>;
+  const name = (key: string) => sql.identifier((columns[key] as Column).name);
+  const list = (keys: string[]) => sql.join(keys.map(name), sql`, `);
+  const all = [...keys, ...adds];
   const tuples = rows.map(
     (row) =>
       sql`(${sql.join(
-        columns.map((column) => sql`${row[column.name]}`),
+        all.map((key) => sql`${(row as Record<string, unknown>)[key]}`),
         sql`, `,
       )})`,
   );
-  return sql`(${names}) values ${sql.join(tuples, sql`, `)}`;
+  const incoming = (key: string) =>
+    dialect === "mysql" ? sql`values(${name(key)})` : sql`excluded.${name(key)}`;
+  const set = sql.join(
+    adds.map((key) => sql`${name(key)} = ${name(key)} + ${incoming(key)}`),
+    sql`, `,
+  );
+  const insert = sql`insert into ${table} (${list(all)}) values ${sql.join(tuples, sql`, `)}`;
+  return dialect === "mysql"
+    ? sql`${insert} on duplicate key update ${set}`
+    : sql`${insert} on conflict (${list(keys)}) do update set ${set}`;
 }
 
 /** Runs one task at a time, in the order they were given. */
@@ -200,14 +201,4 @@ class Turns {
 function queryLogger(options: OpenStoreOptions) {
   const { logQuery } = options;
   return logQuery ? { logQuery: (sql: string) => logQuery(sql) } : false;
-}
-
-export function errorCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
 }

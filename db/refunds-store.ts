@@ -79,10 +79,13 @@ export class RefundsStore extends StorePart implements RefundsPart {
         .where(eq(refunds.id, before.id));
     else id = this.adapter.readWrite(await tx.insert(refunds).values(changes as Refund)).insertId;
     const after = (await this.lockRefund(tx, eq(refunds.id, id as number))) as Refund;
-    await tx
-      .update(this.t.orders)
-      .set({ ...afterRefundChange(order, before, after), reportPending: true })
-      .where(eq(this.t.orders.id, order.id));
+    const orderChanges = afterRefundChange(order, before, after);
+    // A change the order does not feel (a Stripe id learnt, a reason) leaves its row alone.
+    if (Object.entries(orderChanges).some(([column, value]) => order[column as keyof Order] !== value))
+      await tx
+        .update(this.t.orders)
+        .set({ ...orderChanges, reportPending: true })
+        .where(eq(this.t.orders.id, order.id));
     return after;
   }
 

@@ -1,4 +1,5 @@
 import { asc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { MySqlTable } from "drizzle-orm/mysql-core";
 import type { Order, Refund } from "./store.ts";
 import type { Db, DialectAdapter, Tables } from "./store-part.ts";
 
@@ -235,47 +236,27 @@ export class ReportRollups {
       ...changedRefunds.flatMap((refund) => refundDeltas(reportedRefund(refund), refund)),
     ]);
     const of = (rollup: ReportDelta["rollup"]) => sums.filter((row) => row.rollup === rollup);
+    const products = of("product_slots");
     await this.addTo(
       tx,
       orderTotals,
-      [orderTotals.currency, orderTotals.status],
-      [orderTotals.orders, orderTotals.amountMinor, orderTotals.refundedMinor],
-      of("order_totals").map((row) => ({
-        currency: row.currency,
-        status: row.status,
-        orders: row.orders,
-        amount_minor: row.amountMinor,
-        refunded_minor: row.refundedMinor,
-      })),
+      ["currency", "status"],
+      ["orders", "amountMinor", "refundedMinor"],
+      of("order_totals"),
     );
     await this.addTo(
       tx,
       orderSlots,
-      [orderSlots.slot, orderSlots.currency],
-      [orderSlots.orders, orderSlots.paidOrders, orderSlots.revenueMinor, orderSlots.refundsMinor],
-      of("order_slots").map((row) => ({
-        slot: row.slot,
-        currency: row.currency,
-        orders: row.orders,
-        paid_orders: row.paidOrders,
-        revenue_minor: row.revenueMinor,
-        refunds_minor: row.refundsMinor,
-      })),
+      ["slot", "currency"],
+      ["orders", "paidOrders", "revenueMinor", "refundsMinor"],
+      of("order_slots"),
     );
-    const products = of("product_slots");
     await this.addTo(
       tx,
       productSlots,
-      [productSlots.slot, productSlots.productId, productSlots.currency],
-      [productSlots.paidOrders, productSlots.quantity, productSlots.revenueMinor],
-      products.map((row) => ({
-        slot: row.slot,
-        product_id: row.productId,
-        currency: row.currency,
-        paid_orders: row.paidOrders,
-        quantity: row.quantity,
-        revenue_minor: row.revenueMinor,
-      })),
+      ["slot", "productId", "currency"],
+      ["paidOrders", "quantity", "revenueMinor"],
+      products,
     );
     await this.moveProductRunningMarkBack(tx, products);
     if (changedOrders.length > 0)
@@ -297,13 +278,7 @@ export class ReportRollups {
     return Math.max(changedOrders.length, changedRefunds.length);
   }
 
-  private async addTo(
-    tx: Db,
-    table: Parameters<DialectAdapter["upsertAdding"]>[0],
-    keys: Parameters<DialectAdapter["upsertAdding"]>[1],
-    adds: Parameters<DialectAdapter["upsertAdding"]>[2],
-    rows: Record<string, unknown>[],
-  ): Promise<void> {
+  private async addTo(tx: Db, table: MySqlTable, keys: string[], adds: string[], rows: ReportDelta[]) {
     if (rows.length > 0) await this.adapter.run(tx, this.adapter.upsertAdding(table, keys, adds, rows));
   }
 

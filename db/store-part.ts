@@ -57,8 +57,11 @@ export interface DialectAdapter {
   exclusive<T>(work: () => Promise<T>): Promise<T>;
   /** The select as a locking read (FOR UPDATE) on MySQL; SQLite's transactions already hold the write lock. */
   forUpdate<T>(query: T): T;
-  /** `INSERT ... ` of the rows that adds their `adds` columns to a row already there with the same `keys`. */
-  upsertAdding(table: MySqlTable, keys: Column[], adds: Column[], rows: Record<string, unknown>[]): SQL;
+  /**
+   * `INSERT` of the rows that adds their `adds` to the row already there with the same `keys`; keys, adds and the
+   * rows' fields are the table's property names (`amountMinor`).
+   */
+  upsertAdding(table: MySqlTable, keys: string[], adds: string[], rows: object[]): SQL;
   /** The 15-minute UTC slot of a timestamp column, in SQL. */
   slotOf(column: Column): SQL;
   ping(): Promise<void>;

@@ -1,4 +1,4 @@
-import { errorCode } from "../../db/open-store.ts";
+import { errorCode } from "../../db/error-code.ts";
 import type { Store } from "../../db/store.ts";
 
 /** A database that hangs is as unready as one that refuses. */
