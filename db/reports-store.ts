@@ -32,28 +32,23 @@ export class ReportsStore extends StorePart implements ReportsPart {
 
   /**
    * The totals and whether anything waits to be folded come in one statement, since the summary is read often
-   * and cheap: only when something waits does it fold and read the totals again.
+   * and cheap: only when something waits does it fold and read them again.
    */
   async summarizeOrders(): Promise<OrderSummary> {
+    let rows = await this.totalsAndPending();
+    if (rows.some((row) => Number(row.pending) === 1)) {
+      await this.rollups.fold();
+      rows = await this.totalsAndPending();
+    }
+    return summaryOf(rows.filter((row) => row.currency !== null));
+  }
+
+  private totalsAndPending() {
     const { orderTotals } = this.t;
-    const rows = await this.adapter.rows<SummaryRow & { pending: number | string }>(
+    return this.adapter.rows<SummaryRow & { pending: number | string }>(
       sql`select p.pending, t.currency, t.status, t.orders, t.amount_minor as amountMinor,
           t.refunded_minor as refundedMinor
         from (select ${this.rollups.pendingExpression()} as pending) p left join ${orderTotals} t on 1 = 1`,
-    );
-    if (rows.every((row) => Number(row.pending) === 0))
-      return summaryOf(rows.filter((row) => row.currency !== null));
-    await this.rollups.fold();
-    return summaryOf(
-      await this.db
-        .select({
-          currency: orderTotals.currency,
-          status: orderTotals.status,
-          orders: orderTotals.orders,
-          amountMinor: orderTotals.amountMinor,
-          refundedMinor: orderTotals.refundedMinor,
-        })
-        .from(orderTotals),
     );
   }
 

@@ -34,11 +34,7 @@ export async function placeOrder(
   );
 }
 
-export async function getOwnOrder(
-  store: OrdersPart & CatalogPart,
-  orderId: number,
-  userId: number,
-): Promise<OrderView> {
+export async function getOwnOrder(store: OrdersPart, orderId: number, userId: number): Promise<OrderView> {
   const order = await store.findOrderForUser(orderId, userId);
   if (!order) throw AppError.notFound("No such order.");
   return order;

@@ -35,8 +35,8 @@ export interface RefundRequest {
 
 /**
  * An admin's refund of (part of) an order's payment. The attempt is written first, which reserves its amount
- * on the order (the ledger refuses what does not fit, db/refund-ledger.ts), then Stripe is asked, then its answer is
- * recorded. Stripe refusing or not answering releases the reservation; a refund Stripe made anyway is
+ * on the order (the ledger refuses what does not fit, db/refund-ledger.ts), then Stripe is asked, then its
+ * answer is recorded. Stripe refusing or not answering releases the reservation; a refund Stripe made anyway is
  * found again by the attempt key it carries in its metadata (webhook, reconciliation, or the next attempt).
  */
 export async function refundOrder(
@@ -111,7 +111,7 @@ export const refundableMinor = (order: OrderView) =>
 const isUnanswered = (refund: Refund) =>
   !refund.stripeRefundId && refund.status === "failed" && refund.failure?.startsWith(UNANSWERED) === true;
 
-async function findOrderOrFail(store: RefundsPart & OrdersPart, orderId: number): Promise<OrderView> {
+async function findOrderOrFail(store: OrdersPart, orderId: number): Promise<OrderView> {
   const order = await store.findOrder(orderId);
   if (!order) throw AppError.notFound("No such order.");
   return order;
