@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createConnection, createPool } from "mysql2/promise";
+import { createPool } from "mysql2/promise";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { startCrmStandIn } from "../dev/crm-stand-in.ts";
@@ -11,7 +11,8 @@ import { TEST_LIMITS } from "../server/config.ts";
 import { formatMinor } from "../server/shared/money.ts";
 import { answersOk, freePort, waitFor } from "../tests/waiting.ts";
 import { formatProfileSummary, summarizeProfile } from "./profile-summary.ts";
-import { seedAdmin, seedCustomers, seedOrders, seedProducts } from "./seed.ts";
+import { recreateDatabase, seedAdmin, seedCustomers, seedOrders, seedProducts } from "./seed.ts";
+import { localDatabasePid, type Usage, withUsage } from "./usage.ts";
 
 /**
  * `bun run bench [--quick] [--orders 1000000] [--only TEXT] [--profile] [--runtime bun|node] [--heap-mib N]`: a production
@@ -78,83 +79,21 @@ const ROOT = join(import.meta.dirname, "..");
 const PASSWORD = "bench password";
 const ADMIN_EMAIL = "bench-admin@example.test";
 
-interface Row {
+interface Row extends Usage {
   scenario: string;
   rps: number;
   p50: number;
   p99: number;
   errors: number;
   non2xx: number;
-  peakRssMb: number;
-  /** Share of one core used by the server process, and by the database server when it runs on this machine. */
-  serverCpuPercent: number;
-  databaseCpuPercent: number | undefined;
   unit: string;
 }
-
-type Usage = Pick<Row, "peakRssMb" | "serverCpuPercent" | "databaseCpuPercent">;
 
 const log = (message: string) => console.log(`[bench] ${message}`);
 const isSelected = (scenario: string) => args.only === undefined || scenario.includes(args.only);
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const results = join(ROOT, "bench", "results");
-
-function rssMb(pid: number): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds (user + system) a process has used, from /proc; USER_HZ is 100 on Linux. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The local MariaDB or MySQL server's pid, so its CPU can be shown beside the app's. */
-function localDatabasePid(url: string): number | undefined {
-  if (!["127.0.0.1", "localhost"].includes(new URL(url).hostname)) return undefined;
-  for (const name of ["mariadbd", "mysqld"]) {
-    const found = Bun.spawnSync(["pgrep", "-xo", name]).stdout.toString().trim();
-    if (found) return Number(found);
-  }
-  return undefined;
-}
 const databasePid = localDatabasePid(databaseUrl);
-
-/** Runs `work` while sampling the server's resident memory; returns the peak and the CPU both servers used. */
-async function withUsage<T>(pid: number, work: () => Promise<T>): Promise<[T, Usage]> {
-  let peak = rssMb(pid);
-  const timer = setInterval(() => {
-    peak = Math.max(peak, rssMb(pid));
-  }, 100);
-  const started = performance.now();
-  const [serverBefore, databaseBefore] = [cpuSeconds(pid), cpuSeconds(databasePid)];
-  try {
-    const result = await work();
-    const seconds = (performance.now() - started) / 1000;
-    const percent = (before: number | undefined, after: number | undefined) =>
-      before === undefined || after === undefined ? undefined : (100 * (after - before)) / seconds;
-    return [
-      result,
-      {
-        peakRssMb: Math.max(peak, rssMb(pid)),
-        serverCpuPercent: percent(serverBefore, cpuSeconds(pid)) ?? 0,
-        databaseCpuPercent: percent(databaseBefore, cpuSeconds(databasePid)),
-      },
-    ];
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 /** MariaDB's count of statements sent by clients since it started. */
 async function statementsSoFar(): Promise<number> {
@@ -193,7 +132,7 @@ async function autocannon(
   if (options.body) argv.push("-b", options.body);
   for (const [name, value] of Object.entries(options.headers ?? {})) argv.push("-H", `${name}=${value}`);
   argv.push(url);
-  const [output, usage] = await withUsage(pid, async () => {
+  const [output, usage] = await withUsage(pid, databasePid, async () => {
     const child = Bun.spawn(argv, { stdout: "pipe", stderr: "ignore" });
     const text = await new Response(child.stdout).text();
     await child.exited;
@@ -212,17 +151,6 @@ async function autocannon(
   };
   log(`${scenario}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms`);
   rows.push(row);
-}
-
-async function recreateDatabase(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = target.pathname.slice(1);
-  if (!/^\w+$/.test(name)) throw new Error(`unexpected database name in BENCH_MYSQL_URL: ${name}`);
-  target.pathname = "/";
-  const connection = await createConnection(target.toString());
-  await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  await connection.query(`CREATE DATABASE \`${name}\``);
-  await connection.end();
 }
 
 const started = Date.now();
@@ -492,7 +420,7 @@ try {
   if (isSelected("whole purchase")) {
     const tokens = await Promise.all(Array.from({ length: quick ? 8 : 16 }, (_, index) => login(index + 2)));
     const questionsBefore = await statementsSoFar();
-    const [purchase, usage] = await withUsage(server.pid, async () => {
+    const [purchase, usage] = await withUsage(server.pid, databasePid, async () => {
       const child = Bun.spawn(
         [
           "bun",

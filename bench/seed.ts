@@ -1,6 +1,18 @@
-import type { Pool } from "mysql2/promise";
+import { createConnection, type Pool } from "mysql2/promise";
 
 const BATCH = 5000;
+
+/** Drops and creates the benchmark's database, whose name must be a plain word. */
+export async function recreateDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = target.pathname.slice(1);
+  if (!/^\w+$/.test(name)) throw new Error(`unexpected database name in BENCH_MYSQL_URL: ${name}`);
+  target.pathname = "/";
+  const connection = await createConnection(target.toString());
+  await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  await connection.query(`CREATE DATABASE \`${name}\``);
+  await connection.end();
+}
 
 /** Fills an empty, migrated database fast with multi-row INSERTs. Every product is active. */
 export async function seedProducts(pool: Pool, count: number): Promise<void> {
