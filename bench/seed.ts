@@ -94,16 +94,23 @@ export async function seedOrders(
         created,
         paid ? new Date(created.getTime() + 60_000) : null,
         paid ? "paid" : "unpaid",
-        paid ? "success" : "pending",
-        paid ? 1 : 0,
       ]);
     }
     await pool.query(
       `INSERT INTO orders (user_id, product_id, quantity, unit_price_minor, amount_minor, currency, status, created_at,
-        paid_at, payment_status, crm_sync_status, crm_attempts) VALUES ?`,
+        paid_at, payment_status) VALUES ?`,
       [rows],
     );
   }
+  // Every paid order was sent to the CRM: its outbox event succeeded.
+  const [[known]] = (await pool.query(
+    "SELECT COALESCE(MAX(subject_id), 0) AS id FROM crm_events WHERE kind = 'order'",
+  )) as unknown as [[{ id: number }]];
+  await pool.query(
+    `INSERT INTO crm_events (kind, subject_id, status, attempts, synced_at, created_at)
+      SELECT 'order', id, 'success', 1, paid_at, paid_at FROM orders WHERE paid_at IS NOT NULL AND id > ?`,
+    [known.id],
+  );
 }
 
 /** One admin, who may read the shop's reports. */

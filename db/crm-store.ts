@@ -1,10 +1,15 @@
 import { and, asc, count, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
-import type { CrmHealth, CrmPart } from "./store.ts";
+import { crmEventOf } from "./crm-state.ts";
+import type { CrmHealth, CrmPart, CrmSubject } from "./store.ts";
 import { type DialectAdapter, StorePart } from "./store-part.ts";
 
+/** The most events one adoption pass moves, per kind. */
+const ADOPT_BATCH = 100;
+
 /**
- * The CRM queues of paid orders and succeeded refunds. A claim is a lease (crm_claimed_until): only its holder
- * may settle the attempt, and a lease left behind by a dead process simply runs out.
+ * The CRM outbox (crm_events): one queue of paid orders' and succeeded refunds' events. A claim is a lease
+ * (claimed_until): only its holder may settle the attempt, and a lease left behind by a dead process simply runs
+ * out.
  */
 export class CrmStore extends StorePart implements CrmPart {
   constructor(adapter: DialectAdapter) {
@@ -12,17 +17,20 @@ export class CrmStore extends StorePart implements CrmPart {
   }
 
   async crmHealth(): Promise<CrmHealth> {
-    const { orders } = this.t;
-    // Both read small index ranges: orders with a CRM attempt scheduled, and failed syncs.
+    const { crmEvents } = this.t;
+    // Both read small index ranges: events with an attempt scheduled, and failed orders' events.
     const [[waiting], [failed]] = await Promise.all([
       this.db
-        .select({ count: count(), oldest: sql<Date | null>`min(${orders.paidAt})`.mapWith(orders.paidAt) })
-        .from(orders)
-        .where(isNotNull(orders.crmNextAttemptAt)),
+        .select({
+          count: count(),
+          oldest: sql<Date | null>`min(${crmEvents.createdAt})`.mapWith(crmEvents.createdAt),
+        })
+        .from(crmEvents)
+        .where(and(isNotNull(crmEvents.nextAttemptAt), eq(crmEvents.kind, "order"))),
       this.db
         .select({ count: count() })
-        .from(orders)
-        .where(and(eq(orders.crmSyncStatus, "failed"), isNotNull(orders.paidAt))),
+        .from(crmEvents)
+        .where(and(eq(crmEvents.kind, "order"), eq(crmEvents.status, "failed"))),
     ]);
     return {
       waiting: Number(waiting?.count ?? 0),
@@ -31,150 +39,183 @@ export class CrmStore extends StorePart implements CrmPart {
     };
   }
 
-  protected crmDue(now: Date) {
-    const { orders } = this.t;
+  private due(now: Date) {
+    const { crmEvents } = this.t;
     return and(
-      isNotNull(orders.paidAt),
-      inArray(orders.crmSyncStatus, ["pending", "failed"]),
-      lte(orders.crmNextAttemptAt, now),
-      or(isNull(orders.crmClaimedUntil), lt(orders.crmClaimedUntil, now)),
+      inArray(crmEvents.status, ["pending", "failed"]),
+      lte(crmEvents.nextAttemptAt, now),
+      or(isNull(crmEvents.claimedUntil), lt(crmEvents.claimedUntil, now)),
     );
   }
 
-  async listDueCrmOrderIds(now: Date, limit: number): Promise<number[]> {
-    const { orders } = this.t;
-    const rows = await this.db
-      .select({ id: orders.id })
-      .from(orders)
-      .where(this.crmDue(now))
-      .orderBy(asc(orders.crmNextAttemptAt))
+  private event(subject: CrmSubject) {
+    return crmEventOf(this.t, subject.kind, subject.subjectId);
+  }
+
+  private async updateEvent(
+    changes: Partial<typeof this.t.crmEvents.$inferInsert> | Record<string, unknown>,
+    where: ReturnType<typeof and>,
+  ): Promise<boolean> {
+    const { affectedRows } = await this.write(this.db.update(this.t.crmEvents).set(changes).where(where));
+    return affectedRows > 0;
+  }
+
+  async listDueCrmEvents(now: Date, limit: number): Promise<CrmSubject[]> {
+    const { crmEvents } = this.t;
+    return this.db
+      .select({ kind: crmEvents.kind, subjectId: crmEvents.subjectId })
+      .from(crmEvents)
+      .where(this.due(now))
+      .orderBy(asc(crmEvents.nextAttemptAt))
       .limit(limit);
-    return rows.map((row) => row.id);
   }
 
-  async claimCrmSync(orderId: number, now: Date, leaseUntil: Date): Promise<boolean> {
-    const { orders } = this.t;
-    return this.updateOrders({ crmClaimedUntil: leaseUntil }, and(eq(orders.id, orderId), this.crmDue(now)));
+  claimCrmEvent(subject: CrmSubject, now: Date, leaseUntil: Date): Promise<boolean> {
+    return this.updateEvent({ claimedUntil: leaseUntil }, and(this.event(subject), this.due(now)));
   }
 
-  async recordCrmSuccess(
-    orderId: number,
+  recordCrmSuccess(
+    subject: CrmSubject,
     leaseUntil: Date,
     result: { reference: string | null; syncedAt: Date },
   ): Promise<boolean> {
-    const { orders } = this.t;
-    return this.updateOrders(
+    const { crmEvents } = this.t;
+    return this.updateEvent(
       {
-        crmSyncStatus: "success",
-        crmAttempts: sql`${orders.crmAttempts} + 1`,
-        crmReference: result.reference,
-        crmSyncedAt: result.syncedAt,
-        crmLastError: null,
-        crmNextAttemptAt: null,
-        crmClaimedUntil: null,
+        status: "success",
+        attempts: sql`${crmEvents.attempts} + 1`,
+        reference: result.reference,
+        syncedAt: result.syncedAt,
+        lastError: null,
+        nextAttemptAt: null,
+        claimedUntil: null,
       },
-      and(eq(orders.id, orderId), eq(orders.crmClaimedUntil, leaseUntil)),
+      and(this.event(subject), eq(crmEvents.claimedUntil, leaseUntil)),
     );
   }
 
-  async recordCrmFailure(
-    orderId: number,
+  recordCrmFailure(
+    subject: CrmSubject,
     leaseUntil: Date,
     result: { error: string; attempts: number; nextAttemptAt: Date | null },
   ): Promise<boolean> {
-    const { orders } = this.t;
-    return this.updateOrders(
+    const { crmEvents } = this.t;
+    return this.updateEvent(
       {
-        crmSyncStatus: "failed",
-        crmAttempts: result.attempts,
-        crmLastError: result.error.slice(0, 500),
-        crmNextAttemptAt: result.nextAttemptAt,
-        crmClaimedUntil: null,
+        status: "failed",
+        attempts: result.attempts,
+        lastError: result.error.slice(0, 500),
+        nextAttemptAt: result.nextAttemptAt,
+        claimedUntil: null,
       },
-      and(eq(orders.id, orderId), eq(orders.crmClaimedUntil, leaseUntil)),
+      and(this.event(subject), eq(crmEvents.claimedUntil, leaseUntil)),
     );
   }
 
-  async requestCrmResync(orderId: number, now: Date): Promise<boolean> {
-    const { orders } = this.t;
-    return this.updateOrders(
-      { crmSyncStatus: "pending", crmAttempts: 0, crmNextAttemptAt: now },
-      and(eq(orders.id, orderId), isNotNull(orders.paidAt), eq(orders.crmSyncStatus, "failed")),
+  requestCrmResync(subject: CrmSubject, now: Date): Promise<boolean> {
+    const { crmEvents } = this.t;
+    return this.updateEvent(
+      { status: "pending", attempts: 0, nextAttemptAt: now },
+      and(this.event(subject), eq(crmEvents.status, "failed")),
     );
   }
 
-  protected refundCrmDue(now: Date) {
-    const { refunds } = this.t;
-    return and(
-      eq(refunds.status, "succeeded"),
-      inArray(refunds.crmSyncStatus, ["pending", "failed"]),
-      lte(refunds.crmNextAttemptAt, now),
-      or(isNull(refunds.crmClaimedUntil), lt(refunds.crmClaimedUntil, now)),
-    );
+  /**
+   * Moves what the previous release queued on its own CRM columns during a rolling upgrade into events: only rows
+   * whose lease has run out, locked, so that release can no longer claim them once their column is cleared. Goes
+   * with those columns in the next release (docs/decisions/010-crm-outbox.md).
+   */
+  async adoptLegacyCrmQueue(now: Date): Promise<number> {
+    return (await this.adoptLegacyOrders(now)) + (await this.adoptLegacyRefunds(now));
   }
 
-  async listDueCrmRefundIds(now: Date, limit: number): Promise<number[]> {
-    const { refunds } = this.t;
-    const rows = await this.db
-      .select({ id: refunds.id })
-      .from(refunds)
-      .where(this.refundCrmDue(now))
-      .orderBy(asc(refunds.crmNextAttemptAt))
-      .limit(limit);
-    return rows.map((row) => row.id);
+  private adoptLegacyOrders(now: Date): Promise<number> {
+    const { orders, crmEvents } = this.t;
+    return this.adapter.transaction(async (tx) => {
+      const rows = await this.adapter.forUpdate(
+        tx
+          .select({
+            subjectId: orders.id,
+            status: orders.legacyCrmSyncStatus,
+            attempts: orders.legacyCrmAttempts,
+            lastError: orders.legacyCrmLastError,
+            nextAttemptAt: orders.legacyCrmNextAttemptAt,
+            paidAt: orders.paidAt,
+          })
+          .from(orders)
+          .where(
+            and(
+              isNotNull(orders.legacyCrmNextAttemptAt),
+              or(isNull(orders.legacyCrmClaimedUntil), lt(orders.legacyCrmClaimedUntil, now)),
+            ),
+          )
+          .limit(ADOPT_BATCH),
+      );
+      if (rows.length === 0) return 0;
+      const ids = rows.map((row) => row.subjectId);
+      const known = new Set(
+        (
+          await tx
+            .select({ id: crmEvents.subjectId })
+            .from(crmEvents)
+            .where(and(eq(crmEvents.kind, "order"), inArray(crmEvents.subjectId, ids)))
+        ).map((row) => row.id),
+      );
+      const adopted = rows
+        .filter((row) => !known.has(row.subjectId))
+        .map(({ paidAt, ...row }) => ({ ...row, kind: "order" as const, createdAt: paidAt ?? now }));
+      if (adopted.length > 0) await tx.insert(crmEvents).values(adopted);
+      await tx.update(orders).set({ legacyCrmNextAttemptAt: null }).where(inArray(orders.id, ids));
+      return adopted.length;
+    });
   }
 
-  claimCrmRefundSync(refundId: number, now: Date, leaseUntil: Date): Promise<boolean> {
-    const { refunds } = this.t;
-    return this.updateRefunds(
-      { crmClaimedUntil: leaseUntil },
-      and(eq(refunds.id, refundId), this.refundCrmDue(now)),
-    );
-  }
-
-  recordCrmRefundSuccess(
-    refundId: number,
-    leaseUntil: Date,
-    result: { reference: string | null; syncedAt: Date },
-  ): Promise<boolean> {
-    const { refunds } = this.t;
-    return this.updateRefunds(
-      {
-        crmSyncStatus: "success",
-        crmAttempts: sql`${refunds.crmAttempts} + 1`,
-        crmReference: result.reference,
-        crmSyncedAt: result.syncedAt,
-        crmLastError: null,
-        crmNextAttemptAt: null,
-        crmClaimedUntil: null,
-      },
-      and(eq(refunds.id, refundId), eq(refunds.crmClaimedUntil, leaseUntil)),
-    );
-  }
-
-  recordCrmRefundFailure(
-    refundId: number,
-    leaseUntil: Date,
-    result: { error: string; attempts: number; nextAttemptAt: Date | null },
-  ): Promise<boolean> {
-    const { refunds } = this.t;
-    return this.updateRefunds(
-      {
-        crmSyncStatus: "failed",
-        crmAttempts: result.attempts,
-        crmLastError: result.error.slice(0, 500),
-        crmNextAttemptAt: result.nextAttemptAt,
-        crmClaimedUntil: null,
-      },
-      and(eq(refunds.id, refundId), eq(refunds.crmClaimedUntil, leaseUntil)),
-    );
-  }
-
-  requestCrmRefundResync(refundId: number, now: Date): Promise<boolean> {
-    const { refunds } = this.t;
-    return this.updateRefunds(
-      { crmSyncStatus: "pending", crmAttempts: 0, crmNextAttemptAt: now },
-      and(eq(refunds.id, refundId), eq(refunds.status, "succeeded"), eq(refunds.crmSyncStatus, "failed")),
-    );
+  private adoptLegacyRefunds(now: Date): Promise<number> {
+    const { refunds, crmEvents } = this.t;
+    return this.adapter.transaction(async (tx) => {
+      const rows = await this.adapter.forUpdate(
+        tx
+          .select({
+            subjectId: refunds.id,
+            status: refunds.legacyCrmSyncStatus,
+            attempts: refunds.legacyCrmAttempts,
+            lastError: refunds.legacyCrmLastError,
+            nextAttemptAt: refunds.legacyCrmNextAttemptAt,
+            refundStatus: refunds.status,
+            updatedAt: refunds.updatedAt,
+          })
+          .from(refunds)
+          .where(
+            and(
+              isNotNull(refunds.legacyCrmNextAttemptAt),
+              or(isNull(refunds.legacyCrmClaimedUntil), lt(refunds.legacyCrmClaimedUntil, now)),
+            ),
+          )
+          .limit(ADOPT_BATCH),
+      );
+      if (rows.length === 0) return 0;
+      const ids = rows.map((row) => row.subjectId);
+      const known = new Set(
+        (
+          await tx
+            .select({ id: crmEvents.subjectId })
+            .from(crmEvents)
+            .where(and(eq(crmEvents.kind, "refund"), inArray(crmEvents.subjectId, ids)))
+        ).map((row) => row.id),
+      );
+      const adopted = rows
+        .filter((row) => !known.has(row.subjectId))
+        .map(({ refundStatus, updatedAt, status, nextAttemptAt, ...row }) => ({
+          ...row,
+          kind: "refund" as const,
+          status: status ?? "pending",
+          // That release only sent succeeded refunds: one that failed since stays unsent.
+          nextAttemptAt: refundStatus === "succeeded" ? nextAttemptAt : null,
+          createdAt: updatedAt,
+        }));
+      if (adopted.length > 0) await tx.insert(crmEvents).values(adopted);
+      await tx.update(refunds).set({ legacyCrmNextAttemptAt: null }).where(inArray(refunds.id, ids));
+      return adopted.length;
+    });
   }
 }

@@ -108,22 +108,13 @@ export class DrizzleStore implements Store {
     this.refunds.failRefundAttempt(...args);
   readonly listStaleRefundAttempts: Store["listStaleRefundAttempts"] = (...args) =>
     this.refunds.listStaleRefundAttempts(...args);
-  readonly listDueCrmOrderIds: Store["listDueCrmOrderIds"] = (...args) =>
-    this.crm.listDueCrmOrderIds(...args);
-  readonly claimCrmSync: Store["claimCrmSync"] = (...args) => this.crm.claimCrmSync(...args);
+  readonly listDueCrmEvents: Store["listDueCrmEvents"] = (...args) => this.crm.listDueCrmEvents(...args);
+  readonly claimCrmEvent: Store["claimCrmEvent"] = (...args) => this.crm.claimCrmEvent(...args);
   readonly recordCrmSuccess: Store["recordCrmSuccess"] = (...args) => this.crm.recordCrmSuccess(...args);
   readonly recordCrmFailure: Store["recordCrmFailure"] = (...args) => this.crm.recordCrmFailure(...args);
   readonly requestCrmResync: Store["requestCrmResync"] = (...args) => this.crm.requestCrmResync(...args);
-  readonly listDueCrmRefundIds: Store["listDueCrmRefundIds"] = (...args) =>
-    this.crm.listDueCrmRefundIds(...args);
-  readonly claimCrmRefundSync: Store["claimCrmRefundSync"] = (...args) =>
-    this.crm.claimCrmRefundSync(...args);
-  readonly recordCrmRefundSuccess: Store["recordCrmRefundSuccess"] = (...args) =>
-    this.crm.recordCrmRefundSuccess(...args);
-  readonly recordCrmRefundFailure: Store["recordCrmRefundFailure"] = (...args) =>
-    this.crm.recordCrmRefundFailure(...args);
-  readonly requestCrmRefundResync: Store["requestCrmRefundResync"] = (...args) =>
-    this.crm.requestCrmRefundResync(...args);
+  readonly adoptLegacyCrmQueue: Store["adoptLegacyCrmQueue"] = (...args) =>
+    this.crm.adoptLegacyCrmQueue(...args);
   readonly reserveAuthAttempt: Store["reserveAuthAttempt"] = (...args) =>
     this.limits.reserveAuthAttempt(...args);
   readonly releaseAuthAttempt: Store["releaseAuthAttempt"] = (...args) =>

@@ -3,7 +3,7 @@
  * and what the reports answer. db/store.ts, the store's interface, exports all of it too.
  */
 
-import type { orders, products, refunds, users } from "./schema.mysql.ts";
+import type { crmEvents, orders, products, refunds, users } from "./schema.mysql.ts";
 
 /*
  * The entities are the Drizzle schema's own row types ($inferSelect), so a column is described once, in the
@@ -11,11 +11,46 @@ import type { orders, products, refunds, users } from "./schema.mysql.ts";
  */
 export type User = typeof users.$inferSelect;
 export type Product = typeof products.$inferSelect;
-export type Order = typeof orders.$inferSelect;
+/** The CRM columns orders and refunds keep for the previous release only (db/schema.mysql.ts): never read. */
+export type LegacyCrmColumns =
+  | "legacyCrmSyncStatus"
+  | "legacyCrmAttempts"
+  | "legacyCrmLastError"
+  | "legacyCrmNextAttemptAt"
+  | "legacyCrmClaimedUntil"
+  | "legacyCrmReference"
+  | "legacyCrmSyncedAt";
+export type Order = Omit<typeof orders.$inferSelect, LegacyCrmColumns>;
 export type Role = User["role"];
 export type OrderStatus = Order["status"];
-export type CrmSyncStatus = Order["crmSyncStatus"];
-export type Refund = typeof refunds.$inferSelect;
+export type Refund = Omit<typeof refunds.$inferSelect, LegacyCrmColumns>;
+export type CrmEvent = typeof crmEvents.$inferSelect;
+export type CrmKind = CrmEvent["kind"];
+export type CrmSyncStatus = CrmEvent["status"];
+
+/** What a CRM event is about: the paid order, or the succeeded refund, with this id. */
+export interface CrmSubject {
+  kind: CrmKind;
+  subjectId: number;
+}
+
+/**
+ * An order's CRM sync as its CRM event holds it (the API's `crm_*` fields). An order with no event yet (not
+ * paid) shows a pending sync that was never tried.
+ */
+export interface CrmState {
+  crmSyncStatus: CrmSyncStatus;
+  crmAttempts: number;
+  crmLastError: string | null;
+  crmNextAttemptAt: Date | null;
+  crmClaimedUntil: Date | null;
+  crmReference: string | null;
+  crmSyncedAt: Date | null;
+}
+
+/** A refund with its CRM sync; a refund that never succeeded has no event, and no status. */
+export type RefundWithCrm = Refund &
+  Omit<CrmState, "crmSyncStatus"> & { crmSyncStatus: CrmSyncStatus | null };
 export type RefundStatus = Refund["status"];
 export type RefundReason = NonNullable<Refund["reason"]>;
 
@@ -26,11 +61,11 @@ export type ReportBookkeeping =
   | "reportedPaidAt"
   | "reportedRefundedMinor";
 
-export interface OrderView extends Omit<Order, ReportBookkeeping> {
+export interface OrderView extends Omit<Order, ReportBookkeeping>, CrmState {
   product: { id: number; name: string; priceMinor: number; currency: string };
   customerEmail: string;
   /** Oldest first: the order's own refunds and those of payments it could not take. */
-  refunds: Refund[];
+  refunds: RefundWithCrm[];
 }
 
 /** A refund the app is about to ask Stripe for; written first, so its amount is reserved on the order. */
@@ -55,9 +90,7 @@ export type DiscoveredRefund = StripeRefundState &
     "orderId" | "paymentIntentId" | "appliesToOrder" | "amountMinor" | "currency" | "reason"
   > & { attemptKey: string | null; createdAt: Date };
 
-export interface RefundView extends Refund {
-  order: OrderView;
-}
+export type RefundView = RefundWithCrm & { order: OrderView };
 
 export interface PageRequest {
   limit: number;
@@ -89,7 +122,7 @@ export interface Payment {
   crmClaimedUntil?: Date;
 }
 
-/** What markOrderPaid writes: the order paid, and its CRM sync due at once (claimed, when the payer posts it). */
+/** What markOrderPaid writes on the order: paid, once. */
 export function paidChanges(payment: Payment) {
   return {
     status: "paid" as const,
@@ -97,10 +130,19 @@ export function paidChanges(payment: Payment) {
     paymentSessionId: payment.sessionId,
     paymentIntentId: payment.paymentIntentId,
     paymentStatus: "paid",
-    crmSyncStatus: "pending" as const,
+  };
+}
+
+/** The CRM event markOrderPaid writes with the payment: due at once (claimed, when the payer posts it). */
+export function paidCrmState(payment: Payment): CrmState {
+  return {
+    crmSyncStatus: "pending",
     crmAttempts: 0,
+    crmLastError: null,
     crmNextAttemptAt: payment.paidAt,
     crmClaimedUntil: payment.crmClaimedUntil ?? null,
+    crmReference: null,
+    crmSyncedAt: null,
   };
 }
 

@@ -4,6 +4,8 @@
  */
 export const ORDER_STATUSES = ["pending", "paid", "refunded", "cancelled"] as const;
 export const CRM_SYNC_STATUSES = ["pending", "success", "failed"] as const;
+/** What a CRM event is about: a paid order, or a succeeded refund. */
+export const CRM_EVENT_KINDS = ["order", "refund"] as const;
 export const REFUND_STATUSES = ["pending", "succeeded", "failed"] as const;
 /** Stripe's refund reasons. */
 export const REFUND_REASONS = ["requested_by_customer", "duplicate", "fraudulent"] as const;

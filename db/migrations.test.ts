@@ -9,6 +9,8 @@ import { openStore } from "./open-store.ts";
 
 /** The last migration whose schema kept its rules in triggers. */
 const LAST_WITH_TRIGGERS = 12;
+/** The last migration whose orders and refunds held their own CRM state, before the outbox. */
+const LAST_BEFORE_OUTBOX = 13;
 
 const folders = mkdtempSync(join(tmpdir(), "orders-migrations-"));
 afterAll(() => rmSync(folders, { recursive: true, force: true }));
@@ -155,6 +157,57 @@ async function fillAsThePreviousVersionDid(sql: Sql): Promise<void> {
   await refund(6, 1800, "succeeded", "2025-03-07T13:00:00Z", { appliesToOrder: false, currency: "eur" });
 }
 
+/**
+ * Orders and a refund as the release before the outbox wrote them, each with its CRM state on its own row: the
+ * paid order's ids by name.
+ */
+async function fillWithCrmStateOnTheRows(sql: Sql, now: number) {
+  const at = (offsetMs: number) => new Date(now + offsetMs);
+  const email = `crm-${crypto.randomUUID()}@example.test`;
+  await sql.all(
+    "INSERT INTO users (email, name, password_hash, role, created_at) VALUES (?, 'Old', 'x', 'customer', ?)",
+    [email, at(-3_600_000)],
+  );
+  const [user] = await sql.all<{ id: number }>("SELECT id FROM users WHERE email = ?", [email]);
+  await sql.all(
+    "INSERT INTO products (name, description, price_minor, currency, active, created_at, updated_at) VALUES ('Kettle', '', 2500, 'usd', ?, ?, ?)",
+    [true, at(-3_600_000), at(-3_600_000)],
+  );
+  const [product] = await sql.all<{ id: number }>("SELECT MAX(id) AS id FROM products");
+  const ids: Record<string, number> = {};
+  const order = async (
+    name: string,
+    crm: { status: string; attempts?: number; next?: Date; lease?: Date; reference?: string; error?: string },
+    paid = true,
+  ) => {
+    await sql.all(
+      `INSERT INTO orders (user_id, product_id, quantity, unit_price_minor, amount_minor, currency, status, created_at,
+        paid_at, payment_status, payment_intent_id, crm_sync_status, crm_attempts, crm_next_attempt_at,
+        crm_claimed_until, crm_reference, crm_synced_at, crm_last_error)
+        VALUES (?, ?, 1, 2500, 2500, 'usd', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        user?.id,
+        product?.id,
+        paid ? "paid" : "pending",
+        at(-600_000),
+        paid ? at(-500_000) : null,
+        paid ? "paid" : "unpaid",
+        paid ? `pi_${name}_${crypto.randomUUID()}` : null,
+        crm.status,
+        crm.attempts ?? 0,
+        crm.next ?? null,
+        crm.lease ?? null,
+        crm.reference ?? null,
+        crm.reference ? at(-400_000) : null,
+        crm.error ?? null,
+      ],
+    );
+    const [row] = await sql.all<{ id: number }>("SELECT MAX(id) AS id FROM orders");
+    ids[name] = Number(row?.id);
+  };
+  return { order, id: (name: string) => ids[name] as number, at };
+}
+
 for (const target of storeTargets()) {
   target.describe(`migrations on ${target.name}`, () => {
     test("a fresh database has no trigger after migrating", async () => {
@@ -242,6 +295,127 @@ for (const target of storeTargets()) {
         expect(byRules.orders.find((order) => order.id === paid?.id)).toMatchObject({ status: "refunded" });
         await store.rebuildReportRollups();
         expect(await derivedFigures(sql)).toEqual(byRules);
+      } finally {
+        await store.close();
+        await sql.close();
+        await database.drop();
+      }
+    });
+    test("the orders' and refunds' CRM state moves into the outbox, and what the previous release queues during the upgrade is adopted once", async () => {
+      const database = await freshDatabase(target, (dialect) =>
+        migrationsThrough(dialect, LAST_BEFORE_OUTBOX),
+      );
+      const sql = await rawSql(database.url);
+      const store = await openStore(database.url);
+      const now = Date.now();
+      try {
+        const { order, id, at } = await fillWithCrmStateOnTheRows(sql, now);
+        await order("synced", { status: "success", attempts: 1, reference: "crm-1" });
+        await order("failed", {
+          status: "failed",
+          attempts: 2,
+          next: at(3_600_000),
+          error: "CRM answered 500",
+        });
+        await order("due", { status: "pending", next: at(-500_000) });
+        await order("leased", { status: "pending", next: at(-500_000), lease: at(60_000) });
+        await order("unpaid", { status: "pending" }, false);
+        await sql.all(
+          `INSERT INTO refunds (order_id, stripe_refund_id, attempt_key, payment_intent_id, applies_to_order, amount_minor,
+            currency, status, created_at, updated_at, crm_sync_status, crm_next_attempt_at)
+            VALUES (?, ?, NULL, 'pi_x', ?, 500, 'usd', 'succeeded', ?, ?, 'pending', ?)`,
+          [id("synced"), `re_${crypto.randomUUID()}`, true, at(-300_000), at(-300_000), at(-300_000)],
+        );
+        const [refund] = await sql.all<{ id: number }>("SELECT MAX(id) AS id FROM refunds");
+        const refundId = Number(refund?.id);
+
+        await migrateDatabase(database.url);
+
+        const events = await sql.all<Record<string, unknown>>(
+          "SELECT kind, subject_id, status, attempts, reference, last_error FROM crm_events ORDER BY kind, subject_id",
+        );
+        expect(
+          events.map(
+            (event): Record<string, unknown> => ({ ...event, subject_id: Number(event.subject_id) }),
+          ),
+        ).toEqual([
+          {
+            kind: "order",
+            subject_id: id("synced"),
+            status: "success",
+            attempts: 1,
+            reference: "crm-1",
+            last_error: null,
+          },
+          {
+            kind: "order",
+            subject_id: id("failed"),
+            status: "failed",
+            attempts: 2,
+            reference: null,
+            last_error: "CRM answered 500",
+          },
+          {
+            kind: "order",
+            subject_id: id("due"),
+            status: "pending",
+            attempts: 0,
+            reference: null,
+            last_error: null,
+          },
+          {
+            kind: "order",
+            subject_id: id("leased"),
+            status: "pending",
+            attempts: 0,
+            reference: null,
+            last_error: null,
+          },
+          {
+            kind: "refund",
+            subject_id: refundId,
+            status: "pending",
+            attempts: 0,
+            reference: null,
+            last_error: null,
+          },
+        ]);
+        // Nothing is scheduled twice: the previous release can no longer claim what moved.
+        expect(await sql.all("SELECT id FROM orders WHERE crm_next_attempt_at IS NOT NULL")).toEqual([]);
+        expect(await sql.all("SELECT id FROM refunds WHERE crm_next_attempt_at IS NOT NULL")).toEqual([]);
+        expect(await store.findOrder(id("synced"))).toMatchObject({
+          crmSyncStatus: "success",
+          crmReference: "crm-1",
+          crmAttempts: 1,
+        });
+        expect(await store.findOrder(id("unpaid"))).toMatchObject({
+          crmSyncStatus: "pending",
+          crmAttempts: 0,
+        });
+        // The lease a process of the previous release held goes with the event: nobody posts under it.
+        expect(await store.listDueCrmEvents(new Date(now), 100)).toEqual([
+          { kind: "order", subjectId: id("due") },
+          { kind: "refund", subjectId: refundId },
+        ]);
+
+        // During the rolling restart, an instance of the previous release pays two orders (one it is posting
+        // under its lease, one whose post it lost) and syncs a third itself.
+        await order("paid-by-old", { status: "pending", next: at(0), lease: at(60_000) });
+        await order("lost-by-old", { status: "pending", next: at(0), lease: at(-1_000) });
+        await order("synced-by-old", { status: "success", attempts: 1, reference: "crm-9" });
+        expect(await store.adoptLegacyCrmQueue(new Date(now))).toBe(1);
+        expect(await store.adoptLegacyCrmQueue(new Date(now))).toBe(0);
+        expect(await store.adoptLegacyCrmQueue(new Date(now + 61_000))).toBe(1);
+        expect(await store.adoptLegacyCrmQueue(new Date(now + 61_000))).toBe(0);
+        const due = await store.listDueCrmEvents(new Date(now + 61_000), 100);
+        expect(due).toContainEqual({ kind: "order", subjectId: id("paid-by-old") });
+        expect(due).toContainEqual({ kind: "order", subjectId: id("lost-by-old") });
+        expect(await sql.all("SELECT id FROM orders WHERE crm_next_attempt_at IS NOT NULL")).toEqual([]);
+        // What that release synced itself shows as it left it.
+        expect(await store.findOrder(id("synced-by-old"))).toMatchObject({
+          crmSyncStatus: "success",
+          crmReference: "crm-9",
+        });
       } finally {
         await store.close();
         await sql.close();

@@ -1,5 +1,13 @@
-import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNotNull, lt, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import {
+  crmEventOf,
+  crmStateColumns,
+  crmStateOf,
+  legacyCrmStateColumns,
+  queueCrmEvent,
+} from "./crm-state.ts";
+import {
+  type CrmSyncStatus,
   type NewOrder,
   type Order,
   type OrderFilter,
@@ -9,10 +17,10 @@ import {
   type PageRequest,
   type Payment,
   paidChanges,
-  type Refund,
+  type RefundWithCrm,
   type ReportBookkeeping,
 } from "./store.ts";
-import { type Db, type DialectAdapter, lazy, StorePart } from "./store-part.ts";
+import { type Db, type DialectAdapter, lazy, StorePart, type Tables } from "./store-part.ts";
 
 /** Orders and their payment: made, paid or cancelled once each, read with their product, customer and refunds. */
 export class OrdersStore extends StorePart implements OrdersPart {
@@ -89,13 +97,10 @@ export class OrdersStore extends StorePart implements OrdersPart {
   }
 
   protected selectOrderViews() {
-    const { orders, products, users } = this.t;
-    // The reports' bookkeeping is neither shown nor read on the hot path of an order view.
-    const { reportPending, reportedStatus, reportedPaidAt, reportedRefundedMinor, ...shown } =
-      getTableColumns(orders);
+    const { orders, products, users, crmEvents } = this.t;
     return this.db
       .select({
-        order: shown,
+        order: shownOrderColumns(orders),
         product: {
           id: products.id,
           name: products.name,
@@ -103,10 +108,13 @@ export class OrdersStore extends StorePart implements OrdersPart {
           currency: products.currency,
         },
         customerEmail: users.email,
+        crm: crmStateColumns(this.t),
+        legacyCrm: legacyCrmStateColumns(orders),
       })
       .from(orders)
       .innerJoin(products, eq(products.id, orders.productId))
-      .innerJoin(users, eq(users.id, orders.userId));
+      .innerJoin(users, eq(users.id, orders.userId))
+      .leftJoin(crmEvents, crmEventOf(this.t, "order", orders.id));
   }
 
   async findOrder(orderId: number): Promise<OrderView | undefined> {
@@ -135,23 +143,34 @@ export class OrdersStore extends StorePart implements OrdersPart {
   /** Only orders that have refunds (refund_count, kept by the refunds ledger) cost a second statement. */
   private async withRefunds(rows: OrderViewRow[]): Promise<OrderView[]> {
     const ids = rows.filter((row) => row.order.refundCount > 0).map((row) => row.order.id);
-    const byOrder = new Map<number, Refund[]>();
+    const byOrder = new Map<number, RefundWithCrm[]>();
     if (ids.length > 0) {
-      const { refunds } = this.t;
-      const found = await this.db
-        .select()
-        .from(refunds)
-        .where(inArray(refunds.orderId, ids))
-        .orderBy(asc(refunds.id));
-      for (const refund of found)
+      for (const refund of await this.refundsWithCrm(inArray(this.t.refunds.orderId, ids)))
         byOrder.set(refund.orderId, [...(byOrder.get(refund.orderId) ?? []), refund]);
     }
     return rows.map((row) => ({
       ...row.order,
+      ...crmStateOf(row.crm, row.legacyCrm),
       product: row.product,
       customerEmail: row.customerEmail,
       refunds: byOrder.get(row.order.id) ?? [],
     }));
+  }
+
+  /** Refunds with their CRM sync, oldest first. */
+  async refundsWithCrm(where: SQL): Promise<RefundWithCrm[]> {
+    const { refunds, crmEvents } = this.t;
+    const found = await this.db
+      .select({
+        refund: shownRefundColumns(refunds),
+        crm: crmStateColumns(this.t),
+        legacyCrm: legacyCrmStateColumns(refunds),
+      })
+      .from(refunds)
+      .leftJoin(crmEvents, crmEventOf(this.t, "refund", refunds.id))
+      .where(where)
+      .orderBy(asc(refunds.id));
+    return found.map((row) => ({ ...row.refund, ...crmStateOf(row.crm, row.legacyCrm) }));
   }
 
   /** The order's row, locked until the transaction ends. */
@@ -184,8 +203,21 @@ export class OrdersStore extends StorePart implements OrdersPart {
     );
   }
 
+  /** The payment and the order's CRM event, in one transaction (the outbox): false when it was not pending. */
   markOrderPaid(orderId: number, payment: Payment): Promise<boolean> {
-    return this.changePendingOrder(orderId, paidChanges(payment));
+    return this.adapter.transaction(async (tx) => {
+      const { orders } = this.t;
+      const { affectedRows } = this.adapter.readWrite(
+        await tx
+          .update(orders)
+          .set({ ...paidChanges(payment), reportPending: true })
+          .where(and(eq(orders.id, orderId), eq(orders.status, "pending"))),
+      );
+      if (affectedRows === 0) return false;
+      const subject = { kind: "order" as const, subjectId: orderId };
+      await queueCrmEvent(tx, this.t, subject, payment.paidAt, payment.crmClaimedUntil);
+      return true;
+    });
   }
 
   async recordPaymentStatus(orderId: number, sessionId: string, paymentStatus: string): Promise<boolean> {
@@ -221,7 +253,15 @@ export class OrdersStore extends StorePart implements OrdersPart {
     return and(
       filter.status ? eq(orders.status, filter.status) : undefined,
       filter.crmSyncStatus
-        ? and(isNotNull(orders.paidAt), eq(orders.crmSyncStatus, filter.crmSyncStatus))
+        ? inArray(
+            orders.id,
+            this.db
+              .select({ id: this.t.crmEvents.subjectId })
+              .from(this.t.crmEvents)
+              .where(
+                and(eq(this.t.crmEvents.kind, "order"), eq(this.t.crmEvents.status, filter.crmSyncStatus)),
+              ),
+          )
         : undefined,
       filter.createdFrom ? gte(orders.createdAt, filter.createdFrom) : undefined,
       filter.createdBefore ? lt(orders.createdAt, filter.createdBefore) : undefined,
@@ -252,8 +292,44 @@ export class OrdersStore extends StorePart implements OrdersPart {
   }
 }
 
+/** An order's columns a view shows: neither the reports' bookkeeping nor the previous release's CRM columns. */
+function shownOrderColumns(orders: Tables["orders"]) {
+  const {
+    reportPending,
+    reportedStatus,
+    reportedPaidAt,
+    reportedRefundedMinor,
+    legacyCrmSyncStatus,
+    legacyCrmAttempts,
+    legacyCrmLastError,
+    legacyCrmNextAttemptAt,
+    legacyCrmClaimedUntil,
+    legacyCrmReference,
+    legacyCrmSyncedAt,
+    ...shown
+  } = getTableColumns(orders);
+  return shown;
+}
+
+/** A refund's columns but the previous release's CRM columns. */
+export function shownRefundColumns(refunds: Tables["refunds"]) {
+  const {
+    legacyCrmSyncStatus,
+    legacyCrmAttempts,
+    legacyCrmLastError,
+    legacyCrmNextAttemptAt,
+    legacyCrmClaimedUntil,
+    legacyCrmReference,
+    legacyCrmSyncedAt,
+    ...shown
+  } = getTableColumns(refunds);
+  return shown;
+}
+
 type OrderViewRow = {
   order: Omit<Order, ReportBookkeeping>;
   product: OrderView["product"];
   customerEmail: string;
+  crm: Parameters<typeof crmStateOf>[0];
+  legacyCrm: Parameters<typeof crmStateOf<CrmSyncStatus>>[1];
 };

@@ -1,4 +1,5 @@
-import { and, asc, eq, isNull, lt, type SQL } from "drizzle-orm";
+import { and, asc, eq, isNull, lt, ne, type SQL } from "drizzle-orm";
+import { crmEventOf, queueCrmEvent } from "./crm-state.ts";
 import type { OrdersStore } from "./orders-store.ts";
 import { afterRefundChange, refundable } from "./refund-ledger.ts";
 import type {
@@ -50,19 +51,13 @@ export class RefundsStore extends StorePart implements RefundsPart {
     },
   ): typeof this.t.refunds.$inferInsert {
     const now = new Date();
-    const succeeded = row.status === "succeeded";
-    return {
-      ...row,
-      createdAt: row.createdAt ?? now,
-      updatedAt: now,
-      crmSyncStatus: succeeded ? "pending" : null,
-      crmNextAttemptAt: succeeded ? now : null,
-    };
+    return { ...row, createdAt: row.createdAt ?? now, updatedAt: now };
   }
 
   /**
    * Writes a refund row (new when `before` is undefined) of the locked order, then the order's refund sums and
-   * status as the ledger's rules say (db/refund-ledger.ts); both are flagged for the reports to count.
+   * status as the ledger's rules say (db/refund-ledger.ts), both flagged for the reports to count, and the
+   * refund's CRM event.
    */
   private async saveRefund(
     tx: Db,
@@ -86,7 +81,25 @@ export class RefundsStore extends StorePart implements RefundsPart {
         .update(this.t.orders)
         .set({ ...orderChanges, reportPending: true })
         .where(eq(this.t.orders.id, order.id));
+    await this.tellCrm(tx, before, after);
     return after;
+  }
+
+  /**
+   * A refund that succeeded is queued for the CRM (once: a status never returns to succeeded); one that failed
+   * after it succeeded is no longer sent, unless it was already.
+   */
+  private async tellCrm(tx: Db, before: Refund | undefined, after: Refund): Promise<void> {
+    const subject = { kind: "refund" as const, subjectId: after.id };
+    if (after.status === "succeeded" && before?.status !== "succeeded")
+      await queueCrmEvent(tx, this.t, subject, after.updatedAt);
+    else if (before?.status === "succeeded" && after.status !== "succeeded") {
+      const { crmEvents } = this.t;
+      await tx
+        .update(crmEvents)
+        .set({ nextAttemptAt: null })
+        .where(and(crmEventOf(this.t, "refund", after.id), ne(crmEvents.status, "success")));
+    }
   }
 
   private async lockRefund(tx: Db, where: SQL): Promise<Refund | undefined> {
@@ -100,7 +113,7 @@ export class RefundsStore extends StorePart implements RefundsPart {
   }
 
   async findRefund(id: number): Promise<RefundView | undefined> {
-    const refund = await this.refundWhere(eq(this.t.refunds.id, id));
+    const [refund] = await this.orders.refundsWithCrm(eq(this.t.refunds.id, id));
     const order = refund && (await this.orders.findOrder(refund.orderId));
     return refund && order ? { ...refund, order } : undefined;
   }
@@ -125,7 +138,7 @@ export class RefundsStore extends StorePart implements RefundsPart {
       if (attempt && attempt.stripeRefundId === null)
         return this.saveRefund(tx, order, attempt, {
           stripeRefundId: refund.stripeRefundId,
-          ...refundStateChanges(attempt, refund, now),
+          ...refundStateChanges(refund, now),
         });
       const known = await this.lockRefund(tx, eq(refunds.stripeRefundId, refund.stripeRefundId));
       if (!known)
@@ -135,7 +148,7 @@ export class RefundsStore extends StorePart implements RefundsPart {
         refund.status === "failed"
           ? known.status === "pending" || known.status === "succeeded"
           : known.status === "pending";
-      return moves ? this.saveRefund(tx, order, known, refundStateChanges(known, refund, now)) : known;
+      return moves ? this.saveRefund(tx, order, known, refundStateChanges(refund, now)) : known;
     });
   }
 
@@ -171,16 +184,7 @@ export class RefundsStore extends StorePart implements RefundsPart {
 /** An attempt the app writes before it asks Stripe. */
 const NO_ANSWER_YET = { status: "pending", stripeRefundId: null, failure: null } as const;
 
-/** What Stripe's word on a refund changes on its row; a refund that succeeded is queued for the CRM once. */
-function refundStateChanges(row: Refund, refund: StripeRefundState, now: Date) {
-  const neverQueued = row.crmAttempts === 0 && row.crmSyncedAt === null && row.crmClaimedUntil === null;
-  return {
-    status: refund.status,
-    failure: refund.failure,
-    updatedAt: now,
-    ...(refund.status === "succeeded" && {
-      crmSyncStatus: row.crmSyncStatus ?? ("pending" as const),
-      crmNextAttemptAt: neverQueued ? now : row.crmNextAttemptAt,
-    }),
-  };
+/** What Stripe's word on a refund changes on its row. */
+function refundStateChanges(refund: StripeRefundState, now: Date) {
+  return { status: refund.status, failure: refund.failure, updatedAt: now };
 }

@@ -11,7 +11,13 @@ import {
   uniqueIndex,
   varchar,
 } from "drizzle-orm/mysql-core";
-import { CRM_SYNC_STATUSES, ORDER_STATUSES, REFUND_REASONS, REFUND_STATUSES } from "./enums.ts";
+import {
+  CRM_EVENT_KINDS,
+  CRM_SYNC_STATUSES,
+  ORDER_STATUSES,
+  REFUND_REASONS,
+  REFUND_STATUSES,
+} from "./enums.ts";
 
 const timestamp = (name: string) => datetime(name, { mode: "date", fsp: 3 });
 /** Set by Drizzle when an insert does not say (the store passes its own instant where it needs it). */
@@ -77,15 +83,20 @@ export const orders = mysqlTable(
     paymentSessionExpiresAt: timestamp("payment_session_expires_at"),
     paymentIntentId: varchar("payment_intent_id", { length: 255 }),
     paymentStatus: varchar("payment_status", { length: 32 }).notNull().default("unpaid"),
-    crmSyncStatus: varchar("crm_sync_status", { length: 16, enum: CRM_SYNC_STATUSES })
+    /**
+     * The CRM state from before the outbox (crm_events), kept one release so that an instance of the previous
+     * release keeps working during a rolling upgrade; only CrmStore.adoptLegacyCrmQueue reads them. The next
+     * release drops them (docs/decisions/010-crm-outbox.md).
+     */
+    legacyCrmSyncStatus: varchar("crm_sync_status", { length: 16, enum: CRM_SYNC_STATUSES })
       .notNull()
       .default("pending"),
-    crmAttempts: int("crm_attempts").notNull().default(0),
-    crmLastError: varchar("crm_last_error", { length: 500 }),
-    crmNextAttemptAt: timestamp("crm_next_attempt_at"),
-    crmClaimedUntil: timestamp("crm_claimed_until"),
-    crmReference: varchar("crm_reference", { length: 255 }),
-    crmSyncedAt: timestamp("crm_synced_at"),
+    legacyCrmAttempts: int("crm_attempts").notNull().default(0),
+    legacyCrmLastError: varchar("crm_last_error", { length: 500 }),
+    legacyCrmNextAttemptAt: timestamp("crm_next_attempt_at"),
+    legacyCrmClaimedUntil: timestamp("crm_claimed_until"),
+    legacyCrmReference: varchar("crm_reference", { length: 255 }),
+    legacyCrmSyncedAt: timestamp("crm_synced_at"),
     /** Sums over this order's own refunds (not those of a second payment), kept by the refunds ledger's writes. */
     refundedMinor: bigint("refunded_minor", { mode: "number" }).notNull().default(0),
     refundReservedMinor: bigint("refund_reserved_minor", { mode: "number" }).notNull().default(0),
@@ -106,8 +117,8 @@ export const orders = mysqlTable(
     index("orders_payment_intent_id").on(table.paymentIntentId),
     index("orders_product_id").on(table.productId),
     index("orders_status_id").on(table.status, table.id),
-    index("orders_crm_status_id").on(table.crmSyncStatus, table.id),
-    index("orders_crm_due").on(table.crmNextAttemptAt),
+    index("orders_crm_status_id").on(table.legacyCrmSyncStatus, table.id),
+    index("orders_crm_due").on(table.legacyCrmNextAttemptAt),
     index("orders_report_pending_id").on(table.reportPending, table.id),
     uniqueIndex("orders_payment_session_id").on(table.paymentSessionId),
   ],
@@ -220,13 +231,18 @@ export const refunds = mysqlTable(
     failure: varchar("failure", { length: 500 }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
-    crmSyncStatus: varchar("crm_sync_status", { length: 16, enum: CRM_SYNC_STATUSES }),
-    crmAttempts: int("crm_attempts").notNull().default(0),
-    crmLastError: varchar("crm_last_error", { length: 500 }),
-    crmNextAttemptAt: timestamp("crm_next_attempt_at"),
-    crmClaimedUntil: timestamp("crm_claimed_until"),
-    crmReference: varchar("crm_reference", { length: 255 }),
-    crmSyncedAt: timestamp("crm_synced_at"),
+    /**
+     * The CRM state from before the outbox (crm_events), kept one release so that an instance of the previous
+     * release keeps working during a rolling upgrade; only CrmStore.adoptLegacyCrmQueue reads them. The next
+     * release drops them (docs/decisions/010-crm-outbox.md).
+     */
+    legacyCrmSyncStatus: varchar("crm_sync_status", { length: 16, enum: CRM_SYNC_STATUSES }),
+    legacyCrmAttempts: int("crm_attempts").notNull().default(0),
+    legacyCrmLastError: varchar("crm_last_error", { length: 500 }),
+    legacyCrmNextAttemptAt: timestamp("crm_next_attempt_at"),
+    legacyCrmClaimedUntil: timestamp("crm_claimed_until"),
+    legacyCrmReference: varchar("crm_reference", { length: 255 }),
+    legacyCrmSyncedAt: timestamp("crm_synced_at"),
     /** The refund's status as the report rollups count it, and whether it changed since (see `orders`). */
     reportPending: boolean("report_pending").notNull().default(true),
     reportedStatus: varchar("reported_status", { length: 16, enum: REFUND_STATUSES }),
@@ -236,7 +252,7 @@ export const refunds = mysqlTable(
     uniqueIndex("refunds_attempt_key").on(table.attemptKey),
     index("refunds_order_id_id").on(table.orderId, table.id),
     index("refunds_status_created_at").on(table.status, table.createdAt),
-    index("refunds_crm_due").on(table.crmNextAttemptAt),
+    index("refunds_crm_due").on(table.legacyCrmNextAttemptAt),
     index("refunds_report_pending_id").on(table.reportPending, table.id),
   ],
 );
@@ -281,3 +297,33 @@ export const changeCounters = mysqlTable("change_counters", {
   name: varchar("name", { length: 32 }).primaryKey(),
   value: bigint("value", { mode: "number" }).notNull(),
 });
+
+/**
+ * The CRM outbox: one row per paid order and per succeeded refund, written in the transaction that paid the order
+ * or recorded the refund, so nothing the CRM must hear of can exist without its event. The row is the event's
+ * whole sync state: a claim is a lease (`claimed_until`) that only its holder may settle
+ * (docs/decisions/003-crm-lease.md, 010-crm-outbox.md).
+ */
+export const crmEvents = mysqlTable(
+  "crm_events",
+  {
+    id: bigint("id", { mode: "number", unsigned: true }).autoincrement().primaryKey(),
+    kind: varchar("kind", { length: 8, enum: CRM_EVENT_KINDS }).notNull(),
+    /** The order's id, or the refund's. */
+    subjectId: bigint("subject_id", { mode: "number", unsigned: true }).notNull(),
+    status: varchar("status", { length: 16, enum: CRM_SYNC_STATUSES }).notNull().default("pending"),
+    attempts: int("attempts").notNull().default(0),
+    /** When it is tried (again); null once it succeeded or used up its attempts. */
+    nextAttemptAt: timestamp("next_attempt_at"),
+    claimedUntil: timestamp("claimed_until"),
+    reference: varchar("reference", { length: 255 }),
+    syncedAt: timestamp("synced_at"),
+    lastError: varchar("last_error", { length: 500 }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("crm_events_kind_subject").on(table.kind, table.subjectId),
+    index("crm_events_due").on(table.nextAttemptAt),
+    index("crm_events_kind_status_subject").on(table.kind, table.status, table.subjectId),
+  ],
+);

@@ -1,5 +1,11 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { CRM_SYNC_STATUSES, ORDER_STATUSES, REFUND_REASONS, REFUND_STATUSES } from "./enums.ts";
+import {
+  CRM_EVENT_KINDS,
+  CRM_SYNC_STATUSES,
+  ORDER_STATUSES,
+  REFUND_REASONS,
+  REFUND_STATUSES,
+} from "./enums.ts";
 
 const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
 /** Set by Drizzle when an insert does not say (the store passes its own instant where it needs it). */
@@ -65,13 +71,18 @@ export const orders = sqliteTable(
     paymentSessionExpiresAt: timestamp("payment_session_expires_at"),
     paymentIntentId: text("payment_intent_id"),
     paymentStatus: text("payment_status").notNull().default("unpaid"),
-    crmSyncStatus: text("crm_sync_status", { enum: CRM_SYNC_STATUSES }).notNull().default("pending"),
-    crmAttempts: integer("crm_attempts").notNull().default(0),
-    crmLastError: text("crm_last_error"),
-    crmNextAttemptAt: timestamp("crm_next_attempt_at"),
-    crmClaimedUntil: timestamp("crm_claimed_until"),
-    crmReference: text("crm_reference"),
-    crmSyncedAt: timestamp("crm_synced_at"),
+    /**
+     * The CRM state from before the outbox (crm_events), kept one release so that an instance of the previous
+     * release keeps working during a rolling upgrade; only CrmStore.adoptLegacyCrmQueue reads them. The next
+     * release drops them (docs/decisions/010-crm-outbox.md).
+     */
+    legacyCrmSyncStatus: text("crm_sync_status", { enum: CRM_SYNC_STATUSES }).notNull().default("pending"),
+    legacyCrmAttempts: integer("crm_attempts").notNull().default(0),
+    legacyCrmLastError: text("crm_last_error"),
+    legacyCrmNextAttemptAt: timestamp("crm_next_attempt_at"),
+    legacyCrmClaimedUntil: timestamp("crm_claimed_until"),
+    legacyCrmReference: text("crm_reference"),
+    legacyCrmSyncedAt: timestamp("crm_synced_at"),
     refundedMinor: integer("refunded_minor").notNull().default(0),
     refundReservedMinor: integer("refund_reserved_minor").notNull().default(0),
     refundCount: integer("refund_count").notNull().default(0),
@@ -86,8 +97,8 @@ export const orders = sqliteTable(
     index("orders_payment_intent_id").on(table.paymentIntentId),
     index("orders_product_id").on(table.productId),
     index("orders_status_id").on(table.status, table.id),
-    index("orders_crm_status_id").on(table.crmSyncStatus, table.id),
-    index("orders_crm_due").on(table.crmNextAttemptAt),
+    index("orders_crm_status_id").on(table.legacyCrmSyncStatus, table.id),
+    index("orders_crm_due").on(table.legacyCrmNextAttemptAt),
     index("orders_report_pending_id").on(table.reportPending, table.id),
     uniqueIndex("orders_payment_session_id").on(table.paymentSessionId),
   ],
@@ -176,13 +187,18 @@ export const refunds = sqliteTable(
     failure: text("failure"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
-    crmSyncStatus: text("crm_sync_status", { enum: CRM_SYNC_STATUSES }),
-    crmAttempts: integer("crm_attempts").notNull().default(0),
-    crmLastError: text("crm_last_error"),
-    crmNextAttemptAt: timestamp("crm_next_attempt_at"),
-    crmClaimedUntil: timestamp("crm_claimed_until"),
-    crmReference: text("crm_reference"),
-    crmSyncedAt: timestamp("crm_synced_at"),
+    /**
+     * The CRM state from before the outbox (crm_events), kept one release so that an instance of the previous
+     * release keeps working during a rolling upgrade; only CrmStore.adoptLegacyCrmQueue reads them. The next
+     * release drops them (docs/decisions/010-crm-outbox.md).
+     */
+    legacyCrmSyncStatus: text("crm_sync_status", { enum: CRM_SYNC_STATUSES }),
+    legacyCrmAttempts: integer("crm_attempts").notNull().default(0),
+    legacyCrmLastError: text("crm_last_error"),
+    legacyCrmNextAttemptAt: timestamp("crm_next_attempt_at"),
+    legacyCrmClaimedUntil: timestamp("crm_claimed_until"),
+    legacyCrmReference: text("crm_reference"),
+    legacyCrmSyncedAt: timestamp("crm_synced_at"),
     reportPending: integer("report_pending", { mode: "boolean" }).notNull().default(true),
     reportedStatus: text("reported_status", { enum: REFUND_STATUSES }),
   },
@@ -191,7 +207,7 @@ export const refunds = sqliteTable(
     uniqueIndex("refunds_attempt_key").on(table.attemptKey),
     index("refunds_order_id_id").on(table.orderId, table.id),
     index("refunds_status_created_at").on(table.status, table.createdAt),
-    index("refunds_crm_due").on(table.crmNextAttemptAt),
+    index("refunds_crm_due").on(table.legacyCrmNextAttemptAt),
     index("refunds_report_pending_id").on(table.reportPending, table.id),
   ],
 );
@@ -224,3 +240,26 @@ export const changeCounters = sqliteTable("change_counters", {
   name: text("name").primaryKey(),
   value: integer("value").notNull(),
 });
+
+/** The CRM outbox (see schema.mysql.ts). */
+export const crmEvents = sqliteTable(
+  "crm_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind", { enum: CRM_EVENT_KINDS }).notNull(),
+    subjectId: integer("subject_id").notNull(),
+    status: text("status", { enum: CRM_SYNC_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at"),
+    claimedUntil: timestamp("claimed_until"),
+    reference: text("reference"),
+    syncedAt: timestamp("synced_at"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("crm_events_kind_subject").on(table.kind, table.subjectId),
+    index("crm_events_due").on(table.nextAttemptAt),
+    index("crm_events_kind_status_subject").on(table.kind, table.status, table.subjectId),
+  ],
+);

@@ -40,8 +40,10 @@ for (const target of storeTargets()) {
       });
     const failSync = async (orderId: number) => {
       const lease = new Date(Date.now() + 60_000);
-      expect(await db.store.claimCrmSync(orderId, new Date(), lease)).toBe(true);
-      await db.store.recordCrmFailure(orderId, lease, {
+      expect(await db.store.claimCrmEvent({ kind: "order", subjectId: orderId }, new Date(), lease)).toBe(
+        true,
+      );
+      await db.store.recordCrmFailure({ kind: "order", subjectId: orderId }, lease, {
         error: "HTTP 500",
         attempts: 8,
         nextAttemptAt: null,
@@ -152,17 +154,19 @@ for (const target of storeTargets()) {
       await pay(failed.id);
       await failSync(failed.id);
       const now = new Date();
-      expect(await db.store.requestCrmResync(failed.id, now)).toBe(true);
+      expect(await db.store.requestCrmResync({ kind: "order", subjectId: failed.id }, now)).toBe(true);
       expect(await db.store.findOrder(failed.id)).toMatchObject({
         crmSyncStatus: "pending",
         crmAttempts: 0,
         crmNextAttemptAt: now,
       });
-      expect(await db.store.requestCrmResync(failed.id, now)).toBe(false);
+      expect(await db.store.requestCrmResync({ kind: "order", subjectId: failed.id }, now)).toBe(false);
       const syncing = await newOrder();
       await pay(syncing.id);
-      expect(await db.store.requestCrmResync(syncing.id, now)).toBe(false);
-      expect(await db.store.requestCrmResync((await newOrder()).id, now)).toBe(false);
+      expect(await db.store.requestCrmResync({ kind: "order", subjectId: syncing.id }, now)).toBe(false);
+      expect(await db.store.requestCrmResync({ kind: "order", subjectId: (await newOrder()).id }, now)).toBe(
+        false,
+      );
     });
   });
 }

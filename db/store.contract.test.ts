@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { storeTargets, uniqueEmail, useStore } from "../tests/support.ts";
+import { rawSql, storeTargets, uniqueEmail, useStore } from "../tests/support.ts";
 import { EmailTakenError } from "./store.ts";
 
 /** The Store contract: every adapter (SQLite always, MySQL when TEST_MYSQL_URL is set) behaves the same. */
@@ -137,6 +137,87 @@ for (const target of storeTargets()) {
       expect(await db.store.recordPaymentStatus(order.id, session, "expired")).toBe(false);
     });
 
+    test("crm outbox: the payment writes the order's one event, or nothing at all", async () => {
+      const order = await newOrder();
+      const payment = { sessionId: `cs_test_outbox_${order.id}`, paymentIntentId: null, paidAt: new Date() };
+      const sql = await rawSql(db.url);
+      try {
+        // An event already there makes the event's write fail: the payment goes with it.
+        await sql.all(
+          "INSERT INTO crm_events (kind, subject_id, status, attempts, created_at) VALUES ('order', ?, 'pending', 0, ?)",
+          [order.id, new Date()],
+        );
+        await expect(db.store.markOrderPaid(order.id, payment)).rejects.toThrow();
+        expect(await db.store.findOrder(order.id)).toMatchObject({ status: "pending", paidAt: null });
+        await sql.all("DELETE FROM crm_events WHERE kind = 'order' AND subject_id = ?", [order.id]);
+
+        expect(await db.store.markOrderPaid(order.id, payment)).toBe(true);
+        expect(await db.store.markOrderPaid(order.id, { ...payment, paidAt: new Date() })).toBe(false);
+        const events = await sql.all<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM crm_events WHERE kind = 'order' AND subject_id = ?",
+          [order.id],
+        );
+        expect(Number(events[0]?.n)).toBe(1);
+        expect(await db.store.findOrder(order.id)).toMatchObject({
+          status: "paid",
+          crmSyncStatus: "pending",
+          crmNextAttemptAt: payment.paidAt,
+        });
+      } finally {
+        await sql.close();
+      }
+    });
+
+    test("crm outbox: a refund's event is written when it succeeds, once, and stops when it fails after", async () => {
+      const order = await newOrder();
+      await db.store.markOrderPaid(order.id, {
+        sessionId: `cs_test_refund_crm_${order.id}`,
+        paymentIntentId: `pi_${order.id}`,
+        paidAt: new Date(),
+      });
+      const attempt = {
+        orderId: order.id,
+        attemptKey: crypto.randomUUID(),
+        paymentIntentId: `pi_${order.id}`,
+        appliesToOrder: true,
+        amountMinor: 234,
+        currency: "usd",
+        reason: null,
+      };
+      const reserved = await db.store.reserveRefund(attempt);
+      expect(await db.store.findRefund(reserved?.id as number)).toMatchObject({
+        status: "pending",
+        crmSyncStatus: null,
+      });
+      const stripe = {
+        ...attempt,
+        stripeRefundId: `re_${crypto.randomUUID()}`,
+        failure: null,
+        createdAt: new Date(),
+      };
+      const now = new Date();
+      await db.store.recordStripeRefund({ ...stripe, status: "succeeded" }, now);
+      await db.store.recordStripeRefund({ ...stripe, status: "succeeded" }, new Date());
+      const subject = { kind: "refund" as const, subjectId: reserved?.id as number };
+      const due = await db.store.listDueCrmEvents(new Date(Date.now() + 1000), 10_000);
+      expect(
+        due.filter((event) => event.kind === "refund" && event.subjectId === subject.subjectId),
+      ).toHaveLength(1);
+      expect(await db.store.findRefund(subject.subjectId)).toMatchObject({
+        status: "succeeded",
+        crmSyncStatus: "pending",
+        crmAttempts: 0,
+      });
+
+      await db.store.recordStripeRefund(
+        { ...stripe, status: "failed", failure: "lost_or_stolen_card" },
+        new Date(),
+      );
+      expect(await db.store.listDueCrmEvents(new Date(Date.now() + 1000), 10_000)).not.toContainEqual(
+        subject,
+      );
+    });
+
     test("crm: due orders are claimed by one caller, and only the lease holder settles them", async () => {
       const order = await newOrder();
       await db.store.markOrderPaid(order.id, {
@@ -144,21 +225,33 @@ for (const target of storeTargets()) {
         paymentIntentId: null,
         paidAt: new Date(Date.now() - 1000),
       });
-      expect(await db.store.listDueCrmOrderIds(new Date(), 10_000)).toContain(order.id);
+      expect(await db.store.listDueCrmEvents(new Date(), 10_000)).toContainEqual({
+        kind: "order",
+        subjectId: order.id,
+      });
       const lease = new Date(Date.now() + 60_000);
       const claims = await Promise.all(
-        Array.from({ length: 5 }, () => db.store.claimCrmSync(order.id, new Date(), lease)),
+        Array.from({ length: 5 }, () =>
+          db.store.claimCrmEvent({ kind: "order", subjectId: order.id }, new Date(), lease),
+        ),
       );
       expect(claims.filter(Boolean)).toHaveLength(1);
-      expect(await db.store.listDueCrmOrderIds(new Date(), 10_000)).not.toContain(order.id);
+      expect(await db.store.listDueCrmEvents(new Date(), 10_000)).not.toContainEqual({
+        kind: "order",
+        subjectId: order.id,
+      });
       expect(
-        await db.store.recordCrmSuccess(order.id, new Date(lease.getTime() + 1), {
-          reference: "x",
-          syncedAt: new Date(),
-        }),
+        await db.store.recordCrmSuccess(
+          { kind: "order", subjectId: order.id },
+          new Date(lease.getTime() + 1),
+          {
+            reference: "x",
+            syncedAt: new Date(),
+          },
+        ),
       ).toBe(false);
       expect(
-        await db.store.recordCrmFailure(order.id, lease, {
+        await db.store.recordCrmFailure({ kind: "order", subjectId: order.id }, lease, {
           error: "HTTP 500",
           attempts: 1,
           nextAttemptAt: new Date(Date.now() - 1),
@@ -170,9 +263,14 @@ for (const target of storeTargets()) {
         crmLastError: "HTTP 500",
         crmClaimedUntil: null,
       });
-      expect(await db.store.claimCrmSync(order.id, new Date(), lease)).toBe(true);
+      expect(await db.store.claimCrmEvent({ kind: "order", subjectId: order.id }, new Date(), lease)).toBe(
+        true,
+      );
       expect(
-        await db.store.recordCrmSuccess(order.id, lease, { reference: "252", syncedAt: new Date() }),
+        await db.store.recordCrmSuccess({ kind: "order", subjectId: order.id }, lease, {
+          reference: "252",
+          syncedAt: new Date(),
+        }),
       ).toBe(true);
       expect(await db.store.findOrder(order.id)).toMatchObject({
         crmSyncStatus: "success",
@@ -180,8 +278,14 @@ for (const target of storeTargets()) {
         crmReference: "252",
         crmNextAttemptAt: null,
       });
-      expect(await db.store.claimCrmSync(order.id, new Date(Date.now() + 3_600_000), lease)).toBe(false);
-      expect(await db.store.requestCrmResync(order.id, new Date())).toBe(false);
+      expect(
+        await db.store.claimCrmEvent(
+          { kind: "order", subjectId: order.id },
+          new Date(Date.now() + 3_600_000),
+          lease,
+        ),
+      ).toBe(false);
+      expect(await db.store.requestCrmResync({ kind: "order", subjectId: order.id }, new Date())).toBe(false);
     });
 
     test("ping answers while the database is reachable", async () => {

@@ -6,6 +6,7 @@ import type {
   AuthLimitRule,
   AuthReservation,
   CrmHealth,
+  CrmSubject,
   DiscoveredRefund,
   LocalDaySales,
   NewAdminSession,
@@ -129,38 +130,31 @@ export interface RefundsPart {
 }
 
 /**
- * CRM sync of paid orders and succeeded refunds. A claim is a lease (crm_claimed_until): only its holder may
- * settle the attempt, and a lease left behind by a dead process simply runs out.
+ * The CRM outbox: one event per paid order and per succeeded refund, written in the transaction that caused it.
+ * A claim is a lease (claimed_until): only its holder may settle the attempt, and a lease left behind by a dead
+ * process simply runs out.
  */
 export interface CrmPart {
   crmHealth(): Promise<CrmHealth>;
-  listDueCrmOrderIds(now: Date, limit: number): Promise<number[]>;
-  claimCrmSync(orderId: number, now: Date, leaseUntil: Date): Promise<boolean>;
+  /** Events due by `now` that nobody holds, the longest due first. */
+  listDueCrmEvents(now: Date, limit: number): Promise<CrmSubject[]>;
+  /** Takes the event's lease until `leaseUntil` if it is due and free: false when it is not (any more). */
+  claimCrmEvent(subject: CrmSubject, now: Date, leaseUntil: Date): Promise<boolean>;
+  /** Settles a claimed attempt; false when the lease `leaseUntil` is no longer the event's. */
   recordCrmSuccess(
-    orderId: number,
+    subject: CrmSubject,
     leaseUntil: Date,
     result: { reference: string | null; syncedAt: Date },
   ): Promise<boolean>;
   recordCrmFailure(
-    orderId: number,
+    subject: CrmSubject,
     leaseUntil: Date,
     result: { error: string; attempts: number; nextAttemptAt: Date | null },
   ): Promise<boolean>;
-  /** Puts a failed sync back in the queue with a fresh attempt budget. */
-  requestCrmResync(orderId: number, now: Date): Promise<boolean>;
-  listDueCrmRefundIds(now: Date, limit: number): Promise<number[]>;
-  claimCrmRefundSync(refundId: number, now: Date, leaseUntil: Date): Promise<boolean>;
-  recordCrmRefundSuccess(
-    refundId: number,
-    leaseUntil: Date,
-    result: { reference: string | null; syncedAt: Date },
-  ): Promise<boolean>;
-  recordCrmRefundFailure(
-    refundId: number,
-    leaseUntil: Date,
-    result: { error: string; attempts: number; nextAttemptAt: Date | null },
-  ): Promise<boolean>;
-  requestCrmRefundResync(refundId: number, now: Date): Promise<boolean>;
+  /** Puts a failed event back in the queue with a fresh attempt budget. */
+  requestCrmResync(subject: CrmSubject, now: Date): Promise<boolean>;
+  /** Moves what the previous release queued on its own columns into events; says how many it moved. */
+  adoptLegacyCrmQueue(now: Date): Promise<number>;
 }
 
 /** Sign-in and registration limits, shared by every instance through the database. */

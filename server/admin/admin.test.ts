@@ -376,8 +376,8 @@ for (const target of storeTargets()) {
         paidAt: new Date(),
       });
       const lease = new Date(Date.now() + 60_000);
-      await stack.store.claimCrmSync(order.id, new Date(), lease);
-      await stack.store.recordCrmFailure(order.id, lease, {
+      await stack.store.claimCrmEvent({ kind: "order", subjectId: order.id }, new Date(), lease);
+      await stack.store.recordCrmFailure({ kind: "order", subjectId: order.id }, lease, {
         error: "HTTP 500",
         attempts: 8,
         nextAttemptAt: null,
@@ -608,13 +608,16 @@ for (const target of storeTargets()) {
         paidAt: new Date(),
       });
       const lease = new Date(Date.now() + 60_000);
-      await stack.store.claimCrmSync(order.id, new Date(), lease);
-      await stack.store.recordCrmFailure(order.id, lease, {
+      await stack.store.claimCrmEvent({ kind: "order", subjectId: order.id }, new Date(), lease);
+      await stack.store.recordCrmFailure({ kind: "order", subjectId: order.id }, lease, {
         error: "HTTP 502",
         attempts: 8,
         nextAttemptAt: null,
       });
-      await stack.store.requestCrmResync(order.id, new Date(Date.now() + 3_600_000));
+      await stack.store.requestCrmResync(
+        { kind: "order", subjectId: order.id },
+        new Date(Date.now() + 3_600_000),
+      );
       expect(await (await get(stack.app, `/admin/orders/${order.id}`, cookie)).text()).toContain(
         "HTTP 502 (an earlier attempt; tried again)",
       );

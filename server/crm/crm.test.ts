@@ -134,13 +134,18 @@ for (const target of storeTargets()) {
     test("a claim left by a dead process blocks others until its lease runs out", async () => {
       const { orderId } = await freshlyPaidOrder(stack);
       const leaseUntil = new Date(Date.now() + 300);
-      expect(await stack.store.claimCrmSync(orderId, new Date(), leaseUntil)).toBe(true);
+      expect(
+        await stack.store.claimCrmEvent({ kind: "order", subjectId: orderId }, new Date(), leaseUntil),
+      ).toBe(true);
       const survivor = new CrmSync(stack.config, stack.store);
       expect(await survivor.syncOrder(orderId)).toBe("skipped");
       await sleep(350);
       expect(await survivor.syncOrder(orderId)).toBe("success");
       expect(
-        await stack.store.recordCrmSuccess(orderId, leaseUntil, { reference: "late", syncedAt: new Date() }),
+        await stack.store.recordCrmSuccess({ kind: "order", subjectId: orderId }, leaseUntil, {
+          reference: "late",
+          syncedAt: new Date(),
+        }),
       ).toBe(false);
       expect((await stack.store.findOrder(orderId))?.crmReference).not.toBe("late");
     });

@@ -1,4 +1,4 @@
-import type { CrmPart, OrdersPart, OrderView, RefundsPart, RefundView } from "../../db/store.ts";
+import type { CrmPart, CrmSubject, OrdersPart, OrderView, RefundsPart } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import {
   type CrmResult,
@@ -25,40 +25,28 @@ const PASS_BATCH = 50;
 const PASS_CONCURRENCY = 4;
 const SETTLE_POLL_MS = 100;
 
-/** The sync state both orders and refunds carry (a refund's is null until it succeeded). */
+/** The sync state orders and refunds show, as their CRM event holds it (a refund's is null until it succeeded). */
 type CrmState = { crmSyncStatus: OrderView["crmSyncStatus"] | null } & Pick<
   OrderView,
   "crmAttempts" | "crmLastError" | "crmNextAttemptAt" | "crmClaimedUntil" | "crmReference" | "crmSyncedAt"
 >;
 
-/** One kind of CRM event (a paid order, a succeeded refund): where its sync state lives and what is posted. */
-interface CrmQueue<T extends CrmState> {
-  kind: "order" | "refund";
-  listDue(now: Date, limit: number): Promise<number[]>;
-  claim(id: number, now: Date, leaseUntil: Date): Promise<boolean>;
-  load(id: number): Promise<T | undefined>;
-  post(item: T): Promise<CrmResult>;
-  recordSuccess(
-    id: number,
-    leaseUntil: Date,
-    result: { reference: string | null; syncedAt: Date },
-  ): Promise<boolean>;
-  recordFailure(
-    id: number,
-    leaseUntil: Date,
-    result: { error: string; attempts: number; nextAttemptAt: Date | null },
-  ): Promise<boolean>;
+/** What an event is about, read to be posted: the order or refund with its sync state, and its post. */
+interface Loaded {
+  item: CrmState;
+  post(): Promise<CrmResult>;
 }
 
+const keyOf = (subject: CrmSubject) => `${subject.kind}:${subject.subjectId}`;
+
 /**
- * Sends paid orders, and then each succeeded refund, to the CRM. All state is in the orders table (status, attempts, next attempt, lease), so
- * any process may pick up any due order after a restart or crash, and a lease keeps two from posting at once.
+ * Sends paid orders and succeeded refunds to the CRM from one outbox (crm_events), whose rows hold all the state
+ * (status, attempts, next attempt, lease): any process may pick up any due event after a restart or crash, and a
+ * lease keeps two from posting at once.
  */
 export class CrmSync {
   /** Syncs running in this process, each settling to the item as it recorded it (undefined: nothing recorded). */
   private readonly inflight = new Map<string, Promise<CrmState | undefined>>();
-  private readonly orders: CrmQueue<OrderView>;
-  private readonly refunds: CrmQueue<RefundView>;
   private timer: ReturnType<typeof setInterval> | undefined;
   private pass: Promise<number> | undefined;
 
@@ -67,26 +55,29 @@ export class CrmSync {
     private readonly store: CrmPart & OrdersPart & RefundsPart,
     private readonly log: Log = () => {},
     private readonly now: () => number = Date.now,
-  ) {
-    this.orders = {
-      kind: "order",
-      listDue: (now, limit) => store.listDueCrmOrderIds(now, limit),
-      claim: (id, now, leaseUntil) => store.claimCrmSync(id, now, leaseUntil),
-      load: (id) => store.findOrder(id),
-      post: (order) => postToCrm(config, crmIdempotencyKey(order.id), crmPayload(config, order)),
-      recordSuccess: (id, leaseUntil, result) => store.recordCrmSuccess(id, leaseUntil, result),
-      recordFailure: (id, leaseUntil, result) => store.recordCrmFailure(id, leaseUntil, result),
-    };
-    this.refunds = {
-      kind: "refund",
-      listDue: (now, limit) => store.listDueCrmRefundIds(now, limit),
-      claim: (id, now, leaseUntil) => store.claimCrmRefundSync(id, now, leaseUntil),
-      load: (id) => store.findRefund(id),
-      post: (refund) =>
-        postToCrm(config, crmRefundIdempotencyKey(refund.id), crmRefundPayload(config, refund)),
-      recordSuccess: (id, leaseUntil, result) => store.recordCrmRefundSuccess(id, leaseUntil, result),
-      recordFailure: (id, leaseUntil, result) => store.recordCrmRefundFailure(id, leaseUntil, result),
-    };
+  ) {}
+
+  private async load(subject: CrmSubject, known?: CrmState): Promise<Loaded | undefined> {
+    const { config, store } = this;
+    if (subject.kind === "order") {
+      const order = (known as OrderView | undefined) ?? (await store.findOrder(subject.subjectId));
+      return (
+        order && {
+          item: order,
+          post: () => postToCrm(config, crmIdempotencyKey(order.id), crmPayload(config, order)),
+        }
+      );
+    }
+    const refund = await store.findRefund(subject.subjectId);
+    // A refund that failed after it succeeded is no longer news for the CRM.
+    return (
+      (refund &&
+        refund.status === "succeeded" && {
+          item: refund,
+          post: () => postToCrm(config, crmRefundIdempotencyKey(refund.id), crmRefundPayload(config, refund)),
+        }) ||
+      undefined
+    );
   }
 
   /**
@@ -94,7 +85,7 @@ export class CrmSync {
    * it now is, the sync posts it without reading it again.
    */
   syncSoon(orderId: number, known?: OrderView, claimedUntil?: Date): void {
-    this.inBackground(this.orders, orderId, known, claimedUntil);
+    this.inBackground({ kind: "order", subjectId: orderId }, known, claimedUntil);
   }
 
   /** A lease taken now; markOrderPaid takes it with the payment, which spares the claim's own statement. */
@@ -104,24 +95,19 @@ export class CrmSync {
 
   /** Starts syncing one succeeded refund in the background. */
   syncRefundSoon(refundId: number): void {
-    this.inBackground(this.refunds, refundId);
+    this.inBackground({ kind: "refund", subjectId: refundId });
   }
 
-  private inBackground<T extends CrmState>(
-    queue: CrmQueue<T>,
-    id: number,
-    known?: T,
-    claimedUntil?: Date,
-  ): void {
-    const key = `${queue.kind}:${id}`;
+  private inBackground(subject: CrmSubject, known?: CrmState, claimedUntil?: Date): void {
+    const key = keyOf(subject);
     if (this.inflight.has(key)) return;
-    const attempt = this.sync(queue, id, known, claimedUntil)
+    const attempt = this.sync(subject, known, claimedUntil)
       .then((result): CrmState | undefined => result.settled)
       .catch((error) => {
         this.log({
           level: "error",
           msg: "crm sync failed to run",
-          [`${queue.kind}_id`]: id,
+          [`${subject.kind}_id`]: subject.subjectId,
           error: String(error),
         });
         return undefined;
@@ -130,39 +116,39 @@ export class CrmSync {
     this.inflight.set(key, attempt);
   }
 
-  /** Claims the order if its sync is due and nobody holds it, posts it, and records the outcome. */
+  /** Claims the order's event if it is due and nobody holds it, posts the order, and records the outcome. */
   async syncOrder(orderId: number): Promise<"success" | "failed" | "skipped"> {
-    return (await this.sync(this.orders, orderId)).outcome;
+    return (await this.sync({ kind: "order", subjectId: orderId })).outcome;
   }
 
   async syncRefund(refundId: number): Promise<"success" | "failed" | "skipped"> {
-    return (await this.sync(this.refunds, refundId)).outcome;
+    return (await this.sync({ kind: "refund", subjectId: refundId })).outcome;
   }
 
   /** The outcome, and the item as this sync recorded it (so a waiting caller need not read it back). */
-  private async sync<T extends CrmState>(
-    queue: CrmQueue<T>,
-    id: number,
-    known?: T,
+  private async sync(
+    subject: CrmSubject,
+    known?: CrmState,
     claimedUntil?: Date,
-  ): Promise<{ outcome: "success" | "failed" | "skipped"; settled?: T }> {
+  ): Promise<{ outcome: "success" | "failed" | "skipped"; settled?: CrmState }> {
     const started = this.now();
     const leaseUntil = claimedUntil ?? new Date(started + leaseMs(this.config));
-    if (!claimedUntil && !(await queue.claim(id, new Date(started), leaseUntil)))
+    if (!claimedUntil && !(await this.store.claimCrmEvent(subject, new Date(started), leaseUntil)))
       return { outcome: "skipped" };
-    const item = known ?? (await queue.load(id));
-    if (!item) return { outcome: "skipped" };
+    const loaded = await this.load(subject, known);
+    if (!loaded) return { outcome: "skipped" };
+    const { item } = loaded;
     // A slow database ate the lease: the claim lapses and the next pass posts in time.
     if (this.now() + postAndRecordMs(this.config) + CLOCK_SKEW_MS > leaseUntil.getTime()) {
       return { outcome: "skipped" };
     }
-    const result = await queue.post(item);
-    const subject = { [`${queue.kind}_id`]: id };
+    const result = await loaded.post();
+    const logged = { [`${subject.kind}_id`]: subject.subjectId };
     if (result.ok) {
       const success = { reference: result.reference, syncedAt: new Date(this.now()) };
-      const recorded = await queue.recordSuccess(id, leaseUntil, success);
-      this.log({ level: "info", msg: `crm sync succeeded`, ...subject, crm_reference: result.reference });
-      const settled: T = {
+      const recorded = await this.store.recordCrmSuccess(subject, leaseUntil, success);
+      this.log({ level: "info", msg: `crm sync succeeded`, ...logged, crm_reference: result.reference });
+      const settled: CrmState = {
         ...item,
         crmSyncStatus: "success",
         crmAttempts: item.crmAttempts + 1,
@@ -177,7 +163,7 @@ export class CrmSync {
     const attempts = item.crmAttempts + 1;
     const nextAttemptAt =
       attempts < this.config.CRM_MAX_ATTEMPTS ? new Date(this.now() + this.backoffMs(attempts)) : null;
-    const recorded = await queue.recordFailure(id, leaseUntil, {
+    const recorded = await this.store.recordCrmFailure(subject, leaseUntil, {
       error: result.error,
       attempts,
       nextAttemptAt,
@@ -185,12 +171,12 @@ export class CrmSync {
     this.log({
       level: "warn",
       msg: "crm sync failed",
-      ...subject,
+      ...logged,
       attempts,
       error: result.error,
       next_attempt_at: nextAttemptAt?.toISOString() ?? null,
     });
-    const settled: T = {
+    const settled: CrmState = {
       ...item,
       crmSyncStatus: "failed",
       crmAttempts: attempts,
@@ -216,7 +202,7 @@ export class CrmSync {
    */
   async awaitSettled(orderId: number, budgetMs: number): Promise<OrderView | undefined> {
     const deadline = this.now() + budgetMs;
-    const inflight = this.inflight.get(`order:${orderId}`);
+    const inflight = this.inflight.get(keyOf({ kind: "order", subjectId: orderId }));
     if (inflight) {
       // A sync this process ran knows what it recorded: no need to read the order back.
       const settled = await Promise.race([inflight, sleep(budgetMs).then(() => undefined)]);
@@ -231,19 +217,21 @@ export class CrmSync {
 
   /** An admin's "Retry CRM sync" for a failed order; false when the order is not a failed sync. */
   async retry(orderId: number): Promise<boolean> {
-    const queued = await this.store.requestCrmResync(orderId, new Date(this.now()));
+    const subject = { kind: "order" as const, subjectId: orderId };
+    const queued = await this.store.requestCrmResync(subject, new Date(this.now()));
     if (queued) this.syncSoon(orderId);
     return queued;
   }
 
   /** The same for a refund whose CRM event failed. */
   async retryRefund(refundId: number): Promise<boolean> {
-    const queued = await this.store.requestCrmRefundResync(refundId, new Date(this.now()));
+    const subject = { kind: "refund" as const, subjectId: refundId };
+    const queued = await this.store.requestCrmResync(subject, new Date(this.now()));
     if (queued) this.syncRefundSoon(refundId);
     return queued;
   }
 
-  /** One pass over every due order; returns how many were attempted. */
+  /** One pass over every due event; returns how many were attempted. */
   runPass(): Promise<number> {
     this.pass ??= this.runPassOnce().finally(() => {
       this.pass = undefined;
@@ -252,20 +240,21 @@ export class CrmSync {
   }
 
   private async runPassOnce(): Promise<number> {
-    return (await this.drain(this.orders)) + (await this.drain(this.refunds));
-  }
-
-  private async drain<T extends CrmState>(queue: CrmQueue<T>): Promise<number> {
+    const adopted = await this.store.adoptLegacyCrmQueue(new Date(this.now()));
+    if (adopted > 0)
+      this.log({ level: "info", msg: "crm events adopted from the previous release", adopted });
     let attempted = 0;
     for (;;) {
-      const due = (await queue.listDue(new Date(this.now()), PASS_BATCH)).filter(
-        (id) => !this.inflight.has(`${queue.kind}:${id}`),
+      const due = (await this.store.listDueCrmEvents(new Date(this.now()), PASS_BATCH)).filter(
+        (subject) => !this.inflight.has(keyOf(subject)),
       );
       if (due.length === 0) return attempted;
       let claimedAny = false;
       for (let index = 0; index < due.length; index += PASS_CONCURRENCY) {
         const outcomes = await Promise.all(
-          due.slice(index, index + PASS_CONCURRENCY).map(async (id) => (await this.sync(queue, id)).outcome),
+          due
+            .slice(index, index + PASS_CONCURRENCY)
+            .map(async (subject) => (await this.sync(subject)).outcome),
         );
         for (const outcome of outcomes) {
           if (outcome !== "skipped") {

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CRM_SYNC_STATUSES, ORDER_STATUSES, REFUND_REASONS, REFUND_STATUSES } from "../../db/enums.ts";
-import type { OrderView, Refund } from "../../db/store.ts";
+import type { OrderView, RefundWithCrm } from "../../db/store.ts";
 import { formatMinor } from "../shared/money.ts";
 
 export const RefundSchema = z
@@ -24,13 +24,13 @@ export const RefundSchema = z
 export type RefundJson = z.infer<typeof RefundSchema>;
 
 /** Only refunds Stripe knows: an attempt without a Stripe id is still in flight, or never reached Stripe. */
-export function presentRefunds(refunds: Refund[]): RefundJson[] {
+export function presentRefunds(refunds: RefundWithCrm[]): RefundJson[] {
   return refunds.flatMap((refund) =>
     refund.stripeRefundId ? [presentRefund(refund, refund.stripeRefundId)] : [],
   );
 }
 
-function presentRefund(refund: Refund, id: string): RefundJson {
+function presentRefund(refund: RefundWithCrm, id: string): RefundJson {
   return {
     id,
     amount: formatMinor(refund.amountMinor, refund.currency),

@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { type OrderView, paidChanges, type Store } from "../../db/store.ts";
+import { type OrderView, paidChanges, paidCrmState, type Store } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import type { CrmSync } from "../crm/sync.ts";
 import { getOwnOrder } from "../orders/service.ts";
@@ -205,7 +205,7 @@ export async function fulfilCheckoutSession(
     typeof session.payment_intent === "string"
       ? session.payment_intent
       : (session.payment_intent?.id ?? null);
-  // The payment and the CRM claim in one statement: only the transition's winner posts, and at once.
+  // The payment, its CRM event and the event's claim in one transaction: only the transition's winner posts, at once.
   const payment = {
     sessionId: session.id,
     paymentIntentId,
@@ -232,7 +232,8 @@ export async function fulfilCheckoutSession(
     return "refunding";
   }
   deps.log({ level: "info", msg: "order paid", order_id: order.id, session_id: session.id });
-  deps.crm.syncSoon(order.id, { ...order, ...paidChanges(payment) }, payment.crmClaimedUntil);
+  const paid = { ...order, ...paidChanges(payment), ...paidCrmState(payment) };
+  deps.crm.syncSoon(order.id, paid, payment.crmClaimedUntil);
   return "paid";
 }
 

@@ -192,8 +192,7 @@ export async function recordRefundFromStripe(
     },
     new Date(),
   );
-  if (recorded.status === "succeeded" && recorded.crmSyncStatus === "pending")
-    deps.crm.syncRefundSoon(recorded.id);
+  if (recorded.status === "succeeded") deps.crm.syncRefundSoon(recorded.id);
   return recorded;
 }
 
