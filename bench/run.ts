@@ -528,9 +528,11 @@ const targets: [string, boolean | undefined][] = [
       (page, deep) => deep.p50 <= 1.5 * Math.max(1, page.p50),
     ),
   ],
+  // 7 until the payment and its CRM event became one transaction (BEGIN, UPDATE, INSERT, COMMIT: 3 more,
+  // docs/decisions/010-crm-outbox.md).
   [
-    `whole purchase: <= 8 app statements a purchase (measured ${statementsPerPurchase?.toFixed(2) ?? "n/a"})`,
-    statementsPerPurchase === undefined ? undefined : statementsPerPurchase <= 8,
+    `whole purchase: <= 10.5 app statements a purchase (measured ${statementsPerPurchase?.toFixed(2) ?? "n/a"})`,
+    statementsPerPurchase === undefined ? undefined : statementsPerPurchase <= 10.5,
   ],
   cpuPerRequest("whole purchase", 2.0),
   cpuPerRequest("GET own order", 0.15),

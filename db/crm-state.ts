@@ -1,5 +1,5 @@
-import { and, type Column, eq } from "drizzle-orm";
-import type { CrmKind, CrmState, CrmSubject } from "./entities.ts";
+import { and, type Column, eq, sql } from "drizzle-orm";
+import type { CrmKind, CrmSubject, CrmSyncStatus } from "./entities.ts";
 import type { Db, Tables } from "./store-part.ts";
 
 /** The CRM event of each row whose id is `subjectId`: the condition of a left join on crm_events. */
@@ -7,61 +7,29 @@ export function crmEventOf(t: Tables, kind: CrmKind, subjectId: Column | number)
   return and(eq(t.crmEvents.kind, kind), eq(t.crmEvents.subjectId, subjectId));
 }
 
-/** The event's columns an order or refund view shows, selected beside it through that join. */
-export function crmStateColumns(t: Tables) {
-  const { crmEvents } = t;
-  return {
-    status: crmEvents.status,
-    attempts: crmEvents.attempts,
-    lastError: crmEvents.lastError,
-    nextAttemptAt: crmEvents.nextAttemptAt,
-    claimedUntil: crmEvents.claimedUntil,
-    reference: crmEvents.reference,
-    syncedAt: crmEvents.syncedAt,
-  };
-}
-
-type CrmStateRow = {
-  status: CrmState["crmSyncStatus"] | null;
-  attempts: number;
-  lastError: string | null;
-  nextAttemptAt: Date | null;
-  claimedUntil: Date | null;
-  reference: string | null;
-  syncedAt: Date | null;
-};
-
 /**
- * The previous release's CRM columns of orders or refunds, in the shape of crmStateColumns: what a view shows of
- * a row that has no event (one that release paid or refunded during a rolling upgrade; not paid: never tried).
- * The next release drops them with the columns (docs/decisions/010-crm-outbox.md).
+ * An order's or refund's `crm*` fields, selected beside it through the left join on its event: the event's, or,
+ * for a row with no event, the row's own previous-release columns (a row that release paid or refunded during a
+ * rolling upgrade; an unpaid order's: a sync never tried). The next release reads the event only
+ * (docs/decisions/010-crm-outbox.md).
  */
-export function legacyCrmStateColumns(table: Tables["orders"] | Tables["refunds"]) {
+export function crmStateColumns<S extends CrmSyncStatus | null>(
+  t: Tables,
+  table: Tables["orders"] | Tables["refunds"],
+) {
+  const { crmEvents } = t;
+  const either = <T>(event: Column, legacy: Column) =>
+    sql`case when ${crmEvents.id} is null then ${legacy} else ${event} end`.mapWith(
+      (value) => (value === null ? value : event.mapFromDriverValue(value)) as T,
+    );
   return {
-    status: table.legacyCrmSyncStatus,
-    attempts: table.legacyCrmAttempts,
-    lastError: table.legacyCrmLastError,
-    nextAttemptAt: table.legacyCrmNextAttemptAt,
-    claimedUntil: table.legacyCrmClaimedUntil,
-    reference: table.legacyCrmReference,
-    syncedAt: table.legacyCrmSyncedAt,
-  };
-}
-
-/** The view's `crm*` fields: from the joined event, else from the row's previous-release columns. */
-export function crmStateOf<S extends CrmState["crmSyncStatus"] | null>(
-  event: CrmStateRow | null,
-  legacy: CrmStateRow & { status: S },
-): Omit<CrmState, "crmSyncStatus"> & { crmSyncStatus: CrmState["crmSyncStatus"] | S } {
-  const state = event ?? legacy;
-  return {
-    crmSyncStatus: state.status as CrmState["crmSyncStatus"] | S,
-    crmAttempts: state.attempts,
-    crmLastError: state.lastError,
-    crmNextAttemptAt: state.nextAttemptAt,
-    crmClaimedUntil: state.claimedUntil,
-    crmReference: state.reference,
-    crmSyncedAt: state.syncedAt,
+    crmSyncStatus: either<S>(crmEvents.status, table.legacyCrmSyncStatus),
+    crmAttempts: either<number>(crmEvents.attempts, table.legacyCrmAttempts),
+    crmLastError: either<string | null>(crmEvents.lastError, table.legacyCrmLastError),
+    crmNextAttemptAt: either<Date | null>(crmEvents.nextAttemptAt, table.legacyCrmNextAttemptAt),
+    crmClaimedUntil: either<Date | null>(crmEvents.claimedUntil, table.legacyCrmClaimedUntil),
+    crmReference: either<string | null>(crmEvents.reference, table.legacyCrmReference),
+    crmSyncedAt: either<Date | null>(crmEvents.syncedAt, table.legacyCrmSyncedAt),
   };
 }
 

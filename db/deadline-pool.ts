@@ -39,6 +39,7 @@ export class DeadlinePool {
   waiting = 0;
   /** Statements and transactions run again after losing a deadlock or a lock wait. */
   deadlocksRetried = 0;
+  private readonly clients = new WeakMap<PoolConnection, TransactionClient>();
 
   constructor(
     private readonly pool: Pool,
@@ -76,7 +77,7 @@ export class DeadlinePool {
   ): Promise<T> {
     const connection = await this.getConnection();
     this.inUse++;
-    const client = timed(connection, this.timeoutMs);
+    const client = this.clientOf(connection);
     try {
       if (options.readCommitted) await client.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
       await client.query("START TRANSACTION");
@@ -95,6 +96,19 @@ export class DeadlinePool {
     } finally {
       this.inUse--;
     }
+  }
+
+  /**
+   * The connection's timed client, one per connection for its life: a transaction's caller may keep what it
+   * builds over the client (db/open-store.ts keeps a Drizzle) instead of building it for every transaction.
+   */
+  private clientOf(connection: PoolConnection): TransactionClient {
+    let client = this.clients.get(connection);
+    if (!client) {
+      client = timed(connection, this.timeoutMs);
+      this.clients.set(connection, client);
+    }
+    return client;
   }
 
   /** A connection of its own; the caller releases it. */

@@ -42,6 +42,16 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
     limit,
   );
   const db = drizzleMysql(pool as unknown as Pool, { logger: queryLogger(options) });
+  // A Drizzle per transaction connection, made at its first transaction: making one costs more than a statement.
+  const onConnection = new WeakMap<object, Db>();
+  const drizzleOn = (client: object): Db => {
+    let made = onConnection.get(client);
+    if (!made) {
+      made = drizzleMysql(client as unknown as Pool, { logger: queryLogger(options) }) as unknown as Db;
+      onConnection.set(client, made);
+    }
+    return made;
+  };
   return {
     dialect: "mysql",
     poolStats: () => ({
@@ -57,11 +67,7 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
     },
     run: (on, query) => on.execute(query),
     transaction: (run, transactionOptions) =>
-      pool.transaction(
-        (client) =>
-          run(drizzleMysql(client as unknown as Pool, { logger: queryLogger(options) }) as unknown as Db),
-        transactionOptions,
-      ),
+      pool.transaction((client) => run(drizzleOn(client)), transactionOptions),
     exclusive: (run) => run(),
     forUpdate: (query) => (query as unknown as { for(strength: "update"): typeof query }).for("update"),
     upsertAdding: (table, keys, adds, rows) => upsertAdding("mysql", table, keys, adds, rows),

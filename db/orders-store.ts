@@ -1,12 +1,7 @@
 import { and, asc, count, desc, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { crmEventOf, crmStateColumns, queueCrmEvent } from "./crm-state.ts";
 import {
-  crmEventOf,
-  crmStateColumns,
-  crmStateOf,
-  legacyCrmStateColumns,
-  queueCrmEvent,
-} from "./crm-state.ts";
-import {
+  type CrmState,
   type CrmSyncStatus,
   type NewOrder,
   type Order,
@@ -100,7 +95,7 @@ export class OrdersStore extends StorePart implements OrdersPart {
     const { orders, products, users, crmEvents } = this.t;
     return this.db
       .select({
-        order: shownOrderColumns(orders),
+        order: { ...shownOrderColumns(orders), ...crmStateColumns<CrmSyncStatus>(this.t, orders) },
         product: {
           id: products.id,
           name: products.name,
@@ -108,8 +103,6 @@ export class OrdersStore extends StorePart implements OrdersPart {
           currency: products.currency,
         },
         customerEmail: users.email,
-        crm: crmStateColumns(this.t),
-        legacyCrm: legacyCrmStateColumns(orders),
       })
       .from(orders)
       .innerJoin(products, eq(products.id, orders.productId))
@@ -150,7 +143,6 @@ export class OrdersStore extends StorePart implements OrdersPart {
     }
     return rows.map((row) => ({
       ...row.order,
-      ...crmStateOf(row.crm, row.legacyCrm),
       product: row.product,
       customerEmail: row.customerEmail,
       refunds: byOrder.get(row.order.id) ?? [],
@@ -160,17 +152,12 @@ export class OrdersStore extends StorePart implements OrdersPart {
   /** Refunds with their CRM sync, oldest first. */
   async refundsWithCrm(where: SQL): Promise<RefundWithCrm[]> {
     const { refunds, crmEvents } = this.t;
-    const found = await this.db
-      .select({
-        refund: shownRefundColumns(refunds),
-        crm: crmStateColumns(this.t),
-        legacyCrm: legacyCrmStateColumns(refunds),
-      })
+    return this.db
+      .select({ ...shownRefundColumns(refunds), ...crmStateColumns<CrmSyncStatus | null>(this.t, refunds) })
       .from(refunds)
       .leftJoin(crmEvents, crmEventOf(this.t, "refund", refunds.id))
       .where(where)
       .orderBy(asc(refunds.id));
-    return found.map((row) => ({ ...row.refund, ...crmStateOf(row.crm, row.legacyCrm) }));
   }
 
   /** The order's row, locked until the transaction ends. */
@@ -327,9 +314,7 @@ export function shownRefundColumns(refunds: Tables["refunds"]) {
 }
 
 type OrderViewRow = {
-  order: Omit<Order, ReportBookkeeping>;
+  order: Omit<Order, ReportBookkeeping> & CrmState;
   product: OrderView["product"];
   customerEmail: string;
-  crm: Parameters<typeof crmStateOf>[0];
-  legacyCrm: Parameters<typeof crmStateOf<CrmSyncStatus>>[1];
 };
