@@ -2,6 +2,7 @@ import { afterEach, expect, test } from "bun:test";
 import {
   customerWithOrder,
   type PaymentStack,
+  rawSql,
   request,
   storeTargets,
   usePaymentStack,
@@ -129,6 +130,29 @@ for (const target of storeTargets()) {
       await afterRestart.runPass();
       expect((await stack.store.findOrder(orderId))?.crmSyncStatus).toBe("success");
       expect(stack.crmStandIn.postsFor(orderId)).toHaveLength(1);
+    });
+
+    test("a paid order the previous release queued on its own columns during an upgrade is adopted and posted once", async () => {
+      const { order } = await customerWithOrder(stack);
+      const sql = await rawSql(stack.config.DATABASE_URL);
+      try {
+        // What that release's markOrderPaid wrote: the order paid and its CRM sync due, on the order's row.
+        const paidAt = new Date(Date.now() - 1000);
+        await sql.all(
+          "UPDATE orders SET status = 'paid', paid_at = ?, payment_status = 'paid', crm_sync_status = 'pending', crm_next_attempt_at = ? WHERE id = ?",
+          [paidAt, paidAt, order.id],
+        );
+        const worker = new CrmSync(stack.config, stack.store);
+        expect(await worker.runPass()).toBeGreaterThanOrEqual(1);
+        expect(await stack.store.findOrder(order.id)).toMatchObject({
+          crmSyncStatus: "success",
+          crmAttempts: 1,
+        });
+        await worker.runPass();
+        expect(stack.crmStandIn.postsFor(order.id)).toHaveLength(1);
+      } finally {
+        await sql.close();
+      }
     });
 
     test("a claim left by a dead process blocks others until its lease runs out", async () => {
