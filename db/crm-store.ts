@@ -1,7 +1,21 @@
-import { and, asc, count, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  type Column,
+  count,
+  eq,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import { crmEventOf } from "./crm-state.ts";
-import type { CrmHealth, CrmPart, CrmSubject } from "./store.ts";
-import { type DialectAdapter, StorePart } from "./store-part.ts";
+import type { CrmHealth, CrmKind, CrmPart, CrmSubject } from "./store.ts";
+import { type DialectAdapter, StorePart, type Tables } from "./store-part.ts";
 
 /** The most events one adoption pass moves, per kind. */
 const ADOPT_BATCH = 100;
@@ -126,27 +140,45 @@ export class CrmStore extends StorePart implements CrmPart {
    * with those columns in the next release (docs/decisions/010-crm-outbox.md).
    */
   async adoptLegacyCrmQueue(now: Date): Promise<number> {
-    return (await this.adoptLegacyOrders(now)) + (await this.adoptLegacyRefunds(now));
+    const { orders, refunds } = this.t;
+    const ofOrders = await this.adoptLegacy("order", orders, orders.paidAt, sql`1`, now);
+    // That release only sent succeeded refunds: one that failed since stays unsent.
+    const ofRefunds = await this.adoptLegacy(
+      "refund",
+      refunds,
+      refunds.updatedAt,
+      sql`${refunds.status} = 'succeeded'`,
+      now,
+    );
+    return ofOrders + ofRefunds;
   }
 
-  private adoptLegacyOrders(now: Date): Promise<number> {
-    const { orders, crmEvents } = this.t;
+  /** One kind's adoption: `since` becomes the event's creation time, `stillNews` says whether it is still sent. */
+  private adoptLegacy(
+    kind: CrmKind,
+    table: Tables["orders"] | Tables["refunds"],
+    since: Column,
+    stillNews: SQL,
+    now: Date,
+  ): Promise<number> {
+    const { crmEvents } = this.t;
     return this.adapter.transaction(async (tx) => {
       const rows = await this.adapter.forUpdate(
         tx
           .select({
-            subjectId: orders.id,
-            status: orders.legacyCrmSyncStatus,
-            attempts: orders.legacyCrmAttempts,
-            lastError: orders.legacyCrmLastError,
-            nextAttemptAt: orders.legacyCrmNextAttemptAt,
-            paidAt: orders.paidAt,
+            subjectId: table.id,
+            status: table.legacyCrmSyncStatus,
+            attempts: table.legacyCrmAttempts,
+            lastError: table.legacyCrmLastError,
+            nextAttemptAt: table.legacyCrmNextAttemptAt,
+            since: sql`${since}`.mapWith((value) => since.mapFromDriverValue(value) as Date | null),
+            stillNews: sql<unknown>`${stillNews}`,
           })
-          .from(orders)
+          .from(table)
           .where(
             and(
-              isNotNull(orders.legacyCrmNextAttemptAt),
-              or(isNull(orders.legacyCrmClaimedUntil), lt(orders.legacyCrmClaimedUntil, now)),
+              isNotNull(table.legacyCrmNextAttemptAt),
+              or(isNull(table.legacyCrmClaimedUntil), lt(table.legacyCrmClaimedUntil, now)),
             ),
           )
           .limit(ADOPT_BATCH),
@@ -158,63 +190,20 @@ export class CrmStore extends StorePart implements CrmPart {
           await tx
             .select({ id: crmEvents.subjectId })
             .from(crmEvents)
-            .where(and(eq(crmEvents.kind, "order"), inArray(crmEvents.subjectId, ids)))
+            .where(and(eq(crmEvents.kind, kind), inArray(crmEvents.subjectId, ids)))
         ).map((row) => row.id),
       );
       const adopted = rows
         .filter((row) => !known.has(row.subjectId))
-        .map(({ paidAt, ...row }) => ({ ...row, kind: "order" as const, createdAt: paidAt ?? now }));
-      if (adopted.length > 0) await tx.insert(crmEvents).values(adopted);
-      await tx.update(orders).set({ legacyCrmNextAttemptAt: null }).where(inArray(orders.id, ids));
-      return adopted.length;
-    });
-  }
-
-  private adoptLegacyRefunds(now: Date): Promise<number> {
-    const { refunds, crmEvents } = this.t;
-    return this.adapter.transaction(async (tx) => {
-      const rows = await this.adapter.forUpdate(
-        tx
-          .select({
-            subjectId: refunds.id,
-            status: refunds.legacyCrmSyncStatus,
-            attempts: refunds.legacyCrmAttempts,
-            lastError: refunds.legacyCrmLastError,
-            nextAttemptAt: refunds.legacyCrmNextAttemptAt,
-            refundStatus: refunds.status,
-            updatedAt: refunds.updatedAt,
-          })
-          .from(refunds)
-          .where(
-            and(
-              isNotNull(refunds.legacyCrmNextAttemptAt),
-              or(isNull(refunds.legacyCrmClaimedUntil), lt(refunds.legacyCrmClaimedUntil, now)),
-            ),
-          )
-          .limit(ADOPT_BATCH),
-      );
-      if (rows.length === 0) return 0;
-      const ids = rows.map((row) => row.subjectId);
-      const known = new Set(
-        (
-          await tx
-            .select({ id: crmEvents.subjectId })
-            .from(crmEvents)
-            .where(and(eq(crmEvents.kind, "refund"), inArray(crmEvents.subjectId, ids)))
-        ).map((row) => row.id),
-      );
-      const adopted = rows
-        .filter((row) => !known.has(row.subjectId))
-        .map(({ refundStatus, updatedAt, status, nextAttemptAt, ...row }) => ({
+        .map(({ since: createdAt, stillNews: news, status, nextAttemptAt, ...row }) => ({
           ...row,
-          kind: "refund" as const,
+          kind,
           status: status ?? "pending",
-          // That release only sent succeeded refunds: one that failed since stays unsent.
-          nextAttemptAt: refundStatus === "succeeded" ? nextAttemptAt : null,
-          createdAt: updatedAt,
+          nextAttemptAt: Number(news) ? nextAttemptAt : null,
+          createdAt: createdAt ?? now,
         }));
       if (adopted.length > 0) await tx.insert(crmEvents).values(adopted);
-      await tx.update(refunds).set({ legacyCrmNextAttemptAt: null }).where(inArray(refunds.id, ids));
+      await tx.update(table).set({ legacyCrmNextAttemptAt: null }).where(inArray(table.id, ids));
       return adopted.length;
     });
   }

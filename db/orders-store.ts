@@ -3,6 +3,7 @@ import { crmEventOf, crmStateColumns, queueCrmEvent } from "./crm-state.ts";
 import {
   type CrmState,
   type CrmSyncStatus,
+  type LegacyCrmColumns,
   type NewOrder,
   type Order,
   type OrderFilter,
@@ -279,39 +280,36 @@ export class OrdersStore extends StorePart implements OrdersPart {
   }
 }
 
-/** An order's columns a view shows: neither the reports' bookkeeping nor the previous release's CRM columns. */
-function shownOrderColumns(orders: Tables["orders"]) {
-  const {
-    reportPending,
-    reportedStatus,
-    reportedPaidAt,
-    reportedRefundedMinor,
-    legacyCrmSyncStatus,
-    legacyCrmAttempts,
-    legacyCrmLastError,
-    legacyCrmNextAttemptAt,
-    legacyCrmClaimedUntil,
-    legacyCrmReference,
-    legacyCrmSyncedAt,
-    ...shown
-  } = getTableColumns(orders);
-  return shown;
+/** The previous release's CRM columns, which no view reads (db/crm-state.ts picks from them in SQL). */
+const LEGACY_CRM_COLUMNS = [
+  "legacyCrmSyncStatus",
+  "legacyCrmAttempts",
+  "legacyCrmLastError",
+  "legacyCrmNextAttemptAt",
+  "legacyCrmClaimedUntil",
+  "legacyCrmReference",
+  "legacyCrmSyncedAt",
+] as const satisfies LegacyCrmColumns[];
+const REPORT_BOOKKEEPING = [
+  "reportPending",
+  "reportedStatus",
+  "reportedPaidAt",
+  "reportedRefundedMinor",
+] as const satisfies ReportBookkeeping[];
+
+function without<T extends object, K extends keyof T>(columns: T, names: readonly K[]): Omit<T, K> {
+  const kept = { ...columns };
+  for (const name of names) delete kept[name];
+  return kept;
 }
 
+/** An order's columns a view shows: neither the reports' bookkeeping nor the previous release's CRM columns. */
+const shownOrderColumns = (orders: Tables["orders"]) =>
+  without(getTableColumns(orders), [...REPORT_BOOKKEEPING, ...LEGACY_CRM_COLUMNS]);
+
 /** A refund's columns but the previous release's CRM columns. */
-export function shownRefundColumns(refunds: Tables["refunds"]) {
-  const {
-    legacyCrmSyncStatus,
-    legacyCrmAttempts,
-    legacyCrmLastError,
-    legacyCrmNextAttemptAt,
-    legacyCrmClaimedUntil,
-    legacyCrmReference,
-    legacyCrmSyncedAt,
-    ...shown
-  } = getTableColumns(refunds);
-  return shown;
-}
+const shownRefundColumns = (refunds: Tables["refunds"]) =>
+  without(getTableColumns(refunds), LEGACY_CRM_COLUMNS);
 
 type OrderViewRow = {
   order: Omit<Order, ReportBookkeeping> & CrmState;
