@@ -5,11 +5,16 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 
 export type CsvCell = string | number | null | undefined;
 
-/** One CSV cell (RFC 4180), with text that would start a formula neutralised by a leading apostrophe. */
+/**
+ * One CSV cell (RFC 4180), with text that would start a formula neutralised by a leading apostrophe. Spreadsheets
+ * fold look-alike characters (a fullwidth "＝" is "=" to them), so the test reads the text as Unicode's
+ * compatibility normalisation (NFKC) makes it.
+ */
 export function csvCell(value: CsvCell): string {
   if (value === null || value === undefined) return "";
   let text = String(value);
-  if (typeof value === "string" && !NUMERIC.test(text) && FORMULA_START.test(text)) text = `'${text}`;
+  if (typeof value === "string" && !NUMERIC.test(text) && FORMULA_START.test(text.normalize("NFKC")))
+    text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

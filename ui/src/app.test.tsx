@@ -4,6 +4,7 @@ import { fireEvent, render, waitFor, within } from "@testing-library/preact";
 import { session, signIn, signOut } from "./api.ts";
 import { App } from "./app.tsx";
 import type { Browser } from "./browser.ts";
+import { safeNext } from "./pages/auth.tsx";
 import { type FakeCall, problem, useDom } from "./test-dom.ts";
 
 const USER = { id: 7, email: "ada@example.com", name: "Ada" };
@@ -87,6 +88,19 @@ describe("sign-in and registration", () => {
     });
     expect(JSON.parse(localStorage.getItem("shop.token") as string)).toBe("token-1");
     expect(await screen().findByRole("heading", { name: "My orders" })).toBeDefined();
+  });
+
+  test("after sign-in only a path of this site is followed, never another site however it is spelt", () => {
+    for (const path of ["/orders", "/", "/orders/5?x=1", "/a//b"]) expect(safeNext(path)).toBe(path);
+    for (const elsewhere of [
+      "//evil.example",
+      "/\\evil.example",
+      "https://evil.example",
+      "evil",
+      "",
+      undefined,
+    ])
+      expect(safeNext(elsewhere)).toBe("/");
   });
 
   test("wrong credentials are shown in words", async () => {

@@ -5,9 +5,12 @@ import { api, flash, type SignInReason, signIn } from "../api.ts";
 import { ErrorNote, Field } from "../components/ui.tsx";
 import { useAction } from "../resource.ts";
 
-/** Only same-site paths are followed after sign-in, never another origin. */
+/**
+ * Only same-site paths are followed after sign-in, never another origin: one "/" and then anything but "/" or "\"
+ * (browsers read "//host" and "/\host" as another site).
+ */
 export function safeNext(next: string | undefined): string {
-  return next?.startsWith("/") && !next.startsWith("//") ? next : "/";
+  return next !== undefined && /^\/(?![/\\])/.test(next) ? next : "/";
 }
 
 const REASONS: Record<SignInReason, string> = {
