@@ -57,6 +57,22 @@ describe("configuration", () => {
     }
   });
 
+  test(".env.example names no live third-party service: a production copy of it must say where the CRM is", async () => {
+    const example = await Bun.file(new URL("../.env.example", import.meta.url)).text();
+    const settings: Record<string, string> = {};
+    for (const line of example.split("\n")) {
+      const match = /^([A-Z_]+)=(\S*)/.exec(line);
+      if (match?.[1]) settings[match[1]] = match[2] ?? "";
+    }
+    expect(settings.CRM_URL).toBe("");
+    const elsewhere = Object.values(settings).filter((value) =>
+      /^https?:\/\/(?!127\.0\.0\.1|localhost)/.test(value),
+    );
+    expect(elsewhere).toEqual([]);
+    const problems = problemsOf({ ...settings, NODE_ENV: "production" });
+    expect(problems.some((problem) => problem.startsWith("CRM_URL is required in production"))).toBe(true);
+  });
+
   test("production refuses the committed development secret and weak secrets", () => {
     const production = {
       NODE_ENV: "production",
