@@ -92,6 +92,24 @@ for (const target of storeTargets()) {
       });
     });
 
+    test("/readyz through the proxy says only that the shop is unavailable; the database's words stay in the log", async () => {
+      // A user name of its own: the log names each cause once a minute, and other tests meet the same one.
+      const user = `orders_${crypto.randomUUID().slice(0, 8)}`;
+      const denied = Object.assign(
+        new Error(`Access denied for user '${user}'@'127.0.0.1' (using password: YES)`),
+        { code: "ER_ACCESS_DENIED_ERROR" },
+      );
+      const logs: string[] = [];
+      const response = await appWithFailing("ping", denied, logs).request("/readyz", {
+        headers: { "X-Forwarded-For": "203.0.113.9" },
+      });
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: "unavailable" });
+      expect(logs.map((line) => JSON.parse(line)).some((line) => String(line.error).includes(user))).toBe(
+        true,
+      );
+    });
+
     test("/healthz and /readyz answer when all is well", async () => {
       expect(await (await request(stack.app, "GET", "/healthz")).json()).toEqual({ status: "ok" });
       expect((await request(stack.app, "GET", "/readyz")).status).toBe(200);

@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import type { Store } from "../db/store.ts";
@@ -116,14 +116,16 @@ export function createApp(deps: AppDeps) {
   // Before noStore: the stylesheet is the same for everyone and never changes under its name.
   app.route("/", textAssetRoutes([ADMIN_STYLESHEET]));
   app.use("/admin/*", noStore);
-  app.route("/", healthRoutes(store));
-  app.get("/metrics", async (c) => {
-    const allowed = mayReadMetrics(
+  const mayReadInternals = (c: Context) =>
+    mayReadMetrics(
       deps.remoteAddress(c),
       { authorization: c.req.header("Authorization"), forwardedFor: c.req.header("X-Forwarded-For") },
       config.METRICS_TOKEN,
     );
-    if (!allowed) return problemResponse(c, 404, `No route for GET ${c.req.path}.`, { type: "not-found" });
+  app.route("/", healthRoutes(store, mayReadInternals));
+  app.get("/metrics", async (c) => {
+    if (!mayReadInternals(c))
+      return problemResponse(c, 404, `No route for GET ${c.req.path}.`, { type: "not-found" });
     return c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
   });
   app.route(

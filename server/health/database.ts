@@ -10,6 +10,8 @@ export type DatabaseState =
       ready: false;
       cause: "unreachable" | "access denied" | "unknown database" | "not migrated";
       detail: string;
+      /** The driver's error, when the database refused or did not answer. */
+      error?: unknown;
     };
 
 /** Whether the database answers and has this version's schema, and if not, why, in the driver's words. */
@@ -21,15 +23,16 @@ export async function checkDatabase(store: Store): Promise<DatabaseState> {
     switch (errorCode(error)) {
       case "ER_ACCESS_DENIED_ERROR":
       case "ER_DBACCESS_DENIED_ERROR":
-        return { ready: false, cause: "access denied", detail };
+        return { ready: false, cause: "access denied", detail, error };
       case "ER_BAD_DB_ERROR":
         return {
           ready: false,
           cause: "unknown database",
           detail: `${detail}: create it (CREATE DATABASE ...), then run bun run db:migrate`,
+          error,
         };
       default:
-        return { ready: false, cause: "unreachable", detail };
+        return { ready: false, cause: "unreachable", detail, error };
     }
   }
   const problem = await withTimeout(store.schemaProblem());

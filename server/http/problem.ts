@@ -94,8 +94,7 @@ export function handleError(error: Error, c: Context): Response {
     return problemResponse(c, status, detail, { type: status === 400 ? "malformed-request" : undefined });
   }
   if (isDatabaseUnavailable(error)) {
-    const cause = databaseCause(error);
-    if (firstInAWhile(cause)) c.get("log")?.({ level: "error", msg: "database unavailable", error: cause });
+    logDatabaseUnavailable(c, error);
     return problemResponse(c, 503, "The service is temporarily unavailable. Please try again shortly.", {
       type: "service-unavailable",
       headers: { "Retry-After": "5" },
@@ -148,7 +147,15 @@ function databaseCause(error: unknown): string {
 const REPEAT_LOG_MS = 60_000;
 const lastLogged = new Map<string, number>();
 
-/** One log line per cause a minute: a database that is down must not write a line per request. */
+/**
+ * Logs the cause of a database that cannot serve (the driver's code and words), once a minute per cause: a
+ * database that is down must not write a line per request.
+ */
+export function logDatabaseUnavailable(c: Context, error: unknown): void {
+  const cause = databaseCause(error);
+  if (firstInAWhile(cause)) c.get("log")?.({ level: "error", msg: "database unavailable", error: cause });
+}
+
 function firstInAWhile(cause: string, now = Date.now()): boolean {
   const last = lastLogged.get(cause);
   if (last !== undefined && now - last < REPEAT_LOG_MS) return false;
