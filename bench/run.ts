@@ -77,6 +77,7 @@ const timing = quick
 const databaseUrl = process.env.BENCH_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/bench";
 const ROOT = join(import.meta.dirname, "..");
 const PASSWORD = "bench password";
+const BENCH_WEBHOOK_SECRET = "whsec_bench_0123456789abcdefghijkl";
 const ADMIN_EMAIL = "bench-admin@example.test";
 
 interface Row extends Usage {
@@ -176,7 +177,7 @@ log(
 );
 
 const crm = startCrmStandIn();
-const simulator = startStripeSimulator({ webhookSecret: "whsec_bench" });
+const simulator = startStripeSimulator({ webhookSecret: BENCH_WEBHOOK_SECRET });
 const [apiPort, rawPort] = await Promise.all([freePort(), freePort()]);
 const api = `http://127.0.0.1:${apiPort}`;
 const raw = `http://127.0.0.1:${rawPort}`;
@@ -204,10 +205,11 @@ const server = Bun.spawn(serverCommand, {
     PORT: String(apiPort),
     JWT_SECRET: "bench-secret-of-32-characters-or-more-0123",
     STRIPE_SECRET_KEY: "sk_test_bench",
-    STRIPE_WEBHOOK_SECRET: "whsec_bench",
+    STRIPE_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
     STRIPE_API_BASE: simulator.url,
     CRM_URL: crm.url,
-    APP_URL: "http://shop.bench",
+    APP_URL: "https://shop.bench",
+    TRUSTED_PROXIES: "none",
     LOGIN_MAX_FAILURES: "1000",
     ...TEST_LIMITS,
   },

@@ -253,7 +253,7 @@ http {
           `DATABASE_URL=${databaseUrl}`,
           "JWT_SECRET=deploy-test-secret-of-thirty-two-chars",
           "STRIPE_SECRET_KEY=sk_test_deploy",
-          "STRIPE_WEBHOOK_SECRET=whsec_deploy",
+          "STRIPE_WEBHOOK_SECRET=whsec_deploy_0123456789abcdefghij",
           "STRIPE_API_BASE=http://127.0.0.1:9",
           `APP_URL=${https}`,
           `CRM_URL=${crm.url}posts/add`,
@@ -418,11 +418,14 @@ http {
       expect(await login.text()).toContain("Shop admin");
     });
 
-    test("the admin's sign-in is rate limited by nginx like the API's", async () => {
-      // From an address of its own, as nginx's limit is per client address and the API's test below has one too.
-      const postFrom = (localAddress: string, body: string) =>
-        new Promise<number>((resolve, reject) => {
-          const url = new URL(`${https}/admin/login`);
+    /**
+     * Twelve sign-ins from an address of their own (nginx's limit is per client address): which were answered, and
+     * whether nginx itself refused any (its own error page, not the app's answer).
+     */
+    const signInsFrom = async (localAddress: string, path: string, type: string, body: string) => {
+      const url = new URL(`${https}${path}`);
+      const once = () =>
+        new Promise<{ status: number; byNginx: boolean }>((resolve, reject) => {
           const request = httpsRequest(
             {
               host: url.hostname,
@@ -431,41 +434,79 @@ http {
               method: "POST",
               localAddress,
               rejectUnauthorized: false,
-              headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: https },
+              headers: { "Content-Type": type, Origin: https },
             },
-            (response) => response.resume().on("end", () => resolve(response.statusCode ?? 0)),
+            (response) => {
+              let text = "";
+              response.setEncoding("utf8").on("data", (chunk: string) => {
+                text += chunk;
+              });
+              response.on("end", () =>
+                resolve({
+                  status: response.statusCode ?? 0,
+                  byNginx: text.includes("<center>nginx</center>"),
+                }),
+              );
+            },
           );
           request.on("error", reject).end(body);
         });
+      const answers: { status: number; byNginx: boolean }[] = [];
+      for (let attempt = 0; attempt < 12; attempt++) answers.push(await once());
+      return answers;
+    };
+
+    test("every spelling of the admin's sign-in is rate limited by nginx like the API's", async () => {
       const body = new URLSearchParams({
         email: "nobody@example.test",
         password: "not the password",
       }).toString();
-      const statuses: number[] = [];
-      for (let attempt = 0; attempt < 12; attempt++) statuses.push(await postFrom("127.0.0.7", body));
-      expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
-      expect(statuses).toContain(429);
-      expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
+      const form = "application/x-www-form-urlencoded";
+      for (const [address, path] of [
+        ["127.0.0.7", "/admin/login"],
+        ["127.0.0.8", "/admin/login/"],
+      ] as const) {
+        const answers = await signInsFrom(address, path, form, body);
+        expect({ path, first: answers.slice(0, 3).map((answer) => answer.status) }).toEqual({
+          path,
+          first: [401, 401, 401],
+        });
+        expect({
+          path,
+          nginxRefused: answers.some((answer) => answer.byNginx && answer.status === 429),
+        }).toEqual({
+          path,
+          nginxRefused: true,
+        });
+      }
     });
 
-    test("sign-in is rate limited by nginx after its burst", async () => {
+    test("every spelling of the API's sign-in is rate limited by nginx after its burst", async () => {
       const credentials = {
         email: `deploy-${crypto.randomUUID().slice(0, 8)}@example.test`,
         password: "correct horse battery",
       };
-      const post = (path: string) =>
-        fetch(`${https}/api/v1/auth/${path}`, {
-          ...insecure,
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify(credentials),
+      const body = JSON.stringify(credentials);
+      const register = await fetch(`${https}/api/v1/auth/register`, {
+        ...insecure,
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body,
+      });
+      expect(register.status).toBe(201);
+      for (const [address, path] of [
+        ["127.0.0.10", "/api/v1/auth/login"],
+        ["127.0.0.11", "/api/v1/auth/login/"],
+      ] as const) {
+        const answers = await signInsFrom(address, path, "application/json", body);
+        expect({ path, first: answers.slice(0, 3).map((answer) => answer.status) }).toEqual({
+          path,
+          first: [200, 200, 200],
         });
-      expect((await post("register/")).status).toBe(201);
-      const statuses: number[] = [];
-      for (let attempt = 0; attempt < 12; attempt++) statuses.push((await post("login/")).status);
-      expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
-      expect(statuses).toContain(429);
-      expect(statuses.every((status) => status === 200 || status === 429)).toBe(true);
+        const refusals = answers.filter((answer) => answer.status !== 200);
+        expect(refusals.length).toBeGreaterThan(0);
+        expect(refusals.every((answer) => answer.status === 429 && answer.byNginx)).toBe(true);
+      }
     });
 
     test("the CRM timer's unit runs one sync pass that posts the paid order", async () => {

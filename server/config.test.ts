@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError, DEV_JWT_SECRET, loadConfig, parseDuration } from "./config.ts";
+import { ConfigError, DEV_JWT_SECRET, entropyBits, loadConfig, parseDuration } from "./config.ts";
 
 /** A made-up live-mode key, assembled at run time so that secret scanners do not flag it. */
 const FAKE_LIVE_KEY = ["sk", "live", "notarealkey"].join("_");
@@ -73,34 +73,131 @@ describe("configuration", () => {
     expect(problems.some((problem) => problem.startsWith("CRM_URL is required in production"))).toBe(true);
   });
 
-  test("production refuses the committed development secret and weak secrets", () => {
+  describe("production refuses every weak setting, each with one line naming it", () => {
     const production = {
       NODE_ENV: "production",
       DATABASE_URL: "mysql://orders:pw@127.0.0.1:3306/orders",
-      APP_URL: "https://shop.example.com",
-      CRM_URL: "https://crm.example.com/posts/add",
+      APP_URL: "https://shop.test",
+      CRM_URL: "https://crm.test/posts/add",
       STRIPE_SECRET_KEY: "sk_test_abcdefgh",
-      STRIPE_WEBHOOK_SECRET: "whsec_abcdefgh",
+      STRIPE_WEBHOOK_SECRET: "whsec_0123456789abcdefghijKLMNOPQRstuv",
+      JWT_SECRET: "a-production-secret-of-at-least-32-chars",
+      TRUSTED_PROXIES: "127.0.0.1,::1",
     };
-    expect(problemsOf({ ...production, JWT_SECRET: DEV_JWT_SECRET })).toEqual([
-      "JWT_SECRET is the public development secret; set a secret of your own",
-    ]);
-    expect(problemsOf({ ...production, JWT_SECRET: "short-secret-1234" })).toEqual([
-      "JWT_SECRET must be at least 32 characters in production",
-    ]);
-    expect(problemsOf({ ...production, JWT_SECRET: "ab".repeat(20) })).toEqual([
-      "JWT_SECRET must have at least 10 distinct characters in production",
-    ]);
-    expect(problemsOf({ ...production, JWT_SECRET: "a-production-secret-of-at-least-32-chars" })).toEqual([]);
-    // Plain-http loopback URLs (a local CRM, the Stripe simulator in tests) stay valid.
-    expect(
-      problemsOf({
+
+    test("a complete production configuration passes", () => {
+      expect(problemsOf(production)).toEqual([]);
+      expect(loadConfig({ ...production, TRUSTED_PROXIES: "none" }).TRUSTED_PROXIES).toEqual([]);
+    });
+
+    test("the committed development secret, a short one, and ones with too little entropy", () => {
+      expect(problemsOf({ ...production, JWT_SECRET: DEV_JWT_SECRET })).toEqual([
+        "JWT_SECRET is the public development secret; set a secret of your own",
+      ]);
+      expect(problemsOf({ ...production, JWT_SECRET: "short-secret-1234" })).toEqual([
+        "JWT_SECRET must be at least 32 characters in production",
+      ]);
+      const guessable =
+        "JWT_SECRET is too easy to guess (too few different characters, or a part repeated); use openssl rand -hex 32";
+      for (const secret of [
+        "a".repeat(40),
+        "ab".repeat(20),
+        "password1234".repeat(3),
+        "abcdefghij".repeat(4),
+      ])
+        expect(problemsOf({ ...production, JWT_SECRET: secret })).toEqual([guessable]);
+      expect(problemsOf({ ...production, METRICS_TOKEN: "a".repeat(32) })).toEqual([
+        guessable.replace("JWT_SECRET", "METRICS_TOKEN"),
+      ]);
+      expect(problemsOf({ ...production, JWT_SECRET_PREVIOUS: "x".repeat(32) })).toEqual([
+        guessable.replace("JWT_SECRET", "JWT_SECRET_PREVIOUS"),
+      ]);
+    });
+
+    test("a random secret of 32 hexadecimal characters (128 bits) always passes", () => {
+      for (let i = 0; i < 2000; i++) {
+        const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("hex");
+        expect(entropyBits(secret)).toBeGreaterThan(85);
+      }
+    });
+
+    test("plain http on a public host, for APP_URL and CRM_URL", () => {
+      expect(problemsOf({ ...production, APP_URL: "http://shop.test" })).toEqual([
+        "APP_URL must be https:// in production, unless its host is this machine (127.0.0.1, ::1, localhost)",
+      ]);
+      expect(problemsOf({ ...production, CRM_URL: "http://crm.test/posts/add" })).toEqual([
+        "CRM_URL must be https:// in production, unless its host is this machine (127.0.0.1, ::1, localhost)",
+      ]);
+      expect(
+        problemsOf({
+          ...production,
+          APP_URL: "http://localhost:3000",
+          CRM_URL: "http://127.0.0.1:4000/posts/add",
+          STRIPE_API_BASE: "http://[::1]:12111",
+        }),
+      ).toEqual([]);
+    });
+
+    test("any URL scheme but http(s), in every mode", () => {
+      for (const url of [
+        "javascript:alert(1)//",
+        "file:///etc/passwd",
+        "data:text/html,x",
+        "ftp://shop.test",
+      ]) {
+        expect(problemsOf({ ...production, APP_URL: url })).toEqual([
+          "APP_URL must be an http:// or https:// URL",
+        ]);
+        expect(problemsOf({ ...production, CRM_URL: url })).toEqual([
+          "CRM_URL must be an http:// or https:// URL",
+        ]);
+        expect(problemsOf({ APP_URL: url })).toEqual(["APP_URL must be an http:// or https:// URL"]);
+      }
+    });
+
+    test("tokens that outlive a day", () => {
+      expect(problemsOf({ ...production, JWT_TTL: "3650d" })).toEqual([
+        "JWT_TTL must be at most 24h in production: a stolen token must not outlive a day",
+      ]);
+      expect(problemsOf({ ...production, JWT_TTL: "24h" })).toEqual([]);
+      expect(loadConfig({ JWT_TTL: "30d" }).JWT_TTL).toBe(30 * 86_400);
+    });
+
+    test("a webhook secret that is not whsec_ followed by a real secret", () => {
+      for (const secret of ["whsec_x1", "whsec_short", "0123456789abcdefghijKLMNOPQRstuvwxyz"])
+        expect(problemsOf({ ...production, STRIPE_WEBHOOK_SECRET: secret })).toEqual([
+          "STRIPE_WEBHOOK_SECRET must be the endpoint's signing secret from the Stripe dashboard: whsec_ and 24 or more letters and digits",
+        ]);
+    });
+
+    test("the guide's unedited placeholders", () => {
+      const problems = problemsOf({
         ...production,
-        JWT_SECRET: "a-production-secret-of-at-least-32-chars",
-        CRM_URL: "http://127.0.0.1:4000/posts/add",
-        STRIPE_API_BASE: "http://127.0.0.1:12111",
-      }),
-    ).toEqual([]);
+        DATABASE_URL: "mysql://orders:CHANGE-ME@127.0.0.1:3306/orders",
+        APP_URL: "https://shop.example.com",
+        CRM_URL: "https://crm.example.com/posts/add",
+        STRIPE_WEBHOOK_SECRET: "whsec_REPLACE-ME",
+      });
+      for (const [name, value] of [
+        ["DATABASE_URL", "mysql://orders:CHANGE-ME@127.0.0.1:3306/orders"],
+        ["APP_URL", "https://shop.example.com"],
+        ["CRM_URL", "https://crm.example.com/posts/add"],
+        ["STRIPE_WEBHOOK_SECRET", "whsec_REPLACE-ME"],
+      ])
+        expect(problems).toContain(
+          `${name} still holds a placeholder from docs/production.md (${value}); put in your own value`,
+        );
+      expect(problemsOf({ ...production, APP_URL: "https://myshop.example.com" })).toEqual([]);
+    });
+
+    test("no TRUSTED_PROXIES: behind a proxy every client would share one address and its sign-in limits", () => {
+      const { TRUSTED_PROXIES: _unset, ...withoutProxies } = production;
+      const problems = problemsOf(withoutProxies);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toStartWith("TRUSTED_PROXIES is required in production");
+      expect(problems[0]).toContain("or none when clients connect directly");
+      expect(problemsOf({ ...withoutProxies, TRUSTED_PROXIES: "none" })).toEqual([]);
+    });
   });
 
   test("a live Stripe key is refused outside production", () => {

@@ -18,7 +18,7 @@ const node = Bun.which("node");
 mysql.describe.skipIf(!node)("the Node bundle (bun run build:node) in production on MySQL", () => {
   const dir = freshTempDir();
   const crm = startCrmStandIn();
-  const webhookSecret = "whsec_node_bundle";
+  const webhookSecret = "whsec_node_bundle_0123456789abcdef";
   const simulator = startStripeSimulator({ webhookSecret });
   let child: ReturnType<typeof Bun.spawn> | undefined;
   afterAll(async () => {
@@ -55,7 +55,8 @@ mysql.describe.skipIf(!node)("the Node bundle (bun run build:node) in production
         PORT: String(port),
         DATABASE_URL: url,
         JWT_SECRET: "node-bundle-secret-of-32-characters-x",
-        APP_URL: "http://shop.test",
+        APP_URL: "https://shop.test",
+        TRUSTED_PROXIES: "none",
         STRIPE_SECRET_KEY: "sk_test_node_bundle",
         STRIPE_WEBHOOK_SECRET: webhookSecret,
         STRIPE_API_BASE: simulator.url,

@@ -199,7 +199,7 @@ export interface PaymentStack extends TestApp {
   readonly logs: string[];
 }
 
-export const TEST_WEBHOOK_SECRET = "whsec_test_secret_for_tests";
+export const TEST_WEBHOOK_SECRET = "whsec_test_secret_for_tests_0123456789";
 
 /** Only for its webhook-signing helper; it never calls an API. */
 export const webhookSigner = new Stripe("sk_test_signing_only");

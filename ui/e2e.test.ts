@@ -68,7 +68,7 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     const port = await freePort();
     crm = startCrmStandIn();
     simulator = startStripeSimulator({
-      webhookSecret: "whsec_e2e_secret",
+      webhookSecret: "whsec_e2e_secret_0123456789abcdefgh",
       webhookUrl: `http://127.0.0.1:${port}/api/v1/payments/stripe/webhook`,
     });
     server = await startBunServer(
@@ -77,7 +77,7 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
         DATABASE_URL: databaseUrl,
         APP_URL: `http://127.0.0.1:${port}`,
         STRIPE_SECRET_KEY: "sk_test_e2e",
-        STRIPE_WEBHOOK_SECRET: "whsec_e2e_secret",
+        STRIPE_WEBHOOK_SECRET: "whsec_e2e_secret_0123456789abcdefgh",
         STRIPE_API_BASE: simulator.url,
         CRM_URL: crm.url,
       }),

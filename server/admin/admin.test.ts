@@ -658,6 +658,8 @@ describe("admin session cookie in production", () => {
   const stack = usePaymentStack(target, {
     NODE_ENV: "production",
     JWT_SECRET: "a-production-secret-of-at-least-32-chars",
+    APP_URL: "https://shop.test",
+    TRUSTED_PROXIES: "none",
   });
 
   test("is marked Secure", async () => {

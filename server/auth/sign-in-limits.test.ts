@@ -19,7 +19,7 @@ describe("sign-in limits across two server processes on one database", () => {
       const server = new ServerProcess(port, {
         DATABASE_URL: databaseUrl,
         STRIPE_SECRET_KEY: "sk_test_limits",
-        STRIPE_WEBHOOK_SECRET: "whsec_limits",
+        STRIPE_WEBHOOK_SECRET: "whsec_limits_0123456789abcdefghij",
         CRM_URL: "http://127.0.0.1:9/posts/add",
         CRM_WORKER: "off",
         // The test stands in for nginx, so that it can choose the client's address.

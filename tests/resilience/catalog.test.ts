@@ -40,7 +40,7 @@ mysql.describe("the catalog from memory across two servers on one MariaDB", () =
         CRM_WORKER: "off",
         CRM_URL: "http://127.0.0.1:9/crm",
         STRIPE_SECRET_KEY: "sk_test_catalog",
-        STRIPE_WEBHOOK_SECRET: "whsec_catalog",
+        STRIPE_WEBHOOK_SECRET: "whsec_catalog_0123456789abcdefghijk",
       });
       await server.start();
       servers.push(server);

@@ -86,7 +86,7 @@ mysql.describe("faults against MariaDB with real processes", () => {
     const port = await freePort();
     crm = startCrmStandIn();
     simulator = startStripeSimulator({
-      webhookSecret: "whsec_resilience",
+      webhookSecret: "whsec_resilience_0123456789abcdefgh",
       webhookUrl: `http://127.0.0.1:${port}/api/v1/payments/stripe/webhook`,
     });
     const proxied = new URL(databaseUrl);
@@ -95,7 +95,7 @@ mysql.describe("faults against MariaDB with real processes", () => {
       DATABASE_URL: proxied.toString(),
       DB_TIMEOUT_MS: String(DB_TIMEOUT_MS),
       STRIPE_SECRET_KEY: "sk_test_resilience",
-      STRIPE_WEBHOOK_SECRET: "whsec_resilience",
+      STRIPE_WEBHOOK_SECRET: "whsec_resilience_0123456789abcdefgh",
       STRIPE_API_BASE: simulator.url,
       STRIPE_TIMEOUT_MS: "1000",
       CRM_URL: crm.url,

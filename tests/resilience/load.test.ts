@@ -39,7 +39,7 @@ mysql.describe("load: customers buying through two servers on one MariaDB, with 
       {
         STRIPE_SIMULATOR_PORT: String(simulatorPort),
         STRIPE_SIMULATOR_WEBHOOK_URL: `http://127.0.0.1:${ports[0]}/api/v1/payments/stripe/webhook`,
-        STRIPE_WEBHOOK_SECRET: "whsec_load",
+        STRIPE_WEBHOOK_SECRET: "whsec_load_0123456789abcdefghijklmn",
       },
       "dev/stripe-simulator/main.ts",
       "/__simulator/events",
@@ -50,7 +50,7 @@ mysql.describe("load: customers buying through two servers on one MariaDB, with 
         DATABASE_URL: databaseUrl,
         JWT_SECRET: LOAD_JWT_SECRET,
         STRIPE_SECRET_KEY: "sk_test_load",
-        STRIPE_WEBHOOK_SECRET: "whsec_load",
+        STRIPE_WEBHOOK_SECRET: "whsec_load_0123456789abcdefghijklmn",
         STRIPE_API_BASE: simulator.url,
         CRM_URL: crm.url,
         CRM_TIMEOUT_MS: "2000",
