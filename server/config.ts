@@ -73,6 +73,8 @@ const configSchema = z
     LOGIN_ACCOUNT_WINDOW_SECONDS: integer(3600, 1, 7 * 24 * 3600),
     REGISTER_MAX_PER_IP: integer(10, 1, 100_000),
     REGISTER_WINDOW_SECONDS: integer(3600, 1, 7 * 24 * 3600),
+    /** The sign-in and registration limits count an IPv6 client by its network of this many bits. */
+    LIMITS_IPV6_PREFIX: integer(64, 16, 128),
     ADMIN_SESSION_IDLE_MINUTES: integer(30, 1, 24 * 60),
     ADMIN_SESSION_MAX_HOURS: integer(8, 1, 7 * 24),
     LOG_LEVEL: z.enum(["silent", "info"]).default("info"),

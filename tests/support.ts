@@ -134,7 +134,7 @@ export function useApp(target: StoreTarget, overrides: Record<string, string> = 
  */
 export function testAddress(): string {
   const groups = crypto.randomUUID().replaceAll("-", "").slice(0, 16).match(/.{4}/g) as string[];
-  return `2001:db8:${groups.join(":")}`;
+  return `2001:db8:${groups.join(":")}::1`;
 }
 
 export function uniqueEmail(label = "user"): string {

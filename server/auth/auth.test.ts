@@ -251,6 +251,44 @@ for (const target of storeTargets()) {
     });
   });
 
+  target.describe(`limits count an IPv6 client by its /64 on ${target.name}`, () => {
+    const stack = useApp(target, { LOGIN_MAX_FAILURES: "3", REGISTER_MAX_PER_IP: "3" });
+    /** Addresses 1..count of one fresh /64, as a client with a whole /64 would pick them. */
+    const addressesOfOneNetwork = (count: number) => {
+      const network = testAddress().replace(/::1$/, "");
+      return Array.from({ length: count }, (_, i) => `${network}::${(i + 1).toString(16)}`);
+    };
+
+    test("registrations from fresh addresses of one /64 stop at the per-client limit", async () => {
+      const statuses: number[] = [];
+      for (const address of addressesOfOneNetwork(6)) {
+        const response = await request(stack.app, "POST", "/api/v1/auth/register", {
+          body: { email: uniqueEmail("v6-flood"), password: PASSWORD },
+          headers: { "X-Test-Peer": address },
+        });
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([201, 201, 201, 429, 429, 429]);
+    });
+
+    test("wrong passwords spread over the addresses of one /64 are counted together", async () => {
+      const customer = await registerCustomer(stack.app, "v6", { "X-Test-Peer": testAddress() });
+      const [first, second, third, fourth] = addressesOfOneNetwork(4) as [string, string, string, string];
+      for (const address of [first, second, third]) {
+        const response = await request(stack.app, "POST", "/api/v1/auth/login", {
+          body: { email: customer.email, password: "wrong password" },
+          headers: { "X-Test-Peer": address },
+        });
+        expect(response.status).toBe(401);
+      }
+      const next = await request(stack.app, "POST", "/api/v1/auth/login", {
+        body: { email: customer.email, password: "wrong password" },
+        headers: { "X-Test-Peer": fourth },
+      });
+      expect(next.status).toBe(429);
+    });
+  });
+
   target.describe(`growing lockouts on ${target.name}`, () => {
     const stack = useApp(target, { LOGIN_MAX_FAILURES: "2", LOGIN_WINDOW_SECONDS: "1" });
 

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { AuthLimitRule, LimitsPart } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import { AppError } from "../shared/errors.ts";
+import { clientNetwork } from "./client-network.ts";
 
 const HOUR_MS = 3600 * 1000;
 /** The longest a growing lockout lasts. */
@@ -22,7 +23,8 @@ export interface SignInAttempt {
 }
 
 /**
- * Limits on sign-in and registration, counted in the database so that every instance sees the same numbers.
+ * Limits on sign-in and registration, counted in the database so that every instance sees the same numbers. A client
+ * is its IPv4 address or its IPv6 network (clientNetwork).
  * Failures count per (account, client IP) and per client IP, with growing lockouts, so a burst from one address
  * locks out that address and not the account's owner elsewhere; per account across all addresses a much higher
  * ceiling (OWASP ASVS: 100 an hour) stops a spread-out attack. An attempt is counted when it starts, so a burst of
@@ -40,17 +42,18 @@ export class SignInLimits {
   async beginSignIn(email: string, clientIp: string): Promise<SignInAttempt> {
     const account = email.trim().toLowerCase();
     const { config } = this;
+    const client = clientNetwork(clientIp, config.LIMITS_IPV6_PREFIX);
     const window = config.LOGIN_WINDOW_SECONDS * 1000;
     // The narrowest limit first: a refused attempt then holds nothing on the wider ones.
     const limits: Limit[] = [
       {
-        key: `sign-in:account-ip:${account}|${clientIp}`,
+        key: `sign-in:account-ip:${account}|${client}`,
         rule: { limit: config.LOGIN_MAX_FAILURES, windowMs: window },
         grows: true,
         clearedBySuccess: true,
       },
       {
-        key: `sign-in:ip:${clientIp}`,
+        key: `sign-in:ip:${client}`,
         rule: { limit: config.LOGIN_IP_MAX_FAILURES, windowMs: window },
         grows: true,
       },
@@ -92,7 +95,7 @@ export class SignInLimits {
   /** Registrations per client IP: each one costs a password hash, so a flood of them is refused early. */
   async beginRegistration(clientIp: string): Promise<void> {
     const limit: Limit = {
-      key: `register:ip:${clientIp}`,
+      key: `register:ip:${clientNetwork(clientIp, this.config.LIMITS_IPV6_PREFIX)}`,
       rule: { limit: this.config.REGISTER_MAX_PER_IP, windowMs: this.config.REGISTER_WINDOW_SECONDS * 1000 },
       grows: false,
     };
