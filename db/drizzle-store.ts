@@ -132,6 +132,7 @@ export class DrizzleStore implements Store {
   readonly deleteExpiredAdminSessions: Store["deleteExpiredAdminSessions"] = (...args) =>
     this.users.deleteExpiredAdminSessions(...args);
   readonly promoteToAdmin: Store["promoteToAdmin"] = (...args) => this.users.promoteToAdmin(...args);
+  readonly changePassword: Store["changePassword"] = (...args) => this.users.changePassword(...args);
   readonly listProducts: Store["listProducts"] = (...args) => this.catalog.listProducts(...args);
   readonly updateProduct: Store["updateProduct"] = (...args) => this.catalog.updateProduct(...args);
   readonly removeProduct: Store["removeProduct"] = (...args) => this.catalog.removeProduct(...args);

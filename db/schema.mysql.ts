@@ -42,6 +42,8 @@ export const users = mysqlTable(
     role: varchar("role", { length: 16, enum: ["customer", "admin"] })
       .notNull()
       .default("customer"),
+    /** Moves with every password or role change: a token that carries an older one is refused (decision 011). */
+    tokenVersion: int("token_version").notNull().default(0),
     createdAt: createdAt(),
   },
   (table) => [uniqueIndex("users_email_unique").on(table.email)],

@@ -30,6 +30,8 @@ export const users = sqliteTable(
     role: text("role", { enum: ["customer", "admin"] })
       .notNull()
       .default("customer"),
+    /** Moves with every password or role change: a token that carries an older one is refused (decision 011). */
+    tokenVersion: integer("token_version").notNull().default(0),
     createdAt: createdAt(),
   },
   (table) => [uniqueIndex("users_email_unique").on(table.email)],

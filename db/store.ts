@@ -64,8 +64,17 @@ export interface UsersPart {
   touchAdminSession(tokenHash: string, now: Date, staleBefore: Date): Promise<void>;
   deleteAdminSession(tokenHash: string): Promise<void>;
   deleteExpiredAdminSessions(now: Date, idleSince: Date): Promise<void>;
-  /** Makes the user an admin with a new password, and ends every session they had. */
+  /** Makes the user an admin with a new password, and ends every session and token they had. */
   promoteToAdmin(userId: number, passwordHash: string): Promise<void>;
+  /**
+   * Sets a new password and ends every token and admin session of the user but the admin session whose hash is
+   * `keepAdminSessionHash`; the user as now stored (its new token version), undefined when there is none.
+   */
+  changePassword(
+    userId: number,
+    passwordHash: string,
+    keepAdminSessionHash?: string,
+  ): Promise<User | undefined>;
 }
 
 /** The products, and the counter every catalog write moves. */

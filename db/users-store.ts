@@ -1,4 +1,4 @@
-import { and, eq, gt, lt, lte, or, sql } from "drizzle-orm";
+import { and, eq, gt, lt, lte, ne, or, sql } from "drizzle-orm";
 import { EmailTakenError, type NewAdminSession, type NewUser, type User, type UsersPart } from "./store.ts";
 import { type DialectAdapter, lazy, StorePart } from "./store-part.ts";
 
@@ -50,9 +50,41 @@ export class UsersStore extends StorePart implements UsersPart {
   }
 
   async promoteToAdmin(userId: number, passwordHash: string): Promise<void> {
+    await this.replacePassword(userId, { role: "admin", passwordHash });
+  }
+
+  async changePassword(
+    userId: number,
+    passwordHash: string,
+    keepAdminSessionHash?: string,
+  ): Promise<User | undefined> {
+    await this.replacePassword(userId, { passwordHash }, keepAdminSessionHash);
+    return this.findUserById(userId);
+  }
+
+  /** One transaction: the new password (and role), a new token version, and no admin session but the one kept. */
+  private replacePassword(
+    userId: number,
+    changes: { passwordHash: string; role?: User["role"] },
+    keepAdminSessionHash?: string,
+  ): Promise<void> {
     const { adminSessions, users } = this.t;
-    await this.write(this.db.update(users).set({ role: "admin", passwordHash }).where(eq(users.id, userId)));
-    await this.write(this.db.delete(adminSessions).where(eq(adminSessions.userId, userId)));
+    return this.adapter.transaction(async (tx) => {
+      await tx
+        .update(users)
+        .set({ ...changes, tokenVersion: sql`${users.tokenVersion} + 1` })
+        .where(eq(users.id, userId));
+      await tx
+        .delete(adminSessions)
+        .where(
+          and(
+            eq(adminSessions.userId, userId),
+            keepAdminSessionHash === undefined
+              ? undefined
+              : ne(adminSessions.tokenHash, keepAdminSessionHash),
+          ),
+        );
+    });
   }
 
   async createAdminSession(session: NewAdminSession): Promise<void> {

@@ -63,6 +63,7 @@ function apiRoutes(
   const { config, store } = deps;
   const api = new OpenAPIHono({ strict: false });
   api.use("/auth/*", noStore);
+  api.use("/auth/password", deps.authenticated);
   api.use("/orders/*", noStore, deps.authenticated);
   api.use("/reports/*", noStore, deps.authenticated);
   return api

@@ -59,6 +59,89 @@ for (const target of storeTargets()) {
       return { user, cookie, csrf: await csrfOf(stack.app, cookie), response };
     }
 
+    describe("changing the admin's password", () => {
+      const changePassword = (cookie: string, csrf: string, fields: Record<string, string>) =>
+        form(stack.app, "/admin/password", { _csrf: csrf, ...fields }, { cookie });
+
+      test("keeps this session and ends the admin's other sessions and API tokens; only the new password signs in", async () => {
+        const here = await signedInAdmin();
+        const email = here.user.email;
+        const elsewhere = cookieFrom(
+          await form(stack.app, "/admin/login", { email, password: "admin password 1" }),
+        );
+        const apiToken = (
+          await (
+            await request(stack.app, "POST", "/api/v1/auth/login", {
+              body: { email, password: "admin password 1" },
+            })
+          ).json()
+        ).token;
+        const page = await get(stack.app, "/admin/password", here.cookie);
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain('autocomplete="current-password"');
+
+        const changed = await changePassword(here.cookie, here.csrf, {
+          currentPassword: "admin password 1",
+          newPassword: "admin password 2",
+          confirmPassword: "admin password 2",
+        });
+        expect(changed.status).toBe(303);
+        expect(changed.headers.get("Location")).toBe("/admin?notice=password-changed");
+        const dashboard = await get(stack.app, "/admin?notice=password-changed", here.cookie);
+        expect(dashboard.status).toBe(200);
+        expect(await dashboard.text()).toContain("Every other session and API token of yours has ended.");
+        const other = await get(stack.app, "/admin", elsewhere);
+        expect(other.status).toBe(303);
+        expect(other.headers.get("Location")).toBe("/admin/login");
+        await Bun.sleep(stack.config.AUTH_USER_CACHE_MS + 50);
+        expect((await request(stack.app, "GET", "/api/v1/reports/summary", { token: apiToken })).status).toBe(
+          401,
+        );
+        expect((await form(stack.app, "/admin/login", { email, password: "admin password 1" })).status).toBe(
+          401,
+        );
+        expect((await form(stack.app, "/admin/login", { email, password: "admin password 2" })).status).toBe(
+          303,
+        );
+      });
+
+      test("a wrong current password, a short or unconfirmed new one: the form again with the reason, nothing changed", async () => {
+        const { user, cookie, csrf } = await signedInAdmin();
+        const cases: [Record<string, string>, string][] = [
+          [
+            {
+              currentPassword: "not it",
+              newPassword: "admin password 2",
+              confirmPassword: "admin password 2",
+            },
+            "is not your current password",
+          ],
+          [
+            { currentPassword: "admin password 1", newPassword: "short", confirmPassword: "short" },
+            "at least 8",
+          ],
+          [
+            {
+              currentPassword: "admin password 1",
+              newPassword: "admin password 2",
+              confirmPassword: "admin password 3",
+            },
+            "does not match the new password",
+          ],
+        ];
+        for (const [fields, reason] of cases) {
+          const refused = await changePassword(cookie, csrf, fields);
+          expect(refused.status).toBe(400);
+          const html = await refused.text();
+          expect(html).toContain(reason);
+          expect(html).not.toContain("admin password 2");
+        }
+        const stored = await stack.store.findUserById(user.id);
+        expect(await bunPasswordHasher.verify("admin password 1", stored?.passwordHash ?? "")).toBe(true);
+        expect((await changePassword(cookie, "", { currentPassword: "admin password 1" })).status).toBe(403);
+      });
+    });
+
     test("sign-in sets a HttpOnly, SameSite=Strict session cookie scoped to /admin, and shows the dashboard", async () => {
       const customer = await registerCustomer(stack.app);
       const euroProduct = await stack.store.createProduct({

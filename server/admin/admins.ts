@@ -14,7 +14,10 @@ export async function ensureAdmin(
   const existing = await store.findUserByEmail(input.email);
   if (existing) {
     await store.promoteToAdmin(existing.id, passwordHash);
-    return { user: { ...existing, role: "admin", passwordHash }, created: false };
+    return {
+      user: { ...existing, role: "admin", passwordHash, tokenVersion: existing.tokenVersion + 1 },
+      created: false,
+    };
   }
   try {
     return {

@@ -24,6 +24,7 @@ const NOTICES: Record<string, string> = {
   "not-failed": "Only a failed CRM sync can be retried.",
   refunded: "Refund made at Stripe.",
   cancelled: "Order cancelled.",
+  "password-changed": "Password changed. Every other session and API token of yours has ended.",
 };
 
 export const PAGE_SIZE = 25;

@@ -8,6 +8,7 @@ import { AppError } from "../shared/errors.ts";
 import { dashboardPages } from "./dashboard-routes.tsx";
 import { orderPages } from "./orders-routes.tsx";
 import type { AdminDeps, AdminEnv } from "./page.tsx";
+import { passwordPages } from "./password-routes.tsx";
 import { productPages } from "./products-routes.tsx";
 import { endAdminSession, readAdminSession, startAdminSession } from "./session.ts";
 import { Layout, LoginForm } from "./views.tsx";
@@ -94,6 +95,7 @@ export function adminRoutes(deps: AdminDeps) {
   admin.route("/", dashboardPages(deps));
   admin.route("/", productPages(deps));
   admin.route("/", orderPages(deps));
+  admin.route("/", passwordPages(deps));
 
   /** An error page that keeps the navigation for a signed-in admin. */
   const errorPage = async (

@@ -11,6 +11,8 @@ const TOUCH_EVERY_MS = 60_000;
 export interface AdminSession {
   user: User;
   csrfToken: string;
+  /** The session's row: kept when its admin changes password, while every other session ends. */
+  tokenHash: string;
 }
 
 /**
@@ -62,7 +64,7 @@ export async function readAdminSession(
   const user = await store.findAdminSession(tokenHash, now, idleSince(config, now));
   if (!user) return undefined;
   await store.touchAdminSession(tokenHash, now, new Date(now.getTime() - TOUCH_EVERY_MS));
-  return { user, csrfToken: csrfTokenFor(config, tokenHash) };
+  return { user, csrfToken: csrfTokenFor(config, tokenHash), tokenHash };
 }
 
 function idleSince(config: Config, now: Date): Date {

@@ -8,6 +8,8 @@ import {
   uniqueEmail,
   useApp,
 } from "../../tests/support.ts";
+import { ensureAdmin } from "../admin/admins.ts";
+import { bunPasswordHasher } from "../runtime/passwords.ts";
 import { issueToken } from "./tokens.ts";
 
 const PASSWORD = "correct horse battery";
@@ -140,7 +142,7 @@ for (const target of storeTargets()) {
         const bad = {
           expired: await issueToken(
             stack.config,
-            { id: customer.userId, role: "customer" },
+            { id: customer.userId, role: "customer", tokenVersion: 0 },
             Date.now() - 2 * 3600_000,
           ),
           tampered: `${header}.${encode({ ...claims, sub: "1" })}.${signature}`,
@@ -170,6 +172,75 @@ for (const target of storeTargets()) {
         const other = await registerCustomer(stack.app);
         expect(await stack.store.deleteUser(other.userId)).toBe(true);
         expect((await protectedGet(other.token)).status).toBe(401);
+      });
+
+      test("a password reset by admin:create ends the admin's API tokens within AUTH_USER_CACHE_MS", async () => {
+        const credentials = { email: uniqueEmail("reset-admin"), password: PASSWORD };
+        await ensureAdmin(stack.store, bunPasswordHasher, credentials);
+        const { token } = await (
+          await request(stack.app, "POST", "/api/v1/auth/login", { body: credentials })
+        ).json();
+        const summary = (bearer: string) =>
+          request(stack.app, "GET", "/api/v1/reports/summary", { token: bearer });
+        expect((await summary(token)).status).toBe(200);
+        await ensureAdmin(stack.store, bunPasswordHasher, { ...credentials, password: "a new password 2" });
+        const reset = Date.now();
+        while ((await summary(token)).status === 200) await Bun.sleep(20);
+        expect(Date.now() - reset).toBeLessThanOrEqual(stack.config.AUTH_USER_CACHE_MS + 100);
+        expect((await summary(token)).status).toBe(401);
+      });
+    });
+
+    describe("changing the password", () => {
+      const change = (token: string, body: unknown) =>
+        request(stack.app, "POST", "/api/v1/auth/password", { token, body });
+      const ordersWith = (token: string) => request(stack.app, "GET", "/api/v1/orders/", { token });
+
+      test("ends every token issued before (within AUTH_USER_CACHE_MS); the answer's new token and the new password work", async () => {
+        const customer = await registerCustomer(stack.app);
+        const other = await (
+          await request(stack.app, "POST", "/api/v1/auth/login", {
+            body: { email: customer.email, password: PASSWORD },
+          })
+        ).json();
+        expect((await ordersWith(other.token)).status).toBe(200);
+        const changed = await change(customer.token, {
+          currentPassword: PASSWORD,
+          newPassword: "a brand new password",
+        });
+        expect(changed.status).toBe(200);
+        const session = await changed.json();
+        expect(session.user.email).toBe(customer.email);
+        await Bun.sleep(stack.config.AUTH_USER_CACHE_MS + 50);
+        expect((await ordersWith(other.token)).status).toBe(401);
+        expect((await ordersWith(customer.token)).status).toBe(401);
+        expect((await ordersWith(session.token)).status).toBe(200);
+        const signIn = (password: string) =>
+          request(stack.app, "POST", "/api/v1/auth/login", { body: { email: customer.email, password } });
+        expect((await signIn(PASSWORD)).status).toBe(401);
+        expect((await signIn("a brand new password")).status).toBe(200);
+      });
+
+      test("a wrong current password is a 400 naming the field, and changes nothing", async () => {
+        const customer = await registerCustomer(stack.app);
+        const refused = await change(customer.token, {
+          currentPassword: "not my password",
+          newPassword: "a brand new password",
+        });
+        expect(refused.status).toBe(400);
+        expect((await refused.json()).errors).toEqual({ currentPassword: ["is not your current password"] });
+        expect((await ordersWith(customer.token)).status).toBe(200);
+      });
+
+      test("needs a token, and a new password of at least 8 characters", async () => {
+        const customer = await registerCustomer(stack.app);
+        const anonymous = await request(stack.app, "POST", "/api/v1/auth/password", {
+          body: { currentPassword: PASSWORD, newPassword: "a brand new password" },
+        });
+        expect(anonymous.status).toBe(401);
+        const short = await change(customer.token, { currentPassword: PASSWORD, newPassword: "short" });
+        expect(short.status).toBe(400);
+        expect((await short.json()).errors).toEqual({ newPassword: ["must be at least 8 characters"] });
       });
     });
   });

@@ -6,8 +6,8 @@ const MAX_USERS = 10_000;
 
 /**
  * The token check's users, kept for AUTH_USER_CACHE_MS after they were read, so that a signed-in customer's
- * requests do not each read their user row. The price is the bound: a user deleted or demoted keeps a working
- * token for at most that long. A token whose user is gone is never kept: it is refused on every request.
+ * requests do not each read their user row. The price is the bound: a user deleted or demoted, or whose password
+ * changed, keeps a working token for at most that long (1 s by default), on every instance. A token whose user is gone is never kept: it is refused on every request.
  */
 export class KnownUsers {
   private readonly users = new Map<number, { user: AuthUser; until: number }>();
@@ -26,7 +26,7 @@ export class KnownUsers {
       this.users.delete(id);
       return undefined;
     }
-    const user = { id: row.id, email: row.email, role: row.role };
+    const user = { id: row.id, email: row.email, role: row.role, tokenVersion: row.tokenVersion };
     if (this.keepMs > 0) {
       if (this.users.size >= MAX_USERS) this.users.clear();
       this.users.set(id, { user, until: this.now() + this.keepMs });

@@ -12,6 +12,8 @@ export interface AuthUser {
   id: number;
   email: string;
   role: Role;
+  /** Tokens issued before the last password or role change carry an older one and are refused. */
+  tokenVersion: number;
 }
 
 declare module "hono" {
@@ -21,7 +23,10 @@ declare module "hono" {
   }
 }
 
-/** Requires a valid bearer token of a user who still exists (as of AUTH_USER_CACHE_MS ago); sets c.var.user. */
+/**
+ * Requires a valid bearer token of a user who still exists and has not changed password or role since it was issued
+ * (as of AUTH_USER_CACHE_MS ago); sets c.var.user.
+ */
 export function requireUser(config: Config, users: KnownUsers): MiddlewareHandler {
   // A token is its own proof: once its signature checked out, the same string needs no HMAC again until it expires.
   const verified = new Map<string, TokenClaims>();
@@ -42,7 +47,8 @@ export function requireUser(config: Config, users: KnownUsers): MiddlewareHandle
     const claims = await claimsOf(match[1]);
     if (!claims) throw AppError.unauthenticated("The token is invalid or has expired. Sign in again.");
     const user = await users.find(claims.userId);
-    if (!user) throw AppError.unauthenticated("The token is invalid or has expired. Sign in again.");
+    if (!user || user.tokenVersion !== claims.version)
+      throw AppError.unauthenticated("The token is invalid or has expired. Sign in again.");
     c.set("user", user);
     await next();
   };

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { apiRouter } from "../http/router.ts";
 import { jsonBody, jsonResponse, problemResponses } from "../http/schemas.ts";
-import { type AuthDeps, logIn, registerCustomer, type Session } from "./service.ts";
+import { type AuthDeps, changePassword, logIn, registerCustomer, type Session } from "./service.ts";
 
 const email = z
   .string()
@@ -10,15 +10,17 @@ const email = z
   .pipe(z.email("must be a valid email address"))
   .openapi({ example: "ada@example.com" });
 
-/** Also the rules `bun run admin:create` applies. */
+/** Also the rules `bun run admin:create` and the admin's password form apply. */
+export const newPassword = z
+  .string()
+  .min(8, "must be at least 8 characters")
+  .max(200, "must be at most 200 characters")
+  .openapi({ example: "correct horse battery" });
+
 export const RegisterSchema = z
   .object({
     email,
-    password: z
-      .string()
-      .min(8, "must be at least 8 characters")
-      .max(200, "must be at most 200 characters")
-      .openapi({ example: "correct horse battery" }),
+    password: newPassword,
     name: z.string().trim().max(120, "must be at most 120 characters").optional().openapi({ example: "Ada" }),
   })
   .openapi("Register");
@@ -26,6 +28,13 @@ export const RegisterSchema = z
 const LoginSchema = z
   .object({ email, password: z.string().min(1, "is required").max(200, "must be at most 200 characters") })
   .openapi("Login");
+
+const ChangePasswordSchema = z
+  .object({
+    currentPassword: z.string().min(1, "is required").max(200, "must be at most 200 characters"),
+    newPassword,
+  })
+  .openapi("ChangePassword");
 
 const SessionSchema = z
   .object({
@@ -55,11 +64,25 @@ const login = createRoute({
   responses: { 200: jsonResponse(SessionSchema, "A token"), ...problemResponses(400, 401, 415, 429) },
 });
 
+const password = createRoute({
+  method: "post",
+  path: "/password",
+  tags: ["Auth"],
+  summary: "Change your password; every other token of yours stops working",
+  security: [{ bearerAuth: [] }],
+  request: { body: jsonBody(ChangePasswordSchema) },
+  responses: {
+    200: jsonResponse(SessionSchema, "A new token; every token issued before is refused from now on"),
+    ...problemResponses(400, 401, 415, 429),
+  },
+});
+
 const presentSession = ({ user, token }: Session) => ({
   user: { id: user.id, email: user.email, name: user.name },
   token,
 });
 
+/** `/password` expects the app to put requireUser in front of it. */
 export function authRoutes(deps: AuthDeps) {
   return apiRouter()
     .openapi(register, async (c) =>
@@ -67,5 +90,11 @@ export function authRoutes(deps: AuthDeps) {
     )
     .openapi(login, async (c) =>
       c.json(presentSession(await logIn(deps, c.req.valid("json"), c.var.clientIp)), 200),
+    )
+    .openapi(password, async (c) =>
+      c.json(
+        presentSession(await changePassword(deps, c.var.user, c.req.valid("json"), c.var.clientIp)),
+        200,
+      ),
     );
 }

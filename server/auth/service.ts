@@ -69,3 +69,29 @@ export async function logIn(
   await deps.signInLimits.signInSucceeded(attempt);
   return { user, token: await issueToken(deps.config, user) };
 }
+
+/**
+ * A new password for a signed-in user, who proves the current one (under the sign-in limits, so a stolen token
+ * cannot be used to guess it). Every token and admin session of the user ends, on every instance, but the admin
+ * session `keepAdminSessionHash` names; the answer holds a fresh token for the caller.
+ */
+export async function changePassword(
+  deps: AuthDeps,
+  user: { email: string },
+  input: { currentPassword: string; newPassword: string },
+  clientIp: string,
+  keepAdminSessionHash?: string,
+): Promise<Session> {
+  let proven: User;
+  try {
+    proven = (await logIn(deps, { email: user.email, password: input.currentPassword }, clientIp)).user;
+  } catch (error) {
+    if (error instanceof AppError && error.kind === "unauthenticated")
+      throw AppError.invalid({ currentPassword: ["is not your current password"] });
+    throw error;
+  }
+  const passwordHash = await deps.passwords.hash(input.newPassword);
+  const changed = await deps.store.changePassword(proven.id, passwordHash, keepAdminSessionHash);
+  if (!changed) throw AppError.unauthenticated("The account no longer exists.");
+  return { user: changed, token: await issueToken(deps.config, changed) };
+}

@@ -4,7 +4,7 @@ import { issueToken, readToken } from "./tokens.ts";
 
 const OLD = "the-old-secret-0123456789abcdefghij";
 const NEW = "the-new-secret-zyxwvutsrq9876543210";
-const user = { id: 42, role: "customer" };
+const user = { id: 42, role: "customer", tokenVersion: 0 };
 
 describe("rotating JWT_SECRET with JWT_SECRET_PREVIOUS", () => {
   test("tokens signed with either secret verify; new ones are signed with JWT_SECRET alone", async () => {

@@ -7,18 +7,26 @@ const ALGORITHM = "HS256";
 export interface TokenClaims {
   userId: number;
   role: string;
+  /** The user's token version when the token was issued (0 for tokens from before versions existed). */
+  version: number;
   /** When the token expires, in ms since 1970. */
   expiresAt: number;
 }
 
 export function issueToken(
   config: Config,
-  user: { id: number; role: string },
+  user: { id: number; role: string; tokenVersion: number },
   now = Date.now(),
 ): Promise<string> {
   const issuedAt = Math.floor(now / 1000);
   return sign(
-    { sub: String(user.id), role: user.role, iat: issuedAt, exp: issuedAt + config.JWT_TTL },
+    {
+      sub: String(user.id),
+      role: user.role,
+      ver: user.tokenVersion,
+      iat: issuedAt,
+      exp: issuedAt + config.JWT_TTL,
+    },
     config.JWT_SECRET,
     ALGORITHM,
   );
@@ -37,7 +45,14 @@ export async function readToken(config: Config, token: string): Promise<TokenCla
       if (typeof payload.exp !== "number" || payload.aud !== undefined) return undefined;
       const userId = Number(payload.sub);
       if (!Number.isSafeInteger(userId) || userId <= 0) return undefined;
-      return { userId, role: String(payload.role), expiresAt: payload.exp * 1000 };
+      const version = payload.ver ?? 0;
+      if (!Number.isSafeInteger(version)) return undefined;
+      return {
+        userId,
+        role: String(payload.role),
+        version: version as number,
+        expiresAt: payload.exp * 1000,
+      };
     } catch {}
   }
   return undefined;

@@ -126,6 +126,8 @@ export const api = {
     call<{ user: User; token: string }>("POST", "/auth/register/", input),
   login: (input: { email: string; password: string }) =>
     call<{ user: User; token: string }>("POST", "/auth/login/", input),
+  changePassword: (input: { currentPassword: string; newPassword: string }) =>
+    call<{ user: User; token: string }>("POST", "/auth/password/", input),
   meta: () => call<{ payments_simulated: boolean; crm_simulated: boolean; currency: string }>("GET", "/meta"),
   products: (page: number) => call<Page<Product>>("GET", `/products/?page=${page}&page_size=12`),
   createOrder: (productId: number, quantity: number) =>

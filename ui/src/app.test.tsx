@@ -153,6 +153,61 @@ describe("sign-in and registration", () => {
   });
 });
 
+describe("account", () => {
+  const fill = (label: string, value: string) =>
+    fireEvent.input(screen().getByLabelText(label), { target: { value } });
+
+  test("changing the password keeps this browser signed in with the new token and says the others are signed out", async () => {
+    signIn("token-1", USER);
+    api = (call) =>
+      call.path === "/api/v1/auth/password/"
+        ? { status: 200, body: { user: USER, token: "token-2" } }
+        : { status: 404, body: {} };
+    visit("/");
+    fireEvent.click(await screen().findByRole("link", { name: "ada@example.com" }));
+    expect(await screen().findByRole("heading", { name: "Change password" })).toBeDefined();
+    fill("Current password", "correct horse");
+    fill("New password (at least 8 characters)", "a brand new password");
+    fill("New password again", "a brand new password");
+    fireEvent.click(screen().getByRole("button", { name: "Change password" }));
+    expect((await screen().findByRole("status")).textContent).toBe(
+      "Password changed. You are signed out everywhere else.",
+    );
+    const sent = calls.find((call) => call.path === "/api/v1/auth/password/");
+    expect(sent?.body).toEqual({ currentPassword: "correct horse", newPassword: "a brand new password" });
+    expect(sent?.authorization).toBe("Bearer token-1");
+    expect(session.value?.token).toBe("token-2");
+    expect(JSON.parse(localStorage.getItem("shop.token") as string)).toBe("token-2");
+    expect((screen().getByLabelText("Current password") as HTMLInputElement).value).toBe("");
+  });
+
+  test("a wrong current password is said under its field; a mistyped confirmation is caught before sending", async () => {
+    signIn("token-1", USER);
+    api = () =>
+      problem(400, "The request has invalid fields.", {
+        errors: { currentPassword: ["is not your current password"] },
+      });
+    visit("/account");
+    fill("Current password", "not it");
+    fill("New password (at least 8 characters)", "a brand new password");
+    fill("New password again", "a brand new pasword");
+    fireEvent.click(await screen().findByRole("button", { name: "Change password" }));
+    expect((await screen().findByText("does not match the new password")).id).toBe("confirmPassword-error");
+    expect(calls.some((call) => call.path === "/api/v1/auth/password/")).toBe(false);
+    fill("New password again", "a brand new password");
+    fireEvent.click(screen().getByRole("button", { name: "Change password" }));
+    expect((await screen().findByText("is not your current password")).id).toBe("currentPassword-error");
+    expect(session.value?.token).toBe("token-1");
+  });
+
+  test("a signed-out visitor is sent to sign-in first", async () => {
+    visit("/account");
+    await waitFor(() =>
+      expect(location.pathname + location.search).toBe("/signin?next=%2Faccount&reason=protected"),
+    );
+  });
+});
+
 describe("pages past the end", () => {
   test('a products page past the last shows the last page instead of "Page 5 of 1"', async () => {
     api = (call) =>

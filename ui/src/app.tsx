@@ -5,6 +5,7 @@ import { LocationProvider, Route, Router, useLocation } from "preact-iso";
 import { api, flash, session, signOut } from "./api.ts";
 import { type Browser, BrowserContext, realBrowser } from "./browser.ts";
 import { Protected } from "./components/ui.tsx";
+import { AccountPage } from "./pages/account.tsx";
 import { AuthPage } from "./pages/auth.tsx";
 import { OrdersPage } from "./pages/orders.tsx";
 import { PaymentCancelledPage, PaymentResultPage } from "./pages/payment-result.tsx";
@@ -22,6 +23,7 @@ const guarded = (Page: () => preact.JSX.Element) => () => (
 
 const MyOrders = guarded(OrdersPage);
 const Reports = guarded(ReportsPage);
+const Account = guarded(AccountPage);
 const PaymentResult = guarded(PaymentResultPage);
 const PaymentCancelled = guarded(PaymentCancelledPage);
 const SignIn = () => <AuthPage mode="signin" />;
@@ -51,9 +53,14 @@ function Header() {
         )}
         {session.value ? (
           <span class="account">
-            <span class="account-email" title={session.value.user.email}>
+            <a
+              href="/account"
+              class="account-email"
+              title={`${session.value.user.email}: your account`}
+              aria-current={current("/account")}
+            >
               {session.value.user.email}
-            </span>
+            </a>
             <button
               type="button"
               class="link"
@@ -140,6 +147,7 @@ export function App({ browser = realBrowser }: { browser?: Browser } = {}) {
             <Route path="/register" component={Register} />
             <Route path="/orders" component={MyOrders} />
             <Route path="/reports" component={Reports} />
+            <Route path="/account" component={Account} />
             <Route path="/orders/:id/payment-result" component={PaymentResult} />
             <Route path="/orders/:id/payment-cancelled" component={PaymentCancelled} />
             <Route default component={NotFound} />
