@@ -1,6 +1,7 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { isKnownDevice, rememberDevice } from "../auth/known-device.ts";
 import { logIn } from "../auth/service.ts";
 import { limitBody } from "../http/body-limit.ts";
 import { handleError, headersOf, statusOf } from "../http/problem.ts";
@@ -74,7 +75,9 @@ export function adminRoutes(deps: AdminDeps) {
         headers,
       );
     try {
-      const { user } = await logIn(deps, { email, password }, c.get("clientIp"));
+      const known = isKnownDevice(c, config, email);
+      const { user } = await logIn(deps, { email, password }, c.get("clientIp"), known);
+      rememberDevice(c, config, email);
       if (user.role !== "admin") return refuse("This account is not an admin.", 403);
       await startAdminSession(c, config, store, user);
       return c.redirect("/admin", 303);

@@ -294,6 +294,85 @@ for (const target of storeTargets()) {
       expect((await signIn(customer.email, PASSWORD, testAddress())).status).toBe(429);
     });
 
+    test("strangers who exhaust the account's ceiling from many addresses cannot lock out the owner's own browser", async () => {
+      const customer = await newCustomer();
+      const home = testAddress();
+      const first = await signIn(customer.email, PASSWORD, home);
+      expect(first.status).toBe(200);
+      const knownDevice = first.headers
+        .getSetCookie()
+        .find((line) => line.startsWith("known_device_"))
+        ?.split(";")[0] as string;
+      expect(knownDevice).toBeString();
+      expect(first.headers.getSetCookie().join()).toContain("HttpOnly");
+      for (let attempt = 0; attempt < 6; attempt++) {
+        expect((await signIn(customer.email, "wrong password", testAddress())).status).toBe(401);
+      }
+      const fromCafe = testAddress();
+      const withCookie = (cookie: string) =>
+        request(stack.app, "POST", "/api/v1/auth/login", {
+          body: { email: customer.email, password: PASSWORD },
+          headers: { "X-Test-Peer": fromCafe, Cookie: cookie },
+        });
+      expect((await signIn(customer.email, PASSWORD, fromCafe)).status).toBe(429);
+      expect((await withCookie(knownDevice)).status).toBe(200);
+
+      // Another account's cookie, a forged one, or one renamed to this account's name: strangers again.
+      const other = await newCustomer();
+      const otherCookie = (await signIn(other.email, PASSWORD, testAddress())).headers
+        .getSetCookie()
+        .find((line) => line.startsWith("known_device_"))
+        ?.split(";")[0] as string;
+      const [name] = knownDevice.split("=") as [string];
+      const forged = `${name}=${Math.floor(Date.now() / 1000)}.${"0".repeat(64)}`;
+      const renamed = `${name}=${otherCookie.split("=")[1]}`;
+      for (const cookie of [otherCookie, forged, renamed])
+        expect((await withCookie(cookie)).status).toBe(429);
+    });
+
+    test("the same holds for the admin's sign-in page", async () => {
+      const credentials = { email: uniqueEmail("known-admin"), password: PASSWORD };
+      await ensureAdmin(stack.store, bunPasswordHasher, credentials);
+      const adminSignIn = (password: string, address: string, cookie = "") =>
+        stack.app.request("/admin/login", {
+          method: "POST",
+          headers: {
+            "Content-Type": "application/x-www-form-urlencoded",
+            Origin: "http://localhost",
+            "X-Test-Peer": address,
+            ...(cookie ? { Cookie: cookie } : {}),
+          },
+          body: new URLSearchParams({ email: credentials.email, password }).toString(),
+        });
+      const first = await adminSignIn(PASSWORD, testAddress());
+      expect(first.status).toBe(303);
+      const knownDevice = first.headers
+        .getSetCookie()
+        .find((line) => line.startsWith("known_device_"))
+        ?.split(";")[0] as string;
+      for (let attempt = 0; attempt < 6; attempt++)
+        expect((await adminSignIn("wrong password", testAddress())).status).toBe(401);
+      expect((await adminSignIn(PASSWORD, testAddress())).status).toBe(429);
+      expect((await adminSignIn(PASSWORD, testAddress(), knownDevice)).status).toBe(303);
+    });
+
+    test("a known browser still meets the per-address limits: wrong passwords from it are counted", async () => {
+      const customer = await newCustomer();
+      const address = testAddress();
+      const first = await signIn(customer.email, PASSWORD, address);
+      const knownDevice = first.headers
+        .getSetCookie()
+        .find((line) => line.startsWith("known_device_"))
+        ?.split(";")[0] as string;
+      const guess = (password: string) =>
+        request(stack.app, "POST", "/api/v1/auth/login", {
+          body: { email: customer.email, password },
+          headers: { "X-Test-Peer": address, Cookie: knownDevice },
+        });
+      for (let attempt = 0; attempt < 3; attempt++) expect((await guess("wrong password")).status).toBe(401);
+      expect((await guess(PASSWORD)).status).toBe(429);
+    });
+
     test("signing in clears the account's failures from that address, so an owner who mistypes now and then is not locked out", async () => {
       const customer = await newCustomer();
       const address = testAddress();

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { apiRouter } from "../http/router.ts";
 import { jsonBody, jsonResponse, problemResponses } from "../http/schemas.ts";
+import { isKnownDevice, rememberDevice } from "./known-device.ts";
 import { type AuthDeps, changePassword, logIn, registerCustomer, type Session } from "./service.ts";
 
 const email = z
@@ -88,9 +89,12 @@ export function authRoutes(deps: AuthDeps) {
     .openapi(register, async (c) =>
       c.json(presentSession(await registerCustomer(deps, c.req.valid("json"), c.var.clientIp)), 201),
     )
-    .openapi(login, async (c) =>
-      c.json(presentSession(await logIn(deps, c.req.valid("json"), c.var.clientIp)), 200),
-    )
+    .openapi(login, async (c) => {
+      const input = c.req.valid("json");
+      const session = await logIn(deps, input, c.var.clientIp, isKnownDevice(c, deps.config, input.email));
+      rememberDevice(c, deps.config, input.email);
+      return c.json(presentSession(session), 200);
+    })
     .openapi(password, async (c) =>
       c.json(
         presentSession(await changePassword(deps, c.var.user, c.req.valid("json"), c.var.clientIp)),

@@ -50,8 +50,9 @@ export async function logIn(
   deps: AuthDeps,
   input: { email: string; password: string },
   clientIp: string,
+  knownDevice = false,
 ): Promise<Session> {
-  const attempt = await deps.signInLimits.beginSignIn(input.email, clientIp);
+  const attempt = await deps.signInLimits.beginSignIn(input.email, clientIp, knownDevice);
   let user: User | undefined;
   let valid = false;
   try {

@@ -39,7 +39,8 @@ export class SignInLimits {
     private readonly store: LimitsPart,
   ) {}
 
-  async beginSignIn(email: string, clientIp: string): Promise<SignInAttempt> {
+  /** `knownDevice`: the browser signed in to this account before (known-device.ts), so the account's ceiling is not its. */
+  async beginSignIn(email: string, clientIp: string, knownDevice = false): Promise<SignInAttempt> {
     const account = email.trim().toLowerCase();
     const { config } = this;
     const client = clientNetwork(clientIp, config.LIMITS_IPV6_PREFIX);
@@ -57,15 +58,16 @@ export class SignInLimits {
         rule: { limit: config.LOGIN_IP_MAX_FAILURES, windowMs: window },
         grows: true,
       },
-      {
+    ];
+    if (!knownDevice)
+      limits.push({
         key: `sign-in:account:${account}`,
         rule: {
           limit: config.LOGIN_ACCOUNT_MAX_FAILURES,
           windowMs: config.LOGIN_ACCOUNT_WINDOW_SECONDS * 1000,
         },
         grows: false,
-      },
-    ];
+      });
     await this.reserve(limits, "Too many failed sign-in attempts. Try again later.");
     return { limits };
   }

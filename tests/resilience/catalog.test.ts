@@ -84,7 +84,8 @@ mysql.describe("the catalog from memory across two servers on one MariaDB", () =
       redirect: "manual",
     });
     expect(login.status).toBe(303);
-    const cookie = (login.headers.get("Set-Cookie") ?? "").split(";")[0] as string;
+    const sessionLine = login.headers.getSetCookie().find((line) => line.startsWith("admin_session="));
+    const cookie = (sessionLine ?? "").split(";")[0] as string;
     const form = await (
       await fetch(`${server.url}/admin/products/new`, { headers: { Cookie: cookie } })
     ).text();
