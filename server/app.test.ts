@@ -121,6 +121,7 @@ for (const target of storeTargets()) {
       expect(Object.keys(document.paths).sort()).toEqual(
         [
           "/auth/login",
+          "/auth/password",
           "/auth/register",
           "/meta",
           "/orders",

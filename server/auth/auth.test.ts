@@ -14,6 +14,13 @@ import { issueToken } from "./tokens.ts";
 
 const PASSWORD = "correct horse battery";
 
+/** The known-device cookie a successful sign-in sets, as a Cookie header sends it. */
+const knownDeviceOf = (response: Response) =>
+  response.headers
+    .getSetCookie()
+    .find((line) => line.startsWith("known_device_"))
+    ?.split(";")[0] as string;
+
 for (const target of storeTargets()) {
   target.describe(`auth on ${target.name}`, () => {
     const stack = useApp(target, { LOGIN_MAX_FAILURES: "3" });
@@ -299,10 +306,7 @@ for (const target of storeTargets()) {
       const home = testAddress();
       const first = await signIn(customer.email, PASSWORD, home);
       expect(first.status).toBe(200);
-      const knownDevice = first.headers
-        .getSetCookie()
-        .find((line) => line.startsWith("known_device_"))
-        ?.split(";")[0] as string;
+      const knownDevice = knownDeviceOf(first);
       expect(knownDevice).toBeString();
       expect(first.headers.getSetCookie().join()).toContain("HttpOnly");
       for (let attempt = 0; attempt < 6; attempt++) {
@@ -319,10 +323,7 @@ for (const target of storeTargets()) {
 
       // Another account's cookie, a forged one, or one renamed to this account's name: strangers again.
       const other = await newCustomer();
-      const otherCookie = (await signIn(other.email, PASSWORD, testAddress())).headers
-        .getSetCookie()
-        .find((line) => line.startsWith("known_device_"))
-        ?.split(";")[0] as string;
+      const otherCookie = knownDeviceOf(await signIn(other.email, PASSWORD, testAddress()));
       const [name] = knownDevice.split("=") as [string];
       const forged = `${name}=${Math.floor(Date.now() / 1000)}.${"0".repeat(64)}`;
       const renamed = `${name}=${otherCookie.split("=")[1]}`;
@@ -346,10 +347,7 @@ for (const target of storeTargets()) {
         });
       const first = await adminSignIn(PASSWORD, testAddress());
       expect(first.status).toBe(303);
-      const knownDevice = first.headers
-        .getSetCookie()
-        .find((line) => line.startsWith("known_device_"))
-        ?.split(";")[0] as string;
+      const knownDevice = knownDeviceOf(first);
       for (let attempt = 0; attempt < 6; attempt++)
         expect((await adminSignIn("wrong password", testAddress())).status).toBe(401);
       expect((await adminSignIn(PASSWORD, testAddress())).status).toBe(429);
@@ -360,10 +358,7 @@ for (const target of storeTargets()) {
       const customer = await newCustomer();
       const address = testAddress();
       const first = await signIn(customer.email, PASSWORD, address);
-      const knownDevice = first.headers
-        .getSetCookie()
-        .find((line) => line.startsWith("known_device_"))
-        ?.split(";")[0] as string;
+      const knownDevice = knownDeviceOf(first);
       const guess = (password: string) =>
         request(stack.app, "POST", "/api/v1/auth/login", {
           body: { email: customer.email, password },
