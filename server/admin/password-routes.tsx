@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { isKnownDevice } from "../auth/known-device.ts";
 import { newPassword } from "../auth/routes.ts";
 import { changePassword } from "../auth/service.ts";
 import { AppError, type FieldErrors, zodFieldErrors } from "../shared/errors.ts";
@@ -40,7 +41,11 @@ export function passwordPages(deps: AdminDeps) {
     if (!parsed.success) return form(c, zodFieldErrors(parsed.error));
     const { admin } = c.var;
     try {
-      await changePassword(deps, admin.user, parsed.data, c.get("clientIp"), admin.tokenHash);
+      const from = {
+        clientIp: c.get("clientIp"),
+        knownDevice: isKnownDevice(c, deps.config, admin.user.email),
+      };
+      await changePassword(deps, admin.user, parsed.data, from, admin.tokenHash);
     } catch (error) {
       if (error instanceof AppError && error.details.fields) return form(c, error.details.fields);
       throw error;

@@ -331,6 +331,22 @@ for (const target of storeTargets()) {
         expect((await withCookie(cookie)).status).toBe(429);
     });
 
+    test("the owner's known browser can still change the password while strangers hold the account's ceiling", async () => {
+      const customer = await newCustomer();
+      const first = await signIn(customer.email, PASSWORD, testAddress());
+      const { token } = await first.json();
+      for (let attempt = 0; attempt < 6; attempt++)
+        expect((await signIn(customer.email, "wrong password", testAddress())).status).toBe(401);
+      const change = (cookie: string) =>
+        request(stack.app, "POST", "/api/v1/auth/password", {
+          token,
+          body: { currentPassword: PASSWORD, newPassword: "a brand new password" },
+          headers: { "X-Test-Peer": testAddress(), ...(cookie ? { Cookie: cookie } : {}) },
+        });
+      expect((await change("")).status).toBe(429);
+      expect((await change(knownDeviceOf(first))).status).toBe(200);
+    });
+
     test("the same holds for the admin's sign-in page", async () => {
       const credentials = { email: uniqueEmail("known-admin"), password: PASSWORD };
       await ensureAdmin(stack.store, bunPasswordHasher, credentials);

@@ -97,7 +97,12 @@ export function authRoutes(deps: AuthDeps) {
     })
     .openapi(password, async (c) =>
       c.json(
-        presentSession(await changePassword(deps, c.var.user, c.req.valid("json"), c.var.clientIp)),
+        presentSession(
+          await changePassword(deps, c.var.user, c.req.valid("json"), {
+            clientIp: c.var.clientIp,
+            knownDevice: isKnownDevice(c, deps.config, c.var.user.email),
+          }),
+        ),
         200,
       ),
     );

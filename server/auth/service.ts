@@ -74,18 +74,20 @@ export async function logIn(
 /**
  * A new password for a signed-in user, who proves the current one (under the sign-in limits, so a stolen token
  * cannot be used to guess it). Every token and admin session of the user ends, on every instance, but the admin
- * session `keepAdminSessionHash` names; the answer holds a fresh token for the caller.
+ * session `keepAdminSessionHash` names; the answer holds a fresh token for the caller. `from` is where the request
+ * came from, as for a sign-in.
  */
 export async function changePassword(
   deps: AuthDeps,
   user: { email: string },
   input: { currentPassword: string; newPassword: string },
-  clientIp: string,
+  from: { clientIp: string; knownDevice: boolean },
   keepAdminSessionHash?: string,
 ): Promise<Session> {
   let proven: User;
   try {
-    proven = (await logIn(deps, { email: user.email, password: input.currentPassword }, clientIp)).user;
+    const current = { email: user.email, password: input.currentPassword };
+    proven = (await logIn(deps, current, from.clientIp, from.knownDevice)).user;
   } catch (error) {
     if (error instanceof AppError && error.kind === "unauthenticated")
       throw AppError.invalid({ currentPassword: ["is not your current password"] });
