@@ -175,6 +175,25 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     expect(Number(await page.getByTestId("paid-orders").textContent())).toBeGreaterThanOrEqual(1);
     await look("reports");
     expect(crm.received.filter((post) => post.status === 201)).toHaveLength(1);
+
+    // A new password from the account page: this browser stays signed in, and only the new password works.
+    await page.getByRole("link", { name: email }).click();
+    await page.getByRole("heading", { name: "Change password" }).waitFor();
+    await page.getByLabel("Current password").fill("correct horse battery");
+    await page.getByLabel("New password (at least 8 characters)").fill("a brand new horse battery");
+    await page.getByLabel("New password again").fill("a brand new horse battery");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.getByText("Password changed. You are signed out everywhere else.").waitFor();
+    await look("account-password-changed");
+    await page.getByRole("link", { name: "My orders" }).click();
+    await page.getByRole("heading", { name: "My orders" }).waitFor();
+    await expect(page.locator("tbody tr").first().textContent()).resolves.toContain("Paid");
+    await page.getByRole("button", { name: /Sign out/ }).click();
+    await page.goto(`${base}/signin`);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("a brand new horse battery");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Products" }).waitFor();
   }, 90_000);
 
   test("a customer cancels on the checkout page, then pays again", async () => {
@@ -283,6 +302,14 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     expect(await adminPage.locator("dl.detail").textContent()).toContain("Paid, partly refunded");
     await adminPage.getByRole("heading", { name: "Refunds" }).waitFor();
     await look("admin-order-refunded", adminPage);
+    await adminPage.getByRole("link", { name: "Password", exact: true }).click();
+    await adminPage.getByRole("heading", { name: "Change password" }).waitFor();
+    await adminPage.getByLabel("Current password").fill("not the password");
+    await adminPage.getByLabel("New password (at least 8 characters)").fill("another admin password");
+    await adminPage.getByLabel("New password again").fill("another admin password");
+    await adminPage.getByRole("button", { name: "Change password" }).click();
+    await adminPage.getByText("is not your current password").waitFor();
+    await look("admin-password-refused", adminPage);
     await adminPage.goto(`${server.url}/admin/no-such-page`);
     await adminPage.getByRole("heading", { name: "Not found" }).waitFor();
     await look("admin-not-found", adminPage);

@@ -218,6 +218,8 @@ for (const target of storeTargets()) {
         expect(changed.status).toBe(200);
         const session = await changed.json();
         expect(session.user.email).toBe(customer.email);
+        // At once, though this instance read the user (at its old version) a moment ago.
+        expect((await ordersWith(session.token)).status).toBe(200);
         await Bun.sleep(stack.config.AUTH_USER_CACHE_MS + 50);
         expect((await ordersWith(other.token)).status).toBe(401);
         expect((await ordersWith(customer.token)).status).toBe(401);

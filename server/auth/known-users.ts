@@ -18,9 +18,13 @@ export class KnownUsers {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async find(id: number): Promise<AuthUser | undefined> {
+  /**
+   * `tokenVersion`: the version the caller's token carries. A kept user of an older version was read before a
+   * password change whose new token this is, so it is read again rather than refusing the fresh token.
+   */
+  async find(id: number, tokenVersion = 0): Promise<AuthUser | undefined> {
     const known = this.users.get(id);
-    if (known && known.until > this.now()) return known.user;
+    if (known && known.until > this.now() && known.user.tokenVersion >= tokenVersion) return known.user;
     const row = await this.store.findUserById(id);
     if (!row) {
       this.users.delete(id);

@@ -46,7 +46,7 @@ export function requireUser(config: Config, users: KnownUsers): MiddlewareHandle
     if (!match?.[1]) throw AppError.unauthenticated("Sign in first: send Authorization: Bearer <token>.");
     const claims = await claimsOf(match[1]);
     if (!claims) throw AppError.unauthenticated("The token is invalid or has expired. Sign in again.");
-    const user = await users.find(claims.userId);
+    const user = await users.find(claims.userId, claims.version);
     if (!user || user.tokenVersion !== claims.version)
       throw AppError.unauthenticated("The token is invalid or has expired. Sign in again.");
     c.set("user", user);
