@@ -225,7 +225,10 @@ export function PasswordForm(props: { errors: FieldErrors; csrfToken: string }) 
         {...invalid("confirmPassword")}
       />
       <FieldError errors={errors.confirmPassword} id="confirmPassword" />
-      <p>Every other session of yours ends: other browsers signed in to the admin, and every API token.</p>
+      <p>
+        Changing it ends every other session of yours: other browsers signed in to the admin, and every API
+        token.
+      </p>
       <p>
         <button type="submit">Change password</button> <a href="/admin">Cancel</a>
       </p>

@@ -164,7 +164,7 @@ describe("account", () => {
         ? { status: 200, body: { user: USER, token: "token-2" } }
         : { status: 404, body: {} };
     visit("/");
-    fireEvent.click(await screen().findByRole("link", { name: "ada@example.com" }));
+    fireEvent.click(await screen().findByRole("link", { name: "Account" }));
     expect(await screen().findByRole("heading", { name: "Change password" })).toBeDefined();
     fill("Current password", "correct horse");
     fill("New password (at least 8 characters)", "a brand new password");

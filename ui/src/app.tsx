@@ -49,18 +49,16 @@ function Header() {
             <a href="/reports" aria-current={current("/reports")}>
               Reports
             </a>
+            <a href="/account" aria-current={current("/account")}>
+              Account
+            </a>
           </>
         )}
         {session.value ? (
           <span class="account">
-            <a
-              href="/account"
-              class="account-email"
-              title={`${session.value.user.email}: your account`}
-              aria-current={current("/account")}
-            >
+            <span class="account-email" title={session.value.user.email}>
               {session.value.user.email}
-            </a>
+            </span>
             <button
               type="button"
               class="link"

@@ -75,7 +75,7 @@ export function AccountPage() {
           required
           errors={mismatch ? ["does not match the new password"] : undefined}
         />
-        <p>Every other browser and device signed in to your account is signed out.</p>
+        <p>Changing it signs out every other browser and device signed in to your account.</p>
         <ErrorNote message={error} />
         <button type="submit" disabled={busy}>
           {busy ? "Please wait…" : "Change password"}
