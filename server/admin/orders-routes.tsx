@@ -5,9 +5,9 @@ import { statusOf } from "../http/problem.ts";
 import { cancelOrder } from "../payments/service.ts";
 import { refundAmount, refundableMinor, refundOrder } from "../refunds/service.ts";
 import { AppError } from "../shared/errors.ts";
+import { OrderDetail, OrderList, RefundReview } from "./orders-views.tsx";
 import { type AdminDeps, type AdminEnv, idOf, PAGE_SIZE, page, pageOf, pastTheEnd } from "./page.tsx";
 import { exportOrdersCsv, orderFilterOf } from "./service.ts";
-import { OrderDetail, OrderList, RefundReview } from "./views.tsx";
 
 type RefundReason = (typeof REFUND_REASONS)[number];
 /** The form's reason: none when left empty, a 400 naming the field when it is not one of Stripe's. */

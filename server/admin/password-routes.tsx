@@ -5,7 +5,7 @@ import { newPassword } from "../auth/routes.ts";
 import { changePassword } from "../auth/service.ts";
 import { AppError, type FieldErrors, zodFieldErrors } from "../shared/errors.ts";
 import { type AdminDeps, type AdminEnv, page } from "./page.tsx";
-import { PasswordForm } from "./views.tsx";
+import { PasswordForm } from "./password-views.tsx";
 
 const passwordForm = z
   .object({

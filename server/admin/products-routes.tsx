@@ -2,8 +2,8 @@ import { type Context, Hono } from "hono";
 import { AppError } from "../shared/errors.ts";
 import { formatMinor } from "../shared/money.ts";
 import { type AdminDeps, type AdminEnv, idOf, PAGE_SIZE, page, pageOf, pastTheEnd } from "./page.tsx";
+import { DeleteProduct, ProductForm, ProductList } from "./products-views.tsx";
 import { emptyProductForm, parseProductForm } from "./service.ts";
-import { DeleteProduct, ProductForm, ProductList } from "./views.tsx";
 
 /** `/admin/products`: the catalog, and adding, editing and deleting a product. */
 export function productPages(deps: AdminDeps) {

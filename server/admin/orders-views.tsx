@@ -1,0 +1,333 @@
+import type { Child } from "hono/jsx";
+import { CRM_SYNC_STATUSES, ORDER_STATUSES } from "../../db/enums.ts";
+import type { OrderView, Refund } from "../../db/store.ts";
+import { formatMinor } from "../shared/money.ts";
+import { Money, ScrollX, When } from "./format.tsx";
+import { Pager } from "./views.tsx";
+
+const FILTERS = {
+  status: ORDER_STATUSES,
+  crm: CRM_SYNC_STATUSES,
+} as const;
+
+export function OrderList(props: {
+  orders: OrderView[];
+  page: number;
+  count: number;
+  pageSize: number;
+  filter: { status?: string; crm?: string; from?: string; to?: string };
+  zone: string;
+}) {
+  const filterQuery = Object.entries(props.filter).filter((entry): entry is [string, string] =>
+    Boolean(entry[1]),
+  );
+  const query = (page: number) =>
+    `/admin/orders?${new URLSearchParams([["page", String(page)], ...filterQuery])}`;
+  return (
+    <>
+      <form method="get" action="/admin/orders" class="range">
+        <div>
+          <label for="status">Payment status</label>
+          <select id="status" name="status">
+            <option value="">any</option>
+            {FILTERS.status.map((value) => (
+              <option value={value} selected={props.filter.status === value}>
+                {value}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="crm">CRM status</label>
+          <select id="crm" name="crm">
+            <option value="">any</option>
+            {FILTERS.crm.map((value) => (
+              <option value={value} selected={props.filter.crm === value}>
+                {value}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="from">Created from</label>
+          <input id="from" name="from" type="date" value={props.filter.from ?? ""} />
+        </div>
+        <div>
+          <label for="to">Created to</label>
+          <input id="to" name="to" type="date" value={props.filter.to ?? ""} />
+        </div>
+        <button type="submit">Filter</button>
+        <a class="button" href={`/admin/orders.csv?${new URLSearchParams(filterQuery)}`} download>
+          Download CSV
+        </a>
+      </form>
+      <ScrollX label="Orders">
+        <table>
+          <thead>
+            <tr>
+              <th>Order</th>
+              <th>Customer</th>
+              <th>Product</th>
+              <th>Amount</th>
+              <th>Payment</th>
+              <th>CRM</th>
+              <th>Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.orders.map((order) => (
+              <tr>
+                <td>
+                  <a href={`/admin/orders/${order.id}`}>#{order.id}</a>
+                </td>
+                <td>{order.customerEmail}</td>
+                <td>
+                  {order.quantity} × {order.product.name}
+                </td>
+                <td>
+                  <Money minor={order.amountMinor} currency={order.currency} />
+                </td>
+                <td>
+                  {order.status === "paid" && order.refundedMinor > 0 ? "partly refunded" : order.status}
+                </td>
+                <td>{order.paidAt ? order.crmSyncStatus : "—"}</td>
+                <td>
+                  <When date={order.createdAt} zone={props.zone} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
+      <Pager page={props.page} count={props.count} pageSize={props.pageSize} href={query} />
+    </>
+  );
+}
+
+const PAYMENT_WORDS: Record<string, string> = {
+  unpaid: "no payment started",
+  open: "checkout open",
+  paid: "paid at Stripe",
+  expired: "checkout expired",
+  failed: "payment failed",
+};
+
+const REASONS = {
+  requested_by_customer: "Requested by the customer",
+  duplicate: "Duplicate payment",
+  fraudulent: "Fraudulent",
+} as const;
+
+function paymentWords(order: OrderView): string {
+  switch (order.status) {
+    case "paid":
+      return order.refundedMinor > 0 ? "Paid, partly refunded" : "Paid";
+    case "refunded":
+      return "Refunded in full";
+    case "cancelled":
+      return "Cancelled";
+    default:
+      return `Pending (${PAYMENT_WORDS[order.paymentStatus] ?? order.paymentStatus})`;
+  }
+}
+
+export function OrderDetail(props: {
+  order: OrderView;
+  csrfToken: string;
+  zone: string;
+  /** Why the last action on the order failed, shown above it. */
+  problem?: string;
+  refundable: number;
+}) {
+  const { order, zone } = props;
+  const at = (date: Date | null) => <When date={date} zone={zone} />;
+  // After a retry the sync is pending again: the last error belongs to the attempt before it.
+  const lastError =
+    order.crmLastError === null
+      ? "—"
+      : order.crmSyncStatus === "failed"
+        ? order.crmLastError
+        : `${order.crmLastError} (an earlier attempt; ${order.crmSyncStatus === "success" ? "since succeeded" : "tried again"})`;
+  const rows: [string, Child][] = [
+    ["Customer", order.customerEmail],
+    ["Product", `${order.product.name} (#${order.product.id})`],
+    ["Quantity", order.quantity],
+    ["Amount", <Money minor={order.amountMinor} currency={order.currency} />],
+    ["Payment status", paymentWords(order)],
+    ["Checkout Session", order.paymentSessionId ?? "—"],
+    ["PaymentIntent", order.paymentIntentId ?? "—"],
+    ["Created", at(order.createdAt)],
+    ["Paid", at(order.paidAt)],
+    ...(order.cancelledAt ? [["Cancelled", at(order.cancelledAt)] as [string, Child]] : []),
+    ["Refunded", <Money minor={order.refundedMinor} currency={order.currency} />],
+    ["CRM status", order.paidAt ? order.crmSyncStatus : "— (not paid)"],
+    ["CRM attempts", order.crmAttempts],
+    ["CRM last error", lastError],
+    ["CRM next attempt", at(order.crmNextAttemptAt)],
+    ["CRM reference", order.crmReference ?? "—"],
+    ["CRM synced", at(order.crmSyncedAt)],
+  ];
+  return (
+    <>
+      {props.problem && (
+        <p class="error" role="alert">
+          {props.problem}
+        </p>
+      )}
+      <dl class="detail">
+        {rows.map(([label, value]) => (
+          <>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </>
+        ))}
+      </dl>
+      {order.status === "pending" && (
+        <form method="post" action={`/admin/orders/${order.id}/cancel`}>
+          <input type="hidden" name="_csrf" value={props.csrfToken} />
+          <p>
+            <button type="submit" class="danger">
+              Cancel order #{order.id}
+            </button>{" "}
+            An open checkout is closed at Stripe first, so it can no longer take money.
+          </p>
+        </form>
+      )}
+      <RefundList order={order} csrfToken={props.csrfToken} zone={zone} />
+      {order.status === "paid" && props.refundable > 0 && (
+        <RefundForm order={order} refundable={props.refundable} />
+      )}
+      {order.paidAt && order.crmSyncStatus === "failed" && (
+        <form method="post" action={`/admin/orders/${order.id}/retry-crm`}>
+          <input type="hidden" name="_csrf" value={props.csrfToken} />
+          <p>
+            <button type="submit">Retry CRM sync</button>
+          </p>
+        </form>
+      )}
+      <p>
+        <a href="/admin/orders">Back to orders</a>
+      </p>
+    </>
+  );
+}
+
+function RefundList(props: { order: OrderView; csrfToken: string; zone: string }) {
+  const { order } = props;
+  if (order.refunds.length === 0) return null;
+  const state = (refund: Refund) =>
+    refund.status === "failed" && refund.failure ? `failed: ${refund.failure}` : refund.status;
+  return (
+    <>
+      <h2>Refunds</h2>
+      <ScrollX label="Refunds">
+        <table>
+          <thead>
+            <tr>
+              <th>Amount</th>
+              <th>Status</th>
+              <th>Reason</th>
+              <th>Made</th>
+              <th>CRM</th>
+              <th>Stripe refund</th>
+            </tr>
+          </thead>
+          <tbody>
+            {order.refunds.map((refund) => (
+              <tr>
+                <td>
+                  <Money minor={refund.amountMinor} currency={refund.currency} />
+                </td>
+                <td>{state(refund)}</td>
+                <td>{refund.reason ? REASONS[refund.reason] : "—"}</td>
+                <td>
+                  <When date={refund.createdAt} zone={props.zone} />
+                </td>
+                <td>
+                  {refund.crmSyncStatus ?? "—"}
+                  {refund.crmSyncStatus === "failed" && (
+                    <form method="post" action={`/admin/refunds/${refund.id}/retry-crm`} class="inline">
+                      <input type="hidden" name="_csrf" value={props.csrfToken} />{" "}
+                      <button type="submit" class="plain">
+                        Retry
+                      </button>
+                    </form>
+                  )}
+                </td>
+                <td class="id">
+                  {refund.stripeRefundId ?? "— (not at Stripe)"}
+                  {!refund.appliesToOrder && " (a payment the order could not take)"}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
+    </>
+  );
+}
+
+/** The first step of a refund: what and why. The next page asks to confirm before Stripe is called. */
+function RefundForm(props: { order: OrderView; refundable: number }) {
+  const { order } = props;
+  return (
+    <form method="get" action={`/admin/orders/${order.id}/refund`}>
+      <h2>Refund</h2>
+      <label for="amount">Amount ({order.currency.toUpperCase()})</label>
+      <input
+        id="amount"
+        name="amount"
+        type="text"
+        inputmode="decimal"
+        value={formatMinor(props.refundable, order.currency)}
+        aria-describedby="amount-help"
+        required
+      />
+      <p id="amount-help">
+        At most <Money minor={props.refundable} currency={order.currency} />, what is left to refund.
+      </p>
+      <label for="reason">Reason</label>
+      <select id="reason" name="reason">
+        <option value="">none given</option>
+        {Object.entries(REASONS).map(([value, label]) => (
+          <option value={value}>{label}</option>
+        ))}
+      </select>
+      <p>
+        <button type="submit">Review refund</button>
+      </p>
+    </form>
+  );
+}
+
+export function RefundReview(props: {
+  order: OrderView;
+  amountMinor: number;
+  amountText: string;
+  reason: keyof typeof REASONS | undefined;
+  csrfToken: string;
+}) {
+  const { order } = props;
+  return (
+    <>
+      <p>
+        Refund{" "}
+        <strong>
+          <Money minor={props.amountMinor} currency={order.currency} />
+        </strong>{" "}
+        of order #{order.id} to {order.customerEmail}
+        {props.reason ? ` (${REASONS[props.reason]})` : ""}? Stripe sends the money back to the card that
+        paid; this cannot be undone.
+      </p>
+      <form method="post" action={`/admin/orders/${order.id}/refunds`} class="confirm">
+        <input type="hidden" name="_csrf" value={props.csrfToken} />
+        <input type="hidden" name="amount" value={props.amountText} />
+        <input type="hidden" name="reason" value={props.reason ?? ""} />
+        <button type="submit" class="danger">
+          Refund {formatMinor(props.amountMinor, order.currency)} {order.currency.toUpperCase()}
+        </button>
+        <a href={`/admin/orders/${order.id}`}>Keep the money</a>
+      </form>
+    </>
+  );
+}

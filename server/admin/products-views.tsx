@@ -1,0 +1,133 @@
+import type { Product } from "../../db/store.ts";
+import type { FieldErrors } from "../shared/errors.ts";
+import { Money, ScrollX } from "./format.tsx";
+import type { ProductFormValues } from "./service.ts";
+import { FieldError, Pager } from "./views.tsx";
+
+export function ProductList(props: {
+  products: Product[];
+  page: number;
+  count: number;
+  pageSize: number;
+  csrfToken: string;
+}) {
+  return (
+    <>
+      <p>
+        <a href="/admin/products/new">Add a product</a>
+      </p>
+      <ScrollX label="Products">
+        <table>
+          <thead>
+            <tr>
+              <th>ID</th>
+              <th>Name</th>
+              <th>Price</th>
+              <th>Active</th>
+              <th>Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.products.map((product) => (
+              <tr>
+                <td>{product.id}</td>
+                <td>{product.name}</td>
+                <td>
+                  <Money minor={product.priceMinor} currency={product.currency} />
+                </td>
+                <td>{product.active ? "yes" : "no"}</td>
+                <td>
+                  <span class="actions">
+                    <a href={`/admin/products/${product.id}/edit`}>Edit</a>
+                    <a href={`/admin/products/${product.id}/delete`} class="danger">
+                      Delete…
+                    </a>
+                  </span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
+      <Pager
+        page={props.page}
+        count={props.count}
+        pageSize={props.pageSize}
+        href={(page) => `/admin/products?page=${page}`}
+      />
+    </>
+  );
+}
+
+export function ProductForm(props: {
+  action: string;
+  values: ProductFormValues;
+  errors: FieldErrors;
+  csrfToken: string;
+}) {
+  const { values, errors } = props;
+  const invalid = (field: string) =>
+    errors[field] ? { "aria-invalid": "true", "aria-describedby": `${field}-error` } : {};
+  return (
+    <form method="post" action={props.action}>
+      <input type="hidden" name="_csrf" value={props.csrfToken} />
+      <label for="name">Name</label>
+      <input id="name" name="name" type="text" value={values.name} required {...invalid("name")} />
+      <FieldError errors={errors.name} id="name" />
+      <label for="description">Description</label>
+      <textarea id="description" name="description" rows={3} {...invalid("description")}>
+        {values.description}
+      </textarea>
+      <FieldError errors={errors.description} id="description" />
+      <label for="price">Price (e.g. 19.99)</label>
+      <input
+        id="price"
+        name="price"
+        type="text"
+        inputmode="decimal"
+        value={values.price}
+        required
+        {...invalid("price")}
+      />
+      <FieldError errors={errors.price} id="price" />
+      <label for="currency">Currency</label>
+      <input
+        id="currency"
+        name="currency"
+        type="text"
+        value={values.currency}
+        maxlength={3}
+        required
+        {...invalid("currency")}
+      />
+      <FieldError errors={errors.currency} id="currency" />
+      <label>
+        <input type="checkbox" name="active" checked={values.active === "on"} /> Active (shown to customers)
+      </label>
+      <p>
+        <button type="submit">Save</button> <a href="/admin/products">Cancel</a>
+      </p>
+    </form>
+  );
+}
+
+export function DeleteProduct(props: { product: Product; csrfToken: string }) {
+  const { product } = props;
+  return (
+    <>
+      <p>
+        Delete <strong>{product.name}</strong> (
+        <Money minor={product.priceMinor} currency={product.currency} />
+        )? Customers will no longer see it. If orders refer to it, it is deactivated instead, so those orders
+        keep their history.
+      </p>
+      <form method="post" action={`/admin/products/${product.id}/delete`} class="confirm">
+        <input type="hidden" name="_csrf" value={props.csrfToken} />
+        <button type="submit" class="danger">
+          Delete {product.name}
+        </button>
+        <a href="/admin/products">Keep it</a>
+      </form>
+    </>
+  );
+}
