@@ -2,6 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { Config } from "../config.ts";
+import { accountOf } from "./sign-in-limits.ts";
 
 /** How long a browser that signed in to an account stays known to it. */
 const KNOWN_FOR_SECONDS = 90 * 24 * 3600;
@@ -13,7 +14,7 @@ const KNOWN_FOR_SECONDS = 90 * 24 * 3600;
  * limits still hold for it. Signed with JWT_SECRET; JWT_SECRET_PREVIOUS's cookies count during a rotation.
  */
 export function isKnownDevice(c: Context, config: Config, email: string): boolean {
-  const account = normalise(email);
+  const account = accountOf(email);
   const value = getCookie(c, cookieName(account));
   const match = /^(\d{1,12})\.([0-9a-f]{64})$/.exec(value ?? "");
   if (!match) return false;
@@ -27,7 +28,7 @@ export function isKnownDevice(c: Context, config: Config, email: string): boolea
 
 /** After the right password: this browser is known to the account for KNOWN_FOR_SECONDS from now. */
 export function rememberDevice(c: Context, config: Config, email: string): void {
-  const account = normalise(email);
+  const account = accountOf(email);
   const issuedAt = Math.floor(Date.now() / 1000);
   setCookie(
     c,
@@ -42,8 +43,6 @@ export function rememberDevice(c: Context, config: Config, email: string): void 
     },
   );
 }
-
-const normalise = (email: string) => email.trim().toLowerCase();
 
 function cookieName(account: string): string {
   return `known_device_${createHash("sha256").update(account).digest("hex").slice(0, 16)}`;

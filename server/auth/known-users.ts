@@ -7,7 +7,8 @@ const MAX_USERS = 10_000;
 /**
  * The token check's users, kept for AUTH_USER_CACHE_MS after they were read, so that a signed-in customer's
  * requests do not each read their user row. The price is the bound: a user deleted or demoted, or whose password
- * changed, keeps a working token for at most that long (1 s by default), on every instance. A token whose user is gone is never kept: it is refused on every request.
+ * changed, keeps a working token for at most that long (1 s by default), on every instance. A token whose user
+ * is gone is never kept: it is refused on every request.
  */
 export class KnownUsers {
   private readonly users = new Map<number, { user: AuthUser; until: number }>();

@@ -41,7 +41,7 @@ export class SignInLimits {
 
   /** `knownDevice`: the browser signed in to this account before (known-device.ts), so the account's ceiling is not its. */
   async beginSignIn(email: string, clientIp: string, knownDevice = false): Promise<SignInAttempt> {
-    const account = email.trim().toLowerCase();
+    const account = accountOf(email);
     const { config } = this;
     const client = clientNetwork(clientIp, config.LIMITS_IPV6_PREFIX);
     const window = config.LOGIN_WINDOW_SECONDS * 1000;
@@ -126,6 +126,9 @@ export class SignInLimits {
     await this.store.pruneAuthLimits(new Date(now.getTime() - 24 * HOUR_MS));
   }
 }
+
+/** The account an email names, as the limits and the known-device cookie count it. */
+export const accountOf = (email: string) => email.trim().toLowerCase();
 
 /** Keys hold emails and addresses; the table keeps only their digests. */
 function hashKey(key: string): string {
