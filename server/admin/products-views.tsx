@@ -2,7 +2,7 @@ import type { Product } from "../../db/store.ts";
 import type { FieldErrors } from "../shared/errors.ts";
 import { Money, ScrollX } from "./format.tsx";
 import type { ProductFormValues } from "./service.ts";
-import { FieldError, Pager } from "./views.tsx";
+import { FieldError, invalidField, Pager } from "./views.tsx";
 
 export function ProductList(props: {
   products: Product[];
@@ -66,8 +66,7 @@ export function ProductForm(props: {
   csrfToken: string;
 }) {
   const { values, errors } = props;
-  const invalid = (field: string) =>
-    errors[field] ? { "aria-invalid": "true", "aria-describedby": `${field}-error` } : {};
+  const invalid = (field: string) => invalidField(errors, field);
   return (
     <form method="post" action={props.action}>
       <input type="hidden" name="_csrf" value={props.csrfToken} />

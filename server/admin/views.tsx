@@ -1,5 +1,6 @@
 import type { Child } from "hono/jsx";
 import type { reportSummary } from "../reports/service.ts";
+import type { FieldErrors } from "../shared/errors.ts";
 import { MoneyText } from "./format.tsx";
 import { ADMIN_STYLESHEET } from "./stylesheet.ts";
 
@@ -130,4 +131,9 @@ export function FieldError(props: { errors?: string[]; id: string }) {
       {props.errors.join(" ")}
     </p>
   ) : null;
+}
+
+/** An input's attributes when its field has errors: marked invalid and described by its FieldError. */
+export function invalidField(errors: FieldErrors, field: string) {
+  return errors[field] ? { "aria-invalid": "true", "aria-describedby": `${field}-error` } : {};
 }
