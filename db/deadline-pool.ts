@@ -7,10 +7,6 @@ import { errorCode } from "./error-code.ts";
  * certification conflict with another node) is run at most this many times in all.
  */
 const CONFLICT_ATTEMPTS = 5;
-export interface TransactionOptions {
-  /** READ COMMITTED instead of REPEATABLE READ: locking reads take no gap locks. */
-  readCommitted?: boolean;
-}
 /** What a transaction's connection offers Drizzle: statements bounded by the pool's timeout. */
 export interface TransactionClient {
   query(
@@ -64,22 +60,15 @@ export class DeadlinePool {
    * it; runs it again from the start (up to CONFLICT_ATTEMPTS times) when the database rolled it back to break
    * a deadlock or a lock wait. `run` must therefore do nothing but database work that a rollback undoes.
    */
-  async transaction<T>(
-    run: (client: TransactionClient) => Promise<T>,
-    options: TransactionOptions = {},
-  ): Promise<T> {
-    return this.retryingConflicts(() => this.transactionOnce(run, options));
+  async transaction<T>(run: (client: TransactionClient) => Promise<T>): Promise<T> {
+    return this.retryingConflicts(() => this.transactionOnce(run));
   }
 
-  private async transactionOnce<T>(
-    run: (client: TransactionClient) => Promise<T>,
-    options: TransactionOptions,
-  ): Promise<T> {
+  private async transactionOnce<T>(run: (client: TransactionClient) => Promise<T>): Promise<T> {
     const connection = await this.getConnection();
     this.inUse++;
     const client = this.clientOf(connection);
     try {
-      if (options.readCommitted) await client.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
       await client.query("START TRANSACTION");
       const result = await run(client);
       await client.query("COMMIT");

@@ -29,18 +29,21 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
 export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}): DialectAdapter {
   const timeoutMs = options.timeoutMs ?? 5000;
   const limit = options.poolSize ?? 10;
-  const pool = new DeadlinePool(
-    createPool({
-      uri: databaseUrl,
-      connectionLimit: limit,
-      timezone: "Z",
-      dateStrings: false,
-      connectTimeout: timeoutMs,
-      enableKeepAlive: true,
-    }),
-    timeoutMs,
-    limit,
-  );
+  const connections = createPool({
+    uri: databaseUrl,
+    connectionLimit: limit,
+    timezone: "Z",
+    dateStrings: false,
+    connectTimeout: timeoutMs,
+    enableKeepAlive: true,
+  });
+  // READ COMMITTED for every statement and transaction (decision 012): under InnoDB's REPEATABLE READ, orders
+  // whose status changes at once deadlocked on the gap locks of their secondary indexes. Sent before the new
+  // connection's first statement, once per connection, not once per transaction.
+  connections.pool.on("connection", (connection) => {
+    connection.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", () => undefined);
+  });
+  const pool = new DeadlinePool(connections, timeoutMs, limit);
   const db = drizzleMysql(pool as unknown as Pool, { logger: queryLogger(options) });
   // A Drizzle per transaction connection, made at its first transaction: making one costs more than a statement.
   const onConnection = new WeakMap<object, Db>();
@@ -66,8 +69,7 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
       return rows;
     },
     run: (on, query) => on.execute(query),
-    transaction: (run, transactionOptions) =>
-      pool.transaction((client) => run(drizzleOn(client)), transactionOptions),
+    transaction: (run) => pool.transaction((client) => run(drizzleOn(client))),
     exclusive: (run) => run(),
     forUpdate: (query) => (query as unknown as { for(strength: "update"): typeof query }).for("update"),
     upsertAdding: (table, keys, adds, rows) => upsertAdding("mysql", table, keys, adds, rows),

@@ -185,12 +185,13 @@ export class ReportRollups {
   /**
    * Folds every changed order and refund into the rollups, a batch per transaction, and marks them counted. The
    * rows are locked while they are folded, so two instances folding at once never count a change twice; on
-   * MySQL the fold reads committed rows only, so it takes no gap lock that would hold up purchases.
+   * MySQL the fold, like every transaction, reads committed rows only (READ COMMITTED), so it takes no gap lock
+   * that would hold up purchases.
    */
   async fold(): Promise<void> {
     if (!(await this.anyPending())) return;
     for (;;) {
-      const folded = await this.adapter.transaction((tx) => this.foldBatch(tx), { readCommitted: true });
+      const folded = await this.adapter.transaction((tx) => this.foldBatch(tx));
       if (folded < FOLD_BATCH) return;
     }
   }

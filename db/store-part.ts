@@ -1,7 +1,6 @@
 import type { Column, SQL } from "drizzle-orm";
 import type { MySqlTable, MySqlUpdateSetSource } from "drizzle-orm/mysql-core";
 import type { MySql2Database } from "drizzle-orm/mysql2";
-import type { TransactionOptions } from "./deadline-pool.ts";
 import type * as schema from "./schema.mysql.ts";
 import type { PoolStats, Store } from "./store.ts";
 
@@ -52,7 +51,7 @@ export interface DialectAdapter {
    * for a deadlock or a lock wait (db/deadline-pool.ts); SQLite runs one transaction at a time. `work` must do
    * database work only: no call to Stripe or the CRM may hold a transaction open.
    */
-  transaction<T>(work: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
   /** Runs a write outside any transaction: on SQLite it waits for the transaction under way, if any. */
   exclusive<T>(work: () => Promise<T>): Promise<T>;
   /** The select as a locking read (FOR UPDATE) on MySQL; SQLite's transactions already hold the write lock. */

@@ -1,5 +1,7 @@
 import { beforeAll, expect, test } from "bun:test";
+import { sql } from "drizzle-orm";
 import { storeTargets, useStore } from "../tests/support.ts";
+import { mysqlAdapter } from "./open-store.ts";
 import type { Product, Store, User } from "./store.ts";
 
 for (const target of storeTargets()) {
@@ -143,6 +145,22 @@ mysql?.describe("store.transaction on mysql, in a deadlock", () => {
     expect((db.store.poolStats()?.deadlocksRetried ?? 0) - retriedBefore).toBe(1);
     expect(await db.store.findOrder(a.id)).toMatchObject({ status: "cancelled" });
     expect(await db.store.findOrder(b.id)).toMatchObject({ status: "cancelled" });
+  });
+});
+
+mysql?.describe("the store's MySQL connections", () => {
+  const db = useStore(mysql);
+
+  test("read committed, in transactions and out: no gap lock for rivals changing orders' status to deadlock on (decision 012)", async () => {
+    const adapter = mysqlAdapter(db.url, { poolSize: 2 });
+    try {
+      const level = sql`select @@tx_isolation as level`;
+      const outside = await adapter.rows<{ level: string }>(level);
+      const inside = await adapter.transaction((tx) => adapter.rows<{ level: string }>(level, tx));
+      expect([outside[0]?.level, inside[0]?.level]).toEqual(["READ-COMMITTED", "READ-COMMITTED"]);
+    } finally {
+      await adapter.close();
+    }
   });
 });
 
