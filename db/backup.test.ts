@@ -54,11 +54,8 @@ mysql.describe.skipIf(!DUMP || !CLIENT)("backup and restore with mariadb-dump", 
         });
         const order = await sourceStore.createOrder({
           userId: customer.id,
-          productId: product.id,
-          quantity: index + 1,
-          unitPriceMinor: product.priceMinor,
-          amountMinor: product.priceMinor * (index + 1),
           currency: "usd",
+          lines: [{ productId: product.id, quantity: index + 1, unitPriceMinor: product.priceMinor }],
         });
         if (index > 0) {
           await sourceStore.markOrderPaid(order.id, {
@@ -110,11 +107,8 @@ mysql.describe.skipIf(!DUMP || !CLIENT)("backup and restore with mariadb-dump", 
       const [product] = (await copyStore.listActiveProducts({ limit: 1, offset: 0 })).rows;
       await copyStore.createOrder({
         userId: customer.id,
-        productId: product?.id as number,
-        quantity: 1,
-        unitPriceMinor: 500,
-        amountMinor: 500,
         currency: "usd",
+        lines: [{ productId: product?.id as number, quantity: 1, unitPriceMinor: 500 }],
       });
       expect((await copyStore.summarizeOrders()).totalOrders).toBe(4);
       await Promise.all([sourceStore.close(), copyStore.close()]);

@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, getTableColumns, gt, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, gt, inArray, sql } from "drizzle-orm";
 import type { CatalogPart, NewProduct, Page, PageRequest, Product, ProductRemoval } from "./store.ts";
-import { type Db, type DialectAdapter, lazy, StorePart } from "./store-part.ts";
+import { type Db, type DialectAdapter, lazy, StorePart, type Tables } from "./store-part.ts";
 
 /**
  * The products. Every write moves the catalog's change counter in its transaction, which instances poll to drop
@@ -90,6 +90,12 @@ export class CatalogStore extends StorePart implements CatalogPart {
     return row;
   }
 
+  async findProducts(ids: number[]): Promise<Product[]> {
+    if (ids.length === 1) return (await this.productById().execute({ id: ids[0] })) as Product[];
+    const { products } = this.t;
+    return this.db.select().from(products).where(inArray(products.id, ids));
+  }
+
   async findProductByName(name: string): Promise<Product | undefined> {
     const { products } = this.t;
     const [row] = await this.db.select().from(products).where(eq(products.name, name)).limit(1);
@@ -102,7 +108,7 @@ export class CatalogStore extends StorePart implements CatalogPart {
       const { insertId } = this.adapter.readWrite(
         await tx.insert(products).values({ active: true, ...input }),
       );
-      await this.catalogChanged(tx);
+      await catalogChanged(tx, this.t);
       return insertId;
     });
     return (await this.findProduct(insertId)) as Product;
@@ -123,18 +129,19 @@ export class CatalogStore extends StorePart implements CatalogPart {
       const { affectedRows } = this.adapter.readWrite(
         await tx.update(products).set(changes).where(eq(products.id, id)),
       );
-      if (affectedRows > 0) await this.catalogChanged(tx);
+      if (affectedRows > 0) await catalogChanged(tx, this.t);
     });
     return this.findProduct(id);
   }
 
   removeProduct(id: number): Promise<ProductRemoval> {
-    const { orders, products } = this.t;
+    const { orders, orderItems, products } = this.t;
     return this.adapter.transaction(async (tx) => {
       const [referenced] = await tx
-        .select({ id: orders.id })
-        .from(orders)
-        .where(eq(orders.productId, id))
+        .select({ id: orderItems.orderId })
+        .from(orderItems)
+        .where(eq(orderItems.productId, id))
+        .union(tx.select({ id: orders.id }).from(orders).where(eq(orders.productId, id)))
         .limit(1);
       const deactivate = async () =>
         this.adapter.readWrite(await tx.update(products).set({ active: false }).where(eq(products.id, id)))
@@ -155,17 +162,16 @@ export class CatalogStore extends StorePart implements CatalogPart {
           removal = await deactivate();
         }
       }
-      if (removal !== "missing") await this.catalogChanged(tx);
+      if (removal !== "missing") await catalogChanged(tx, this.t);
       return removal;
     });
   }
+}
 
-  /** Moves the catalog's change counter, in the transaction that changed the catalog. */
-  private async catalogChanged(tx: Db): Promise<void> {
-    const { changeCounters } = this.t;
-    await tx
-      .update(changeCounters)
-      .set({ value: sql`${changeCounters.value} + 1` })
-      .where(eq(changeCounters.name, "products"));
-  }
+/** Moves the catalog's change counter, in the transaction that changed what the catalog shows. */
+export async function catalogChanged(tx: Db, { changeCounters }: Tables): Promise<void> {
+  await tx
+    .update(changeCounters)
+    .set({ value: sql`${changeCounters.value} + 1` })
+    .where(eq(changeCounters.name, "products"));
 }

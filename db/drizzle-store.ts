@@ -70,6 +70,7 @@ export class DrizzleStore implements Store {
     this.catalog.listActiveProducts(...args);
   readonly catalogVersion: Store["catalogVersion"] = (...args) => this.catalog.catalogVersion(...args);
   readonly findProduct: Store["findProduct"] = (...args) => this.catalog.findProduct(...args);
+  readonly findProducts: Store["findProducts"] = (...args) => this.catalog.findProducts(...args);
   readonly findProductByName: Store["findProductByName"] = (...args) =>
     this.catalog.findProductByName(...args);
   readonly createProduct: Store["createProduct"] = (...args) => this.catalog.createProduct(...args);
@@ -94,6 +95,9 @@ export class DrizzleStore implements Store {
   readonly recordPaymentStatus: Store["recordPaymentStatus"] = (...args) =>
     this.orders.recordPaymentStatus(...args);
   readonly cancelOrder: Store["cancelOrder"] = (...args) => this.orders.cancelOrder(...args);
+  readonly holdStockAgain: Store["holdStockAgain"] = (...args) => this.orders.holdStockAgain(...args);
+  readonly releaseLapsedHolds: Store["releaseLapsedHolds"] = (...args) =>
+    this.orders.releaseLapsedHolds(...args);
   readonly findOrderIdByPaymentIntent: Store["findOrderIdByPaymentIntent"] = (...args) =>
     this.orders.findOrderIdByPaymentIntent(...args);
   readonly reserveRefund: Store["reserveRefund"] = (...args) => this.refunds.reserveRefund(...args);

@@ -3,7 +3,7 @@
  * and what the reports answer. db/store.ts, the store's interface, exports all of it too.
  */
 
-import type { crmEvents, orders, products, refunds, users } from "./schema.mysql.ts";
+import type { crmEvents, orderItems, orders, products, refunds, users } from "./schema.mysql.ts";
 
 /*
  * The entities are the Drizzle schema's own row types ($inferSelect), so a column is described once, in the
@@ -21,6 +21,9 @@ export type LegacyCrmColumns =
   | "legacyCrmReference"
   | "legacyCrmSyncedAt";
 export type Order = Omit<typeof orders.$inferSelect, LegacyCrmColumns>;
+export type OrderItem = typeof orderItems.$inferSelect;
+export type StockState = Order["stockState"];
+export type CancelReason = NonNullable<Order["cancelReason"]>;
 export type Role = User["role"];
 export type OrderStatus = Order["status"];
 export type Refund = Omit<typeof refunds.$inferSelect, LegacyCrmColumns>;
@@ -61,8 +64,27 @@ export type ReportBookkeeping =
   | "reportedPaidAt"
   | "reportedRefundedMinor";
 
+/** A product as an order shows it: as it is now (the order's own prices are on its lines). */
+export interface OrderedProduct {
+  id: number;
+  name: string;
+  priceMinor: number;
+  currency: string;
+}
+
+/** One line of an order, with its product. */
+export interface OrderLine {
+  product: OrderedProduct;
+  quantity: number;
+  unitPriceMinor: number;
+  amountMinor: number;
+}
+
 export interface OrderView extends Omit<Order, ReportBookkeeping>, CrmState {
-  product: { id: number; name: string; priceMinor: number; currency: string };
+  /** The first line's product (old clients read `product` and `quantity`). */
+  product: OrderedProduct;
+  /** Every line, in the order they were asked for; a one-line order has one. */
+  items: OrderLine[];
   customerEmail: string;
   /** Oldest first: the order's own refunds and those of payments it could not take. */
   refunds: RefundWithCrm[];
@@ -105,14 +127,45 @@ export interface Page<T> {
 export type NewUser = Required<Pick<typeof users.$inferInsert, "email" | "name" | "passwordHash" | "role">>;
 export type NewProduct = Pick<
   typeof products.$inferInsert,
-  "name" | "description" | "priceMinor" | "currency" | "active"
+  "name" | "description" | "priceMinor" | "currency" | "active" | "stock"
 >;
-export type NewOrder = Required<
-  Pick<
-    typeof orders.$inferInsert,
-    "userId" | "productId" | "quantity" | "unitPriceMinor" | "amountMinor" | "currency"
-  >
->;
+/** A line to order, priced from the product row by the caller; its amount is quantity × unit price. */
+export interface NewOrderLine {
+  productId: number;
+  quantity: number;
+  unitPriceMinor: number;
+}
+
+/** A basket of one to 50 lines, a product at most once, all in `currency`. */
+export interface NewOrder {
+  userId: number;
+  currency: string;
+  lines: NewOrderLine[];
+}
+
+/** A product the order asked for more of than there is: how many can still be ordered. */
+export interface StockShortage {
+  productId: number;
+  name: string;
+  left: number;
+}
+
+/**
+ * An order's lines do not fit the stock: thrown by creating an order (nothing is reserved), by holding a released
+ * order's units again and by paying an order whose units are no longer there (nothing is paid).
+ */
+export class StockShortError extends Error {
+  constructor(readonly shortages: StockShortage[]) {
+    super(`not enough stock: ${shortages.map((short) => `${short.name} (${short.left} left)`).join(", ")}`);
+    this.name = "StockShortError";
+  }
+}
+
+/** What the products' stock looks like to a customer: `left` when 5 or fewer can still be ordered. */
+export interface Availability {
+  availability: "in_stock" | "low" | "sold_out";
+  left: number | null;
+}
 
 export interface Payment {
   sessionId: string;

@@ -9,3 +9,10 @@ export const CRM_EVENT_KINDS = ["order", "refund"] as const;
 export const REFUND_STATUSES = ["pending", "succeeded", "failed"] as const;
 /** Stripe's refund reasons. */
 export const REFUND_REASONS = ["requested_by_customer", "duplicate", "fraudulent"] as const;
+/**
+ * Where an order's units stand against stock: held (counted as reserved while it is unpaid), released (given back:
+ * cancelled, or its checkout lapsed unpaid) or sold (taken off the shelf when paid).
+ */
+export const STOCK_STATES = ["held", "released", "sold"] as const;
+/** Why an order was cancelled: asked for (by its customer or an admin), or paid for after its units sold out. */
+export const CANCEL_REASONS = ["requested", "sold_out"] as const;

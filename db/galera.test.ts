@@ -61,11 +61,8 @@ cluster(
               try {
                 const order = await store.createOrder({
                   userId: customer?.id as number,
-                  productId: product?.id as number,
-                  quantity: 1,
-                  unitPriceMinor: 500,
-                  amountMinor: 500,
                   currency: "usd",
+                  lines: [{ productId: product?.id as number, quantity: 1, unitPriceMinor: 500 }],
                 });
                 const paid = await store.markOrderPaid(order.id, {
                   sessionId: `cs_cluster_${order.id}`,

@@ -86,11 +86,8 @@ for (const target of storeTargets()) {
       const other = await registerCustomer(stack.app);
       const second = await stack.store.createOrder({
         userId: other.userId,
-        productId: product.id,
-        quantity: 1,
-        unitPriceMinor: 1250,
-        amountMinor: 1250,
         currency: "usd",
+        lines: [{ productId: product.id, quantity: 1, unitPriceMinor: 1250 }],
       });
       await stack.store.recordPaymentStatus(second.id, "cs_none", "expired");
       expect(await reported(stack.store)).toEqual(await countedInSql(url));

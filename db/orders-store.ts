@@ -1,12 +1,30 @@
-import { and, asc, count, desc, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
-import { crmEventOf, crmStateColumns, queueCrmEvent } from "./crm-state.ts";
 import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  getTableColumns,
+  gte,
+  inArray,
+  isNull,
+  lt,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
+import { crmEventOf, crmStateColumns, queueCrmEvent } from "./crm-state.ts";
+import { Stock, type StockLine } from "./stock.ts";
+import {
+  type CancelReason,
   type CrmState,
   type CrmSyncStatus,
   type LegacyCrmColumns,
   type NewOrder,
   type Order,
+  type OrderedProduct,
   type OrderFilter,
+  type OrderLine,
   type OrdersPart,
   type OrderView,
   type Page,
@@ -20,28 +38,14 @@ import { type Db, type DialectAdapter, lazy, StorePart, type Tables } from "./st
 
 /** Orders and their payment: made, paid or cancelled once each, read with their product, customer and refunds. */
 export class OrdersStore extends StorePart implements OrdersPart {
-  private readonly insertOrder;
+  private readonly stock: Stock;
   private readonly orderViewById;
   private readonly orderViewByIdForUser;
 
   constructor(adapter: DialectAdapter) {
     super(adapter);
+    this.stock = new Stock(adapter, this.t);
     const { orders } = this.t;
-    this.insertOrder = lazy(() =>
-      this.db
-        .insert(orders)
-        .values({
-          userId: sql.placeholder("userId"),
-          productId: sql.placeholder("productId"),
-          quantity: sql.placeholder("quantity"),
-          unitPriceMinor: sql.placeholder("unitPriceMinor"),
-          amountMinor: sql.placeholder("amountMinor"),
-          currency: sql.placeholder("currency"),
-          status: "pending",
-          createdAt: sql.placeholder("createdAt"),
-        })
-        .prepare(),
-    );
     this.orderViewById = lazy(() =>
       this.selectOrderViews()
         .where(eq(orders.id, sql.placeholder("orderId")))
@@ -56,21 +60,59 @@ export class OrdersStore extends StorePart implements OrdersPart {
     );
   }
 
+  /**
+   * The order, its lines and the hold on their units, in one transaction: when a line does not fit the stock,
+   * StockShortError names every short line and nothing is written.
+   */
   async createOrder(
     input: NewOrder,
-    known?: Pick<OrderView, "product" | "customerEmail">,
+    known?: { products: OrderedProduct[]; customerEmail: string },
   ): Promise<OrderView> {
+    const { orders, orderItems } = this.t;
     const createdAt = new Date();
-    const { insertId } = this.adapter.readWrite(
-      await this.adapter.exclusive(() => this.insertOrder().execute({ ...input, createdAt })),
-    );
+    const lines = input.lines.map((line) => ({ ...line, amountMinor: line.quantity * line.unitPriceMinor }));
+    const [first] = lines;
+    if (!first) throw new Error("an order needs at least one line");
+    const amountMinor = lines.reduce((sum, line) => sum + line.amountMinor, 0);
+    const head = {
+      userId: input.userId,
+      productId: first.productId,
+      quantity: first.quantity,
+      unitPriceMinor: first.unitPriceMinor,
+      amountMinor,
+      currency: input.currency,
+      itemCount: lines.length,
+    };
+    const insertId = await this.adapter.transaction(async (tx) => {
+      const reserved = await this.stock.reserve(tx, lines);
+      const { insertId } = this.adapter.readWrite(
+        await tx.insert(orders).values({ ...head, status: "pending", stockState: "held", createdAt }),
+      );
+      await tx.insert(orderItems).values(
+        lines.map((line, index) => ({
+          orderId: insertId,
+          line: index + 1,
+          ...line,
+          reserved: reserved.has(line.productId),
+        })),
+      );
+      return insertId;
+    });
     if (!known) return (await this.findOrder(insertId)) as OrderView;
     // The columns' own defaults (schema.mysql.ts), as the insert left them.
     return {
-      ...input,
-      ...known,
+      ...head,
+      product: known.products[0] as OrderedProduct,
+      items: lines.map((line, index) => ({
+        product: known.products[index] as OrderedProduct,
+        quantity: line.quantity,
+        unitPriceMinor: line.unitPriceMinor,
+        amountMinor: line.amountMinor,
+      })),
+      customerEmail: known.customerEmail,
       id: insertId,
       status: "pending",
+      stockState: "held",
       createdAt,
       paidAt: null,
       paymentSessionId: null,
@@ -88,6 +130,7 @@ export class OrdersStore extends StorePart implements OrdersPart {
       refundReservedMinor: 0,
       refundCount: 0,
       cancelledAt: null,
+      cancelReason: null,
       refunds: [],
     };
   }
@@ -113,12 +156,12 @@ export class OrdersStore extends StorePart implements OrdersPart {
 
   async findOrder(orderId: number): Promise<OrderView | undefined> {
     const [row] = await this.orderViewById().execute({ orderId });
-    return row && (await this.withRefunds([row]))[0];
+    return row && (await this.complete([row]))[0];
   }
 
   async findOrderForUser(orderId: number, userId: number): Promise<OrderView | undefined> {
     const [row] = await this.orderViewByIdForUser().execute({ orderId, userId });
-    return row && (await this.withRefunds([row]))[0];
+    return row && (await this.complete([row]))[0];
   }
 
   async listOrdersForUser(userId: number, page: PageRequest): Promise<Page<OrderView>> {
@@ -131,23 +174,57 @@ export class OrdersStore extends StorePart implements OrdersPart {
         .offset(page.offset),
       this.db.select({ count: count() }).from(orders).where(eq(orders.userId, userId)),
     ]);
-    return { rows: await this.withRefunds(rows), count: Number(total?.count ?? 0) };
+    return { rows: await this.complete(rows), count: Number(total?.count ?? 0) };
   }
 
-  /** Only orders that have refunds (refund_count, kept by the refunds ledger) cost a second statement. */
-  private async withRefunds(rows: OrderViewRow[]): Promise<OrderView[]> {
-    const ids = rows.filter((row) => row.order.refundCount > 0).map((row) => row.order.id);
-    const byOrder = new Map<number, RefundWithCrm[]>();
-    if (ids.length > 0) {
-      for (const refund of await this.refundsWithCrm(inArray(this.t.refunds.orderId, ids)))
-        byOrder.set(refund.orderId, [...(byOrder.get(refund.orderId) ?? []), refund]);
-    }
+  /**
+   * The views' refunds and lines: only orders that have refunds (refund_count, kept by the refunds ledger) or
+   * more than one line (item_count) cost a statement each, so a one-line order is read in one.
+   */
+  private async complete(rows: OrderViewRow[]): Promise<OrderView[]> {
+    const refundIds = rows.filter((row) => row.order.refundCount > 0).map((row) => row.order.id);
+    const basketIds = rows.filter((row) => row.order.itemCount > 1).map((row) => row.order.id);
+    const [refunds, lines] = await Promise.all([
+      refundIds.length > 0 ? this.refundsWithCrm(inArray(this.t.refunds.orderId, refundIds)) : [],
+      basketIds.length > 0 ? this.linesOf(basketIds) : [],
+    ]);
+    const refundsByOrder = groupBy(refunds, (refund) => refund.orderId);
+    const linesByOrder = groupBy(lines, (line) => line.orderId);
     return rows.map((row) => ({
       ...row.order,
       product: row.product,
+      items: linesByOrder.get(row.order.id)?.map(({ orderId: _, ...line }) => line) ?? [
+        {
+          product: row.product,
+          quantity: row.order.quantity,
+          unitPriceMinor: row.order.unitPriceMinor,
+          amountMinor: row.order.amountMinor,
+        },
+      ],
       customerEmail: row.customerEmail,
-      refunds: byOrder.get(row.order.id) ?? [],
+      refunds: refundsByOrder.get(row.order.id) ?? [],
     }));
+  }
+
+  private linesOf(orderIds: number[]): Promise<(OrderLine & { orderId: number })[]> {
+    const { orderItems, products } = this.t;
+    return this.db
+      .select({
+        orderId: orderItems.orderId,
+        product: {
+          id: products.id,
+          name: products.name,
+          priceMinor: products.priceMinor,
+          currency: products.currency,
+        },
+        quantity: orderItems.quantity,
+        unitPriceMinor: orderItems.unitPriceMinor,
+        amountMinor: orderItems.amountMinor,
+      })
+      .from(orderItems)
+      .innerJoin(products, eq(products.id, orderItems.productId))
+      .where(inArray(orderItems.orderId, orderIds))
+      .orderBy(asc(orderItems.orderId), asc(orderItems.line));
   }
 
   /** Refunds with their CRM sync, oldest first. */
@@ -170,15 +247,6 @@ export class OrdersStore extends StorePart implements OrdersPart {
     return row;
   }
 
-  /** Moves a pending order on, once (one conditional statement): false when it is not pending (any more). */
-  private changePendingOrder(orderId: number, changes: Partial<Order>): Promise<boolean> {
-    const { orders } = this.t;
-    return this.updateOrders(
-      { ...changes, reportPending: true },
-      and(eq(orders.id, orderId), eq(orders.status, "pending")),
-    );
-  }
-
   async attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean> {
     const { orders } = this.t;
     return this.updateOrders(
@@ -191,33 +259,122 @@ export class OrdersStore extends StorePart implements OrdersPart {
     );
   }
 
-  /** The payment and the order's CRM event, in one transaction (the outbox): false when it was not pending. */
+  /**
+   * The payment, the sale of its units and the order's CRM event, in one transaction (the outbox): false when
+   * it was not pending; StockShortError (and nothing written) when units its hold no longer covers are gone.
+   */
   markOrderPaid(orderId: number, payment: Payment): Promise<boolean> {
     return this.adapter.transaction(async (tx) => {
-      const { orders } = this.t;
-      const { affectedRows } = this.adapter.readWrite(
-        await tx
-          .update(orders)
-          .set({ ...paidChanges(payment), reportPending: true })
-          .where(and(eq(orders.id, orderId), eq(orders.status, "pending"))),
-      );
-      if (affectedRows === 0) return false;
+      const order = await this.lockPending(tx, orderId);
+      if (!order) return false;
+      await this.stock.sell(tx, await this.stockLines(tx, order), order.stockState === "held");
+      await tx
+        .update(this.t.orders)
+        .set({ ...paidChanges(payment), stockState: "sold", reportPending: true })
+        .where(eq(this.t.orders.id, orderId));
       const subject = { kind: "order" as const, subjectId: orderId };
       await queueCrmEvent(tx, this.t, subject, payment.paidAt, payment.crmClaimedUntil);
       return true;
     });
   }
 
-  async recordPaymentStatus(orderId: number, sessionId: string, paymentStatus: string): Promise<boolean> {
-    const { orders } = this.t;
-    return this.updateOrders(
-      { paymentStatus },
-      and(eq(orders.id, orderId), eq(orders.status, "pending"), eq(orders.paymentSessionId, sessionId)),
-    );
+  /** Records a non-paid outcome of the order's current session, which can no longer pay: its hold is released. */
+  recordPaymentStatus(orderId: number, sessionId: string, paymentStatus: string): Promise<boolean> {
+    return this.adapter.transaction(async (tx) => {
+      const order = await this.lockPending(tx, orderId);
+      if (!order || order.paymentSessionId !== sessionId) return false;
+      await this.releaseHold(tx, order);
+      await tx.update(this.t.orders).set({ paymentStatus }).where(eq(this.t.orders.id, orderId));
+      return true;
+    });
   }
 
-  cancelOrder(orderId: number, at: Date): Promise<boolean> {
-    return this.changePendingOrder(orderId, { status: "cancelled", cancelledAt: at });
+  cancelOrder(orderId: number, at: Date, reason: CancelReason = "requested"): Promise<boolean> {
+    return this.adapter.transaction(async (tx) => {
+      const order = await this.lockPending(tx, orderId);
+      if (!order) return false;
+      await this.releaseHold(tx, order);
+      await tx
+        .update(this.t.orders)
+        .set({ status: "cancelled", cancelledAt: at, cancelReason: reason, reportPending: true })
+        .where(eq(this.t.orders.id, orderId));
+      return true;
+    });
+  }
+
+  async holdStockAgain(orderId: number): Promise<boolean> {
+    const { orders, orderItems } = this.t;
+    return this.adapter.transaction(async (tx) => {
+      const order = await this.lockPending(tx, orderId);
+      if (!order || order.stockState !== "released") return false;
+      const lines = await this.stockLines(tx, order);
+      const reserved = await this.stock.reserve(tx, lines);
+      await tx.update(orderItems).set({ reserved: false }).where(eq(orderItems.orderId, orderId));
+      if (reserved.size > 0)
+        await tx
+          .update(orderItems)
+          .set({ reserved: true })
+          .where(and(eq(orderItems.orderId, orderId), inArray(orderItems.productId, [...reserved])));
+      await tx.update(orders).set({ stockState: "held" }).where(eq(orders.id, orderId));
+      return true;
+    });
+  }
+
+  async releaseLapsedHolds(now: Date, heldSince: Date, limit: number): Promise<number> {
+    const { orders } = this.t;
+    const lapsed = and(
+      eq(orders.stockState, "held"),
+      eq(orders.status, "pending"),
+      lt(orders.createdAt, heldSince),
+      or(isNull(orders.paymentSessionExpiresAt), lt(orders.paymentSessionExpiresAt, now)),
+    );
+    const candidates = await this.db.select({ id: orders.id }).from(orders).where(lapsed).limit(limit);
+    let released = 0;
+    for (const { id } of candidates) {
+      const done = await this.adapter.transaction(async (tx) => {
+        const [order] = await this.adapter.forUpdate(
+          tx
+            .select()
+            .from(orders)
+            .where(and(eq(orders.id, id), lapsed))
+            .limit(1),
+        );
+        if (!order) return false;
+        await this.releaseHold(tx, order);
+        return true;
+      });
+      if (done) released++;
+    }
+    return released;
+  }
+
+  /** The pending order's row, locked until the transaction ends; undefined when it is not pending (any more). */
+  private async lockPending(tx: Db, orderId: number): Promise<Order | undefined> {
+    const order = await this.lockOrder(tx, orderId);
+    return order?.status === "pending" ? order : undefined;
+  }
+
+  /** Gives back the units the order holds, once. */
+  private async releaseHold(tx: Db, order: Order): Promise<void> {
+    if (order.stockState !== "held") return;
+    await this.stock.release(tx, await this.stockLines(tx, order));
+    await tx.update(this.t.orders).set({ stockState: "released" }).where(eq(this.t.orders.id, order.id));
+  }
+
+  /** The order's lines as the stock sees them; an order of the previous release has no line rows but its own. */
+  private async stockLines(tx: Db, order: Order): Promise<StockLine[]> {
+    const { orderItems } = this.t;
+    const lines = await tx
+      .select({
+        productId: orderItems.productId,
+        quantity: orderItems.quantity,
+        reserved: orderItems.reserved,
+      })
+      .from(orderItems)
+      .where(eq(orderItems.orderId, order.id));
+    return lines.length > 0
+      ? lines
+      : [{ productId: order.productId, quantity: order.quantity, reserved: false }];
   }
 
   async findOrderIdByPaymentIntent(paymentIntentId: string): Promise<number | undefined> {
@@ -263,7 +420,7 @@ export class OrdersStore extends StorePart implements OrdersPart {
       this.selectOrderViews().where(where).orderBy(desc(orders.id)).limit(page.limit).offset(page.offset),
       this.db.select({ count: count() }).from(orders).where(where),
     ]);
-    return { rows: await this.withRefunds(rows), count: Number(total?.count ?? 0) };
+    return { rows: await this.complete(rows), count: Number(total?.count ?? 0) };
   }
 
   async listOrdersBefore(
@@ -276,7 +433,7 @@ export class OrdersStore extends StorePart implements OrdersPart {
       .where(and(this.orderFilter(filter), beforeId === undefined ? undefined : lt(orders.id, beforeId)))
       .orderBy(desc(orders.id))
       .limit(limit);
-    return this.withRefunds(rows);
+    return this.complete(rows);
   }
 }
 
@@ -316,3 +473,9 @@ type OrderViewRow = {
   product: OrderView["product"];
   customerEmail: string;
 };
+
+function groupBy<T>(items: T[], key: (item: T) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}

@@ -13,7 +13,8 @@ const PRODUCT_RUNNING = "product_running";
  */
 export async function rebuildReportRollups(adapter: DialectAdapter): Promise<void> {
   const t = adapter.tables;
-  const { orders, refunds, orderTotals, orderSlots, productSlots, productRunning, rollupMarks } = t;
+  const { orders, orderItems, refunds, orderTotals, orderSlots, productSlots, productRunning, rollupMarks } =
+    t;
   await adapter.transaction(async (tx) => {
     const run = (query: SQL) => adapter.run(tx, query);
     const ownRefunds = (status: string, value: SQL) =>
@@ -49,9 +50,10 @@ export async function rebuildReportRollups(adapter: DialectAdapter): Promise<voi
       ) counted group by slot, currency`);
     await tx.delete(productSlots);
     await run(sql`insert into ${productSlots} (slot, product_id, currency, paid_orders, quantity, revenue_minor)
-      select ${adapter.slotOf(orders.paidAt)}, ${orders.productId}, ${orders.currency}, count(*),
-        sum(${orders.quantity}), sum(${orders.amountMinor})
-      from ${orders} where ${orders.paidAt} is not null group by 1, 2, 3`);
+      select ${adapter.slotOf(orders.paidAt)}, ${orderItems.productId}, ${orders.currency}, count(*),
+        sum(${orderItems.quantity}), sum(${orderItems.amountMinor})
+      from ${orders} join ${orderItems} on ${orderItems.orderId} = ${orders.id}
+      where ${orders.paidAt} is not null group by 1, 2, 3`);
     await tx.delete(productRunning);
     await tx
       .update(rollupMarks)

@@ -56,11 +56,8 @@ for (const target of storeTargets()) {
           const quantity = 1 + (round % 3);
           const order = await store.createOrder({
             userId: customer.id,
-            productId: product.id,
-            quantity,
-            unitPriceMinor: product.priceMinor,
-            amountMinor: product.priceMinor * quantity,
             currency: CURRENCY,
+            lines: [{ productId: product.id, quantity, unitPriceMinor: product.priceMinor }],
           });
           if (round % 4 === 3) {
             await store.cancelOrder(order.id, new Date());

@@ -21,11 +21,18 @@ const PRODUCT_RUNNING = "product_running";
 
 export const slotOf = (at: Date) => Math.floor(at.getTime() / SLOT_MS);
 
-/** What the rollups count of an order. */
+/** A line as the products report counts it. */
+export interface LineFacts {
+  productId: number;
+  quantity: number;
+  amountMinor: number;
+}
+
+/** What the rollups count of an order: its lines in the products report. */
 export type OrderFacts = Pick<
   Order,
-  "status" | "currency" | "amountMinor" | "refundedMinor" | "createdAt" | "paidAt" | "productId" | "quantity"
->;
+  "status" | "currency" | "amountMinor" | "refundedMinor" | "createdAt" | "paidAt"
+> & { lines: LineFacts[] };
 
 /** What the rollups count of a refund: only succeeded refunds of an order's own payment. */
 export interface RefundFacts {
@@ -37,7 +44,7 @@ export interface RefundFacts {
 }
 
 /** An order as the rollups count it now: undefined when they never counted it. */
-export function reportedOrder(order: Order): OrderFacts | undefined {
+export function reportedOrder(order: OrderFacts & Order): OrderFacts | undefined {
   if (order.reportedStatus === null) return undefined;
   return {
     ...order,
@@ -119,17 +126,19 @@ function orderRows(order: OrderFacts, sign: 1 | -1): ReportDelta[] {
     const slot = slotOf(order.paidAt);
     rows.push(
       delta({ rollup: "order_slots", currency, slot, paidOrders: 1, revenueMinor: order.amountMinor }, sign),
-      delta(
-        {
-          rollup: "product_slots",
-          currency,
-          slot,
-          productId: order.productId,
-          paidOrders: 1,
-          quantity: order.quantity,
-          revenueMinor: order.amountMinor,
-        },
-        sign,
+      ...order.lines.map((line) =>
+        delta(
+          {
+            rollup: "product_slots",
+            currency,
+            slot,
+            productId: line.productId,
+            paidOrders: 1,
+            quantity: line.quantity,
+            revenueMinor: line.amountMinor,
+          },
+          sign,
+        ),
       ),
     );
   }
@@ -232,8 +241,9 @@ export class ReportRollups {
         .limit(FOLD_BATCH),
     );
     if (changedOrders.length === 0 && changedRefunds.length === 0) return 0;
+    const withLines = await this.withLines(tx, changedOrders);
     const sums = netted([
-      ...changedOrders.flatMap((order) => orderDeltas(reportedOrder(order), order)),
+      ...withLines.flatMap((order) => orderDeltas(reportedOrder(order), order)),
       ...changedRefunds.flatMap((refund) => refundDeltas(reportedRefund(refund), refund)),
     ]);
     const of = (rollup: ReportDelta["rollup"]) => sums.filter((row) => row.rollup === rollup);
@@ -277,6 +287,34 @@ export class ReportRollups {
         )}`,
       );
     return Math.max(changedOrders.length, changedRefunds.length);
+  }
+
+  /** The orders' lines (a line's facts never change): a one-line order's are its own row's. */
+  private async withLines(tx: Db, changed: Order[]): Promise<(Order & OrderFacts)[]> {
+    const { orderItems } = this.t;
+    const baskets = changed.filter((order) => order.itemCount > 1).map((order) => order.id);
+    const lines =
+      baskets.length === 0
+        ? []
+        : await tx
+            .select({
+              orderId: orderItems.orderId,
+              productId: orderItems.productId,
+              quantity: orderItems.quantity,
+              amountMinor: orderItems.amountMinor,
+            })
+            .from(orderItems)
+            .where(inArray(orderItems.orderId, baskets));
+    return changed.map((order) => {
+      const own = lines.filter((line) => line.orderId === order.id);
+      return {
+        ...order,
+        lines:
+          own.length > 0
+            ? own
+            : [{ productId: order.productId, quantity: order.quantity, amountMinor: order.amountMinor }],
+      };
+    });
   }
 
   private async addTo(tx: Db, table: MySqlTable, keys: string[], adds: string[], rows: ReportDelta[]) {

@@ -12,11 +12,13 @@ import {
   varchar,
 } from "drizzle-orm/mysql-core";
 import {
+  CANCEL_REASONS,
   CRM_EVENT_KINDS,
   CRM_SYNC_STATUSES,
   ORDER_STATUSES,
   REFUND_REASONS,
   REFUND_STATUSES,
+  STOCK_STATES,
 } from "./enums.ts";
 
 const timestamp = (name: string) => datetime(name, { mode: "date", fsp: 3 });
@@ -58,6 +60,10 @@ export const products = mysqlTable(
     priceMinor: int("price_minor").notNull(),
     currency: char("currency", { length: 3 }).notNull(),
     active: boolean("active").notNull().default(true),
+    /** Units on hand (sold ones are taken off when paid); null: unlimited. */
+    stock: int("stock"),
+    /** Units of `stock` held by unpaid orders (db/stock.ts): what can still be ordered is stock - stock_reserved. */
+    stockReserved: int("stock_reserved").notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -79,6 +85,9 @@ export const orders = mysqlTable(
     amountMinor: bigint("amount_minor", { mode: "number" }).notNull(),
     currency: char("currency", { length: 3 }).notNull(),
     status: varchar("status", { length: 16, enum: ORDER_STATUSES }).notNull().default("pending"),
+    /** Its lines (order_items); product_id, quantity and unit_price_minor repeat the first one's. */
+    itemCount: int("item_count").notNull().default(1),
+    stockState: varchar("stock_state", { length: 16, enum: STOCK_STATES }).notNull().default("held"),
     createdAt: createdAt(),
     paidAt: timestamp("paid_at"),
     paymentSessionId: varchar("payment_session_id", { length: 255 }),
@@ -104,6 +113,7 @@ export const orders = mysqlTable(
     refundReservedMinor: bigint("refund_reserved_minor", { mode: "number" }).notNull().default(0),
     refundCount: int("refund_count").notNull().default(0),
     cancelledAt: timestamp("cancelled_at"),
+    cancelReason: varchar("cancel_reason", { length: 16, enum: CANCEL_REASONS }),
     /**
      * The order as the report rollups count it, and whether it changed since (set by every write that changes
      * what they count). Reports fold the changed orders first (db/report-rollups.ts): so no purchase writes a row
@@ -122,7 +132,34 @@ export const orders = mysqlTable(
     index("orders_crm_status_id").on(table.legacyCrmSyncStatus, table.id),
     index("orders_crm_due").on(table.legacyCrmNextAttemptAt),
     index("orders_report_pending_id").on(table.reportPending, table.id),
+    index("orders_stock_state_created_at").on(table.stockState, table.createdAt),
     uniqueIndex("orders_payment_session_id").on(table.paymentSessionId),
+  ],
+);
+
+/**
+ * An order's lines, a product at most once, priced when the order was made. `reserved`: the line's units were
+ * counted in its product's stock_reserved when the order last took its hold (the product had limited stock).
+ */
+export const orderItems = mysqlTable(
+  "order_items",
+  {
+    orderId: bigint("order_id", { mode: "number", unsigned: true })
+      .notNull()
+      .references(() => orders.id, { onDelete: "cascade" }),
+    line: int("line").notNull(),
+    productId: bigint("product_id", { mode: "number", unsigned: true })
+      .notNull()
+      .references(() => products.id),
+    quantity: int("quantity").notNull(),
+    unitPriceMinor: int("unit_price_minor").notNull(),
+    amountMinor: bigint("amount_minor", { mode: "number" }).notNull(),
+    reserved: boolean("reserved").notNull().default(false),
+  },
+  (table) => [
+    primaryKey({ columns: [table.orderId, table.line] }),
+    uniqueIndex("order_items_order_product").on(table.orderId, table.productId),
+    index("order_items_product_id").on(table.productId),
   ],
 );
 

@@ -1,10 +1,12 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import {
+  CANCEL_REASONS,
   CRM_EVENT_KINDS,
   CRM_SYNC_STATUSES,
   ORDER_STATUSES,
   REFUND_REASONS,
   REFUND_STATUSES,
+  STOCK_STATES,
 } from "./enums.ts";
 
 const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
@@ -46,6 +48,8 @@ export const products = sqliteTable(
     priceMinor: integer("price_minor").notNull(),
     currency: text("currency").notNull(),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
+    stock: integer("stock"),
+    stockReserved: integer("stock_reserved").notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -67,6 +71,8 @@ export const orders = sqliteTable(
     amountMinor: integer("amount_minor").notNull(),
     currency: text("currency").notNull(),
     status: text("status", { enum: ORDER_STATUSES }).notNull().default("pending"),
+    itemCount: integer("item_count").notNull().default(1),
+    stockState: text("stock_state", { enum: STOCK_STATES }).notNull().default("held"),
     createdAt: createdAt(),
     paidAt: timestamp("paid_at"),
     paymentSessionId: text("payment_session_id"),
@@ -89,6 +95,7 @@ export const orders = sqliteTable(
     refundReservedMinor: integer("refund_reserved_minor").notNull().default(0),
     refundCount: integer("refund_count").notNull().default(0),
     cancelledAt: timestamp("cancelled_at"),
+    cancelReason: text("cancel_reason", { enum: CANCEL_REASONS }),
     reportPending: integer("report_pending", { mode: "boolean" }).notNull().default(true),
     reportedStatus: text("reported_status", { enum: ORDER_STATUSES }),
     reportedPaidAt: timestamp("reported_paid_at"),
@@ -102,7 +109,31 @@ export const orders = sqliteTable(
     index("orders_crm_status_id").on(table.legacyCrmSyncStatus, table.id),
     index("orders_crm_due").on(table.legacyCrmNextAttemptAt),
     index("orders_report_pending_id").on(table.reportPending, table.id),
+    index("orders_stock_state_created_at").on(table.stockState, table.createdAt),
     uniqueIndex("orders_payment_session_id").on(table.paymentSessionId),
+  ],
+);
+
+/** See schema.mysql.ts. */
+export const orderItems = sqliteTable(
+  "order_items",
+  {
+    orderId: integer("order_id")
+      .notNull()
+      .references(() => orders.id, { onDelete: "cascade" }),
+    line: integer("line").notNull(),
+    productId: integer("product_id")
+      .notNull()
+      .references(() => products.id),
+    quantity: integer("quantity").notNull(),
+    unitPriceMinor: integer("unit_price_minor").notNull(),
+    amountMinor: integer("amount_minor").notNull(),
+    reserved: integer("reserved", { mode: "boolean" }).notNull().default(false),
+  },
+  (table) => [
+    primaryKey({ columns: [table.orderId, table.line] }),
+    uniqueIndex("order_items_order_product").on(table.orderId, table.productId),
+    index("order_items_product_id").on(table.productId),
   ],
 );
 

@@ -25,11 +25,8 @@ for (const target of storeTargets()) {
       const owner = await newUser();
       return db.store.createOrder({
         userId: owner.id,
-        productId: productId ?? (await newProduct()).id,
-        quantity: 2,
-        unitPriceMinor: 500,
-        amountMinor: 1000,
         currency: "usd",
+        lines: [{ productId: productId ?? (await newProduct()).id, quantity: 2, unitPriceMinor: 500 }],
       });
     };
     const pay = (orderId: number) =>

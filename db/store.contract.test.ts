@@ -22,11 +22,8 @@ for (const target of storeTargets()) {
       const [owner, product] = await Promise.all([newUser(), newProduct()]);
       return db.store.createOrder({
         userId: owner.id,
-        productId: product.id,
-        quantity: 1,
-        unitPriceMinor: 1234,
-        amountMinor: 1234,
         currency: "usd",
+        lines: [{ productId: product.id, quantity: 1, unitPriceMinor: 1234 }],
       });
     };
 
@@ -79,9 +76,13 @@ for (const target of storeTargets()) {
       const owner = await newUser();
       const stranger = await newUser();
       const product = await newProduct();
-      const input = { userId: owner.id, productId: product.id, unitPriceMinor: 1234, currency: "usd" };
-      const first = await db.store.createOrder({ ...input, quantity: 1, amountMinor: 1234 });
-      const second = await db.store.createOrder({ ...input, quantity: 2, amountMinor: 2468 });
+      const input = (quantity: number) => ({
+        userId: owner.id,
+        currency: "usd",
+        lines: [{ productId: product.id, quantity, unitPriceMinor: 1234 }],
+      });
+      const first = await db.store.createOrder(input(1));
+      const second = await db.store.createOrder(input(2));
       expect(Math.abs(second.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
       expect(second).toMatchObject({
         status: "pending",
@@ -94,10 +95,10 @@ for (const target of storeTargets()) {
         paidAt: null,
       });
       // Told the product and the email, the store answers from the insert: exactly what a read would give.
-      const known = await db.store.createOrder(
-        { ...input, quantity: 3, amountMinor: 3702 },
-        { product: second.product, customerEmail: owner.email },
-      );
+      const known = await db.store.createOrder(input(3), {
+        products: [second.product],
+        customerEmail: owner.email,
+      });
       expect(known).toEqual((await db.store.findOrder(known.id)) as typeof known);
       await db.store.cancelOrder(known.id, new Date());
       expect((await db.store.findOrderForUser(first.id, owner.id))?.id).toBe(first.id);

@@ -26,11 +26,8 @@ for (const target of storeTargets()) {
     const orderIn = (store: Store) =>
       store.createOrder({
         userId: customer.id,
-        productId: product.id,
-        quantity: 1,
-        unitPriceMinor: 400,
-        amountMinor: 400,
         currency: "usd",
+        lines: [{ productId: product.id, quantity: 1, unitPriceMinor: 400 }],
       });
 
     test("what the work writes commits together, and the work reads its own writes", async () => {
@@ -114,11 +111,8 @@ mysql?.describe("store.transaction on mysql, in a deadlock", () => {
     const order = () =>
       db.store.createOrder({
         userId: customer.id,
-        productId: product.id,
-        quantity: 1,
-        unitPriceMinor: 100,
-        amountMinor: 100,
         currency: "usd",
+        lines: [{ productId: product.id, quantity: 1, unitPriceMinor: 100 }],
       });
     const [a, b] = [await order(), await order()];
     const retriedBefore = db.store.poolStats()?.deadlocksRetried ?? 0;

@@ -5,6 +5,7 @@
 import type {
   AuthLimitRule,
   AuthReservation,
+  CancelReason,
   CrmHealth,
   CrmSubject,
   DiscoveredRefund,
@@ -14,6 +15,7 @@ import type {
   NewProduct,
   NewRefundAttempt,
   NewUser,
+  OrderedProduct,
   OrderFilter,
   OrderSummary,
   OrderView,
@@ -83,6 +85,8 @@ export interface CatalogPart {
   /** A number that moves with every write to the products table, made anywhere. */
   catalogVersion(): Promise<number>;
   findProduct(id: number): Promise<Product | undefined>;
+  /** The products of these ids that exist, in no particular order. */
+  findProducts(ids: number[]): Promise<Product[]>;
   findProductByName(name: string): Promise<Product | undefined>;
   createProduct(input: NewProduct): Promise<Product>;
   listProducts(page: PageRequest): Promise<Page<Product>>;
@@ -94,20 +98,40 @@ export interface CatalogPart {
 /** Orders and payments. Each transition is conditional on the order being pending, so races cannot double-apply. */
 export interface OrdersPart {
   /**
-   * Inserts a pending order. Given what the caller already knows (the product, the customer's email), the view
-   * is made from the insert's own values, without reading the order back.
+   * Inserts a pending order and its lines, holding the units of products with limited stock in the same
+   * transaction: StockShortError, and nothing written, when a line does not fit. Given what the caller already
+   * knows (each line's product, the customer's email), the view is made from the insert's own values.
    */
-  createOrder(input: NewOrder, known?: Pick<OrderView, "product" | "customerEmail">): Promise<OrderView>;
+  createOrder(
+    input: NewOrder,
+    known?: { products: OrderedProduct[]; customerEmail: string },
+  ): Promise<OrderView>;
   findOrder(orderId: number): Promise<OrderView | undefined>;
   findOrderForUser(orderId: number, userId: number): Promise<OrderView | undefined>;
   listOrdersForUser(userId: number, page: PageRequest): Promise<Page<OrderView>>;
   attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean>;
-  /** pending -> paid, once: true only for the call that made the transition. Schedules the CRM sync. */
+  /**
+   * pending -> paid, once: true only for the call that made the transition. Sells the order's units and
+   * schedules the CRM sync; throws StockShortError (and pays nothing) when units it no longer holds are gone.
+   */
   markOrderPaid(orderId: number, payment: Payment): Promise<boolean>;
-  /** Records a non-paid outcome (expired, failed) of the order's current session while it is unpaid. */
+  /**
+   * Records a non-paid outcome (expired, failed) of the order's current session while it is unpaid, and
+   * releases the units it held.
+   */
   recordPaymentStatus(orderId: number, sessionId: string, paymentStatus: string): Promise<boolean>;
-  /** pending -> cancelled, once: true only for the call that made the transition. */
-  cancelOrder(orderId: number, at: Date): Promise<boolean>;
+  /** pending -> cancelled, once: true only for the call that made the transition. Releases the units it held. */
+  cancelOrder(orderId: number, at: Date, reason?: CancelReason): Promise<boolean>;
+  /**
+   * Holds a pending order's units again after they were released (a new checkout after one lapsed): false when
+   * it holds them already or is not pending; StockShortError when they are no longer there.
+   */
+  holdStockAgain(orderId: number): Promise<boolean>;
+  /**
+   * Releases the units of pending orders made before `heldSince` whose checkout, if any, lapsed before `now`:
+   * abandoned baskets give their stock back. Answers how many it released (at most `limit`).
+   */
+  releaseLapsedHolds(now: Date, heldSince: Date, limit: number): Promise<number>;
   /** The order that a Stripe payment intent paid, or whose second payment it was. */
   findOrderIdByPaymentIntent(paymentIntentId: string): Promise<number | undefined>;
   listOrders(filter: OrderFilter, page: PageRequest): Promise<Page<OrderView>>;

@@ -229,11 +229,8 @@ http {
       if (!product) throw new Error("the seed made no products");
       const order = await store.createOrder({
         userId: customer.id,
-        productId: product.id,
-        quantity: 1,
-        unitPriceMinor: product.priceMinor,
-        amountMinor: product.priceMinor,
         currency: product.currency,
+        lines: [{ productId: product.id, quantity: 1, unitPriceMinor: product.priceMinor }],
       });
       await store.markOrderPaid(order.id, {
         sessionId: "cs_test_deploy",

@@ -8,6 +8,7 @@ import type { RemoteAddress } from "./http/client-ip.ts";
 import { jsonLog, type Log, sinkFor } from "./http/logger.ts";
 import type { SiteFiles } from "./http/static-ui.ts";
 import { Metrics } from "./metrics/metrics.ts";
+import { HoldReleaser } from "./orders/hold-release.ts";
 import { createStripeClient } from "./payments/stripe-client.ts";
 import { RefundReconciler } from "./refunds/worker.ts";
 import { ReportFolder } from "./reports/worker.ts";
@@ -25,7 +26,7 @@ export interface Started {
   store: DrizzleStore;
   crm: CrmSync;
   log: Log;
-  /** After the listener has drained: stops the CRM, refund and report workers and closes the database. */
+  /** After the listener has drained: stops the background workers and closes the database. */
   close(): Promise<void>;
 }
 
@@ -47,10 +48,12 @@ export async function startApp(config: Config, runtime: Runtime): Promise<Starte
   const app = createApp({ config, store, crm, metrics, stripe, ...runtime });
   const refunds = new RefundReconciler({ config, store, stripe, crm, log: metrics.tap(log) });
   const reports = new ReportFolder(store, log);
+  const holds = new HoldReleaser(store, config, log);
   if (config.CRM_WORKER === "on") {
     crm.start();
     refunds.start();
     reports.start();
+    holds.start();
   }
   return {
     app,
@@ -60,6 +63,7 @@ export async function startApp(config: Config, runtime: Runtime): Promise<Starte
     async close() {
       await refunds.stop();
       await reports.stop();
+      await holds.stop();
       await crm.stop();
       await store.close();
     },

@@ -155,11 +155,8 @@ for (const target of storeTargets()) {
       });
       const euroOrder = await stack.store.createOrder({
         userId: customer.userId,
-        productId: euroProduct.id,
-        quantity: 1,
-        unitPriceMinor: 250,
-        amountMinor: 250,
         currency: "eur",
+        lines: [{ productId: euroProduct.id, quantity: 1, unitPriceMinor: 250 }],
       });
       await stack.store.markOrderPaid(euroOrder.id, {
         sessionId: `cs_test_euro_${euroOrder.id}`,

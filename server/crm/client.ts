@@ -14,10 +14,16 @@ export function crmPayload(config: Config, order: OrderView) {
     order_id: order.id,
     amount,
     customer_email: order.customerEmail,
+    items: order.items.map((item) => ({
+      product_id: item.product.id,
+      name: item.product.name,
+      quantity: item.quantity,
+      amount: formatMinor(item.amountMinor, order.currency),
+    })),
     currency: order.currency,
     userId: config.CRM_USER_ID,
     title: `Order #${order.id} paid`,
-    body: `${order.quantity} × ${order.product.name} for ${amount} ${order.currency.toUpperCase()}, paid by ${order.customerEmail}.`,
+    body: `${order.items.map((item) => `${item.quantity} × ${item.product.name}`).join(", ")} for ${amount} ${order.currency.toUpperCase()}, paid by ${order.customerEmail}.`,
     tags: ["order", "paid"],
   };
 }

@@ -263,11 +263,8 @@ for (const target of storeTargets()) {
         for (let index = 0; index < 200; index++) {
           const order = await stack.store.createOrder({
             userId: customer.userId,
-            productId: product.id,
-            quantity: 1,
-            unitPriceMinor: product.priceMinor,
-            amountMinor: product.priceMinor,
             currency: "usd",
+            lines: [{ productId: product.id, quantity: 1, unitPriceMinor: product.priceMinor }],
           });
           await stack.store.markOrderPaid(order.id, {
             sessionId: `cs_test_bulk_${order.id}`,

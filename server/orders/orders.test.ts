@@ -40,6 +40,14 @@ for (const target of storeTargets()) {
       expect(order).toEqual({
         id: expect.any(Number),
         status: "pending",
+        items: [
+          {
+            product: { id: item.id, name: item.name, price: "19.99", currency: "usd" },
+            quantity: 2,
+            unit_price: "19.99",
+            amount: "39.98",
+          },
+        ],
         product: { id: item.id, name: item.name, price: "19.99", currency: "usd" },
         quantity: 2,
         amount: "39.98",
@@ -49,6 +57,7 @@ for (const target of storeTargets()) {
         paid_at: null,
         refunded_amount: "0.00",
         cancelled_at: null,
+        cancellation_reason: null,
         refunds: [],
         payment: { provider: "stripe", session_id: null, status: "unpaid", expires_at: null, paid_at: null },
       });

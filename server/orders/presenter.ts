@@ -1,5 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { CRM_SYNC_STATUSES, ORDER_STATUSES, REFUND_REASONS, REFUND_STATUSES } from "../../db/enums.ts";
+import {
+  CANCEL_REASONS,
+  CRM_SYNC_STATUSES,
+  ORDER_STATUSES,
+  REFUND_REASONS,
+  REFUND_STATUSES,
+} from "../../db/enums.ts";
 import type { OrderView, RefundWithCrm } from "../../db/store.ts";
 import { formatMinor } from "../shared/money.ts";
 
@@ -43,26 +49,51 @@ function presentRefund(refund: RefundWithCrm, id: string): RefundJson {
   };
 }
 
+export const OrderItemSchema = z
+  .object({
+    product: z.object({
+      id: z.number().int(),
+      name: z.string(),
+      price: z.string().openapi({ example: "19.99", description: "the product's price now" }),
+      currency: z.string(),
+    }),
+    quantity: z.number().int(),
+    unit_price: z.string().openapi({ example: "19.99", description: "what this order pays per unit" }),
+    amount: z.string().openapi({ example: "39.98" }),
+  })
+  .openapi("OrderItem");
+
 export const OrderSchema = z
   .object({
     id: z.number().int(),
     status: z.enum(ORDER_STATUSES).openapi({
       description: "a partly refunded order stays paid; refunding the rest makes it refunded",
     }),
-    product: z.object({
-      id: z.number().int(),
-      name: z.string(),
-      price: z.string().openapi({ example: "19.99" }),
-      currency: z.string(),
-    }),
-    quantity: z.number().int(),
-    amount: z.string().openapi({ example: "39.98" }),
+    items: z.array(OrderItemSchema).openapi({ description: "The order's lines, as they were asked for" }),
+    product: z
+      .object({
+        id: z.number().int(),
+        name: z.string(),
+        price: z.string().openapi({ example: "19.99", description: "the first line's unit price" }),
+        currency: z.string(),
+      })
+      .openapi({ description: "For old clients: the first line's product (read `items`)" }),
+    quantity: z.number().int().openapi({ description: "For old clients: the first line's quantity" }),
+    amount: z.string().openapi({ example: "39.98", description: "the sum of the lines" }),
     currency: z.string().openapi({ example: "usd" }),
     crm_sync_status: z.enum(CRM_SYNC_STATUSES),
     created_at: z.string().openapi({ format: "date-time" }),
     paid_at: z.string().nullable().openapi({ format: "date-time" }),
     refunded_amount: z.string().openapi({ example: "0.00" }),
     cancelled_at: z.string().nullable().openapi({ format: "date-time" }),
+    cancellation_reason: z
+      .enum(CANCEL_REASONS)
+      .nullable()
+      .openapi({
+        description:
+          "requested: by the customer or an admin; sold_out: the payment arrived after the units it no longer " +
+          "held were sold, so it was refunded in full",
+      }),
     refunds: z.array(RefundSchema),
     payment: z.object({
       provider: z.literal("stripe"),
@@ -83,6 +114,17 @@ export function presentOrder(order: OrderView): OrderJson {
   return {
     id: order.id,
     status: order.status,
+    items: order.items.map((item) => ({
+      product: {
+        id: item.product.id,
+        name: item.product.name,
+        price: formatMinor(item.product.priceMinor, item.product.currency),
+        currency: item.product.currency,
+      },
+      quantity: item.quantity,
+      unit_price: formatMinor(item.unitPriceMinor, order.currency),
+      amount: formatMinor(item.amountMinor, order.currency),
+    })),
     product: {
       id: order.product.id,
       name: order.product.name,
@@ -97,6 +139,7 @@ export function presentOrder(order: OrderView): OrderJson {
     paid_at: order.paidAt ? order.paidAt.toISOString() : null,
     refunded_amount: formatMinor(order.refundedMinor, order.currency),
     cancelled_at: order.cancelledAt ? order.cancelledAt.toISOString() : null,
+    cancellation_reason: order.cancelReason,
     refunds: presentRefunds(order.refunds),
     payment: {
       provider: "stripe",

@@ -1,8 +1,15 @@
 import Stripe from "stripe";
-import { type OrderView, paidChanges, paidCrmState, type Store } from "../../db/store.ts";
+import {
+  type OrderView,
+  paidChanges,
+  paidCrmState,
+  type StockShortage,
+  StockShortError,
+  type Store,
+} from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import type { CrmSync } from "../crm/sync.ts";
-import { getOwnOrder } from "../orders/service.ts";
+import { describeShortages, getOwnOrder, stockConflict } from "../orders/service.ts";
 import { reconcilePaymentIntent, recordRefundFromStripe, refundUnwantedPayment } from "../refunds/service.ts";
 import { AppError } from "../shared/errors.ts";
 import {
@@ -68,6 +75,14 @@ export async function startCheckout(deps: PaymentDeps, orderId: number, user: { 
     }
   }
 
+  if (order.stockState === "released") {
+    await deps.store
+      .holdStockAgain(order.id)
+      .catch((error) =>
+        Promise.reject(stockConflict(error, "Some of this order's products sold out since it was made.")),
+      );
+  }
+
   // Rounded up to the minute so that a double click sends identical parameters under one Idempotency-Key
   // and Stripe answers both with the same session.
   const expiresAt = Math.ceil(nowSeconds / 60) * 60 + deps.config.CHECKOUT_SESSION_TTL_MINUTES * 60;
@@ -76,16 +91,14 @@ export async function startCheckout(deps: PaymentDeps, orderId: number, user: { 
     .create(
       {
         mode: "payment",
-        line_items: [
-          {
-            quantity: order.quantity,
-            price_data: {
-              currency: order.currency,
-              unit_amount: order.unitPriceMinor,
-              product_data: { name: order.product.name },
-            },
+        line_items: order.items.map((item) => ({
+          quantity: item.quantity,
+          price_data: {
+            currency: order.currency,
+            unit_amount: item.unitPriceMinor,
+            product_data: { name: item.product.name },
           },
-        ],
+        })),
         client_reference_id: String(order.id),
         metadata: { order_id: String(order.id) },
         customer_email: user.email,
@@ -158,9 +171,17 @@ export async function confirmPayment(
         session_status: session.status,
       });
     }
-    if ((await fulfilCheckoutSession(deps, session, order)) === "refunding") {
+    const outcome = await fulfilCheckoutSession(deps, session, order);
+    if (outcome === "refunding") {
       throw AppError.conflict(
         "This order was cancelled before the payment arrived; the payment is refunded in full.",
+      );
+    }
+    if (typeof outcome === "object") {
+      throw AppError.conflict(
+        `Sold out before the payment arrived: ${describeShortages(outcome.soldOut)} ` +
+          "The order is cancelled and the payment is refunded in full.",
+        { cancellation_reason: "sold_out" },
       );
     }
   }
@@ -182,7 +203,7 @@ export async function fulfilCheckoutSession(
   session: CheckoutSession,
   /** The session's order as the caller just read it, which spares reading it again. */
   known?: OrderView,
-): Promise<"paid" | "already-paid" | "refunding"> {
+): Promise<"paid" | "already-paid" | "refunding" | { soldOut: StockShortage[] }> {
   const orderId = sessionOrderId(session);
   const order =
     known && known.id === orderId ? known : orderId ? await deps.store.findOrder(orderId) : undefined;
@@ -212,10 +233,9 @@ export async function fulfilCheckoutSession(
     paidAt: new Date(),
     crmClaimedUntil: deps.crm.leaseFromNow(),
   };
-  const transitioned = await deps.store.markOrderPaid(order.id, payment);
-  if (!transitioned) {
+  const refundIt = async () => {
     const current = (await deps.store.findOrder(order.id)) ?? order;
-    if (!paymentIntentId || current.paymentIntentId === paymentIntentId) return "already-paid";
+    if (!paymentIntentId || current.paymentIntentId === paymentIntentId) return false;
     await refundUnwantedPayment(deps, current, {
       paymentIntentId,
       amountMinor: session.amount_total ?? order.amountMinor,
@@ -229,8 +249,25 @@ export async function fulfilCheckoutSession(
         error: String(error),
       }),
     );
-    return "refunding";
+    return true;
+  };
+  let transitioned: boolean;
+  try {
+    transitioned = await deps.store.markOrderPaid(order.id, payment);
+  } catch (error) {
+    if (!(error instanceof StockShortError)) throw error;
+    // Paid after its hold was released, and the units are gone: the order cannot be fulfilled.
+    if (await deps.store.cancelOrder(order.id, new Date(), "sold_out"))
+      deps.log({
+        level: "info",
+        msg: "order sold out at payment",
+        order_id: order.id,
+        session_id: session.id,
+      });
+    await refundIt();
+    return { soldOut: error.shortages };
   }
+  if (!transitioned) return (await refundIt()) ? "refunding" : "already-paid";
   deps.log({ level: "info", msg: "order paid", order_id: order.id, session_id: session.id });
   const paid = { ...order, ...paidChanges(payment), ...paidCrmState(payment) };
   deps.crm.syncSoon(order.id, paid, payment.crmClaimedUntil);

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { availabilityOf } from "../../db/stock.ts";
 import type { Product } from "../../db/store.ts";
 import { formatMinor } from "../shared/money.ts";
 
@@ -11,6 +12,14 @@ export const ProductSchema = z
       .string()
       .openapi({ example: "19.99", description: "Decimal string in the currency's major unit" }),
     currency: z.string().openapi({ example: "usd" }),
+    availability: z.enum(["in_stock", "low", "sold_out"]).openapi({
+      description: "low: 5 or fewer can still be ordered; sold_out: none (it cannot be ordered)",
+    }),
+    left: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ example: 3, description: "How many can still be ordered when 5 or fewer, otherwise null" }),
   })
   .openapi("Product");
 
@@ -21,5 +30,6 @@ export function presentProduct(product: Product): z.infer<typeof ProductSchema> 
     description: product.description,
     price: formatMinor(product.priceMinor, product.currency),
     currency: product.currency,
+    ...availabilityOf(product),
   };
 }

@@ -44,6 +44,8 @@ for (const target of storeTargets()) {
         description: "d",
         price: "19.99",
         currency: "usd",
+        availability: "in_stock",
+        left: null,
       });
       const ids = (await (await list({ page_size: "100" })).json()).results.map((product) => product.id);
       expect(ids).toEqual([...ids].sort((a, b) => a - b));

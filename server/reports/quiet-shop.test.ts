@@ -49,11 +49,8 @@ for (const target of storeTargets()) {
         });
         const order = await store.createOrder({
           userId: customer.userId,
-          productId: product.id,
-          quantity: 1,
-          unitPriceMinor: 700,
-          amountMinor: 700,
           currency: "usd",
+          lines: [{ productId: product.id, quantity: 1, unitPriceMinor: 700 }],
         });
         const saleDay = Math.floor((Date.now() - 5 * DAY_MS) / DAY_MS) * DAY_MS;
         const sql = await rawSql(database.url);

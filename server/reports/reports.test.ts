@@ -58,11 +58,8 @@ for (const target of storeTargets()) {
       const quantity = options.quantity ?? 1;
       const order = await stack.store.createOrder({
         userId: options.userId,
-        productId: options.productId,
-        quantity,
-        unitPriceMinor: options.priceMinor,
-        amountMinor: options.priceMinor * quantity,
         currency: options.currency,
+        lines: [{ productId: options.productId, quantity, unitPriceMinor: options.priceMinor }],
       });
       placed.push(order.id);
       const sql = await rawSql(stack.config.DATABASE_URL);
@@ -423,11 +420,8 @@ for (const target of storeTargets()) {
       const paidLate = async (item: { id: number; priceMinor: number }, paidAt: string, quantity: number) => {
         const order = await stack.store.createOrder({
           userId: customer.userId,
-          productId: item.id,
-          quantity,
-          unitPriceMinor: item.priceMinor,
-          amountMinor: item.priceMinor * quantity,
           currency: "chf",
+          lines: [{ productId: item.id, quantity, unitPriceMinor: item.priceMinor }],
         });
         placed.push(order.id);
         await stack.store.markOrderPaid(order.id, {

@@ -23,11 +23,8 @@ sqlite?.describe("the report folder", () => {
     });
     await db.store.createOrder({
       userId: customer.id,
-      productId: product.id,
-      quantity: 1,
-      unitPriceMinor: 500,
-      amountMinor: 500,
       currency: "usd",
+      lines: [{ productId: product.id, quantity: 1, unitPriceMinor: 500 }],
     });
     const sql = await rawSql(db.url);
     const changed = async () =>

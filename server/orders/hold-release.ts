@@ -1,0 +1,49 @@
+import type { Store } from "../../db/store.ts";
+import type { Config } from "../config.ts";
+import type { Log } from "../http/logger.ts";
+
+const RELEASE_INTERVAL_MS = 60_000;
+/** Orders released per pass: a backlog after a long stop drains over a few minutes, in short transactions. */
+const RELEASE_BATCH = 500;
+
+/**
+ * Gives back, every minute, the units held by pending orders nobody pays: made longer ago than
+ * CHECKOUT_SESSION_TTL_MINUTES, with no checkout or one that lapsed (its expiry event may never come). Runs next
+ * to the CRM worker (CRM_WORKER=on); a pass on two instances at once releases each order once.
+ */
+export class HoldReleaser {
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private pass: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly store: Pick<Store, "releaseLapsedHolds">,
+    private readonly config: Pick<Config, "CHECKOUT_SESSION_TTL_MINUTES">,
+    private readonly log: Log,
+    private readonly intervalMs = RELEASE_INTERVAL_MS,
+  ) {}
+
+  /** One pass: how many orders gave their units back. */
+  async releaseOnce(now = new Date()): Promise<number> {
+    const heldSince = new Date(now.getTime() - this.config.CHECKOUT_SESSION_TTL_MINUTES * 60_000);
+    const released = await this.store.releaseLapsedHolds(now, heldSince, RELEASE_BATCH);
+    if (released > 0) this.log({ level: "info", msg: "stock released from lapsed orders", orders: released });
+    return released;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.pass ??= this.releaseOnce()
+        .catch((error) => this.log({ level: "error", msg: "stock release failed", error: String(error) }))
+        .finally(() => {
+          this.pass = undefined;
+        });
+    }, this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.pass;
+  }
+}
