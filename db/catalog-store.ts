@@ -1,5 +1,15 @@
-import { and, asc, count, desc, eq, getTableColumns, gt, inArray, sql } from "drizzle-orm";
-import type { CatalogPart, NewProduct, Page, PageRequest, Product, ProductRemoval } from "./store.ts";
+import { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNotNull, lte, sql } from "drizzle-orm";
+import {
+  type CatalogPart,
+  type NewProduct,
+  type Page,
+  type PageRequest,
+  type Product,
+  type ProductChanges,
+  type ProductRemoval,
+  type StockChange,
+  StockChangeRefused,
+} from "./store.ts";
 import { type Db, type DialectAdapter, lazy, StorePart, type Tables } from "./store-part.ts";
 
 /**
@@ -123,15 +133,46 @@ export class CatalogStore extends StorePart implements CatalogPart {
     return { rows, count: Number(total?.count ?? 0) };
   }
 
-  async updateProduct(id: number, changes: NewProduct): Promise<Product | undefined> {
+  async updateProduct(
+    id: number,
+    changes: ProductChanges,
+    stock?: StockChange,
+  ): Promise<Product | undefined> {
     const { products } = this.t;
     await this.adapter.transaction(async (tx) => {
-      const { affectedRows } = this.adapter.readWrite(
-        await tx.update(products).set(changes).where(eq(products.id, id)),
+      const [current] = await this.adapter.forUpdate(
+        tx
+          .select({ stock: products.stock, stockReserved: products.stockReserved })
+          .from(products)
+          .where(eq(products.id, id)),
       );
-      if (affectedRows > 0) await catalogChanged(tx, this.t);
+      if (!current) return;
+      const stockNow = stock ? changedStock(current, stock) : current.stock;
+      await tx
+        .update(products)
+        .set({
+          name: changes.name,
+          description: changes.description,
+          priceMinor: changes.priceMinor,
+          currency: changes.currency,
+          active: changes.active,
+          stock: stockNow,
+        })
+        .where(eq(products.id, id));
+      await catalogChanged(tx, this.t);
     });
     return this.findProduct(id);
+  }
+
+  listLowStockProducts(atMost: number, limit: number): Promise<Product[]> {
+    const { products } = this.t;
+    const left = sql`${products.stock} - ${products.stockReserved}`;
+    return this.db
+      .select()
+      .from(products)
+      .where(and(eq(products.active, true), isNotNull(products.stock), lte(left, atMost)))
+      .orderBy(asc(left), asc(products.id))
+      .limit(limit);
   }
 
   removeProduct(id: number): Promise<ProductRemoval> {
@@ -166,6 +207,36 @@ export class CatalogStore extends StorePart implements CatalogPart {
       return removal;
     });
   }
+}
+
+/**
+ * The stock after an admin's change: the posted number when the form changed it (refused when sales changed it
+ * since the form was shown), else the stock as it is now; then the adjustment. Never below what unpaid orders
+ * hold, never negative.
+ */
+function changedStock(current: Pick<Product, "stock" | "stockReserved">, change: StockChange): number | null {
+  const refuse = (field: "stock" | "stock_adjustment", message: string) => {
+    throw new StockChangeRefused(field, message, current);
+  };
+  let stock = current.stock;
+  if (change.stock !== change.shownStock) {
+    if (current.stock !== change.shownStock)
+      refuse(
+        "stock",
+        `changed from ${change.shownStock ?? "unlimited"} to ${current.stock ?? "unlimited"} since the form was opened (orders were paid or stock was changed meanwhile); nothing was saved. Check the number and save again, or add received units as an adjustment`,
+      );
+    stock = change.stock;
+  }
+  if (change.adjustment !== 0) {
+    if (stock === null) refuse("stock_adjustment", "needs a number in stock: unlimited stock is not counted");
+    stock = (stock as number) + change.adjustment;
+  }
+  if (stock !== null && stock < current.stockReserved)
+    refuse(
+      change.adjustment !== 0 ? "stock_adjustment" : "stock",
+      `would leave ${stock} on hand, but unpaid orders hold ${current.stockReserved}; nothing was saved`,
+    );
+  return stock;
 }
 
 /** Moves the catalog's change counter, in the transaction that changed what the catalog shows. */

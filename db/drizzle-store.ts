@@ -70,6 +70,8 @@ export class DrizzleStore implements Store {
     this.catalog.listActiveProducts(...args);
   readonly catalogVersion: Store["catalogVersion"] = (...args) => this.catalog.catalogVersion(...args);
   readonly findProduct: Store["findProduct"] = (...args) => this.catalog.findProduct(...args);
+  readonly listLowStockProducts: Store["listLowStockProducts"] = (...args) =>
+    this.catalog.listLowStockProducts(...args);
   readonly findProducts: Store["findProducts"] = (...args) => this.catalog.findProducts(...args);
   readonly findProductByName: Store["findProductByName"] = (...args) =>
     this.catalog.findProductByName(...args);

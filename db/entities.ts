@@ -129,6 +129,8 @@ export type NewProduct = Pick<
   typeof products.$inferInsert,
   "name" | "description" | "priceMinor" | "currency" | "active" | "stock"
 >;
+/** A product's details as the admin's form edits them; its stock changes through a StockChange. */
+export type ProductChanges = Omit<NewProduct, "stock">;
 /** A line to order, priced from the product row by the caller; its amount is quantity × unit price. */
 export interface NewOrderLine {
   productId: number;
@@ -158,6 +160,29 @@ export class StockShortError extends Error {
   constructor(readonly shortages: StockShortage[]) {
     super(`not enough stock: ${shortages.map((short) => `${short.name} (${short.left} left)`).join(", ")}`);
     this.name = "StockShortError";
+  }
+}
+
+/**
+ * An admin's change of a product's stock: `stock` as the form showed it (`shownStock`) and as it was posted,
+ * and units added or taken off. A posted stock equal to the shown one keeps what sales did meanwhile.
+ */
+export interface StockChange {
+  shownStock: number | null;
+  stock: number | null;
+  adjustment: number;
+}
+
+/** A stock change the store refused, naming the form field at fault. */
+export class StockChangeRefused extends Error {
+  constructor(
+    readonly field: "stock" | "stock_adjustment",
+    message: string,
+    /** The product's stock as it is now, for the form to show. */
+    readonly current: { stock: number | null; stockReserved: number },
+  ) {
+    super(message);
+    this.name = "StockChangeRefused";
   }
 }
 

@@ -24,11 +24,13 @@ import type {
   Payment,
   PoolStats,
   Product,
+  ProductChanges,
   ProductRemoval,
   ProductSales,
   Refund,
   RefundView,
   SlotSegment,
+  StockChange,
   User,
 } from "./entities.ts";
 
@@ -90,7 +92,14 @@ export interface CatalogPart {
   findProductByName(name: string): Promise<Product | undefined>;
   createProduct(input: NewProduct): Promise<Product>;
   listProducts(page: PageRequest): Promise<Page<Product>>;
-  updateProduct(id: number, changes: NewProduct): Promise<Product | undefined>;
+  /**
+   * Saves the product's details and, given one, a stock change, in one transaction: StockChangeRefused (and
+   * nothing saved) when the stock the form showed was changed meanwhile by sales and the form changes it too,
+   * or when the result would be below what unpaid orders hold.
+   */
+  updateProduct(id: number, changes: ProductChanges, stock?: StockChange): Promise<Product | undefined>;
+  /** Active products with limited stock of which `atMost` or fewer can still be ordered, fewest first. */
+  listLowStockProducts(atMost: number, limit: number): Promise<Product[]>;
   /** Erases a product no order refers to; one with orders is deactivated instead, so they keep their history. */
   removeProduct(id: number): Promise<ProductRemoval>;
 }

@@ -641,7 +641,7 @@ for (const target of storeTargets()) {
       );
       const lines = (await exported.text()).trimEnd().split("\r\n");
       expect(lines[0]).toBe(
-        "id,created_at,customer_email,product.id,product.name,quantity,amount,currency,status,refunded_amount,paid_at,payment.session_id,crm_sync_status",
+        "id,created_at,customer_email,product.id,product.name,quantity,item_count,items,amount,currency,status,refunded_amount,paid_at,payment.session_id,crm_sync_status",
       );
       expect(
         lines.some((line) => line.startsWith(`${order.id},`) && line.includes(",30.00,usd,pending,")),
@@ -718,6 +718,172 @@ for (const target of storeTargets()) {
       expect(missingHtml).toContain('href="/admin/orders"');
       expect(missingHtml).toContain("Sign out");
       expect((await get(stack.app, "/admin/orders/999999999", cookie)).status).toBe(404);
+    });
+
+    describe("stock on the product form", () => {
+      const fields = (name: string, extra: Record<string, string>) => ({
+        name,
+        description: "",
+        price: "20.00",
+        currency: "usd",
+        active: "on",
+        ...extra,
+      });
+      const holdUnits = async (productId: number, quantity: number) => {
+        const customer = await registerCustomer(stack.app);
+        const response = await request(stack.app, "POST", "/api/v1/orders/", {
+          token: customer.token,
+          body: { items: [{ product_id: productId, quantity }] },
+        });
+        expect(response.status).toBe(201);
+        return (await response.json()).id as number;
+      };
+
+      test("a product is added with stock; the form shows on hand and what unpaid orders hold; an adjustment adds received units without overwriting sales", async () => {
+        const { cookie, csrf } = await signedInAdmin();
+        const name = `Stocked ${crypto.randomUUID().slice(0, 8)}`;
+        const added = await form(
+          stack.app,
+          "/admin/products",
+          { ...fields(name, { stock: "10", stock_adjustment: "+2" }), _csrf: csrf },
+          { cookie },
+        );
+        expect(added.status).toBe(303);
+        const product = (await stack.store.findProductByName(name)) as NonNullable<
+          Awaited<ReturnType<typeof stack.store.findProductByName>>
+        >;
+        expect(product.stock).toBe(12);
+        await holdUnits(product.id, 3);
+        const edit = await (await get(stack.app, `/admin/products/${product.id}/edit`, cookie)).text();
+        expect(edit).toContain('name="stock" type="text" inputmode="numeric" value="12"');
+        expect(edit).toContain('name="stock_shown" value="12"');
+        expect(edit).toContain("3 of them held by unpaid orders");
+        // Sales happen while the form is open: an adjustment with stock unchanged keeps them.
+        const paid = await holdUnits(product.id, 2);
+        await stack.store.markOrderPaid(paid, {
+          sessionId: `cs_test_stock_${paid}`,
+          paymentIntentId: `pi_test_stock_${paid}`,
+          paidAt: new Date(),
+        });
+        expect((await stack.store.findProduct(product.id))?.stock).toBe(10);
+        const adjusted = await form(
+          stack.app,
+          `/admin/products/${product.id}`,
+          { ...fields(name, { stock: "12", stock_shown: "12", stock_adjustment: "+20" }), _csrf: csrf },
+          { cookie },
+        );
+        expect(adjusted.status).toBe(303);
+        expect(await stack.store.findProduct(product.id)).toMatchObject({ stock: 30, stockReserved: 3 });
+        const list = await (await get(stack.app, "/admin/products", cookie)).text();
+        expect(list).toContain("30 on hand, 3 held");
+      });
+
+      test("a changed stock after sales happened meanwhile is refused with a message, and nothing is saved", async () => {
+        const { cookie, csrf } = await signedInAdmin();
+        const product = await stack.store.createProduct({
+          name: `Raced ${crypto.randomUUID().slice(0, 8)}`,
+          description: "",
+          priceMinor: 2000,
+          currency: "usd",
+          stock: 8,
+        });
+        const paid = await holdUnits(product.id, 3);
+        await stack.store.markOrderPaid(paid, {
+          sessionId: `cs_test_raced_${paid}`,
+          paymentIntentId: `pi_test_raced_${paid}`,
+          paidAt: new Date(),
+        });
+        const refused = await form(
+          stack.app,
+          `/admin/products/${product.id}`,
+          { ...fields(product.name, { stock: "50", stock_shown: "8", price: "25.00" }), _csrf: csrf },
+          { cookie },
+        );
+        expect(refused.status).toBe(400);
+        const html = await refused.text();
+        expect(html).toContain("changed from 8 to 5 since the form was opened");
+        expect(html).toContain('name="stock_shown" value="5"');
+        expect(await stack.store.findProduct(product.id)).toMatchObject({ stock: 5, priceMinor: 2000 });
+        // Saved again, knowing: the new number is set.
+        const saved = await form(
+          stack.app,
+          `/admin/products/${product.id}`,
+          { ...fields(product.name, { stock: "50", stock_shown: "5" }), _csrf: csrf },
+          { cookie },
+        );
+        expect(saved.status).toBe(303);
+        expect((await stack.store.findProduct(product.id))?.stock).toBe(50);
+      });
+
+      test("stock below what unpaid orders hold, adjustments of unlimited stock and bad numbers are refused on the field", async () => {
+        const { cookie, csrf } = await signedInAdmin();
+        const product = await stack.store.createProduct({
+          name: `Held ${crypto.randomUUID().slice(0, 8)}`,
+          description: "",
+          priceMinor: 2000,
+          currency: "usd",
+          stock: 6,
+        });
+        await holdUnits(product.id, 4);
+        const post = (extra: Record<string, string>) =>
+          form(
+            stack.app,
+            `/admin/products/${product.id}`,
+            { ...fields(product.name, extra), _csrf: csrf },
+            { cookie },
+          );
+        const below = await post({ stock: "6", stock_shown: "6", stock_adjustment: "-3" });
+        expect(below.status).toBe(400);
+        expect(await below.text()).toContain("would leave 3 on hand, but unpaid orders hold 4");
+        for (const [extra, message] of [
+          [{ stock: "", stock_shown: "6", stock_adjustment: "+5" }, "needs a number in stock"],
+          [{ stock: "-1", stock_shown: "6" }, "must be a whole number of units"],
+          [{ stock: "6", stock_shown: "6", stock_adjustment: "lots" }, "must be units to add or take off"],
+        ] as const) {
+          const response = await post(extra);
+          expect(response.status).toBe(400);
+          expect(await response.text()).toContain(message);
+        }
+        expect(await stack.store.findProduct(product.id)).toMatchObject({ stock: 6, stockReserved: 4 });
+        const dashboard = await (await get(stack.app, "/admin", cookie)).text();
+        expect(dashboard).toContain("<h2>Low stock</h2>");
+        expect(dashboard).toContain(`>${product.name}</a>`);
+      });
+    });
+
+    test("a basket's order page and the orders CSV list its lines", async () => {
+      const { cookie } = await signedInAdmin();
+      const [kettle, mug] = await Promise.all(
+        [4999, 1250].map((priceMinor) =>
+          stack.store.createProduct({
+            name: `Line ${crypto.randomUUID().slice(0, 8)}`,
+            description: "",
+            priceMinor,
+            currency: "usd",
+          }),
+        ),
+      );
+      const customer = await registerCustomer(stack.app);
+      const placed = await (
+        await request(stack.app, "POST", "/api/v1/orders/", {
+          token: customer.token,
+          body: {
+            items: [
+              { product_id: kettle?.id, quantity: 1 },
+              { product_id: mug?.id, quantity: 2 },
+            ],
+          },
+        })
+      ).json();
+      const page = await (await get(stack.app, `/admin/orders/${placed.id}`, cookie)).text();
+      expect(page).toContain("<caption>Lines</caption>");
+      expect(page).toContain(`>${mug?.name}</a>`);
+      expect(page).toContain("$25.00");
+      const list = await (await get(stack.app, "/admin/orders", cookie)).text();
+      expect(list).toContain(`1 × ${kettle?.name} and 1 more`);
+      const csv = await (await get(stack.app, "/admin/orders.csv", cookie)).text();
+      expect(csv.split("\n")[0]).toContain("quantity,item_count,items,amount");
+      expect(csv).toContain(`2,1 × ${kettle?.name} = 49.99; 2 × ${mug?.name} = 25.00,74.99`);
     });
 
     test("repeated failed admin sign-ins are rate limited like the API's", async () => {

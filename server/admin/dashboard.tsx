@@ -1,5 +1,6 @@
 import { scaleBand, scaleLinear } from "d3-scale";
-import type { CrmHealth, Store } from "../../db/store.ts";
+import { availabilityOf, LOW_STOCK_LEFT } from "../../db/stock.ts";
+import type { CrmHealth, Product, Store } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import { bucketStart, formatDate, type Interval, intervalOf, todayIn } from "../reports/calendar.ts";
 import {
@@ -15,6 +16,9 @@ import { AppError } from "../shared/errors.ts";
 import { formatMinor, parseMinor } from "../shared/money.ts";
 import { ScrollX } from "./format.tsx";
 import { Dashboard as AllTime } from "./views.tsx";
+
+/** Low-stock products listed at most. */
+const LOW_STOCK_SHOWN = 20;
 
 export const PRESETS = {
   "7d": "Last 7 days",
@@ -60,14 +64,15 @@ export function dashboardRange(query: DashboardQuery, zone: string, now = Date.n
 
 export async function loadDashboard(store: Store, config: Config, query: DashboardQuery) {
   const { preset, interval, range, previous } = dashboardRange(query, config.REPORT_TIMEZONE);
-  const [sales, before, top, crm, allTime] = await Promise.all([
+  const [sales, before, top, crm, allTime, lowStock] = await Promise.all([
     salesReport(store, config.CURRENCY, range, interval),
     salesReport(store, config.CURRENCY, previous, "month"),
     productsReport(store, config.CURRENCY, range, 10),
     store.crmHealth(),
     reportSummary(store, config.CURRENCY),
+    store.listLowStockProducts(LOW_STOCK_LEFT, LOW_STOCK_SHOWN),
   ]);
-  return { preset, interval, range, sales, before, top, crm, allTime, now: new Date() };
+  return { preset, interval, range, sales, before, top, crm, allTime, lowStock, now: new Date() };
 }
 
 type DashboardData = Awaited<ReturnType<typeof loadDashboard>>;
@@ -393,11 +398,48 @@ export function DashboardPage(props: { data: DashboardData }) {
       </p>
       <h2>Top products</h2>
       <TopProducts top={data.top} />
+      <h2>Low stock</h2>
+      <LowStock products={data.lowStock} />
       <h2>CRM sync</h2>
       <CrmPanel crm={data.crm} now={data.now} />
       <h2>All time</h2>
       <AllTime summary={data.allTime} />
     </>
+  );
+}
+
+/** Products customers can soon no longer order: LOW_STOCK_LEFT or fewer left, fewest first. */
+function LowStock(props: { products: Product[] }) {
+  if (props.products.length === 0)
+    return <p>No product is low: each has more than {LOW_STOCK_LEFT} left, or unlimited stock.</p>;
+  return (
+    <ScrollX label="Low stock">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Product</th>
+            <th scope="col">Left to order</th>
+            <th scope="col">On hand</th>
+            <th scope="col">Held by unpaid orders</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.products.map((product) => {
+            const { left } = availabilityOf(product);
+            return (
+              <tr>
+                <td>
+                  <a href={`/admin/products/${product.id}/edit`}>{product.name}</a>
+                </td>
+                <td>{left === 0 ? "sold out" : left}</td>
+                <td>{product.stock}</td>
+                <td>{product.stockReserved}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </ScrollX>
   );
 }
 

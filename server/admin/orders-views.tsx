@@ -83,6 +83,7 @@ export function OrderList(props: {
                 <td>{order.customerEmail}</td>
                 <td>
                   {order.quantity} × {order.product.name}
+                  {order.items.length > 1 ? ` and ${order.items.length - 1} more` : ""}
                 </td>
                 <td>
                   <Money minor={order.amountMinor} currency={order.currency} />
@@ -150,15 +151,23 @@ export function OrderDetail(props: {
         : `${order.crmLastError} (an earlier attempt; ${order.crmSyncStatus === "success" ? "since succeeded" : "tried again"})`;
   const rows: [string, Child][] = [
     ["Customer", order.customerEmail],
-    ["Product", `${order.product.name} (#${order.product.id})`],
-    ["Quantity", order.quantity],
     ["Amount", <Money minor={order.amountMinor} currency={order.currency} />],
     ["Payment status", paymentWords(order)],
     ["Checkout Session", order.paymentSessionId ?? "—"],
     ["PaymentIntent", order.paymentIntentId ?? "—"],
     ["Created", at(order.createdAt)],
     ["Paid", at(order.paidAt)],
-    ...(order.cancelledAt ? [["Cancelled", at(order.cancelledAt)] as [string, Child]] : []),
+    ...(order.cancelledAt
+      ? [
+          [
+            "Cancelled",
+            <>
+              {at(order.cancelledAt)}
+              {order.cancelReason === "sold_out" ? " (sold out before the payment arrived; refunded)" : ""}
+            </>,
+          ] as [string, Child],
+        ]
+      : []),
     ["Refunded", <Money minor={order.refundedMinor} currency={order.currency} />],
     ["CRM status", order.paidAt ? order.crmSyncStatus : "— (not paid)"],
     ["CRM attempts", order.crmAttempts],
@@ -174,6 +183,7 @@ export function OrderDetail(props: {
           {props.problem}
         </p>
       )}
+      <OrderLines order={order} />
       <dl class="detail">
         {rows.map(([label, value]) => (
           <>
@@ -329,5 +339,42 @@ export function RefundReview(props: {
         <a href={`/admin/orders/${order.id}`}>Keep the money</a>
       </form>
     </>
+  );
+}
+
+/** The order's lines, as they were bought. */
+function OrderLines(props: { order: OrderView }) {
+  const { order } = props;
+  return (
+    <ScrollX label="Lines">
+      <table class="lines">
+        <caption>Lines</caption>
+        <thead>
+          <tr>
+            <th scope="col">Product</th>
+            <th scope="col">Quantity</th>
+            <th scope="col">Unit price</th>
+            <th scope="col">Amount</th>
+          </tr>
+        </thead>
+        <tbody>
+          {order.items.map((item) => (
+            <tr>
+              <td>
+                <a href={`/admin/products/${item.product.id}/edit`}>{item.product.name}</a> (#
+                {item.product.id})
+              </td>
+              <td>{item.quantity}</td>
+              <td>
+                <Money minor={item.unitPriceMinor} currency={order.currency} />
+              </td>
+              <td>
+                <Money minor={item.amountMinor} currency={order.currency} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollX>
   );
 }

@@ -1,9 +1,10 @@
 import { type Context, Hono } from "hono";
+import { StockChangeRefused } from "../../db/store.ts";
+import type { FieldErrors } from "../shared/errors.ts";
 import { AppError } from "../shared/errors.ts";
-import { formatMinor } from "../shared/money.ts";
 import { type AdminDeps, type AdminEnv, idOf, PAGE_SIZE, page, pageOf, pastTheEnd } from "./page.tsx";
 import { DeleteProduct, ProductForm, ProductList } from "./products-views.tsx";
-import { emptyProductForm, parseProductForm } from "./service.ts";
+import { emptyProductForm, newProductStock, parseProductForm, productFormValues } from "./service.ts";
 
 /** `/admin/products`: the catalog, and adding, editing and deleting a product. */
 export function productPages(deps: AdminDeps) {
@@ -33,12 +34,19 @@ export function productPages(deps: AdminDeps) {
     title: string,
     action: string,
     values = emptyProductForm(config.CURRENCY),
-    errors = {},
+    errors: FieldErrors = {},
+    held?: number,
   ) =>
     page(
       c,
       title,
-      <ProductForm action={action} values={values} errors={errors} csrfToken={c.var.admin.csrfToken} />,
+      <ProductForm
+        action={action}
+        values={values}
+        errors={errors}
+        held={held}
+        csrfToken={c.var.admin.csrfToken}
+      />,
       Object.keys(errors).length > 0 ? 400 : 200,
     );
 
@@ -47,7 +55,10 @@ export function productPages(deps: AdminDeps) {
   pages.post("/products", async (c) => {
     const parsed = parseProductForm(await c.req.parseBody());
     if (!parsed.ok) return productForm(c, "Add a product", "/admin/products", parsed.values, parsed.errors);
-    await store.createProduct(parsed.product);
+    const stock = newProductStock(parsed.stockChange);
+    if ("error" in stock)
+      return productForm(c, "Add a product", "/admin/products", parsed.values, stock.error);
+    await store.createProduct({ ...parsed.product, stock: stock.stock });
     deps.catalog.changed();
     return c.redirect("/admin/products?notice=created", 303);
   });
@@ -55,21 +66,37 @@ export function productPages(deps: AdminDeps) {
   pages.get("/products/:id/edit", async (c) => {
     const product = await store.findProduct(idOf(c));
     if (!product) throw AppError.notFound("No such product.");
-    return productForm(c, `Edit ${product.name}`, `/admin/products/${product.id}`, {
-      name: product.name,
-      description: product.description,
-      price: formatMinor(product.priceMinor, product.currency),
-      currency: product.currency,
-      active: product.active ? "on" : "",
-    });
+    return productForm(
+      c,
+      `Edit ${product.name}`,
+      `/admin/products/${product.id}`,
+      productFormValues(product),
+      {},
+      product.stockReserved,
+    );
   });
 
   pages.post("/products/:id", async (c) => {
     const id = idOf(c);
+    const action = `/admin/products/${id}`;
     const parsed = parseProductForm(await c.req.parseBody());
-    if (!parsed.ok)
-      return productForm(c, "Edit product", `/admin/products/${id}`, parsed.values, parsed.errors);
-    if (!(await store.updateProduct(id, parsed.product))) throw AppError.notFound("No such product.");
+    if (!parsed.ok) return productForm(c, "Edit product", action, parsed.values, parsed.errors);
+    try {
+      if (!(await store.updateProduct(id, parsed.product, parsed.stockChange)))
+        throw AppError.notFound("No such product.");
+    } catch (error) {
+      if (!(error instanceof StockChangeRefused)) throw error;
+      // Shown again with the stock as it is now, so that saving again is a choice made knowing it.
+      const shown = error.current.stock === null ? "" : String(error.current.stock);
+      return productForm(
+        c,
+        "Edit product",
+        action,
+        { ...parsed.values, stock_shown: shown },
+        { [error.field]: [error.message] },
+        error.current.stockReserved,
+      );
+    }
     deps.catalog.changed();
     return c.redirect("/admin/products?notice=saved", 303);
   });

@@ -1,3 +1,4 @@
+import { availabilityOf } from "../../db/stock.ts";
 import type { Product } from "../../db/store.ts";
 import type { FieldErrors } from "../shared/errors.ts";
 import { Money, ScrollX } from "./format.tsx";
@@ -23,6 +24,7 @@ export function ProductList(props: {
               <th>ID</th>
               <th>Name</th>
               <th>Price</th>
+              <th>Stock</th>
               <th>Active</th>
               <th>Actions</th>
             </tr>
@@ -34,6 +36,9 @@ export function ProductList(props: {
                 <td>{product.name}</td>
                 <td>
                   <Money minor={product.priceMinor} currency={product.currency} />
+                </td>
+                <td>
+                  <StockLevel product={product} />
                 </td>
                 <td>{product.active ? "yes" : "no"}</td>
                 <td>
@@ -59,10 +64,24 @@ export function ProductList(props: {
   );
 }
 
+/** On hand, and what unpaid orders hold of it. */
+function StockLevel(props: { product: Product }) {
+  const { stock, stockReserved } = props.product;
+  if (stock === null) return <>unlimited</>;
+  return (
+    <>
+      {stock} on hand{stockReserved > 0 ? `, ${stockReserved} held` : ""}
+      {availabilityOf(props.product).availability === "sold_out" ? " (sold out)" : ""}
+    </>
+  );
+}
+
 export function ProductForm(props: {
   action: string;
   values: ProductFormValues;
   errors: FieldErrors;
+  /** Units unpaid orders hold (an existing product). */
+  held?: number;
   csrfToken: string;
 }) {
   const { values, errors } = props;
@@ -100,6 +119,32 @@ export function ProductForm(props: {
         {...invalid("currency")}
       />
       <FieldError errors={errors.currency} id="currency" />
+      <input type="hidden" name="stock_shown" value={values.stock_shown} />
+      <label for="stock">Units on hand (empty for unlimited)</label>
+      <input
+        id="stock"
+        name="stock"
+        type="text"
+        inputmode="numeric"
+        value={values.stock}
+        aria-describedby={errors.stock ? "stock-error stock-held" : "stock-held"}
+        aria-invalid={errors.stock ? "true" : undefined}
+      />
+      <p id="stock-held" class="hint">
+        {props.held === undefined
+          ? "Orders hold units until they are paid; paid units are taken off."
+          : `${props.held} of them held by unpaid orders. Paid units are taken off as orders are paid.`}
+      </p>
+      <FieldError errors={errors.stock} id="stock" />
+      <label for="stock_adjustment">Add or take off units (e.g. +20 received, -3 damaged)</label>
+      <input
+        id="stock_adjustment"
+        name="stock_adjustment"
+        type="text"
+        value={values.stock_adjustment}
+        {...invalid("stock_adjustment")}
+      />
+      <FieldError errors={errors.stock_adjustment} id="stock_adjustment" />
       <label>
         <input type="checkbox" name="active" checked={values.active === "on"} /> Active (shown to customers)
       </label>

@@ -1,12 +1,15 @@
 import { z } from "zod";
 import { CRM_SYNC_STATUSES, ORDER_STATUSES } from "../../db/enums.ts";
-import type { NewProduct, OrderFilter, OrderView, Store } from "../../db/store.ts";
+import type { NewProduct, OrderFilter, OrderView, Product, StockChange, Store } from "../../db/store.ts";
 import { formatDate, parseDate, startOfLocalDay } from "../reports/calendar.ts";
 import { csvLine } from "../shared/csv.ts";
 import { AppError, type FieldErrors, zodFieldErrors } from "../shared/errors.ts";
 import { formatMinor, isKnownCurrency, parseMinor } from "../shared/money.ts";
 
-export type ProductFormValues = Record<"name" | "description" | "price" | "currency" | "active", string>;
+export type ProductFormValues = Record<
+  "name" | "description" | "price" | "currency" | "active" | "stock" | "stock_shown" | "stock_adjustment",
+  string
+>;
 
 export const emptyProductForm = (currency: string): ProductFormValues => ({
   name: "",
@@ -14,7 +17,40 @@ export const emptyProductForm = (currency: string): ProductFormValues => ({
   price: "",
   currency,
   active: "on",
+  stock: "",
+  stock_shown: "",
+  stock_adjustment: "",
 });
+
+/** The form's values for a product as it is stored now. */
+export function productFormValues(product: Product): ProductFormValues {
+  const stock = product.stock === null ? "" : String(product.stock);
+  return {
+    name: product.name,
+    description: product.description,
+    price: formatMinor(product.priceMinor, product.currency),
+    currency: product.currency,
+    active: product.active ? "on" : "",
+    stock,
+    stock_shown: stock,
+    stock_adjustment: "",
+  };
+}
+
+const MAX_STOCK = 1_000_000_000;
+
+/** Empty: unlimited; else a whole number of units. */
+const stockCount = (message: string) =>
+  z
+    .string()
+    .trim()
+    .transform((text, context) => {
+      if (text === "") return null;
+      const units = /^\d{1,10}$/.test(text) ? Number(text) : Number.NaN;
+      if (units <= MAX_STOCK) return units;
+      context.addIssue({ code: "custom", message });
+      return z.NEVER;
+    });
 
 const productForm = z
   .object({
@@ -27,8 +63,19 @@ const productForm = z
       .refine(isKnownCurrency, "must be an ISO 4217 code such as usd or eur"),
     price: z.string().trim().min(1, "is required"),
     active: z.string(),
+    stock: stockCount(`must be a whole number of units up to ${MAX_STOCK}, or empty for unlimited`),
+    stock_shown: stockCount("is not a number of units: open the form again"),
+    stock_adjustment: z
+      .string()
+      .trim()
+      .transform((text, context) => {
+        if (text === "") return 0;
+        if (/^[+-]?\d{1,10}$/.test(text) && Math.abs(Number(text)) <= MAX_STOCK) return Number(text);
+        context.addIssue({ code: "custom", message: "must be units to add or take off, such as +20 or -3" });
+        return z.NEVER;
+      }),
   })
-  .transform((form, ctx): NewProduct => {
+  .transform((form, ctx): { product: NewProduct; stockChange: StockChange } => {
     const priceMinor = isKnownCurrency(form.currency) ? parseMinor(form.price, form.currency) : undefined;
     if (priceMinor === undefined || priceMinor <= 0 || priceMinor > 2_000_000_000) {
       ctx.addIssue({
@@ -39,29 +86,47 @@ const productForm = z
       return z.NEVER;
     }
     return {
-      name: form.name,
-      description: form.description,
-      priceMinor,
-      currency: form.currency,
-      active: form.active === "on",
+      product: {
+        name: form.name,
+        description: form.description,
+        priceMinor,
+        currency: form.currency,
+        active: form.active === "on",
+      },
+      stockChange: { shownStock: form.stock_shown, stock: form.stock, adjustment: form.stock_adjustment },
     };
   });
 
-/** Reads a submitted product form: either the product, or per-field errors with what was typed kept. */
-export function parseProductForm(
-  body: Record<string, unknown>,
-): { ok: true; product: NewProduct } | { ok: false; values: ProductFormValues; errors: FieldErrors } {
+export type ParsedProductForm =
+  | { ok: true; values: ProductFormValues; product: NewProduct; stockChange: StockChange }
+  | { ok: false; values: ProductFormValues; errors: FieldErrors };
+
+/** Reads a submitted product form: either the product and its stock change, or per-field errors with what was typed kept. */
+export function parseProductForm(body: Record<string, unknown>): ParsedProductForm {
+  const text = (name: keyof ProductFormValues) => String(body[name] ?? "");
   const values: ProductFormValues = {
-    name: String(body.name ?? ""),
-    description: String(body.description ?? ""),
-    price: String(body.price ?? ""),
-    currency: String(body.currency ?? ""),
+    name: text("name"),
+    description: text("description"),
+    price: text("price"),
+    currency: text("currency"),
     active: body.active === "on" ? "on" : "",
+    stock: text("stock"),
+    stock_shown: text("stock_shown"),
+    stock_adjustment: text("stock_adjustment"),
   };
   const result = productForm.safeParse(values);
   return result.success
-    ? { ok: true, product: result.data }
+    ? { ok: true, values, ...result.data }
     : { ok: false, values, errors: zodFieldErrors(result.error) };
+}
+
+/** A new product's stock: the number given, plus any adjustment (which needs a number to add to). */
+export function newProductStock(change: StockChange): { stock: number | null } | { error: FieldErrors } {
+  if (change.adjustment === 0) return { stock: change.stock };
+  if (change.stock === null)
+    return { error: { stock_adjustment: ["needs a number in stock: unlimited stock is not counted"] } };
+  const stock = change.stock + change.adjustment;
+  return stock < 0 ? { error: { stock_adjustment: ["would leave fewer than 0 on hand"] } } : { stock };
 }
 
 export interface OrderListQuery {
@@ -128,6 +193,8 @@ const EXPORT_COLUMNS = [
   "product.id",
   "product.name",
   "quantity",
+  "item_count",
+  "items",
   "amount",
   "currency",
   "status",
@@ -144,6 +211,12 @@ const exportRow = (order: OrderView) => [
   order.product.id,
   order.product.name,
   order.quantity,
+  order.items.length,
+  order.items
+    .map(
+      (item) => `${item.quantity} × ${item.product.name} = ${formatMinor(item.amountMinor, order.currency)}`,
+    )
+    .join("; "),
   formatMinor(order.amountMinor, order.currency),
   order.currency,
   order.status,

@@ -88,12 +88,16 @@ const ProductsSchema = z
     to: z.string(),
     tz: z.string(),
     currency: z.string(),
+    refunds: money(
+      "Refunds made in the range, in `currency`: refunds are of orders, not of lines, so they are shown " +
+        "apart and each product's revenue is gross",
+    ),
     results: z.array(
       z.object({
         product: z.object({ id: z.number().int(), name: z.string() }),
         paid_orders: z.number().int(),
         quantity: z.number().int(),
-        revenue: money("Revenue in `currency`"),
+        revenue: money("Gross revenue of the product's paid lines in `currency`, refunds not taken off"),
       }),
     ),
   })

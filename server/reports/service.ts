@@ -179,18 +179,24 @@ export async function salesReport(
 }
 
 /** The products that earned most in one currency (the shop's unless asked) over the range. */
+/**
+ * Products by gross line revenue (what their lines were paid). A refund gives back an amount of an order, not of
+ * a line, so the range's refunds in the currency are shown apart, beside the products, not taken off them.
+ */
 export async function productsReport(store: Store, currency: string, range: ReportRange, limit: number) {
-  const results = await store.topProducts({
-    fromSlot: range.fromSlot,
-    toSlot: range.toSlot,
-    currency,
-    limit,
-  });
+  const [results, days] = await Promise.all([
+    store.topProducts({ fromSlot: range.fromSlot, toSlot: range.toSlot, currency, limit }),
+    store.salesByLocalDay(offsetSegments(range.tz, range.fromSlot, range.toSlot)),
+  ]);
+  const refundsMinor = days
+    .filter((day) => day.currency === currency && day.day >= range.from && day.day <= range.to)
+    .reduce((sum, day) => sum + day.refundsMinor, 0);
   return {
     from: formatDate(range.from),
     to: formatDate(range.to),
     tz: range.tz,
     currency,
+    refunds: formatMinor(refundsMinor, currency),
     results: results.map((row) => ({
       product: row.product,
       paid_orders: row.paidOrders,
