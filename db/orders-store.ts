@@ -306,7 +306,7 @@ export class OrdersStore extends StorePart implements OrdersPart {
     const { orders, orderItems } = this.t;
     return this.adapter.transaction(async (tx) => {
       const order = await this.lockPending(tx, orderId);
-      if (!order || order.stockState !== "released") return false;
+      if (order?.stockState !== "released") return false;
       const lines = await this.stockLines(tx, order);
       const reserved = await this.stock.reserve(tx, lines);
       await tx.update(orderItems).set({ reserved: false }).where(eq(orderItems.orderId, orderId));

@@ -306,7 +306,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create an order for one product; the amount is computed on the server */
+        /**
+         * Create an order of a basket of products; every price and the amount are the server's
+         * @description The units of products with limited stock are held for the order until it is paid, cancelled or its checkout lapses; a line that does not fit is a 409 whose `shortages` name each short product and how many are left.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -340,6 +343,15 @@ export interface paths {
                 };
                 /** @description Missing, invalid or expired token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1189,13 +1201,26 @@ export interface components {
             status: "pending" | "succeeded" | "failed";
         };
         CreateOrder: {
-            /** @example 1 */
-            product_id: number;
+            /** @description The basket: 1 to 50 lines, a product at most once */
+            items?: {
+                /** @example 1 */
+                product_id: number;
+                /**
+                 * @default 1
+                 * @example 2
+                 */
+                quantity: number;
+            }[];
             /**
-             * @default 1
+             * @description For old clients: a one-line order of this product (send `items` instead)
+             * @example 1
+             */
+            product_id?: number;
+            /**
+             * @description With `product_id`: its quantity (default 1)
              * @example 2
              */
-            quantity: number;
+            quantity?: number;
         };
         CreateRefund: {
             /**
@@ -1218,8 +1243,16 @@ export interface components {
             payments_simulated: boolean;
         };
         Order: {
-            /** @example 39.98 */
+            /**
+             * @description the sum of the lines
+             * @example 39.98
+             */
             amount: string;
+            /**
+             * @description requested: by the customer or an admin; sold_out: the payment arrived after the units it no longer held were sold, so it was refunded in full
+             * @enum {string|null}
+             */
+            cancellation_reason: "requested" | "sold_out" | null;
             /** Format: date-time */
             cancelled_at: string | null;
             /** Format: date-time */
@@ -1229,6 +1262,8 @@ export interface components {
             /** @example usd */
             currency: string;
             id: number;
+            /** @description The order's lines, as they were asked for */
+            items: components["schemas"]["OrderItem"][];
             /** Format: date-time */
             paid_at: string | null;
             payment: {
@@ -1245,13 +1280,18 @@ export interface components {
                 /** @description unpaid, open, paid, expired or failed */
                 status: string;
             };
+            /** @description For old clients: the first line's product (read `items`) */
             product: {
                 currency: string;
                 id: number;
                 name: string;
-                /** @example 19.99 */
+                /**
+                 * @description the first line's unit price
+                 * @example 19.99
+                 */
                 price: string;
             };
+            /** @description For old clients: the first line's quantity */
             quantity: number;
             /** @example 0.00 */
             refunded_amount: string;
@@ -1261,6 +1301,26 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "paid" | "refunded" | "cancelled";
+        };
+        OrderItem: {
+            /** @example 39.98 */
+            amount: string;
+            product: {
+                currency: string;
+                id: number;
+                name: string;
+                /**
+                 * @description the product's price now
+                 * @example 19.99
+                 */
+                price: string;
+            };
+            quantity: number;
+            /**
+             * @description what this order pays per unit
+             * @example 19.99
+             */
+            unit_price: string;
         };
         OrderPage: {
             count: number;
@@ -1282,10 +1342,20 @@ export interface components {
             type: string;
         };
         Product: {
+            /**
+             * @description low: 5 or fewer can still be ordered; sold_out: none (it cannot be ordered)
+             * @enum {string}
+             */
+            availability: "in_stock" | "low" | "sold_out";
             /** @example usd */
             currency: string;
             description: string;
             id: number;
+            /**
+             * @description How many can still be ordered when 5 or fewer, otherwise null
+             * @example 3
+             */
+            left: number | null;
             name: string;
             /**
              * @description Decimal string in the currency's major unit
@@ -1304,6 +1374,11 @@ export interface components {
         ProductsReport: {
             currency: string;
             from: string;
+            /**
+             * @description Refunds made in the range, in `currency`: refunds are of orders, not of lines, so they are shown apart and each product's revenue is gross
+             * @example 123.45
+             */
+            refunds: string;
             results: {
                 paid_orders: number;
                 product: {
@@ -1312,7 +1387,7 @@ export interface components {
                 };
                 quantity: number;
                 /**
-                 * @description Revenue in `currency`
+                 * @description Gross revenue of the product's paid lines in `currency`, refunds not taken off
                  * @example 123.45
                  */
                 revenue: string;

@@ -130,8 +130,8 @@ export const api = {
     call<{ user: User; token: string }>("POST", "/auth/password/", input),
   meta: () => call<{ payments_simulated: boolean; crm_simulated: boolean; currency: string }>("GET", "/meta"),
   products: (page: number) => call<Page<Product>>("GET", `/products/?page=${page}&page_size=12`),
-  createOrder: (productId: number, quantity: number) =>
-    call<Order>("POST", "/orders/", { product_id: productId, quantity }),
+  createOrder: (items: { product_id: number; quantity: number }[]) =>
+    call<Order>("POST", "/orders/", { items }),
   orders: (page: number) => call<Page<Order>>("GET", `/orders/?page=${page}&page_size=20`),
   order: (id: number) => call<Order>("GET", `/orders/${id}/`),
   createPayment: (id: number) => call<Checkout>("POST", `/orders/${id}/create-payment/`),

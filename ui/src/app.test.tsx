@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { fireEvent, render, waitFor, within } from "@testing-library/preact";
 import { session, signIn, signOut } from "./api.ts";
 import { App } from "./app.tsx";
+import { basketLines, emptyBasket } from "./basket.ts";
 import type { Browser } from "./browser.ts";
 import { safeNext } from "./pages/auth.tsx";
 import { type FakeCall, problem, useDom } from "./test-dom.ts";
@@ -14,12 +15,22 @@ const PRODUCT = {
   description: "Gooseneck",
   price: "49.99",
   currency: "usd",
+  availability: "in_stock",
+  left: null,
 };
 
 function order(overrides: Record<string, unknown> = {}) {
   return {
     id: 42,
     status: "paid",
+    items: [
+      {
+        product: { id: 3, name: "Pour-over Kettle", price: "49.99", currency: "usd" },
+        quantity: 2,
+        unit_price: "49.99",
+        amount: "99.98",
+      },
+    ],
     product: { id: 3, name: "Pour-over Kettle", price: "49.99", currency: "usd" },
     quantity: 2,
     amount: "99.98",
@@ -29,6 +40,7 @@ function order(overrides: Record<string, unknown> = {}) {
     paid_at: "2026-11-24T10:01:00.000Z",
     refunded_amount: "0.00",
     cancelled_at: null,
+    cancellation_reason: null,
     refunds: [],
     payment: {
       provider: "stripe",
@@ -55,6 +67,7 @@ const calls = useDom(
 );
 let meta = { payments_simulated: false, crm_simulated: false, currency: "usd" };
 afterEach(signOut);
+afterEach(emptyBasket);
 
 /** Queries over the page; made per call because the DOM exists only while these tests run. */
 const screen = () => within(document.body);
@@ -273,8 +286,7 @@ describe("buying", () => {
     await waitFor(() => expect(visited).toEqual(["https://checkout.test/cs_1"]));
     expect(calls.filter((call) => call.path === "/api/v1/orders/")).toHaveLength(1);
     expect(calls.find((call) => call.path === "/api/v1/orders/")?.body).toEqual({
-      product_id: 3,
-      quantity: 2,
+      items: [{ product_id: 3, quantity: 2 }],
     });
     expect(calls.filter((call) => call.path.endsWith("/create-payment/"))).toHaveLength(1);
   });
@@ -321,6 +333,129 @@ describe("buying", () => {
       ),
     );
     meta = { payments_simulated: false, crm_simulated: false, currency: "usd" };
+  });
+});
+
+describe("the basket", () => {
+  const MUG = { ...PRODUCT, id: 4, name: "Mug", price: "12.50", availability: "low", left: 3 };
+  const GONE = { ...PRODUCT, id: 5, name: "Filter papers", price: "4.00", availability: "sold_out", left: 0 };
+  const products = () => ({ status: 200, body: page([PRODUCT, MUG, GONE]) });
+  const money = (amount: number) =>
+    new Intl.NumberFormat(undefined, { style: "currency", currency: "USD" }).format(amount);
+  const card = (name: string) => within(screen().getByRole("heading", { name }).closest("li") as HTMLElement);
+
+  test("the products list says In stock, Only N left or Sold out; a sold-out product offers no way to buy", async () => {
+    api = (call) => (call.path.startsWith("/api/v1/products/") ? products() : { status: 404, body: {} });
+    visit("/");
+    await screen().findByText("Only 3 left");
+    expect(card("Pour-over Kettle").getByText("In stock")).toBeDefined();
+    expect(card("Filter papers").getByText("Sold out")).toBeDefined();
+    expect(card("Filter papers").queryByRole("button")).toBeNull();
+    expect(card("Mug").getByLabelText("Quantity").getAttribute("max")).toBe("3");
+  });
+
+  test("Add to basket counts in the header; the basket changes quantities, removes lines, totals, and survives a reload", async () => {
+    api = (call) => (call.path.startsWith("/api/v1/products/") ? products() : { status: 404, body: {} });
+    const view = visit("/");
+    await screen().findByText("Only 3 left");
+    fireEvent.click(card("Pour-over Kettle").getByRole("button", { name: "Add to basket" }));
+    fireEvent.input(card("Mug").getByLabelText("Quantity"), { target: { value: "2" } });
+    fireEvent.click(card("Mug").getByRole("button", { name: "Add to basket" }));
+    expect(screen().getByRole("link", { name: "Basket, 3 items" })).toBeDefined();
+    expect(card("Mug").getByRole("status").textContent).toContain("Added 2 × Mug to your basket.");
+    // The Mug has 3 left: adding 2 more keeps 3.
+    fireEvent.click(card("Mug").getByRole("button", { name: "Add to basket" }));
+    expect(card("Mug").getByRole("status").textContent).toContain("Only 3 of Mug can be in the basket.");
+    expect(JSON.parse(localStorage.getItem("shop.basket") as string)).toHaveLength(2);
+    view.unmount();
+
+    visit("/basket");
+    expect(await screen().findByRole("heading", { name: "Basket" })).toBeDefined();
+    const total = () => document.querySelector(".total")?.textContent;
+    expect(total()).toBe(`4 items, total ${money(49.99 + 3 * 12.5)}`);
+    fireEvent.change(screen().getByLabelText("Quantity of Pour-over Kettle"), { target: { value: "2" } });
+    expect(total()).toBe(`5 items, total ${money(2 * 49.99 + 3 * 12.5)}`);
+    fireEvent.click(screen().getByRole("button", { name: "Remove Mug" }));
+    expect(total()).toBe(`2 items, total ${money(2 * 49.99)}`);
+    expect(screen().getByRole("link", { name: "Basket, 2 items" })).toBeDefined();
+    expect(basketLines.value.map((line) => [line.productId, line.quantity])).toEqual([[3, 2]]);
+  });
+
+  test("Pay makes one order of the basket's lines, empties the basket and goes to Checkout", async () => {
+    signIn("token-1", USER);
+    basketLines.value = [
+      { productId: 3, name: "Pour-over Kettle", price: "49.99", currency: "usd", quantity: 1, left: null },
+      { productId: 4, name: "Mug", price: "12.50", currency: "usd", quantity: 2, left: 3 },
+    ];
+    api = (call) => {
+      if (call.path === "/api/v1/orders/") return { status: 201, body: order({ id: 11, status: "pending" }) };
+      if (call.path === "/api/v1/orders/11/create-payment/")
+        return {
+          status: 201,
+          body: { order_id: 11, session_id: "cs_2", checkout_url: "https://checkout.test/cs_2" },
+        };
+      return { status: 404, body: {} };
+    };
+    visit("/basket");
+    const pay = await screen().findByRole("button", { name: "Pay" });
+    fireEvent.click(pay);
+    fireEvent.click(pay);
+    await waitFor(() => expect(visited).toEqual(["https://checkout.test/cs_2"]));
+    expect(calls.filter((call) => call.path === "/api/v1/orders/").map((call) => call.body)).toEqual([
+      {
+        items: [
+          { product_id: 3, quantity: 1 },
+          { product_id: 4, quantity: 2 },
+        ],
+      },
+    ]);
+    expect(basketLines.value).toEqual([]);
+  });
+
+  test("a basket that no longer fits the stock says what is short, and the line learns how many are left", async () => {
+    signIn("token-1", USER);
+    basketLines.value = [
+      { productId: 4, name: "Mug", price: "12.50", currency: "usd", quantity: 3, left: 3 },
+    ];
+    api = (call) =>
+      call.path === "/api/v1/orders/"
+        ? problem(409, "Not enough stock for this order; nothing was reserved. Mug: only 1 left.", {
+            shortages: [{ product_id: 4, name: "Mug", left: 1 }],
+          })
+        : { status: 404, body: {} };
+    visit("/basket");
+    fireEvent.click(await screen().findByRole("button", { name: "Pay" }));
+    expect(await screen().findByText(/Mug: only 1 left\./)).toBeDefined();
+    expect(screen().getByText("Only 1 left")).toBeDefined();
+    expect(basketLines.value[0]?.left).toBe(1);
+    expect(visited).toEqual([]);
+  });
+
+  test("My orders lists every line of a basket", async () => {
+    signIn("token-1", USER);
+    const basket = order({
+      items: [
+        {
+          product: { id: 3, name: "Pour-over Kettle", price: "49.99", currency: "usd" },
+          quantity: 1,
+          unit_price: "49.99",
+          amount: "49.99",
+        },
+        {
+          product: { id: 4, name: "Mug", price: "12.50", currency: "usd" },
+          quantity: 2,
+          unit_price: "12.50",
+          amount: "25.00",
+        },
+      ],
+    });
+    api = (call) =>
+      call.path.startsWith("/api/v1/orders/")
+        ? { status: 200, body: page([basket]) }
+        : { status: 404, body: {} };
+    visit("/orders");
+    expect(await screen().findByText(/2 × Mug/)).toBeDefined();
+    expect(screen().getByText(/1 × Pour-over Kettle/)).toBeDefined();
   });
 });
 

@@ -3,10 +3,12 @@ import { signal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { LocationProvider, Route, Router, useLocation } from "preact-iso";
 import { api, flash, session, signOut } from "./api.ts";
+import { basketCount } from "./basket.ts";
 import { type Browser, BrowserContext, realBrowser } from "./browser.ts";
 import { Protected } from "./components/ui.tsx";
 import { AccountPage } from "./pages/account.tsx";
 import { AuthPage } from "./pages/auth.tsx";
+import { BasketPage } from "./pages/basket.tsx";
 import { OrdersPage } from "./pages/orders.tsx";
 import { PaymentCancelledPage, PaymentResultPage } from "./pages/payment-result.tsx";
 import { ProductsPage } from "./pages/products.tsx";
@@ -40,6 +42,16 @@ function Header() {
       <nav aria-label="Main">
         <a href="/" aria-current={current("/")}>
           Products
+        </a>
+        <a
+          href="/basket"
+          aria-current={current("/basket")}
+          aria-label={`Basket, ${basketCount.value} ${basketCount.value === 1 ? "item" : "items"}`}
+        >
+          Basket{" "}
+          <span class="badge" aria-hidden="true">
+            {basketCount.value}
+          </span>
         </a>
         {session.value && (
           <>
@@ -141,6 +153,7 @@ export function App({ browser = realBrowser }: { browser?: Browser } = {}) {
           <Flash />
           <Router>
             <Route path="/" component={ProductsPage} />
+            <Route path="/basket" component={BasketPage} />
             <Route path="/signin" component={SignIn} />
             <Route path="/register" component={Register} />
             <Route path="/orders" component={MyOrders} />

@@ -2,7 +2,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import { useLocation } from "preact-iso";
-import { type Order, type Page, session, signInPath } from "../api.ts";
+import { formatMoney, type Order, type Page, session, signInPath } from "../api.ts";
 
 export function Field(props: {
   label: string;
@@ -90,12 +90,30 @@ const PAYMENT_STATUS_TEXT: Record<Order["status"], string> = {
 };
 
 /** The order's payment in the customer's words: a partly refunded order is still paid. */
-export function paymentStatusText(order: Pick<Order, "status" | "refunded_amount">): string {
+export function paymentStatusText(
+  order: Pick<Order, "status" | "refunded_amount" | "cancellation_reason">,
+): string {
   if (order.status === "paid" && Number(order.refunded_amount) > 0) return "Partly refunded";
+  if (order.cancellation_reason === "sold_out")
+    return "Cancelled: sold out before your payment arrived, refunded";
   return PAYMENT_STATUS_TEXT[order.status];
 }
 
 /** The last page of a paginated answer: where a page number past the end is sent. */
 export function lastPageOf(data: Page<unknown>): number {
   return Math.max(1, Math.ceil(data.count / data.page_size));
+}
+
+/** An order's lines, one per row: "2 × Mug · $25.00". */
+export function OrderLines({ order }: { order: Pick<Order, "items" | "currency"> }) {
+  return (
+    <ul class="lines">
+      {order.items.map((item) => (
+        <li key={item.product.id}>
+          {item.quantity} × {item.product.name}
+          {order.items.length > 1 && <span class="muted"> · {formatMoney(item.amount, order.currency)}</span>}
+        </li>
+      ))}
+    </ul>
+  );
 }

@@ -13,11 +13,21 @@ export function payOrder(orderId: number, leaveFor: (url: string) => void): Prom
   return inFlight;
 }
 
-/** Buy now: one order, then its payment; guarded so a double click never makes two orders. */
-export function buyNow(productId: number, quantity: number, leaveFor: (url: string) => void): Promise<void> {
+/**
+ * Buy now, or pay for the basket: one order of the lines, then its payment; guarded so a double click never makes
+ * two orders. `ordered` runs once the order exists (the basket is emptied then: the order is in My orders).
+ */
+export function buyNow(
+  items: { product_id: number; quantity: number }[],
+  leaveFor: (url: string) => void,
+  ordered: () => void = () => undefined,
+): Promise<void> {
   inFlight ??= api
-    .createOrder(productId, quantity)
-    .then((order) => api.createPayment(order.id))
+    .createOrder(items)
+    .then((order) => {
+      ordered();
+      return api.createPayment(order.id);
+    })
     .then((checkout) => leaveFor(checkout.checkout_url))
     .finally(() => {
       inFlight = null;

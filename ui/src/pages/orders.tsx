@@ -3,7 +3,14 @@ import { useLocation } from "preact-iso";
 import { api, formatMoney, type Order } from "../api.ts";
 import { CancelOrder } from "../components/cancel-order.tsx";
 import { PayAgain } from "../components/pay-again.tsx";
-import { Busy, CRM_STATUS_TEXT, ErrorNote, lastPageOf, paymentStatusText } from "../components/ui.tsx";
+import {
+  Busy,
+  CRM_STATUS_TEXT,
+  ErrorNote,
+  lastPageOf,
+  OrderLines,
+  paymentStatusText,
+} from "../components/ui.tsx";
 import { useResource } from "../resource.ts";
 
 export function OrdersPage() {
@@ -49,7 +56,7 @@ export function OrdersPage() {
             <thead>
               <tr>
                 <th scope="col">Order</th>
-                <th scope="col">Product</th>
+                <th scope="col">Products</th>
                 <th scope="col">Amount</th>
                 <th scope="col">Payment</th>
                 <th scope="col">CRM</th>
@@ -59,8 +66,8 @@ export function OrdersPage() {
               {data.results.map((order) => (
                 <tr key={order.id} data-order-id={order.id}>
                   <td data-label="Order">#{order.id}</td>
-                  <td data-label="Product">
-                    {order.quantity} × {order.product.name}
+                  <td data-label="Products">
+                    <OrderLines order={order} />
                   </td>
                   <td data-label="Amount">{formatMoney(order.amount, order.currency)}</td>
                   <td data-label="Payment">

@@ -5,7 +5,14 @@ import { useLocation, useRoute } from "preact-iso";
 import { type ApiError, api, formatMoney, type Order } from "../api.ts";
 import { useBrowser } from "../browser.ts";
 import { PayAgain } from "../components/pay-again.tsx";
-import { Busy, CRM_STATUS_TEXT, ErrorNote, paymentStatusText, RECORDING_TEXT } from "../components/ui.tsx";
+import {
+  Busy,
+  CRM_STATUS_TEXT,
+  ErrorNote,
+  OrderLines,
+  paymentStatusText,
+  RECORDING_TEXT,
+} from "../components/ui.tsx";
 
 const MAX_POLLS = 40;
 
@@ -102,9 +109,9 @@ function PaidOrder({ order }: { order: Order }) {
       <dl>
         <dt>Order</dt>
         <dd>#{order.id}</dd>
-        <dt>Product</dt>
+        <dt>{order.items.length > 1 ? "Products" : "Product"}</dt>
         <dd>
-          {order.quantity} × {order.product.name}
+          <OrderLines order={order} />
         </dd>
         <dt>Amount</dt>
         <dd>{formatMoney(order.amount, order.currency)}</dd>

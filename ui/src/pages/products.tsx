@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { api, formatMoney, type Product, session, signInPath } from "../api.ts";
+import { addToBasket } from "../basket.ts";
 import { useBrowser } from "../browser.ts";
 import { Busy, ErrorNote, lastPageOf } from "../components/ui.tsx";
 import { useAction, useResource } from "../resource.ts";
@@ -51,11 +52,23 @@ export function ProductsPage() {
   );
 }
 
+const AVAILABILITY_TEXT = { in_stock: "In stock", sold_out: "Sold out" } as const;
+
+/** "In stock", "Only 3 left" or "Sold out". */
+export function availabilityText(product: Pick<Product, "availability" | "left">): string {
+  return product.availability === "low"
+    ? `Only ${product.left} left`
+    : AVAILABILITY_TEXT[product.availability];
+}
+
 function ProductCard({ product }: { product: Product }) {
   const location = useLocation();
   const browser = useBrowser();
   const [quantity, setQuantity] = useState(1);
+  const [added, setAdded] = useState<string | null>(null);
   const inputId = `quantity-${product.id}`;
+  const soldOut = product.availability === "sold_out";
+  const most = Math.min(100, product.left ?? 100);
 
   const toSignIn = () => location.route(signInPath(location.url, "buy"));
 
@@ -63,7 +76,7 @@ function ProductCard({ product }: { product: Product }) {
     async () => {
       if (!session.value) return toSignIn();
       try {
-        await buyNow(product.id, quantity, browser.leaveFor);
+        await buyNow([{ product_id: product.id, quantity }], browser.leaveFor);
       } catch (failure) {
         // A rejected token has just signed the customer out: sign in again and come back here.
         if (!session.value) return toSignIn();
@@ -76,28 +89,43 @@ function ProductCard({ product }: { product: Product }) {
   const failure = buy.failure.value;
   const fields = Object.values(failure?.fieldErrors ?? {}).flat();
   const error = failure && (fields.length > 0 ? `${failure.detail} ${fields.join(" ")}` : failure.detail);
+  const add = () => {
+    const refusal = addToBasket(product, quantity);
+    setAdded(refusal ?? `Added ${quantity} × ${product.name} to your basket.`);
+  };
 
   return (
     <li class="card">
       <h2>{product.name}</h2>
       <p class="muted">{product.description}</p>
       <p class="price">{formatMoney(product.price, product.currency)}</p>
-      <div class="buy">
-        <label for={inputId}>Quantity</label>
-        <input
-          id={inputId}
-          type="number"
-          min={1}
-          max={100}
-          value={quantity}
-          onInput={(event) =>
-            setQuantity(Math.min(100, Math.max(1, Number((event.target as HTMLInputElement).value) || 1)))
-          }
-        />
-        <button type="button" onClick={() => buy.run()} disabled={busy} aria-busy={busy}>
-          {busy ? "Opening checkout…" : "Buy now"}
-        </button>
-      </div>
+      <p class={`stock ${product.availability}`}>{availabilityText(product)}</p>
+      {!soldOut && (
+        <div class="buy">
+          <label for={inputId}>Quantity</label>
+          <input
+            id={inputId}
+            type="number"
+            min={1}
+            max={most}
+            value={quantity}
+            onInput={(event) =>
+              setQuantity(Math.min(most, Math.max(1, Number((event.target as HTMLInputElement).value) || 1)))
+            }
+          />
+          <button type="button" class="secondary" onClick={add}>
+            Add to basket
+          </button>
+          <button type="button" onClick={() => buy.run()} disabled={busy} aria-busy={busy}>
+            {busy ? "Opening checkout…" : "Buy now"}
+          </button>
+        </div>
+      )}
+      {added && (
+        <p class="added" role="status">
+          {added} {!added.startsWith("Added") ? "" : <a href="/basket">See the basket</a>}
+        </p>
+      )}
       <ErrorNote message={error} />
     </li>
   );
