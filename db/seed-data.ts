@@ -1,12 +1,20 @@
 import type { NewProduct, Store } from "./store.ts";
 
+/** Some with limited stock (a few low, one at its last unit), the rest unlimited. */
 export const DEMO_PRODUCTS: NewProduct[] = [
-  { name: "Espresso Beans 1kg", description: "Dark roast, whole beans.", priceMinor: 2499, currency: "usd" },
+  {
+    name: "Espresso Beans 1kg",
+    description: "Dark roast, whole beans.",
+    priceMinor: 2499,
+    currency: "usd",
+    stock: 40,
+  },
   {
     name: "Pour-over Kettle",
     description: "Gooseneck, 1 litre, stainless steel.",
     priceMinor: 4999,
     currency: "usd",
+    stock: 12,
   },
   { name: "Ceramic Dripper", description: "Size 02, white porcelain.", priceMinor: 1999, currency: "usd" },
   { name: "Paper Filters (100)", description: "Unbleached, size 02.", priceMinor: 599, currency: "usd" },
@@ -15,12 +23,14 @@ export const DEMO_PRODUCTS: NewProduct[] = [
     description: "Hand grinder with conical steel burrs.",
     priceMinor: 8900,
     currency: "usd",
+    stock: 3,
   },
   {
     name: "Glass Server 600ml",
     description: "Heat-resistant borosilicate glass.",
     priceMinor: 2250,
     currency: "usd",
+    stock: 1,
   },
 ];
 

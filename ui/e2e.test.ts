@@ -223,6 +223,42 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await look("my-orders-cancelled");
   }, 60_000);
 
+  test("a customer fills a basket of three products, one at its last unit, pays for it, and that product is then sold out", async () => {
+    await page.goto(server.url);
+    await page.getByRole("heading", { name: "Products" }).waitFor();
+    const card = (name: string) => page.locator(".card", { has: page.getByRole("heading", { name }) });
+    await expect(card("Glass Server 600ml").getByText("Only 1 left").count()).resolves.toBe(1);
+    await card("Espresso Beans 1kg").getByRole("button", { name: "Add to basket" }).click();
+    await card("Burr Grinder").getByLabel("Quantity").fill("2");
+    await card("Burr Grinder").getByRole("button", { name: "Add to basket" }).click();
+    await card("Glass Server 600ml").getByRole("button", { name: "Add to basket" }).click();
+    await card("Glass Server 600ml").getByText("Added 1 × Glass Server 600ml to your basket.").waitFor();
+    await page.getByRole("link", { name: "Basket, 4 items" }).waitFor();
+    await look("products-added-to-basket");
+    await page.reload();
+    await page.getByRole("link", { name: "Basket, 4 items" }).click();
+    await page.getByRole("heading", { name: "Basket" }).waitFor();
+    await page.getByLabel("Quantity of Espresso Beans 1kg").fill("3");
+    await page.getByLabel("Quantity of Espresso Beans 1kg").blur();
+    await page.getByText(/6 items, total/).waitFor();
+    await look("basket");
+    await page.getByRole("button", { name: "Pay" }).click();
+    await payOnSimulator();
+    const paid = page.getByRole("status");
+    for (const line of ["3 × Espresso Beans 1kg", "2 × Burr Grinder", "1 × Glass Server 600ml"])
+      await paid.getByText(line).waitFor();
+    await page.getByRole("link", { name: "Basket, 0 items" }).waitFor();
+    await page.goto(server.url);
+    await card("Glass Server 600ml").getByText("Sold out").waitFor();
+    await expect(card("Glass Server 600ml").getByRole("button").count()).resolves.toBe(0);
+    await expect(card("Burr Grinder").getByText("Only 1 left").count()).resolves.toBe(1);
+    await look("products-sold-out");
+    const [post] = crm.received.filter(
+      (received) => Array.isArray(received.body.items) && received.body.items.length === 3,
+    );
+    expect(post?.body.amount).toBe("275.47");
+  }, 60_000);
+
   test("an admin signs in, adds a product that customers then see, and finds the paid order", async () => {
     // A paid order of today, bought over the API, so that this test does not depend on the customer's above.
     const shopper = new Shopper(server.url, simulator.url);
