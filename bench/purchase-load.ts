@@ -1,9 +1,11 @@
 /**
- * Load for the whole purchase, run as its own process: each worker loops create order -> create-payment ->
+ * Load for the whole purchase of a basket (JSON items), run as its own process: each worker loops create order ->
+ * create-payment ->
  * pay on the Stripe simulator -> confirm-payment for the given time. Prints one JSON line of results.
  */
-const [apiUrl, simulatorUrl, tokensJson, productId, seconds, warmupSeconds] = process.argv.slice(2);
+const [apiUrl, simulatorUrl, tokensJson, itemsJson, seconds, warmupSeconds] = process.argv.slice(2);
 const tokens = JSON.parse(tokensJson as string) as string[];
+const items = JSON.parse(itemsJson as string) as { product_id: number; quantity: number }[];
 const latencies: number[] = [];
 let errors = 0;
 let non2xx = 0;
@@ -24,7 +26,7 @@ async function call(url: string, token: string, body?: unknown) {
 }
 
 async function purchase(token: string): Promise<void> {
-  const order = await call(`${apiUrl}/api/v1/orders/`, token, { product_id: Number(productId), quantity: 1 });
+  const order = await call(`${apiUrl}/api/v1/orders/`, token, { items });
   const checkout = await call(`${apiUrl}/api/v1/orders/${order.id}/create-payment/`, token);
   const paid = await fetch(`${simulatorUrl}/__simulator/sessions/${checkout.session_id}/pay?webhook=false`, {
     method: "POST",

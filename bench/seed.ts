@@ -36,6 +36,20 @@ export async function seedProducts(pool: Pool, count: number): Promise<void> {
   }
 }
 
+/** Products with stock to spare (a billion units each) for the purchase scenarios; answers their ids. */
+export async function benchProducts(pool: Pool, count: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const [result] = (await pool.query(
+      `INSERT INTO products (name, description, price_minor, currency, active, stock, created_at, updated_at)
+        VALUES (?, 'Stocked for the purchase scenarios.', ?, 'usd', true, 1000000000, NOW(3), NOW(3))`,
+      [`Bench stocked product ${crypto.randomUUID().slice(0, 8)}`, 500 + index * 250],
+    )) as unknown as [{ insertId: number }];
+    ids.push(result.insertId);
+  }
+  return ids;
+}
+
 /** Customers share one precomputed password hash, so seeding does not spend minutes in argon2. */
 export async function seedCustomers(pool: Pool, count: number, passwordHash: string): Promise<void> {
   for (let start = 0; start < count; start += BATCH) {
@@ -94,14 +108,21 @@ export async function seedOrders(
         created,
         paid ? new Date(created.getTime() + 60_000) : null,
         paid ? "paid" : "unpaid",
+        paid ? "sold" : "held",
       ]);
     }
     await pool.query(
       `INSERT INTO orders (user_id, product_id, quantity, unit_price_minor, amount_minor, currency, status, created_at,
-        paid_at, payment_status) VALUES ?`,
+        paid_at, payment_status, stock_state) VALUES ?`,
       [rows],
     );
   }
+  // Each order is its own one line.
+  await pool.query(
+    `INSERT INTO order_items (order_id, line, product_id, quantity, unit_price_minor, amount_minor)
+      SELECT o.id, 1, o.product_id, o.quantity, o.unit_price_minor, o.amount_minor FROM orders o
+      WHERE NOT EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id)`,
+  );
   // Every paid order was sent to the CRM: its outbox event succeeded.
   const [[known]] = (await pool.query(
     "SELECT COALESCE(MAX(subject_id), 0) AS id FROM crm_events WHERE kind = 'order'",

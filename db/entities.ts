@@ -136,6 +136,12 @@ export interface NewOrderLine {
   productId: number;
   quantity: number;
   unitPriceMinor: number;
+  /**
+   * Whether the product's stock was limited when the caller read it: only those are held (and locked). One that
+   * became limited since is not held, and its units are taken, if they are there, when the order is paid.
+   * Unsaid, the store looks (and locks the product if its stock is limited).
+   */
+  limitedStock?: boolean;
 }
 
 /** A basket of one to 50 lines, a product at most once, all in `currency`. */

@@ -7,6 +7,7 @@ import {
   getTableColumns,
   gte,
   inArray,
+  isNotNull,
   isNull,
   lt,
   or,
@@ -92,7 +93,10 @@ export class OrdersStore extends StorePart implements OrdersPart {
         lines.map((line, index) => ({
           orderId: insertId,
           line: index + 1,
-          ...line,
+          productId: line.productId,
+          quantity: line.quantity,
+          unitPriceMinor: line.unitPriceMinor,
+          amountMinor: line.amountMinor,
           reserved: reserved.has(line.productId),
         })),
       );
@@ -363,18 +367,20 @@ export class OrdersStore extends StorePart implements OrdersPart {
 
   /** The order's lines as the stock sees them; an order of the previous release has no line rows but its own. */
   private async stockLines(tx: Db, order: Order): Promise<StockLine[]> {
-    const { orderItems } = this.t;
+    const { orderItems, products } = this.t;
     const lines = await tx
       .select({
         productId: orderItems.productId,
         quantity: orderItems.quantity,
         reserved: orderItems.reserved,
+        limitedStock: isNotNull(products.stock),
       })
       .from(orderItems)
+      .innerJoin(products, eq(products.id, orderItems.productId))
       .where(eq(orderItems.orderId, order.id));
     return lines.length > 0
-      ? lines
-      : [{ productId: order.productId, quantity: order.quantity, reserved: false }];
+      ? lines.map((line) => ({ ...line, limitedStock: Boolean(Number(line.limitedStock)) }))
+      : [{ productId: order.productId, quantity: order.quantity, reserved: false, limitedStock: true }];
   }
 
   async findOrderIdByPaymentIntent(paymentIntentId: string): Promise<number | undefined> {

@@ -15,11 +15,15 @@ export function availabilityOf(product: Pick<Product, "stock" | "stockReserved">
   return { availability: "in_stock", left: null };
 }
 
-/** A line as the stock sees it: `reserved` when its units are counted in the product's stock_reserved. */
+/**
+ * A line as the stock sees it: `reserved` when its units are counted in the product's stock_reserved;
+ * `limitedStock` when its product's stock was limited as last read (only those, and reserved ones, are locked).
+ */
 export interface StockLine {
   productId: number;
   quantity: number;
   reserved: boolean;
+  limitedStock: boolean;
 }
 
 type LockedProduct = Pick<Product, "id" | "name" | "stock" | "stockReserved">;
@@ -40,10 +44,13 @@ export class Stock {
    * Holds the units of every line whose product has limited stock; throws StockShortError naming every line
    * that does not fit, having held nothing. Answers the products whose units it held.
    */
-  async reserve(tx: Db, lines: Omit<StockLine, "reserved">[]): Promise<Set<number>> {
+  async reserve(
+    tx: Db,
+    lines: (Omit<StockLine, "reserved" | "limitedStock"> & { limitedStock?: boolean })[],
+  ): Promise<Set<number>> {
     const locked = await this.lock(
       tx,
-      lines.map((line) => line.productId),
+      lines.filter((line) => line.limitedStock !== false).map((line) => line.productId),
       [],
     );
     const shortages: StockShortage[] = [];
@@ -90,7 +97,7 @@ export class Stock {
     const counted = (line: StockLine) => holding && line.reserved;
     const locked = await this.lock(
       tx,
-      lines.map((line) => line.productId),
+      lines.filter((line) => line.limitedStock).map((line) => line.productId),
       lines.filter(counted).map((line) => line.productId),
     );
     const shortages: StockShortage[] = [];
@@ -118,7 +125,7 @@ export class Stock {
 
   /**
    * Locks, in id order (so two baskets never wait on each other in a circle), the products among `ids` whose stock
-   * is limited and those of `reservedIds` whatever their stock.
+   * is (still) limited and those of `reservedIds` whatever their stock; no statement when there are none.
    */
   private async lock(tx: Db, ids: number[], reservedIds: number[]): Promise<Map<number, LockedProduct>> {
     const { products } = this.t;

@@ -55,6 +55,7 @@ export async function placeOrder(
           productId: line.product_id,
           quantity: line.quantity,
           unitPriceMinor: priced[index]?.priceMinor as number,
+          limitedStock: priced[index]?.stock !== null,
         })),
       },
       { products: priced.map(orderedProduct), customerEmail: user.email },
