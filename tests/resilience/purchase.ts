@@ -60,6 +60,13 @@ export class Shopper {
     return this.step("POST /orders", this.api.orders.$post({ json: { product_id: productId, quantity: 1 } }));
   }
 
+  cancel(orderId: number) {
+    return this.step(
+      "POST /orders/:id/cancel",
+      this.api.orders[":id"].cancel.$post({ param: { id: String(orderId) } }),
+    );
+  }
+
   createPayment(orderId: number) {
     return this.step(
       "POST /orders/:id/create-payment",
