@@ -161,7 +161,7 @@ for (const target of storeTargets()) {
     });
 
     test("the products report counts every line of a paid basket, gross, with the range's refunds apart", async () => {
-      const currency = "nzd";
+      const currency = "usd";
       const [tea, pot] = await Promise.all([product(700, currency), product(3000, currency)]);
       const customer = await registerCustomer(stack.app);
       const placed = await (
