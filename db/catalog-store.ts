@@ -106,6 +106,16 @@ export class CatalogStore extends StorePart implements CatalogPart {
     return this.db.select().from(products).where(inArray(products.id, ids));
   }
 
+  async isPictureShown(hash: string): Promise<boolean> {
+    const { products } = this.t;
+    const [row] = await this.db
+      .select({ id: products.id })
+      .from(products)
+      .where(eq(products.imageHash, hash))
+      .limit(1);
+    return row !== undefined;
+  }
+
   async findProductByName(name: string): Promise<Product | undefined> {
     const { products } = this.t;
     const [row] = await this.db.select().from(products).where(eq(products.name, name)).limit(1);
@@ -157,6 +167,13 @@ export class CatalogStore extends StorePart implements CatalogPart {
           currency: changes.currency,
           active: changes.active,
           stock: stockNow,
+          ...(changes.imageHash === undefined
+            ? {}
+            : {
+                imageHash: changes.imageHash,
+                imageWidth: changes.imageWidth ?? null,
+                imageHeight: changes.imageHeight ?? null,
+              }),
         })
         .where(eq(products.id, id));
       await catalogChanged(tx, this.t);

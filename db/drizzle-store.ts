@@ -72,6 +72,7 @@ export class DrizzleStore implements Store {
   readonly findProduct: Store["findProduct"] = (...args) => this.catalog.findProduct(...args);
   readonly listLowStockProducts: Store["listLowStockProducts"] = (...args) =>
     this.catalog.listLowStockProducts(...args);
+  readonly isPictureShown: Store["isPictureShown"] = (...args) => this.catalog.isPictureShown(...args);
   readonly findProducts: Store["findProducts"] = (...args) => this.catalog.findProducts(...args);
   readonly findProductByName: Store["findProductByName"] = (...args) =>
     this.catalog.findProductByName(...args);

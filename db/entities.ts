@@ -65,12 +65,10 @@ export type ReportBookkeeping =
   | "reportedRefundedMinor";
 
 /** A product as an order shows it: as it is now (the order's own prices are on its lines). */
-export interface OrderedProduct {
-  id: number;
-  name: string;
-  priceMinor: number;
-  currency: string;
-}
+export type OrderedProduct = Pick<
+  Product,
+  "id" | "name" | "priceMinor" | "currency" | "imageHash" | "imageWidth" | "imageHeight"
+>;
 
 /** One line of an order, with its product. */
 export interface OrderLine {
@@ -127,9 +125,20 @@ export interface Page<T> {
 export type NewUser = Required<Pick<typeof users.$inferInsert, "email" | "name" | "passwordHash" | "role">>;
 export type NewProduct = Pick<
   typeof products.$inferInsert,
-  "name" | "description" | "priceMinor" | "currency" | "active" | "stock"
+  | "name"
+  | "description"
+  | "priceMinor"
+  | "currency"
+  | "active"
+  | "stock"
+  | "imageHash"
+  | "imageWidth"
+  | "imageHeight"
 >;
-/** A product's details as the admin's form edits them; its stock changes through a StockChange. */
+/**
+ * A product's details as the admin's form edits them; its stock changes through a StockChange, and its picture
+ * only when `imageHash` is given (null: removed).
+ */
 export type ProductChanges = Omit<NewProduct, "stock">;
 /** A line to order, priced from the product row by the caller; its amount is quantity × unit price. */
 export interface NewOrderLine {

@@ -64,10 +64,20 @@ export const products = mysqlTable(
     stock: int("stock"),
     /** Units of `stock` held by unpaid orders (db/stock.ts): what can still be ordered is stock - stock_reserved. */
     stockReserved: int("stock_reserved").notNull().default(0),
+    /**
+     * The product's picture: the SHA-256 of the uploaded file, which names its WebP versions in MEDIA_DIR, and the
+     * largest version's size (server/products/pictures.ts); null without one.
+     */
+    imageHash: char("image_hash", { length: 64 }),
+    imageWidth: int("image_width"),
+    imageHeight: int("image_height"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (table) => [index("products_active_id").on(table.active, table.id)],
+  (table) => [
+    index("products_active_id").on(table.active, table.id),
+    index("products_image_hash").on(table.imageHash),
+  ],
 );
 
 export const orders = mysqlTable(

@@ -50,10 +50,16 @@ export const products = sqliteTable(
     active: integer("active", { mode: "boolean" }).notNull().default(true),
     stock: integer("stock"),
     stockReserved: integer("stock_reserved").notNull().default(0),
+    imageHash: text("image_hash"),
+    imageWidth: integer("image_width"),
+    imageHeight: integer("image_height"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (table) => [index("products_active_id").on(table.active, table.id)],
+  (table) => [
+    index("products_active_id").on(table.active, table.id),
+    index("products_image_hash").on(table.imageHash),
+  ],
 );
 
 export const orders = sqliteTable(

@@ -87,6 +87,8 @@ export interface CatalogPart {
   /** A number that moves with every write to the products table, made anywhere. */
   catalogVersion(): Promise<number>;
   findProduct(id: number): Promise<Product | undefined>;
+  /** Whether any product (active or not) shows the picture of this hash. */
+  isPictureShown(hash: string): Promise<boolean>;
   /** The products of these ids that exist, in no particular order. */
   findProducts(ids: number[]): Promise<Product[]>;
   findProductByName(name: string): Promise<Product | undefined>;

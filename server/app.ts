@@ -28,6 +28,7 @@ import { paymentRoutes } from "./payments/routes.ts";
 import type { PaymentDeps } from "./payments/service.ts";
 import { createStripeClient, type StripeClient } from "./payments/stripe-client.ts";
 import { Catalog } from "./products/catalog.ts";
+import { pictureRoutes } from "./products/picture-routes.ts";
 import { productRoutes } from "./products/routes.ts";
 import { refundRoutes } from "./refunds/routes.ts";
 import { reportRoutes } from "./reports/routes.ts";
@@ -134,6 +135,7 @@ export function createApp(deps: AppDeps) {
     adminRoutes({ config, store, passwords: deps.passwords, signInLimits, crm, payments, catalog }),
   );
   app.route("/api/v1", api);
+  app.route("/", pictureRoutes(config));
   app.route("/", apiDocsRoutes(openApiConfig.info.title));
   const site = deps.site ? staticUi(deps.site) : undefined;
   if (site) app.get("*", ...site);

@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { z } from "zod";
 import { isTimeZone } from "./reports/calendar.ts";
 
@@ -66,6 +68,8 @@ const configSchema = z
     /** The proxies whose X-Forwarded-For is believed; "none" says there is no proxy (production asks which). */
     TRUSTED_PROXIES: csv.transform((items) => items.filter((item) => item.toLowerCase() !== "none")),
     BODY_LIMIT_BYTES: integer(64 * 1024, 1024, 10 * 1024 * 1024),
+    /** Where product pictures are written (server/products/pictures.ts), and nginx serves them from. */
+    MEDIA_DIR: z.string().min(1).default("./data/media"),
     LOGIN_MAX_FAILURES: integer(5, 1, 1000),
     LOGIN_WINDOW_SECONDS: integer(15 * 60, 1, 24 * 3600),
     LOGIN_IP_MAX_FAILURES: integer(20, 1, 100_000),
@@ -264,8 +268,17 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
  * few addresses into databases that keep their counters between runs, so the per-IP limits are lifted here;
  * the tests of those limits set them and use addresses of their own.
  */
+/** Tests write pictures into a folder of the test run's own, never into the checkout's data/. */
+const TEST_MEDIA_DIR = join(tmpdir(), `shop-test-media-${process.pid}`);
+
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", ...TEST_LIMITS, ...overrides });
+  return loadConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: "silent",
+    MEDIA_DIR: TEST_MEDIA_DIR,
+    ...TEST_LIMITS,
+    ...overrides,
+  });
 }
 
 export const TEST_LIMITS = { REGISTER_MAX_PER_IP: "100000", LOGIN_IP_MAX_FAILURES: "100000" };

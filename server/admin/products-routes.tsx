@@ -1,5 +1,12 @@
 import { type Context, Hono } from "hono";
-import { StockChangeRefused } from "../../db/store.ts";
+import { type Product, StockChangeRefused } from "../../db/store.ts";
+import {
+  type Picture,
+  PictureRefused,
+  presentPicture,
+  removePicture,
+  savePicture,
+} from "../products/pictures.ts";
 import type { FieldErrors } from "../shared/errors.ts";
 import { AppError } from "../shared/errors.ts";
 import { type AdminDeps, type AdminEnv, idOf, PAGE_SIZE, page, pageOf, pastTheEnd } from "./page.tsx";
@@ -35,7 +42,7 @@ export function productPages(deps: AdminDeps) {
     action: string,
     values = emptyProductForm(config.CURRENCY),
     errors: FieldErrors = {},
-    held?: number,
+    current?: Product,
   ) =>
     page(
       c,
@@ -44,21 +51,63 @@ export function productPages(deps: AdminDeps) {
         action={action}
         values={values}
         errors={errors}
-        held={held}
+        held={current?.stockReserved}
+        picture={current ? presentPicture(current) : null}
         csrfToken={c.var.admin.csrfToken}
       />,
       Object.keys(errors).length > 0 ? 400 : 200,
     );
 
+  /**
+   * The form's picture: a new one (checked and written), none (removed), or unchanged (undefined); a refused
+   * upload as the field's error. A file chosen on a form that is refused for other fields is not kept.
+   */
+  const pictureOf = async (
+    body: Record<string, unknown>,
+  ): Promise<{ picture?: Picture | null; error?: string }> => {
+    const file = body.image;
+    if (file instanceof File && file.size > 0) {
+      try {
+        return { picture: await savePicture(new Uint8Array(await file.arrayBuffer()), config.MEDIA_DIR) };
+      } catch (error) {
+        if (error instanceof PictureRefused) return { error: error.message };
+        throw error;
+      }
+    }
+    return body.remove_image === "on" ? { picture: null } : {};
+  };
+  const chosenAgain = (body: Record<string, unknown>, errors: FieldErrors): FieldErrors =>
+    body.image instanceof File && body.image.size > 0
+      ? { ...errors, image: ["was not kept: choose it again once the other fields are right"] }
+      : errors;
+  const pictureColumns = (picture: Picture | null | undefined) =>
+    picture === undefined
+      ? {}
+      : {
+          imageHash: picture?.hash ?? null,
+          imageWidth: picture?.width ?? null,
+          imageHeight: picture?.height ?? null,
+        };
+  /** Deletes a picture's files once no product shows it (replaced, removed, or never saved). */
+  const forgetUnshown = async (picture: Picture | null | undefined) => {
+    if (picture && !(await store.isPictureShown(picture.hash)))
+      await removePicture(picture, config.MEDIA_DIR);
+  };
+
   pages.get("/products/new", (c) => productForm(c, "Add a product", "/admin/products"));
 
   pages.post("/products", async (c) => {
-    const parsed = parseProductForm(await c.req.parseBody());
-    if (!parsed.ok) return productForm(c, "Add a product", "/admin/products", parsed.values, parsed.errors);
+    const body = await c.req.parseBody();
+    const parsed = parseProductForm(body);
+    const title = "Add a product";
+    if (!parsed.ok)
+      return productForm(c, title, "/admin/products", parsed.values, chosenAgain(body, parsed.errors));
     const stock = newProductStock(parsed.stockChange);
     if ("error" in stock)
-      return productForm(c, "Add a product", "/admin/products", parsed.values, stock.error);
-    await store.createProduct({ ...parsed.product, stock: stock.stock });
+      return productForm(c, title, "/admin/products", parsed.values, chosenAgain(body, stock.error));
+    const { picture, error } = await pictureOf(body);
+    if (error) return productForm(c, title, "/admin/products", parsed.values, { image: [error] });
+    await store.createProduct({ ...parsed.product, stock: stock.stock, ...pictureColumns(picture) });
     deps.catalog.changed();
     return c.redirect("/admin/products?notice=created", 303);
   });
@@ -72,31 +121,43 @@ export function productPages(deps: AdminDeps) {
       `/admin/products/${product.id}`,
       productFormValues(product),
       {},
-      product.stockReserved,
+      product,
     );
   });
 
   pages.post("/products/:id", async (c) => {
     const id = idOf(c);
     const action = `/admin/products/${id}`;
-    const parsed = parseProductForm(await c.req.parseBody());
-    if (!parsed.ok) return productForm(c, "Edit product", action, parsed.values, parsed.errors);
+    const before = await store.findProduct(id);
+    if (!before) throw AppError.notFound("No such product.");
+    const body = await c.req.parseBody();
+    const parsed = parseProductForm(body);
+    if (!parsed.ok)
+      return productForm(c, "Edit product", action, parsed.values, chosenAgain(body, parsed.errors), before);
+    const { picture, error } = await pictureOf(body);
+    if (error) return productForm(c, "Edit product", action, parsed.values, { image: [error] }, before);
     try {
-      if (!(await store.updateProduct(id, parsed.product, parsed.stockChange)))
-        throw AppError.notFound("No such product.");
-    } catch (error) {
-      if (!(error instanceof StockChangeRefused)) throw error;
+      await store.updateProduct(id, { ...parsed.product, ...pictureColumns(picture) }, parsed.stockChange);
+    } catch (refusal) {
+      if (!(refusal instanceof StockChangeRefused)) throw refusal;
+      await forgetUnshown(picture);
       // Shown again with the stock as it is now, so that saving again is a choice made knowing it.
-      const shown = error.current.stock === null ? "" : String(error.current.stock);
+      const shown = refusal.current.stock === null ? "" : String(refusal.current.stock);
       return productForm(
         c,
         "Edit product",
         action,
         { ...parsed.values, stock_shown: shown },
-        { [error.field]: [error.message] },
-        error.current.stockReserved,
+        chosenAgain(body, { [refusal.field]: [refusal.message] }),
+        { ...before, ...refusal.current },
       );
     }
+    if (picture !== undefined && before.imageHash && before.imageHash !== picture?.hash)
+      await forgetUnshown({
+        hash: before.imageHash,
+        width: before.imageWidth ?? 0,
+        height: before.imageHeight ?? 0,
+      });
     deps.catalog.changed();
     return c.redirect("/admin/products?notice=saved", 303);
   });
@@ -112,7 +173,14 @@ export function productPages(deps: AdminDeps) {
   });
 
   pages.post("/products/:id/delete", async (c) => {
+    const product = await store.findProduct(idOf(c));
     const outcome = await store.removeProduct(idOf(c));
+    if (outcome === "deleted" && product?.imageHash)
+      await forgetUnshown({
+        hash: product.imageHash,
+        width: product.imageWidth ?? 0,
+        height: product.imageHeight ?? 0,
+      });
     deps.catalog.changed();
     if (outcome === "missing") throw AppError.notFound("No such product.");
     return c.redirect(`/admin/products?notice=${outcome}`, 303);

@@ -1,5 +1,6 @@
 import { availabilityOf } from "../../db/stock.ts";
 import type { Product } from "../../db/store.ts";
+import type { presentPicture } from "../products/pictures.ts";
 import type { FieldErrors } from "../shared/errors.ts";
 import { Money, ScrollX } from "./format.tsx";
 import type { ProductFormValues } from "./service.ts";
@@ -82,12 +83,14 @@ export function ProductForm(props: {
   errors: FieldErrors;
   /** Units unpaid orders hold (an existing product). */
   held?: number;
+  /** The product's picture now (an existing product that has one). */
+  picture?: ReturnType<typeof presentPicture>;
   csrfToken: string;
 }) {
   const { values, errors } = props;
   const invalid = (field: string) => invalidField(errors, field);
   return (
-    <form method="post" action={props.action}>
+    <form method="post" action={props.action} enctype="multipart/form-data">
       <input type="hidden" name="_csrf" value={props.csrfToken} />
       <label for="name">Name</label>
       <input id="name" name="name" type="text" value={values.name} required {...invalid("name")} />
@@ -145,6 +148,33 @@ export function ProductForm(props: {
         {...invalid("stock_adjustment")}
       />
       <FieldError errors={errors.stock_adjustment} id="stock_adjustment" />
+      <label for="image">Picture (JPEG, PNG or WebP, up to 5 MB)</label>
+      {props.picture && (
+        <p>
+          <img
+            src={props.picture.url}
+            srcset={props.picture.srcset}
+            sizes="10rem"
+            width={props.picture.width}
+            height={props.picture.height}
+            alt={`The picture of ${values.name} now`}
+            class="thumbnail"
+          />
+        </p>
+      )}
+      <input
+        id="image"
+        name="image"
+        type="file"
+        accept="image/jpeg,image/png,image/webp"
+        {...invalid("image")}
+      />
+      <FieldError errors={errors.image} id="image" />
+      {props.picture && (
+        <label>
+          <input type="checkbox" name="remove_image" /> Remove the picture
+        </label>
+      )}
       <label>
         <input type="checkbox" name="active" checked={values.active === "on"} /> Active (shown to customers)
       </label>

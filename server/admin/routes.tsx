@@ -5,6 +5,7 @@ import { isKnownDevice, rememberDevice } from "../auth/known-device.ts";
 import { logIn } from "../auth/service.ts";
 import { limitBody } from "../http/body-limit.ts";
 import { handleError, headersOf, statusOf } from "../http/problem.ts";
+import { PICTURE_MAX_BYTES } from "../products/pictures.ts";
 import { AppError } from "../shared/errors.ts";
 import { dashboardPages } from "./dashboard-routes.tsx";
 import { orderPages } from "./orders-routes.tsx";
@@ -28,12 +29,20 @@ const PAGE_TITLES: Partial<Record<ContentfulStatusCode, string>> = {
  * `/admin`: sign-in, then the dashboard, products and orders pages (each a sub-app of its own), all behind an admin
  * session with a CSRF token on every form.
  */
+/** The product form's two addresses (add, and edit): the forms that take a picture. */
+const PRODUCT_FORM = /^\/admin\/products(\/\d+)?\/?$/;
+
 export function adminRoutes(deps: AdminDeps) {
   const { config, store } = deps;
   const allowedOrigins = new Set([new URL(config.APP_URL).origin]);
   const admin = new Hono<AdminEnv>({ strict: false });
 
-  admin.use(limitBody(config));
+  // The product form takes a picture of up to 5 MB (and its fields); every other form, BODY_LIMIT_BYTES.
+  const formLimit = limitBody(config);
+  const pictureFormLimit = limitBody(config, PICTURE_MAX_BYTES + config.BODY_LIMIT_BYTES);
+  admin.use((c, next) =>
+    c.req.method === "POST" && PRODUCT_FORM.test(c.req.path) ? pictureFormLimit(c, next) : formLimit(c, next),
+  );
   admin.use(
     csrf({ origin: (origin, c) => allowedOrigins.has(origin) || origin === new URL(c.req.url).origin }),
   );

@@ -13,7 +13,7 @@ export interface SiteFiles {
 }
 
 /** Paths the server answers itself: the site never shadows them, not even their 404s. */
-const SERVER_PATHS = /^\/(api|admin|healthz|readyz|metrics)(\/|$)/;
+const SERVER_PATHS = /^\/(api|admin|healthz|readyz|metrics|media)(\/|$)/;
 
 /**
  * The handlers that serve the built customer site (`ui/dist`) for GET requests no route answered, so one process

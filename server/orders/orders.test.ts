@@ -42,7 +42,7 @@ for (const target of storeTargets()) {
         status: "pending",
         items: [
           {
-            product: { id: item.id, name: item.name, price: "19.99", currency: "usd" },
+            product: { id: item.id, name: item.name, price: "19.99", currency: "usd", image: null },
             quantity: 2,
             unit_price: "19.99",
             amount: "39.98",

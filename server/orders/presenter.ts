@@ -7,6 +7,8 @@ import {
   REFUND_STATUSES,
 } from "../../db/enums.ts";
 import type { OrderView, RefundWithCrm } from "../../db/store.ts";
+import { presentPicture } from "../products/pictures.ts";
+import { PictureSchema } from "../products/presenter.ts";
 import { formatMinor } from "../shared/money.ts";
 
 export const RefundSchema = z
@@ -56,6 +58,7 @@ export const OrderItemSchema = z
       name: z.string(),
       price: z.string().openapi({ example: "19.99", description: "the product's price now" }),
       currency: z.string(),
+      image: PictureSchema.nullable(),
     }),
     quantity: z.number().int(),
     unit_price: z.string().openapi({ example: "19.99", description: "what this order pays per unit" }),
@@ -120,6 +123,7 @@ export function presentOrder(order: OrderView): OrderJson {
         name: item.product.name,
         price: formatMinor(item.product.priceMinor, item.product.currency),
         currency: item.product.currency,
+        image: presentPicture(item.product),
       },
       quantity: item.quantity,
       unit_price: formatMinor(item.unitPriceMinor, order.currency),

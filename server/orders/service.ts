@@ -66,7 +66,8 @@ export async function placeOrder(
 }
 
 function orderedProduct(product: OrderedProduct): OrderedProduct {
-  return { id: product.id, name: product.name, priceMinor: product.priceMinor, currency: product.currency };
+  const { id, name, priceMinor, currency, imageHash, imageWidth, imageHeight } = product;
+  return { id, name, priceMinor, currency, imageHash, imageWidth, imageHeight };
 }
 
 /** A StockShortError as the 409 problem a client shows: each short product and how many are left. */

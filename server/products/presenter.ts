@@ -2,6 +2,18 @@ import { z } from "@hono/zod-openapi";
 import { availabilityOf } from "../../db/stock.ts";
 import type { Product } from "../../db/store.ts";
 import { formatMinor } from "../shared/money.ts";
+import { presentPicture } from "./pictures.ts";
+
+export const PictureSchema = z
+  .object({
+    url: z
+      .string()
+      .openapi({ example: "/media/products/3f5a…-1280.webp", description: "The largest version" }),
+    width: z.number().int().openapi({ description: "The largest version's width in pixels" }),
+    height: z.number().int(),
+    srcset: z.string().openapi({ description: "Every version with its width, for an img's srcset" }),
+  })
+  .openapi("Picture");
 
 export const ProductSchema = z
   .object({
@@ -20,6 +32,7 @@ export const ProductSchema = z
       .int()
       .nullable()
       .openapi({ example: 3, description: "How many can still be ordered when 5 or fewer, otherwise null" }),
+    image: PictureSchema.nullable(),
   })
   .openapi("Product");
 
@@ -31,5 +44,6 @@ export function presentProduct(product: Product): z.infer<typeof ProductSchema> 
     price: formatMinor(product.priceMinor, product.currency),
     currency: product.currency,
     ...availabilityOf(product),
+    image: presentPicture(product),
   };
 }

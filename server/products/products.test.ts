@@ -46,6 +46,7 @@ for (const target of storeTargets()) {
         currency: "usd",
         availability: "in_stock",
         left: null,
+        image: null,
       });
       const ids = (await (await list({ page_size: "100" })).json()).results.map((product) => product.id);
       expect(ids).toEqual([...ids].sort((a, b) => a - b));
