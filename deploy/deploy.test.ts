@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
-import { seedDemoProducts } from "../db/seed-data.ts";
+import { seedDemoProducts } from "../server/products/demo-products.ts";
 import { answersOk, freePort, waitFor } from "../tests/waiting.ts";
 
 const DEPLOY = import.meta.dirname;
@@ -127,6 +127,7 @@ describe.skipIf(!NGINX)(
   `deploy/nginx.conf on a real nginx in front of two Bun servers${missing("nginx", NGINX, "nginx")}`,
   () => {
     const dir = mkdtempSync(join(tmpdir(), "deploy-test-"));
+    const mediaDir = join(dir, "media");
     const instances: Instance[] = [];
     let nginx: Subprocess;
     let https = "";
@@ -194,6 +195,7 @@ describe.skipIf(!NGINX)(
         ["/var/www/letsencrypt", join(dir, "acme")],
         ["/var/log/nginx", join(dir, "logs")],
         ["/opt/orders/ui/dist", dist],
+        ["/var/lib/orders/media/", `${mediaDir}/`],
         ["127.0.0.1:3001", `127.0.0.1:${portA}`],
         ["127.0.0.1:3002", `127.0.0.1:${portB}`],
       ]);
@@ -218,7 +220,7 @@ http {
       databaseUrl = `file:${join(dir, "app.db")}`;
       await migrateDatabase(databaseUrl);
       const store = await openStore(databaseUrl);
-      await seedDemoProducts(store, "usd");
+      await seedDemoProducts(store, "usd", mediaDir);
       const customer = await store.createUser({
         email: `deploy-paid-${crypto.randomUUID().slice(0, 8)}@example.test`,
         name: "",
@@ -248,6 +250,7 @@ http {
         [
           "PORT=3000",
           `DATABASE_URL=${databaseUrl}`,
+          `MEDIA_DIR=${mediaDir}`,
           "JWT_SECRET=deploy-test-secret-of-thirty-two-chars",
           "STRIPE_SECRET_KEY=sk_test_deploy",
           "STRIPE_WEBHOOK_SECRET=whsec_deploy_0123456789abcdefghij",
@@ -342,6 +345,23 @@ http {
         expect(response.headers.get("Strict-Transport-Security")).toContain("max-age=31536000");
         expect(response.headers.get("Content-Security-Policy")).toContain("default-src 'self'");
       }
+    });
+
+    test("product pictures are served by nginx straight from MEDIA_DIR, cached for a year; unknown ones are 404", async () => {
+      const products = await (await get("/api/v1/products/")).json();
+      const image = products.results[0]?.image;
+      expect(image?.url).toMatch(/^\/media\/products\/[0-9a-f]{64}-1280\.webp$/);
+      const picture = await get(image.url);
+      expect(picture.status).toBe(200);
+      expect(picture.headers.get("Content-Type")).toBe("image/webp");
+      expect(picture.headers.get("Cache-Control")).toBe("public, max-age=31536000, immutable");
+      // The app answers with a request id; nginx serving the file itself does not.
+      expect(picture.headers.get("X-Request-Id")).toBeNull();
+      expect((await picture.arrayBuffer()).byteLength).toBe(
+        readFileSync(join(mediaDir, image.url.slice("/media/products/".length))).byteLength,
+      );
+      expect((await get("/media/products/missing-640.webp")).status).toBe(404);
+      expect((await get("/media/products/../app.db")).status).toBe(404);
     });
 
     test("hashed assets are cached for a year as immutable, and gzipped", async () => {

@@ -1,9 +1,9 @@
 import { fileURLToPath } from "node:url";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
-import { seedDemoProducts } from "../db/seed-data.ts";
 import { DEV_ADMIN, ensureAdmin } from "../server/admin/admins.ts";
 import { loadConfigOrExit } from "../server/config.ts";
+import { seedDemoProducts } from "../server/products/demo-products.ts";
 import { bunPasswordHasher } from "../server/runtime/passwords.ts";
 import { startBunServer } from "../server/server.bun.ts";
 import { stopOnSignals } from "../server/start.ts";
@@ -41,7 +41,7 @@ if (!env.CRM_URL) {
 const config = loadConfigOrExit(env);
 await migrateDatabase(config.DATABASE_URL);
 const store = await openStore(config.DATABASE_URL);
-const inserted = await seedDemoProducts(store, config.CURRENCY);
+const inserted = await seedDemoProducts(store, config.CURRENCY, config.MEDIA_DIR);
 if (!(await store.findUserByEmail(DEV_ADMIN.email))) await ensureAdmin(store, bunPasswordHasher, DEV_ADMIN);
 await store.close();
 const running = await startBunServer(config);

@@ -3,13 +3,13 @@ import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
-import { seedDemoProducts } from "../db/seed-data.ts";
 import { startCrmStandIn } from "../dev/crm-stand-in.ts";
 import { startStripeSimulator } from "../dev/stripe-simulator/server.ts";
 import { Shopper } from "../tests/resilience/purchase.ts";
 import { freshTempDir, mysqlTarget } from "../tests/support.ts";
 import { freePort, waitFor } from "../tests/waiting.ts";
 import { TEST_LIMITS } from "./config.ts";
+import { seedDemoProducts } from "./products/demo-products.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const mysql = mysqlTarget();
@@ -40,7 +40,7 @@ mysql.describe.skipIf(!node)("the Node bundle (bun run build:node) in production
     const url = mysql.url() as string;
     await migrateDatabase(url);
     const store = await openStore(url);
-    await seedDemoProducts(store, "usd");
+    await seedDemoProducts(store, "usd", join(dir, "media"));
     const [product] = (await store.listActiveProducts({ limit: 1, offset: 0 })).rows;
     await store.close();
 
@@ -54,6 +54,7 @@ mysql.describe.skipIf(!node)("the Node bundle (bun run build:node) in production
         NODE_ENV: "production",
         PORT: String(port),
         DATABASE_URL: url,
+        MEDIA_DIR: join(dir, "media"),
         JWT_SECRET: "node-bundle-secret-of-32-characters-x",
         APP_URL: "https://shop.test",
         TRUSTED_PROXIES: "none",

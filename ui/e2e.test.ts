@@ -3,13 +3,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import sharp from "sharp";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
-import { seedDemoProducts } from "../db/seed-data.ts";
 import { type CrmStandIn, startCrmStandIn } from "../dev/crm-stand-in.ts";
 import { type RunningSimulator, startStripeSimulator } from "../dev/stripe-simulator/server.ts";
 import { ensureAdmin } from "../server/admin/admins.ts";
 import { testConfig } from "../server/config.ts";
+import { seedDemoProducts } from "../server/products/demo-products.ts";
 import { bunPasswordHasher } from "../server/runtime/passwords.ts";
 import { type RunningServer, startBunServer } from "../server/server.bun.ts";
 import { Shopper } from "../tests/resilience/purchase.ts";
@@ -61,7 +62,7 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     const databaseUrl = `file:${join(dataDir, "app.db")}`;
     await migrateDatabase(databaseUrl);
     const store = await openStore(databaseUrl);
-    await seedDemoProducts(store, "usd");
+    await seedDemoProducts(store, "usd", join(dataDir, "media"));
     await ensureAdmin(store, bunPasswordHasher, ADMIN);
     await store.close();
 
@@ -75,6 +76,7 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
       testConfig({
         PORT: String(port),
         DATABASE_URL: databaseUrl,
+        MEDIA_DIR: join(dataDir, "media"),
         APP_URL: `http://127.0.0.1:${port}`,
         STRIPE_SECRET_KEY: "sk_test_e2e",
         STRIPE_WEBHOOK_SECRET: "whsec_e2e_secret_0123456789abcdefgh",
@@ -301,8 +303,23 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await adminPage.getByLabel("Name").fill(name);
     await adminPage.getByLabel("Description").fill("Added by the end-to-end test");
     await adminPage.getByLabel("Price (e.g. 19.99)").fill("7.25");
+    await adminPage.getByLabel("Units on hand (empty for unlimited)").fill("4");
+    const photo = await sharp({
+      create: { width: 1600, height: 1200, channels: 3, background: { r: 90, g: 140, b: 200 } },
+    })
+      .jpeg()
+      .toBuffer();
+    await adminPage
+      .getByLabel("Picture (JPEG, PNG or WebP, up to 5 MB)")
+      .setInputFiles({ name: "product.jpg", mimeType: "image/jpeg", buffer: photo });
+    await look("admin-product-form", adminPage);
     await adminPage.getByRole("button", { name: "Save" }).click();
     await adminPage.getByText("Product added.").waitFor();
+    await expect(adminPage.locator("tr", { hasText: name }).textContent()).resolves.toContain("4 on hand");
+    await adminPage.locator("tr", { hasText: name }).getByRole("link", { name: "Edit" }).click();
+    await adminPage.getByRole("img", { name }).waitFor();
+    await look("admin-product-edit-picture", adminPage);
+    await adminPage.goto(`${server.url}/admin/products`);
     await look("admin-products", adminPage);
     await adminPage.locator("tr", { hasText: name }).getByRole("link", { name: "Delete…" }).click();
     await adminPage.getByRole("heading", { name: `Delete ${name}?` }).waitFor();
@@ -315,6 +332,13 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await look("not-found");
     await page.goto(server.url);
     await page.getByRole("heading", { name: name }).waitFor();
+    const shown = page.getByRole("img", { name });
+    await shown.scrollIntoViewIfNeeded();
+    await expect(
+      shown.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0),
+    ).resolves.toBe(true);
+    await expect(shown.getAttribute("loading")).resolves.toBe("lazy");
+    await expect(page.getByText("Only 4 left").count()).resolves.toBe(1);
     await look("customer-sees-new-product");
 
     await adminPage.getByRole("link", { name: "Orders", exact: true }).click();

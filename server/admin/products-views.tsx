@@ -157,7 +157,7 @@ export function ProductForm(props: {
             sizes="10rem"
             width={props.picture.width}
             height={props.picture.height}
-            alt={`The picture of ${values.name} now`}
+            alt={values.name}
             class="thumbnail"
           />
         </p>

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import sharp from "sharp";
+import type { Sharp, SharpOptions } from "sharp";
 
 /** The largest picture file the admin's form takes. */
 export const PICTURE_MAX_BYTES = 5 * 1024 * 1024;
@@ -59,15 +59,22 @@ export function presentPicture(product: {
  * (turned upright by its EXIF orientation), named by the upload's SHA-256. Writing the same picture again
  * rewrites nothing.
  */
+/**
+ * sharp, loaded at the first picture: it is a native module the Node bundle leaves out (`build:node`), so a server
+ * starts without it and only the picture form needs it.
+ */
+async function sharpOf(bytes: Uint8Array, options: SharpOptions): Promise<Sharp> {
+  const { default: sharp } = await import("sharp");
+  return sharp(bytes, options);
+}
+
 export async function savePicture(bytes: Uint8Array, mediaDir: string): Promise<Picture> {
   if (bytes.byteLength === 0) throw new PictureRefused("is empty: choose a JPEG, PNG or WebP picture");
   if (bytes.byteLength > PICTURE_MAX_BYTES)
     throw new PictureRefused("is larger than 5 MB: make it smaller and upload it again");
-  const input = () => sharp(bytes, { limitInputPixels: PICTURE_MAX_PIXELS, failOn: "error" });
+  const input = () => sharpOf(bytes, { limitInputPixels: PICTURE_MAX_PIXELS, failOn: "error" });
   // The header alone, read without the pixel limit (nothing is decoded yet), so a bomb is named as one.
-  const meta = await sharp(bytes, { limitInputPixels: false })
-    .metadata()
-    .catch(() => undefined);
+  const meta = await (await sharpOf(bytes, { limitInputPixels: false })).metadata().catch(() => undefined);
   if (!meta?.format || !FORMATS.has(meta.format) || !meta.width || !meta.height)
     throw new PictureRefused("is not a JPEG, PNG or WebP picture");
   if (meta.width * meta.height > PICTURE_MAX_PIXELS)
@@ -83,7 +90,7 @@ export async function savePicture(bytes: Uint8Array, mediaDir: string): Promise<
     if (existsSync(target)) continue;
     const partial = `${target}.${process.pid}.${crypto.randomUUID()}.partial`;
     try {
-      await input().rotate().resize({ width: versionWidth }).webp({ quality: 80 }).toFile(partial);
+      await (await input()).rotate().resize({ width: versionWidth }).webp({ quality: 80 }).toFile(partial);
       await rename(partial, target);
     } catch (error) {
       await rm(partial, { force: true });

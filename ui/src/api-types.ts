@@ -1308,6 +1308,7 @@ export interface components {
             product: {
                 currency: string;
                 id: number;
+                image: components["schemas"]["Picture"];
                 name: string;
                 /**
                  * @description the product's price now
@@ -1330,6 +1331,18 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["Order"][];
         };
+        Picture: {
+            height: number;
+            /** @description Every version with its width, for an img's srcset */
+            srcset: string;
+            /**
+             * @description The largest version
+             * @example /media/products/3f5a…-1280.webp
+             */
+            url: string;
+            /** @description The largest version's width in pixels */
+            width: number;
+        } | null;
         Problem: {
             detail: string;
             errors?: {
@@ -1351,6 +1364,7 @@ export interface components {
             currency: string;
             description: string;
             id: number;
+            image: components["schemas"]["Picture"];
             /**
              * @description How many can still be ordered when 5 or fewer, otherwise null
              * @example 3

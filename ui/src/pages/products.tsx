@@ -34,8 +34,8 @@ export function ProductsPage() {
       {data && data.results.length === 0 && <p>No products on this page.</p>}
       {data && (
         <ul class="grid">
-          {data.results.map((product) => (
-            <ProductCard key={product.id} product={product} />
+          {data.results.map((product, index) => (
+            <ProductCard key={product.id} product={product} aboveTheFold={index < 3} />
           ))}
         </ul>
       )}
@@ -61,7 +61,26 @@ export function availabilityText(product: Pick<Product, "availability" | "left">
     : AVAILABILITY_TEXT[product.availability];
 }
 
-function ProductCard({ product }: { product: Product }) {
+/** The product's picture at the card's width, its space kept before it loads; a neutral tile without one. */
+function ProductPicture({ product, eager }: { product: Product; eager: boolean }) {
+  const { image } = product;
+  if (!image) return <div class="picture placeholder" aria-hidden="true" />;
+  return (
+    <img
+      class="picture"
+      src={image.url}
+      srcset={image.srcset}
+      sizes="(min-width: 72rem) 22rem, (min-width: 40rem) 45vw, 100vw"
+      width={image.width}
+      height={image.height}
+      alt={product.name}
+      loading={eager ? "eager" : "lazy"}
+      decoding="async"
+    />
+  );
+}
+
+function ProductCard({ product, aboveTheFold }: { product: Product; aboveTheFold: boolean }) {
   const location = useLocation();
   const browser = useBrowser();
   const [quantity, setQuantity] = useState(1);
@@ -96,6 +115,7 @@ function ProductCard({ product }: { product: Product }) {
 
   return (
     <li class="card">
+      <ProductPicture product={product} eager={aboveTheFold} />
       <h2>{product.name}</h2>
       <p class="muted">{product.description}</p>
       <p class="price">{formatMoney(product.price, product.currency)}</p>
