@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createPool } from "mysql2/promise";
@@ -217,6 +217,7 @@ const server = Bun.spawn(serverCommand, {
     CRM_URL: crm.url,
     APP_URL: "https://shop.bench",
     TRUSTED_PROXIES: "none",
+    MEDIA_DIR: join(tmpdir(), "bench-media"),
     LOGIN_MAX_FAILURES: "1000",
     ...TEST_LIMITS,
   },

@@ -83,11 +83,20 @@ describe("configuration", () => {
       STRIPE_WEBHOOK_SECRET: "whsec_0123456789abcdefghijKLMNOPQRstuv",
       JWT_SECRET: "a-production-secret-of-at-least-32-chars",
       TRUSTED_PROXIES: "127.0.0.1,::1",
+      MEDIA_DIR: "/var/lib/orders/media",
     };
 
     test("a complete production configuration passes", () => {
       expect(problemsOf(production)).toEqual([]);
       expect(loadConfig({ ...production, TRUSTED_PROXIES: "none" }).TRUSTED_PROXIES).toEqual([]);
+    });
+
+    test("pictures go to an absolute folder: the default beside the checkout is refused", () => {
+      const { MEDIA_DIR: _, ...withoutMedia } = production;
+      for (const settings of [withoutMedia, { ...production, MEDIA_DIR: "data/media" }])
+        expect(problemsOf(settings)).toEqual([
+          "MEDIA_DIR must be an absolute folder in production, such as /var/lib/orders/media (the one nginx serves /media/products/ from)",
+        ]);
     });
 
     test("the committed development secret, a short one, and ones with too little entropy", () => {

@@ -168,6 +168,10 @@ function productionProblems(env: Record<string, string | undefined>): string[] {
     problems.push(
       "STRIPE_WEBHOOK_SECRET must be the endpoint's signing secret from the Stripe dashboard: whsec_ and 24 or more letters and digits",
     );
+  if (!env.MEDIA_DIR?.startsWith("/"))
+    problems.push(
+      "MEDIA_DIR must be an absolute folder in production, such as /var/lib/orders/media (the one nginx serves /media/products/ from)",
+    );
   if (!env.TRUSTED_PROXIES)
     problems.push(
       "TRUSTED_PROXIES is required in production: the proxies in front of the app (127.0.0.1,::1 for nginx on this host, as the shipped units set), or none when clients connect directly; without it every client behind a proxy shares one address and its sign-in limits",

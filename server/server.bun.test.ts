@@ -47,6 +47,7 @@ describe("graceful shutdown", () => {
         APP_URL: "https://shop.test",
         CRM_URL: "http://127.0.0.1:9/posts/add",
         TRUSTED_PROXIES: "none",
+        MEDIA_DIR: join(dir, "media"),
         CRM_WORKER: "off",
         LOG_LEVEL: "silent",
       },

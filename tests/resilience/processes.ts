@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Socket, Subprocess } from "bun";
 import { TEST_LIMITS } from "../../server/config.ts";
 import { waitFor } from "../waiting.ts";
@@ -37,6 +39,7 @@ export class ServerProcess {
         JWT_SECRET: "resilience-secret-resilience-secret-32",
         APP_URL: "https://shop.test",
         TRUSTED_PROXIES: "none",
+        MEDIA_DIR: join(tmpdir(), "resilience-media"),
         LOG_LEVEL: "silent",
         ...TEST_LIMITS,
         ...this.env,
