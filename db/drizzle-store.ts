@@ -98,7 +98,6 @@ export class DrizzleStore implements Store {
   readonly recordPaymentStatus: Store["recordPaymentStatus"] = (...args) =>
     this.orders.recordPaymentStatus(...args);
   readonly cancelOrder: Store["cancelOrder"] = (...args) => this.orders.cancelOrder(...args);
-  readonly holdStockAgain: Store["holdStockAgain"] = (...args) => this.orders.holdStockAgain(...args);
   readonly releaseLapsedHolds: Store["releaseLapsedHolds"] = (...args) =>
     this.orders.releaseLapsedHolds(...args);
   readonly findOrderIdByPaymentIntent: Store["findOrderIdByPaymentIntent"] = (...args) =>

@@ -257,16 +257,35 @@ export class OrdersStore extends StorePart implements OrdersPart {
     return row;
   }
 
-  async attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean> {
-    const { orders } = this.t;
-    return this.updateOrders(
-      {
-        paymentSessionId: session.id,
-        paymentSessionExpiresAt: session.expiresAt,
-        paymentStatus: "open",
-      },
-      and(eq(orders.id, orderId), eq(orders.status, "pending")),
-    );
+  /**
+   * The order's new checkout session, in one transaction with holding its units again if they were released (an
+   * earlier checkout lapsed): so the lapse of the earlier session, recorded after this, no longer applies to it.
+   */
+  attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean> {
+    const { orders, orderItems } = this.t;
+    return this.adapter.transaction(async (tx) => {
+      const order = await this.lockPending(tx, orderId);
+      if (!order) return false;
+      if (order.stockState === "released") {
+        const reserved = await this.stock.reserve(tx, await this.stockLines(tx, order));
+        await tx.update(orderItems).set({ reserved: false }).where(eq(orderItems.orderId, orderId));
+        if (reserved.size > 0)
+          await tx
+            .update(orderItems)
+            .set({ reserved: true })
+            .where(and(eq(orderItems.orderId, orderId), inArray(orderItems.productId, [...reserved])));
+      }
+      await tx
+        .update(orders)
+        .set({
+          paymentSessionId: session.id,
+          paymentSessionExpiresAt: session.expiresAt,
+          paymentStatus: "open",
+          stockState: "held",
+        })
+        .where(eq(orders.id, orderId));
+      return true;
+    });
   }
 
   /**
@@ -308,24 +327,6 @@ export class OrdersStore extends StorePart implements OrdersPart {
         .update(this.t.orders)
         .set({ status: "cancelled", cancelledAt: at, cancelReason: reason, reportPending: true })
         .where(eq(this.t.orders.id, orderId));
-      return true;
-    });
-  }
-
-  async holdStockAgain(orderId: number): Promise<boolean> {
-    const { orders, orderItems } = this.t;
-    return this.adapter.transaction(async (tx) => {
-      const order = await this.lockPending(tx, orderId);
-      if (order?.stockState !== "released") return false;
-      const lines = await this.stockLines(tx, order);
-      const reserved = await this.stock.reserve(tx, lines);
-      await tx.update(orderItems).set({ reserved: false }).where(eq(orderItems.orderId, orderId));
-      if (reserved.size > 0)
-        await tx
-          .update(orderItems)
-          .set({ reserved: true })
-          .where(and(eq(orderItems.orderId, orderId), inArray(orderItems.productId, [...reserved])));
-      await tx.update(orders).set({ stockState: "held" }).where(eq(orders.id, orderId));
       return true;
     });
   }

@@ -120,6 +120,11 @@ export interface OrdersPart {
   findOrder(orderId: number): Promise<OrderView | undefined>;
   findOrderForUser(orderId: number, userId: number): Promise<OrderView | undefined>;
   listOrdersForUser(userId: number, page: PageRequest): Promise<Page<OrderView>>;
+  /**
+   * Gives the pending order its new checkout session (false when it is not pending any more), holding its units
+   * again in the same transaction when an earlier checkout lapsed and released them: StockShortError, and nothing
+   * attached, when they are no longer there.
+   */
   attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean>;
   /**
    * pending -> paid, once: true only for the call that made the transition. Sells the order's units and
@@ -133,11 +138,6 @@ export interface OrdersPart {
   recordPaymentStatus(orderId: number, sessionId: string, paymentStatus: string): Promise<boolean>;
   /** pending -> cancelled, once: true only for the call that made the transition. Releases the units it held. */
   cancelOrder(orderId: number, at: Date, reason?: CancelReason): Promise<boolean>;
-  /**
-   * Holds a pending order's units again after they were released (a new checkout after one lapsed): false when
-   * it holds them already or is not pending; StockShortError when they are no longer there.
-   */
-  holdStockAgain(orderId: number): Promise<boolean>;
   /**
    * Releases the units of pending orders made before `heldSince` whose checkout, if any, lapsed before `now`:
    * abandoned baskets give their stock back. Answers how many it released (at most `limit`).

@@ -133,14 +133,37 @@ for (const target of storeTargets()) {
       expect((await confirm(lapsing.id, buyer.token, expiring)).status).toBe(409);
       expect(await stockOf(product.id)).toEqual({ stock: 3, reserved: 0 });
 
-      // A new checkout of the same order holds its units again, while they are there.
+      // A new checkout of the same order holds its units again, while they are there; the old session's expiry,
+      // told again later (its webhook), no longer applies.
       const again = await checkout(lapsing.id, buyer.token);
       expect(again.status).toBe(201);
+      expect(await stockOf(product.id)).toEqual({ stock: 3, reserved: 3 });
+      expect(await stack.store.recordPaymentStatus(lapsing.id, expiring, "expired")).toBe(false);
       expect(await stockOf(product.id)).toEqual({ stock: 3, reserved: 3 });
       await payOnSimulator(again.body.session_id);
       expect((await confirm(lapsing.id, buyer.token, again.body.session_id)).status).toBe(200);
       expect(await stockOf(product.id)).toEqual({ stock: 0, reserved: 0 });
       expect(await listed(product.id)).toMatchObject({ availability: "sold_out" });
+    });
+
+    test("a new checkout after the units were released and sold elsewhere is a 409 naming them, and opens no session", async () => {
+      const product = await stocked(2);
+      const slow = await registerCustomer(stack.app);
+      const slowOrder = await (await order(slow.token, [{ product_id: product.id, quantity: 2 }])).json();
+      const first = (await checkout(slowOrder.id, slow.token)).body.session_id;
+      await fetch(`${stack.simulatorUrl}/__simulator/sessions/${first}/age`, { method: "POST" });
+      expect((await confirm(slowOrder.id, slow.token, first)).status).toBe(409);
+      const quick = await registerCustomer(stack.app);
+      expect((await order(quick.token, [{ product_id: product.id, quantity: 1 }])).status).toBe(201);
+      const refused = await checkout(slowOrder.id, slow.token);
+      expect(refused.status).toBe(409);
+      expect(refused.body.shortages).toEqual([{ product_id: product.id, name: product.name, left: 1 }]);
+      expect(refused.body.detail).toContain(`${product.name}: only 1 left.`);
+      const opened = [...stack.simulator.sessions.values()].filter(
+        (session) => session.metadata?.order_id === String(slowOrder.id) && session.status === "open",
+      );
+      expect(opened).toEqual([]);
+      expect(await stockOf(product.id)).toEqual({ stock: 2, reserved: 1 });
     });
 
     test("an order abandoned without a checkout gives its units back after CHECKOUT_SESSION_TTL_MINUTES", async () => {

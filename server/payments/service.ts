@@ -75,14 +75,6 @@ export async function startCheckout(deps: PaymentDeps, orderId: number, user: { 
     }
   }
 
-  if (order.stockState === "released") {
-    await deps.store
-      .holdStockAgain(order.id)
-      .catch((error) =>
-        Promise.reject(stockConflict(error, "Some of this order's products sold out since it was made.")),
-      );
-  }
-
   // Rounded up to the minute so that a double click sends identical parameters under one Idempotency-Key
   // and Stripe answers both with the same session.
   const expiresAt = Math.ceil(nowSeconds / 60) * 60 + deps.config.CHECKOUT_SESSION_TTL_MINUTES * 60;
@@ -109,12 +101,15 @@ export async function startCheckout(deps: PaymentDeps, orderId: number, user: { 
       { idempotencyKey: `checkout-order-${order.id}-after-${order.paymentSessionId ?? "none"}-${expiresAt}` },
     )
     .catch((error) => providerError(deps, error, "create session"));
-  if (
-    !(await deps.store.attachPaymentSession(order.id, {
-      id: session.id,
-      expiresAt: new Date(session.expires_at * 1000),
-    }))
-  ) {
+  const attached = await deps.store
+    .attachPaymentSession(order.id, { id: session.id, expiresAt: new Date(session.expires_at * 1000) })
+    .catch(async (error) => {
+      // Its units were released when its last checkout lapsed, and are gone: the new session must not take money.
+      if (error instanceof StockShortError)
+        await stripe.checkout.sessions.expire(session.id).catch(() => undefined);
+      throw stockConflict(error, "Some of this order's products sold out since it was made.");
+    });
+  if (!attached) {
     // Paid or cancelled meanwhile: the new session must not take money (if it does, it goes back).
     await stripe.checkout.sessions.expire(session.id).catch(() => undefined);
     throw AppError.conflict("This order can no longer be paid: it was paid or cancelled meanwhile.");
