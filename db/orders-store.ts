@@ -144,15 +144,7 @@ export class OrdersStore extends StorePart implements OrdersPart {
     return this.db
       .select({
         order: { ...shownOrderColumns(orders), ...crmStateColumns<CrmSyncStatus>(this.t, orders) },
-        product: {
-          id: products.id,
-          name: products.name,
-          priceMinor: products.priceMinor,
-          currency: products.currency,
-          imageHash: products.imageHash,
-          imageWidth: products.imageWidth,
-          imageHeight: products.imageHeight,
-        },
+        product: orderedProductColumns(products),
         customerEmail: users.email,
       })
       .from(orders)
@@ -218,15 +210,7 @@ export class OrdersStore extends StorePart implements OrdersPart {
     return this.db
       .select({
         orderId: orderItems.orderId,
-        product: {
-          id: products.id,
-          name: products.name,
-          priceMinor: products.priceMinor,
-          currency: products.currency,
-          imageHash: products.imageHash,
-          imageWidth: products.imageWidth,
-          imageHeight: products.imageHeight,
-        },
+        product: orderedProductColumns(products),
         quantity: orderItems.quantity,
         unitPriceMinor: orderItems.unitPriceMinor,
         amountMinor: orderItems.amountMinor,
@@ -476,6 +460,17 @@ function without<T extends object, K extends keyof T>(columns: T, names: readonl
 /** An order's columns a view shows: neither the reports' bookkeeping nor the previous release's CRM columns. */
 const shownOrderColumns = (orders: Tables["orders"]) =>
   without(getTableColumns(orders), [...REPORT_BOOKKEEPING, ...LEGACY_CRM_COLUMNS]);
+
+/** A product's columns an order shows (OrderedProduct). */
+const orderedProductColumns = (products: Tables["products"]) => ({
+  id: products.id,
+  name: products.name,
+  priceMinor: products.priceMinor,
+  currency: products.currency,
+  imageHash: products.imageHash,
+  imageWidth: products.imageWidth,
+  imageHeight: products.imageHeight,
+});
 
 /** A refund's columns but the previous release's CRM columns. */
 const shownRefundColumns = (refunds: Tables["refunds"]) =>

@@ -1,6 +1,7 @@
 import type { Store } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import type { Log } from "../http/logger.ts";
+import { RepeatingPass } from "../shared/repeating-pass.ts";
 
 const RELEASE_INTERVAL_MS = 60_000;
 /** Orders released per pass: a backlog after a long stop drains over a few minutes, in short transactions. */
@@ -12,15 +13,20 @@ const RELEASE_BATCH = 500;
  * to the CRM worker (CRM_WORKER=on); a pass on two instances at once releases each order once.
  */
 export class HoldReleaser {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private pass: Promise<unknown> | undefined;
+  private readonly passes: RepeatingPass;
 
   constructor(
     private readonly store: Pick<Store, "releaseLapsedHolds">,
     private readonly config: Pick<Config, "CHECKOUT_SESSION_TTL_MINUTES">,
     private readonly log: Log,
-    private readonly intervalMs = RELEASE_INTERVAL_MS,
-  ) {}
+    intervalMs = RELEASE_INTERVAL_MS,
+  ) {
+    this.passes = new RepeatingPass(
+      () => this.releaseOnce(),
+      intervalMs,
+      (error) => log({ level: "error", msg: "stock release failed", error: String(error) }),
+    );
+  }
 
   /** One pass: how many orders gave their units back. */
   async releaseOnce(now = new Date()): Promise<number> {
@@ -31,19 +37,10 @@ export class HoldReleaser {
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.pass ??= this.releaseOnce()
-        .catch((error) => this.log({ level: "error", msg: "stock release failed", error: String(error) }))
-        .finally(() => {
-          this.pass = undefined;
-        });
-    }, this.intervalMs);
+    this.passes.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.pass;
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 }

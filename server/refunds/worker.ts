@@ -1,32 +1,25 @@
+import { RepeatingPass } from "../shared/repeating-pass.ts";
 import { type RefundDeps, reconcileStaleAttempts } from "./service.ts";
 
 const RECONCILE_INTERVAL_MS = 15_000;
 
 /** Runs the refund reconciliation pass in the background, next to the CRM worker (CRM_WORKER=on). */
 export class RefundReconciler {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private pass: Promise<unknown> | undefined;
+  private readonly passes: RepeatingPass;
 
-  constructor(private readonly deps: RefundDeps) {}
-
-  start(): void {
-    if (this.timer || !this.deps.stripe) return;
-    const tick = () => {
-      this.pass ??= reconcileStaleAttempts(this.deps)
-        .catch((error) =>
-          this.deps.log({ level: "error", msg: "refund reconciliation failed", error: String(error) }),
-        )
-        .finally(() => {
-          this.pass = undefined;
-        });
-    };
-    tick();
-    this.timer = setInterval(tick, RECONCILE_INTERVAL_MS);
+  constructor(private readonly deps: RefundDeps) {
+    this.passes = new RepeatingPass(
+      () => reconcileStaleAttempts(deps),
+      RECONCILE_INTERVAL_MS,
+      (error) => deps.log({ level: "error", msg: "refund reconciliation failed", error: String(error) }),
+    );
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.pass;
+  start(): void {
+    if (this.deps.stripe) this.passes.start({ now: true });
+  }
+
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 }

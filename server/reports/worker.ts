@@ -1,5 +1,6 @@
 import type { Store } from "../../db/store.ts";
 import type { Log } from "../http/logger.ts";
+import { RepeatingPass } from "../shared/repeating-pass.ts";
 
 const FOLD_INTERVAL_MS = 60_000;
 
@@ -9,30 +10,21 @@ const FOLD_INTERVAL_MS = 60_000;
  * spell has to fold to about a minute of sales.
  */
 export class ReportFolder {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private pass: Promise<unknown> | undefined;
+  private readonly passes: RepeatingPass;
 
-  constructor(
-    private readonly store: Pick<Store, "foldReportChanges">,
-    private readonly log: Log,
-    private readonly intervalMs = FOLD_INTERVAL_MS,
-  ) {}
-
-  start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.pass ??= this.store
-        .foldReportChanges()
-        .catch((error) => this.log({ level: "error", msg: "report fold failed", error: String(error) }))
-        .finally(() => {
-          this.pass = undefined;
-        });
-    }, this.intervalMs);
+  constructor(store: Pick<Store, "foldReportChanges">, log: Log, intervalMs = FOLD_INTERVAL_MS) {
+    this.passes = new RepeatingPass(
+      () => store.foldReportChanges(),
+      intervalMs,
+      (error) => log({ level: "error", msg: "report fold failed", error: String(error) }),
+    );
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.pass;
+  start(): void {
+    this.passes.start();
+  }
+
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 }

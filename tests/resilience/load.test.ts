@@ -9,8 +9,8 @@ import { issueToken } from "../../server/auth/tokens.ts";
 import { testConfig } from "../../server/config.ts";
 import { bunPasswordHasher } from "../../server/runtime/passwords.ts";
 import { mysqlTarget } from "../support.ts";
-import { freePort, waitFor } from "../waiting.ts";
-import { ServerProcess } from "./processes.ts";
+import { waitFor } from "../waiting.ts";
+import { type ServerProcess, startTwoServers, type TwoServers } from "./processes.ts";
 import { Shopper } from "./purchase.ts";
 
 const mysql = mysqlTarget();
@@ -21,53 +21,29 @@ const LOAD_JWT_SECRET = "load-test-secret-load-test-secret-32c";
 mysql.describe("load: customers buying through two servers on one MariaDB, with a flaky CRM", () => {
   const databaseUrl = mysql.url() as string;
   let store: Store;
-  let simulator: ServerProcess;
   let crm: CrmStandIn;
-  const servers: ServerProcess[] = [];
+  let shop: TwoServers;
 
   beforeAll(async () => {
     await migrateDatabase(databaseUrl);
     store = await openStore(databaseUrl);
-    const ports = [await freePort(), await freePort()];
     crm = startCrmStandIn();
     crm.failureRate = 0.2;
-    // The simulator runs in a process of its own: in this one, its webhook deliveries would queue behind the
-    // shoppers' requests for Bun's 256 concurrent fetches, while those shoppers wait on the deliveries.
-    const simulatorPort = await freePort();
-    simulator = new ServerProcess(
-      simulatorPort,
-      {
-        STRIPE_SIMULATOR_PORT: String(simulatorPort),
-        STRIPE_SIMULATOR_WEBHOOK_URL: `http://127.0.0.1:${ports[0]}/api/v1/payments/stripe/webhook`,
-        STRIPE_WEBHOOK_SECRET: "whsec_load_0123456789abcdefghijklmn",
-      },
-      "dev/stripe-simulator/main.ts",
-      "/__simulator/events",
-    );
-    await simulator.start();
-    for (const port of ports) {
-      const server = new ServerProcess(port, {
-        DATABASE_URL: databaseUrl,
-        JWT_SECRET: LOAD_JWT_SECRET,
-        STRIPE_SECRET_KEY: "sk_test_load",
-        STRIPE_WEBHOOK_SECRET: "whsec_load_0123456789abcdefghijklmn",
-        STRIPE_API_BASE: simulator.url,
-        CRM_URL: crm.url,
-        CRM_TIMEOUT_MS: "2000",
-        CRM_WAIT_MS: "500",
-        CRM_MAX_ATTEMPTS: "30",
-        CRM_RETRY_BASE_MS: "100",
-        CRM_RETRY_MAX_MS: "1000",
-        CRM_POLL_INTERVAL_MS: "250",
-      });
-      await server.start();
-      servers.push(server);
-    }
+    shop = await startTwoServers({
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET: LOAD_JWT_SECRET,
+      CRM_URL: crm.url,
+      CRM_TIMEOUT_MS: "2000",
+      CRM_WAIT_MS: "500",
+      CRM_MAX_ATTEMPTS: "30",
+      CRM_RETRY_BASE_MS: "100",
+      CRM_RETRY_MAX_MS: "1000",
+      CRM_POLL_INTERVAL_MS: "250",
+    });
   }, 30_000);
 
   afterAll(async () => {
-    for (const server of servers) await server.kill("SIGTERM");
-    await simulator?.kill("SIGTERM");
+    await shop?.stop();
     await crm?.stop();
     await store?.close();
   });
@@ -91,7 +67,7 @@ mysql.describe("load: customers buying through two servers on one MariaDB, with 
           passwordHash,
           role: "customer",
         });
-        const shopper = new Shopper((servers[index % 2] as ServerProcess).url, simulator.url);
+        const shopper = new Shopper((shop.servers[index % 2] as ServerProcess).url, shop.simulator.url);
         shopper.token = await issueToken(config, user);
         return shopper;
       }),
@@ -103,7 +79,7 @@ mysql.describe("load: customers buying through two servers on one MariaDB, with 
     await Promise.all(
       shoppers.map(async (shopper, index) => {
         for (let round = 0; Date.now() < deadline; round++) {
-          shopper.apiUrl = (servers[(index + round) % 2] as ServerProcess).url;
+          shopper.apiUrl = (shop.servers[(index + round) % 2] as ServerProcess).url;
           const order = await shopper.order(product.id);
           count(order.status);
           if (order.status !== 201) continue;
@@ -112,7 +88,7 @@ mysql.describe("load: customers buying through two servers on one MariaDB, with 
           count(checkout.status);
           if (checkout.status !== 201 || round % 5 === 4) continue;
           await shopper.pay(checkout.body.session_id, round % 2 === 0);
-          shopper.apiUrl = (servers[(index + round + 1) % 2] as ServerProcess).url;
+          shopper.apiUrl = (shop.servers[(index + round + 1) % 2] as ServerProcess).url;
           const confirmed = await shopper.confirm(order.body.id, checkout.body.session_id);
           count(confirmed.status);
         }
@@ -146,7 +122,9 @@ mysql.describe("load: customers buying through two servers on one MariaDB, with 
     });
     expect(mismatches.map((order) => order?.id)).toEqual([]);
     // The webhooks raced the confirms on the other server: each was taken with a 200.
-    const events = (await (await fetch(`${simulator.url}/__simulator/events`)).json()) as DeliveredEvent[];
+    const events = (await (
+      await fetch(`${shop.simulator.url}/__simulator/events`)
+    ).json()) as DeliveredEvent[];
     const webhooks = events.filter((event) => event.type === "checkout.session.completed");
     expect(webhooks.filter((event) => event.status !== 200)).toEqual([]);
 
@@ -159,7 +137,7 @@ mysql.describe("load: customers buying through two servers on one MariaDB, with 
     });
     const token = await issueToken(config, admin);
     const summary = await (
-      await fetch(`${servers[1]?.url}/api/v1/reports/summary/`, {
+      await fetch(`${shop.servers[1]?.url}/api/v1/reports/summary/`, {
         headers: { Authorization: `Bearer ${token}` },
       })
     ).json();

@@ -2,7 +2,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Socket, Subprocess } from "bun";
 import { TEST_LIMITS } from "../../server/config.ts";
-import { waitFor } from "../waiting.ts";
+import { freePort, waitFor } from "../waiting.ts";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -62,6 +62,55 @@ export class ServerProcess {
     await child.exited;
     running.delete(child);
   }
+}
+
+/** Production servers on two ports of one database, and the Stripe simulator in a process of its own. */
+export interface TwoServers {
+  simulator: ServerProcess;
+  servers: ServerProcess[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the Stripe simulator (its webhooks go to the first server) and two production servers with `env` on
+ * top of what they share (the simulator, its webhook secret). The simulator runs in a process of its own: in the
+ * test's, its webhook deliveries would queue behind the shoppers' requests for Bun's 256 concurrent fetches, while
+ * those shoppers wait on the deliveries.
+ */
+export async function startTwoServers(env: Record<string, string>): Promise<TwoServers> {
+  const webhookSecret = "whsec_two_servers_0123456789abcdefgh";
+  const ports = [await freePort(), await freePort()];
+  const simulatorPort = await freePort();
+  const simulator = new ServerProcess(
+    simulatorPort,
+    {
+      STRIPE_SIMULATOR_PORT: String(simulatorPort),
+      STRIPE_SIMULATOR_WEBHOOK_URL: `http://127.0.0.1:${ports[0]}/api/v1/payments/stripe/webhook`,
+      STRIPE_WEBHOOK_SECRET: webhookSecret,
+    },
+    "dev/stripe-simulator/main.ts",
+    "/__simulator/events",
+  );
+  await simulator.start();
+  const servers: ServerProcess[] = [];
+  for (const port of ports) {
+    const server = new ServerProcess(port, {
+      STRIPE_SECRET_KEY: "sk_test_two_servers",
+      STRIPE_WEBHOOK_SECRET: webhookSecret,
+      STRIPE_API_BASE: simulator.url,
+      ...env,
+    });
+    await server.start();
+    servers.push(server);
+  }
+  return {
+    simulator,
+    servers,
+    async stop() {
+      for (const server of servers) await server.kill("SIGTERM");
+      await simulator.kill("SIGTERM");
+    },
+  };
 }
 
 type Direction = { socket?: Socket<Link>; queue: Uint8Array[] };

@@ -7,56 +7,32 @@ import { issueToken } from "../../server/auth/tokens.ts";
 import { testConfig } from "../../server/config.ts";
 import { bunPasswordHasher } from "../../server/runtime/passwords.ts";
 import { mysqlTarget } from "../support.ts";
-import { freePort } from "../waiting.ts";
-import { ServerProcess } from "./processes.ts";
+import { type ServerProcess, startTwoServers, type TwoServers } from "./processes.ts";
 import { Shopper } from "./purchase.ts";
 
 const mysql = mysqlTarget();
 const CUSTOMERS = 200;
 const UNITS = 10;
 const RACE_JWT_SECRET = "stock-race-secret-stock-race-secret-32";
-const WEBHOOK_SECRET = "whsec_stock_race_0123456789abcdefghij";
 
 mysql.describe("stock: customers racing for the last units through two servers on one MariaDB", () => {
   const databaseUrl = mysql.url() as string;
   let store: Store;
-  let simulator: ServerProcess;
-  const servers: ServerProcess[] = [];
+  let shop: TwoServers;
 
   beforeAll(async () => {
     await migrateDatabase(databaseUrl);
     store = await openStore(databaseUrl);
-    const ports = [await freePort(), await freePort()];
-    const simulatorPort = await freePort();
-    simulator = new ServerProcess(
-      simulatorPort,
-      {
-        STRIPE_SIMULATOR_PORT: String(simulatorPort),
-        STRIPE_SIMULATOR_WEBHOOK_URL: `http://127.0.0.1:${ports[0]}/api/v1/payments/stripe/webhook`,
-        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      },
-      "dev/stripe-simulator/main.ts",
-      "/__simulator/events",
-    );
-    await simulator.start();
-    for (const port of ports) {
-      const server = new ServerProcess(port, {
-        DATABASE_URL: databaseUrl,
-        JWT_SECRET: RACE_JWT_SECRET,
-        STRIPE_SECRET_KEY: "sk_test_stock_race",
-        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        STRIPE_API_BASE: simulator.url,
-        CRM_URL: "http://127.0.0.1:9/posts/add",
-        CRM_WORKER: "off",
-      });
-      await server.start();
-      servers.push(server);
-    }
+    shop = await startTwoServers({
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET: RACE_JWT_SECRET,
+      CRM_URL: "http://127.0.0.1:9/posts/add",
+      CRM_WORKER: "off",
+    });
   }, 30_000);
 
   afterAll(async () => {
-    for (const server of servers) await server.kill("SIGTERM");
-    await simulator?.kill("SIGTERM");
+    await shop?.stop();
     await store?.close();
   });
 
@@ -83,7 +59,7 @@ mysql.describe("stock: customers racing for the last units through two servers o
         passwordHash,
         role: "customer",
       });
-      const shopper = new Shopper((servers[index % 2] as ServerProcess).url, simulator.url);
+      const shopper = new Shopper((shop.servers[index % 2] as ServerProcess).url, shop.simulator.url);
       shopper.token = await issueToken(config, user);
       return shopper;
     };
@@ -104,7 +80,7 @@ mysql.describe("stock: customers racing for the last units through two servers o
     const winners = answers.flatMap((answer, index) => (answer.status === 201 ? [index] : []));
     const canceller = winners[0] as number;
     const cancelling = shoppers[canceller] as Shopper;
-    cancelling.apiUrl = (servers[(canceller + 1) % 2] as ServerProcess).url;
+    cancelling.apiUrl = (shop.servers[(canceller + 1) % 2] as ServerProcess).url;
     expect((await cancelling.cancel(answers[canceller]?.body.id)).status).toBe(200);
     expect(await stockOf()).toEqual({ stock: UNITS, reserved: UNITS - 1 });
     const next = await shopperOn(0);
@@ -117,7 +93,9 @@ mysql.describe("stock: customers racing for the last units through two servers o
     const orderId = answers[lapsing]?.body.id as number;
     const checkout = await lapsingShopper.createPayment(orderId);
     expect(checkout.status).toBe(201);
-    await fetch(`${simulator.url}/__simulator/sessions/${checkout.body.session_id}/age`, { method: "POST" });
+    await fetch(`${shop.simulator.url}/__simulator/sessions/${checkout.body.session_id}/age`, {
+      method: "POST",
+    });
     expect((await lapsingShopper.confirm(orderId, checkout.body.session_id)).status).toBe(409);
     expect(await stockOf()).toEqual({ stock: UNITS, reserved: UNITS - 1 });
     expect((await (await shopperOn(1)).order(product.id)).status).toBe(201);
