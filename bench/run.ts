@@ -208,6 +208,7 @@ const server = Bun.spawn(serverCommand, {
   env: {
     ...env,
     NODE_ENV: "production",
+    WORKERS: "1",
     BUN_JSC_forceRAMSize: String(heapMib * 1024 * 1024),
     PORT: String(apiPort),
     JWT_SECRET: "bench-secret-of-32-characters-or-more-0123",

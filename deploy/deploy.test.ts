@@ -251,6 +251,7 @@ http {
           "PORT=3000",
           `DATABASE_URL=${databaseUrl}`,
           `MEDIA_DIR=${mediaDir}`,
+          "WORKERS=1",
           "JWT_SECRET=deploy-test-secret-of-thirty-two-chars",
           "STRIPE_SECRET_KEY=sk_test_deploy",
           "STRIPE_WEBHOOK_SECRET=whsec_deploy_0123456789abcdefghij",

@@ -1,4 +1,4 @@
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { isTimeZone } from "./reports/calendar.ts";
@@ -102,8 +102,17 @@ const configSchema = z
     CRM_WORKER: z.enum(["on", "off"]).default("on"),
     /** Set by `bun run dev` when it runs the local CRM stand-in, so the site can say so. */
     CRM_SIMULATED: z.enum(["true", "false"]).default("false"),
+    /**
+     * Server processes `bun run start` (and the Node bundle) runs on one port (server/runtime/workers.ts):
+     * by default every core in production, one elsewhere.
+     */
+    WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   })
-  .transform((env) => ({ ...env, JWT_SECRET: env.JWT_SECRET ?? DEV_JWT_SECRET }));
+  .transform((env) => ({
+    ...env,
+    JWT_SECRET: env.JWT_SECRET ?? DEV_JWT_SECRET,
+    WORKERS: env.WORKERS ?? (env.NODE_ENV === "production" ? availableParallelism() : 1),
+  }));
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -267,14 +276,14 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
   }
 }
 
+/** Tests write pictures into a folder of the test run's own, never into the checkout's data/. */
+const TEST_MEDIA_DIR = join(tmpdir(), `shop-test-media-${process.pid}`);
+
 /**
  * Test and tool configuration: the defaults, plus what the caller overrides. Every test signs up from the same
  * few addresses into databases that keep their counters between runs, so the per-IP limits are lifted here;
  * the tests of those limits set them and use addresses of their own.
  */
-/** Tests write pictures into a folder of the test run's own, never into the checkout's data/. */
-const TEST_MEDIA_DIR = join(tmpdir(), `shop-test-media-${process.pid}`);
-
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: "test",

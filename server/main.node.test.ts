@@ -52,6 +52,8 @@ mysql.describe.skipIf(!node)("the Node bundle (bun run build:node) in production
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
         NODE_ENV: "production",
+        // Two processes through node:cluster, sharing the port: the purchase below is served by either.
+        WORKERS: "2",
         PORT: String(port),
         DATABASE_URL: url,
         MEDIA_DIR: join(dir, "media"),

@@ -1,9 +1,28 @@
 import { loadConfigOrExit } from "./config.ts";
 import { jsonLog, sinkFor } from "./http/logger.ts";
+import { stopWithSupervisor, superviseWorkers, workerEnv, workerIndex } from "./runtime/workers.ts";
 import { startBunServer } from "./server.bun.ts";
 import { stopOnSignals } from "./start.ts";
 
 const config = loadConfigOrExit();
-const running = await startBunServer(config);
-stopOnSignals(running.stop);
-jsonLog(sinkFor(config))({ level: "info", msg: `listening on ${running.url}` });
+const log = jsonLog(sinkFor(config));
+const worker = workerIndex();
+if (config.WORKERS > 1 && worker === undefined) {
+  // The supervisor: WORKERS copies of this script, each a whole server on the same port.
+  superviseWorkers(
+    config.WORKERS,
+    (index) => {
+      const child = Bun.spawn([process.execPath, ...process.argv.slice(1)], {
+        env: workerEnv(index),
+        stdio: ["inherit", "inherit", "inherit"],
+      });
+      return { exited: child.exited, kill: (signal) => child.kill(signal) };
+    },
+    log,
+  );
+} else {
+  const running = await startBunServer(config, worker ?? 0);
+  stopOnSignals(running.stop);
+  if (worker !== undefined) stopWithSupervisor(running.stop, log);
+  log({ level: "info", msg: `listening on ${running.url}`, pid: process.pid });
+}

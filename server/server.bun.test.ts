@@ -38,6 +38,7 @@ describe("graceful shutdown", () => {
       env: {
         ...process.env,
         NODE_ENV: "production",
+        WORKERS: "1",
         PORT: String(port),
         DATABASE_URL: databaseUrl,
         JWT_SECRET: "graceful-shutdown-secret-32-characters",

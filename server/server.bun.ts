@@ -9,14 +9,27 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts the API on Bun and returns a handle whose stop() drains requests, then closes the database. */
-export async function startBunServer(config: Config): Promise<RunningServer> {
-  const started = await startApp(config, {
-    passwords: bunPasswordHasher,
-    remoteAddress: (c) => getConnInfo(c).remote.address,
-    site: { dir: fileURLToPath(new URL("../ui/dist", import.meta.url)), serveStatic },
+/**
+ * Starts the API on Bun and returns a handle whose stop() drains requests, then closes the database. Worker
+ * `worker` of several (WORKERS) shares the port with the others (SO_REUSEPORT: the kernel spreads connections);
+ * only worker 0 runs the background work.
+ */
+export async function startBunServer(config: Config, worker = 0): Promise<RunningServer> {
+  const started = await startApp(
+    config,
+    {
+      passwords: bunPasswordHasher,
+      remoteAddress: (c) => getConnInfo(c).remote.address,
+      site: { dir: fileURLToPath(new URL("../ui/dist", import.meta.url)), serveStatic },
+    },
+    worker === 0,
+  );
+  const server = Bun.serve({
+    port: config.PORT,
+    hostname: config.HOST,
+    reusePort: config.WORKERS > 1,
+    fetch: started.app.fetch,
   });
-  const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: started.app.fetch });
   let stopping: Promise<void> | undefined;
   return {
     url: server.url.toString().replace(/\/$/, ""),

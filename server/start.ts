@@ -33,8 +33,11 @@ export interface Started {
 /** How long a stopping server lets requests in flight finish before it closes their connections. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
-/** The start-up both entry points share: database (refused when it can never serve), app, CRM worker. */
-export async function startApp(config: Config, runtime: Runtime): Promise<Started> {
+/**
+ * The start-up both entry points share: database (refused when it can never serve), app, and the background work
+ * (CRM sync, refund reconciliation, report fold, stock release) when `background`: one worker per machine runs it.
+ */
+export async function startApp(config: Config, runtime: Runtime, background = true): Promise<Started> {
   const log = jsonLog(sinkFor(config));
   const store = await openStore(config.DATABASE_URL, { timeoutMs: config.DB_TIMEOUT_MS });
   // A database the server cannot use is said on standard error whatever LOG_LEVEL is.
@@ -49,7 +52,8 @@ export async function startApp(config: Config, runtime: Runtime): Promise<Starte
   const refunds = new RefundReconciler({ config, store, stripe, crm, log: metrics.tap(log) });
   const reports = new ReportFolder(store, log);
   const holds = new HoldReleaser(store, config, log);
-  if (config.CRM_WORKER === "on") {
+  if (config.CRM_WORKER === "on" && background) {
+    log({ level: "info", msg: "background work started (CRM sync, refunds, reports, stock holds)" });
     crm.start();
     refunds.start();
     reports.start();

@@ -1,4 +1,5 @@
 import type { Config } from "../config.ts";
+import { workerIndex } from "../runtime/workers.ts";
 
 /** Where finished log lines go. */
 export type LogSink = (line: string) => void;
@@ -10,8 +11,15 @@ export function sinkFor(config: Pick<Config, "LOG_LEVEL">): LogSink | undefined 
   return config.LOG_LEVEL === "silent" ? undefined : (line) => console.log(line);
 }
 
-/** The one shape of a log line: a JSON object with the time first, then the event's fields; none made without a sink. */
+/** Which of several workers (WORKERS) this process is, named on each of its lines; none for a lone server. */
+const WORKER = workerIndex();
+
+/**
+ * The one shape of a log line: a JSON object with the time first, the worker when there are several, then the
+ * event's fields; none made without a sink.
+ */
 export function jsonLog(sink: LogSink | undefined): Log {
   if (!sink) return () => {};
-  return (fields) => sink(JSON.stringify({ time: new Date().toISOString(), ...fields }));
+  const worker = WORKER === undefined ? {} : { worker: WORKER };
+  return (fields) => sink(JSON.stringify({ time: new Date().toISOString(), ...worker, ...fields }));
 }

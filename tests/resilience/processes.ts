@@ -35,6 +35,8 @@ export class ServerProcess {
       env: {
         ...process.env,
         NODE_ENV: "production",
+        // One process per server: these tests kill and restart servers as one process each.
+        WORKERS: "1",
         PORT: String(this.port),
         JWT_SECRET: "resilience-secret-resilience-secret-32",
         APP_URL: "https://shop.test",
