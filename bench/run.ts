@@ -84,6 +84,7 @@ const databaseUrl = process.env.BENCH_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/
 const ROOT = join(import.meta.dirname, "..");
 const PASSWORD = "bench password";
 const BENCH_WEBHOOK_SECRET = "whsec_bench_0123456789abcdefghijkl";
+const BENCH_JWT_SECRET = "bench-secret-of-32-characters-or-more-0123";
 const ADMIN_EMAIL = "bench-admin@example.test";
 
 interface Row extends Usage {
@@ -184,8 +185,9 @@ log(
 
 const crm = startCrmStandIn();
 const simulator = startStripeSimulator({ webhookSecret: BENCH_WEBHOOK_SECRET });
-const [apiPort, rawPort] = await Promise.all([freePort(), freePort()]);
+const [apiPort, rawPort, twoWorkersPort] = await Promise.all([freePort(), freePort(), freePort()]);
 const api = `http://127.0.0.1:${apiPort}`;
+const apiOnTwoWorkers = `http://127.0.0.1:${twoWorkersPort}`;
 const raw = `http://127.0.0.1:${rawPort}`;
 const { checkReportIsExact, checkTimeReportsAreExact } = reportChecks({ api, pool, log });
 const env = { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "silent" };
@@ -201,33 +203,43 @@ if (args.runtime === "node") {
   });
   if (build.exitCode !== 0) throw new Error("bun run build:node failed");
 }
-const serverCommand =
-  args.runtime === "node" ? ["node", "dist/node/main.js"] : ["bun", ...profileFlags, "run", "server/main.ts"];
-const server = Bun.spawn(serverCommand, {
-  cwd: ROOT,
-  env: {
-    ...env,
-    NODE_ENV: "production",
-    WORKERS: "1",
-    BUN_JSC_forceRAMSize: String(heapMib * 1024 * 1024),
-    PORT: String(apiPort),
-    JWT_SECRET: "bench-secret-of-32-characters-or-more-0123",
-    STRIPE_SECRET_KEY: "sk_test_bench",
-    STRIPE_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
-    STRIPE_API_BASE: simulator.url,
-    CRM_URL: crm.url,
-    APP_URL: "https://shop.bench",
-    TRUSTED_PROXIES: "none",
-    MEDIA_DIR: join(tmpdir(), "bench-media"),
-    LOGIN_MAX_FAILURES: "1000",
-    ...TEST_LIMITS,
-  },
-  stdout: "inherit",
-  stderr: "inherit",
-});
+/** The profiler, when asked for, watches the one-worker server only (the two-worker one would write the same file). */
+const serverCommand = (profiled: boolean) =>
+  args.runtime === "node"
+    ? ["node", "dist/node/main.js"]
+    : ["bun", ...(profiled ? profileFlags : []), "run", "server/main.ts"];
+/** The server under test, with `workers` processes (WORKERS) on `port`. */
+const startServer = (port: number, workers: number) =>
+  Bun.spawn(serverCommand(workers === 1), {
+    cwd: ROOT,
+    env: {
+      ...env,
+      NODE_ENV: "production",
+      WORKERS: String(workers),
+      BUN_JSC_forceRAMSize: String(heapMib * 1024 * 1024),
+      PORT: String(port),
+      JWT_SECRET: BENCH_JWT_SECRET,
+      STRIPE_SECRET_KEY: "sk_test_bench",
+      STRIPE_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
+      STRIPE_API_BASE: simulator.url,
+      CRM_URL: crm.url,
+      APP_URL: "https://shop.bench",
+      TRUSTED_PROXIES: "none",
+      MEDIA_DIR: join(tmpdir(), "bench-media"),
+      LOGIN_MAX_FAILURES: "1000",
+      // Only the one-worker server runs the background work (CRM sync, report fold): they share the database.
+      CRM_WORKER: workers === 1 ? "on" : "off",
+      ...TEST_LIMITS,
+    },
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+const server = startServer(apiPort, 1);
+// The same server with two processes on one port, for the own-order read side by side (decision 014).
+const twoWorkers = startServer(twoWorkersPort, 2);
 const baseline = Bun.spawn(["bun", "run", "bench/raw-baseline.ts"], {
   cwd: ROOT,
-  env: { ...env, PORT: String(rawPort) },
+  env: { ...env, PORT: String(rawPort), JWT_SECRET: BENCH_JWT_SECRET },
   stdout: "ignore",
   stderr: "inherit",
 });
@@ -266,6 +278,7 @@ async function reportScenarios(label: string, headers: Record<string, string>): 
 try {
   await Promise.all([
     waitFor(answersOk(`${api}/readyz`), "the server"),
+    waitFor(answersOk(`${apiOnTwoWorkers}/readyz`), "the server with two workers"),
     waitFor(answersOk(`${raw}/api/v1/products/?page=1&page_size=20`), "the raw baseline"),
   ]);
   const signIn = async (email: string) => {
@@ -299,7 +312,16 @@ try {
     server.pid,
     `${api}/api/v1/products/?page=${deepPage}&page_size=20`,
   );
+  await autocannon("raw baseline: GET own order", baseline.pid, `${raw}/api/v1/orders/${ownOrder.id}/`, {
+    headers: auth,
+  });
   await autocannon("GET own order", server.pid, `${api}/api/v1/orders/${ownOrder.id}/`, { headers: auth });
+  await autocannon(
+    "GET own order, WORKERS=2",
+    twoWorkers.pid,
+    `${apiOnTwoWorkers}/api/v1/orders/${ownOrder.id}/`,
+    { headers: auth },
+  );
   await autocannon("POST /orders", server.pid, `${api}/api/v1/orders/`, {
     method: "POST",
     body: JSON.stringify({ product_id: product.id, quantity: 1 }),
@@ -383,8 +405,9 @@ try {
   }
 } finally {
   server.kill("SIGTERM");
+  twoWorkers.kill("SIGTERM");
   baseline.kill("SIGTERM");
-  await Promise.all([server.exited, baseline.exited]);
+  await Promise.all([server.exited, twoWorkers.exited, baseline.exited]);
   await simulator.stop();
   await crm.stop();
   await pool.end();
@@ -423,6 +446,7 @@ const statementTarget = (scenario: string, limit: number): [string, boolean | un
     measured === undefined ? undefined : measured <= limit,
   ];
 };
+const manyCores = availableParallelism() >= 4;
 const targets: [string, boolean | undefined][] = [
   // The catalog is answered from memory (server/products/catalog.ts); the baseline asks the database every time.
   [
@@ -459,13 +483,38 @@ const targets: [string, boolean | undefined][] = [
   ],
   cpuPerRequest("whole purchase", 2.0),
   cpuPerRequest("GET own order", 0.15),
+  [
+    "GET own order >= 0.8 x its raw baseline req/s (one process each)",
+    check(
+      find("GET own order"),
+      find("raw baseline: GET own order"),
+      (app, rawRow) => app.rps >= 0.8 * rawRow.rps,
+    ),
+  ],
+  [
+    `GET own order, WORKERS=2 >= ${manyCores ? "1.6" : "1.15"} x one worker req/s (${availableParallelism()} cores${manyCores ? "" : ", load generator and MariaDB on them too"})`,
+    check(
+      find("GET own order"),
+      find("GET own order, WORKERS=2"),
+      (one, two) => two.rps >= (manyCores ? 1.6 : 1.15) * one.rps,
+    ),
+  ],
+  [
+    "GET own order, WORKERS=2: both workers' RSS < 350 MB",
+    check(find("GET own order, WORKERS=2"), find("GET own order, WORKERS=2"), (two) => two.peakRssMb < 350),
+  ],
   flat("report summary"),
   flat("sales report, 365 days by day"),
   flat("sales report, 36 months by month"),
   flat("products report, 90 days"),
   ["no errors and no non-2xx", rows.every((row) => row.errors === 0 && row.non2xx === 0)],
   // The profiler's own memory would count against the server.
-  ["server RSS under 200 MB", args.profile ? undefined : rows.every((row) => row.peakRssMb < 200)],
+  [
+    "server RSS under 200 MB (one worker)",
+    args.profile
+      ? undefined
+      : rows.filter((row) => !row.scenario.includes("WORKERS=2")).every((row) => row.peakRssMb < 200),
+  ],
 ];
 
 const table = [

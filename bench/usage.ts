@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** What a scenario cost the machine: the server's peak memory, and the share of one core each server used. */
 export interface Usage {
@@ -27,6 +27,26 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
+/** The process and its children (a supervisor's workers, WORKERS > 1). */
+function processTree(pid: number): number[] {
+  const children = readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return (
+          (readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1] ?? "").split(" ")[1] === String(pid)
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  return [pid, ...children];
+}
+
+const sum = (values: (number | undefined)[]) =>
+  values.some((value) => value === undefined) ? undefined : values.reduce<number>((a, b) => a + (b ?? 0), 0);
+
 /** The local MariaDB or MySQL server's pid, so its CPU can be shown beside the app's. */
 export function localDatabasePid(url: string): number | undefined {
   if (!["127.0.0.1", "localhost"].includes(new URL(url).hostname)) return undefined;
@@ -38,20 +58,23 @@ export function localDatabasePid(url: string): number | undefined {
 }
 
 /**
- * Runs `work` while sampling the server's resident memory; returns the peak and the CPU the server and the
- * database server (when it runs on this machine) used.
+ * Runs `work` while sampling the server's resident memory (its workers' together, when it supervises several);
+ * returns the peak and the CPU the server and the database server (when it runs on this machine) used.
  */
 export async function withUsage<T>(
   pid: number,
   databasePid: number | undefined,
   work: () => Promise<T>,
 ): Promise<[T, Usage]> {
-  let peak = rssMb(pid);
+  const tree = processTree(pid);
+  const treeRss = () => tree.reduce((total, member) => total + rssMb(member), 0);
+  const treeCpu = () => sum(tree.map(cpuSeconds));
+  let peak = treeRss();
   const timer = setInterval(() => {
-    peak = Math.max(peak, rssMb(pid));
+    peak = Math.max(peak, treeRss());
   }, 100);
   const started = performance.now();
-  const [serverBefore, databaseBefore] = [cpuSeconds(pid), cpuSeconds(databasePid)];
+  const [serverBefore, databaseBefore] = [treeCpu(), cpuSeconds(databasePid)];
   try {
     const result = await work();
     const seconds = (performance.now() - started) / 1000;
@@ -60,8 +83,8 @@ export async function withUsage<T>(
     return [
       result,
       {
-        peakRssMb: Math.max(peak, rssMb(pid)),
-        serverCpuPercent: percent(serverBefore, cpuSeconds(pid)) ?? 0,
+        peakRssMb: Math.max(peak, treeRss()),
+        serverCpuPercent: percent(serverBefore, treeCpu()) ?? 0,
         databaseCpuPercent: percent(databaseBefore, cpuSeconds(databasePid)),
       },
     ];

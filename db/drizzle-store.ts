@@ -80,6 +80,8 @@ export class DrizzleStore implements Store {
   readonly createOrder: Store["createOrder"] = (...args) => this.orders.createOrder(...args);
   readonly findOrder: Store["findOrder"] = (...args) => this.orders.findOrder(...args);
   readonly findOrderForUser: Store["findOrderForUser"] = (...args) => this.orders.findOrderForUser(...args);
+  readonly findCustomerOrder: Store["findCustomerOrder"] = (...args) =>
+    this.orders.findCustomerOrder(...args);
   readonly listOrdersForUser: Store["listOrdersForUser"] = (...args) =>
     this.orders.listOrdersForUser(...args);
   readonly summarizeOrders: Store["summarizeOrders"] = (...args) => this.reports.summarizeOrders(...args);

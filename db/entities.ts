@@ -88,6 +88,31 @@ export interface OrderView extends Omit<Order, ReportBookkeeping>, CrmState {
   refunds: RefundWithCrm[];
 }
 
+/** What the API shows a customer of their order (server/orders/presenter.ts): a read of only these columns. */
+export type CustomerOrder = Pick<
+  OrderView,
+  | "id"
+  | "status"
+  | "product"
+  | "items"
+  | "quantity"
+  | "unitPriceMinor"
+  | "amountMinor"
+  | "currency"
+  | "itemCount"
+  | "refundCount"
+  | "refundedMinor"
+  | "createdAt"
+  | "paidAt"
+  | "cancelledAt"
+  | "cancelReason"
+  | "paymentSessionId"
+  | "paymentSessionExpiresAt"
+  | "paymentStatus"
+  | "crmSyncStatus"
+  | "refunds"
+>;
+
 /** A refund the app is about to ask Stripe for; written first, so its amount is reserved on the order. */
 export type NewRefundAttempt = Required<
   Pick<

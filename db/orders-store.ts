@@ -20,6 +20,7 @@ import {
   type CancelReason,
   type CrmState,
   type CrmSyncStatus,
+  type CustomerOrder,
   type LegacyCrmColumns,
   type NewOrder,
   type Order,
@@ -42,6 +43,7 @@ export class OrdersStore extends StorePart implements OrdersPart {
   private readonly stock: Stock;
   private readonly orderViewById;
   private readonly orderViewByIdForUser;
+  private readonly customerOrderById;
 
   constructor(adapter: DialectAdapter) {
     super(adapter);
@@ -50,6 +52,12 @@ export class OrdersStore extends StorePart implements OrdersPart {
     this.orderViewById = lazy(() =>
       this.selectOrderViews()
         .where(eq(orders.id, sql.placeholder("orderId")))
+        .limit(1)
+        .prepare(),
+    );
+    this.customerOrderById = lazy(() =>
+      this.selectCustomerOrders()
+        .where(and(eq(orders.id, sql.placeholder("orderId")), eq(orders.userId, sql.placeholder("userId"))))
         .limit(1)
         .prepare(),
     );
@@ -153,6 +161,45 @@ export class OrdersStore extends StorePart implements OrdersPart {
       .leftJoin(crmEvents, crmEventOf(this.t, "order", orders.id));
   }
 
+  /**
+   * What a customer's order answer shows, and no more: 23 columns instead of the view's 37, no customer join and
+   * one CRM column (the own-order read is the one every customer makes after paying; docs/performance.md).
+   */
+  protected selectCustomerOrders() {
+    const { orders, products, crmEvents } = this.t;
+    return this.db
+      .select({
+        order: {
+          id: orders.id,
+          status: orders.status,
+          quantity: orders.quantity,
+          unitPriceMinor: orders.unitPriceMinor,
+          amountMinor: orders.amountMinor,
+          currency: orders.currency,
+          itemCount: orders.itemCount,
+          refundCount: orders.refundCount,
+          refundedMinor: orders.refundedMinor,
+          createdAt: orders.createdAt,
+          paidAt: orders.paidAt,
+          cancelledAt: orders.cancelledAt,
+          cancelReason: orders.cancelReason,
+          paymentSessionId: orders.paymentSessionId,
+          paymentSessionExpiresAt: orders.paymentSessionExpiresAt,
+          paymentStatus: orders.paymentStatus,
+          crmSyncStatus: crmStateColumns<CrmSyncStatus>(this.t, orders).crmSyncStatus,
+        },
+        product: orderedProductColumns(products),
+      })
+      .from(orders)
+      .innerJoin(products, eq(products.id, orders.productId))
+      .leftJoin(crmEvents, crmEventOf(this.t, "order", orders.id));
+  }
+
+  async findCustomerOrder(orderId: number, userId: number): Promise<CustomerOrder | undefined> {
+    const [row] = await this.customerOrderById().execute({ orderId, userId });
+    return row && (await this.complete([row]))[0];
+  }
+
   async findOrder(orderId: number): Promise<OrderView | undefined> {
     const [row] = await this.orderViewById().execute({ orderId });
     return row && (await this.complete([row]))[0];
@@ -163,10 +210,10 @@ export class OrdersStore extends StorePart implements OrdersPart {
     return row && (await this.complete([row]))[0];
   }
 
-  async listOrdersForUser(userId: number, page: PageRequest): Promise<Page<OrderView>> {
+  async listOrdersForUser(userId: number, page: PageRequest): Promise<Page<CustomerOrder>> {
     const { orders } = this.t;
     const [rows, [total]] = await Promise.all([
-      this.selectOrderViews()
+      this.selectCustomerOrders()
         .where(eq(orders.userId, userId))
         .orderBy(desc(orders.id))
         .limit(page.limit)
@@ -180,7 +227,7 @@ export class OrdersStore extends StorePart implements OrdersPart {
    * The views' refunds and lines: only orders that have refunds (refund_count, kept by the refunds ledger) or
    * more than one line (item_count) cost a statement each, so a one-line order is read in one.
    */
-  private async complete(rows: OrderViewRow[]): Promise<OrderView[]> {
+  private async complete<R extends ViewRow>(rows: R[]): Promise<Completed<R>[]> {
     const refundIds = rows.filter((row) => row.order.refundCount > 0).map((row) => row.order.id);
     const basketIds = rows.filter((row) => row.order.itemCount > 1).map((row) => row.order.id);
     const [refunds, lines] = await Promise.all([
@@ -189,20 +236,20 @@ export class OrdersStore extends StorePart implements OrdersPart {
     ]);
     const refundsByOrder = groupBy(refunds, (refund) => refund.orderId);
     const linesByOrder = groupBy(lines, (line) => line.orderId);
-    return rows.map((row) => ({
-      ...row.order,
-      product: row.product,
-      items: linesByOrder.get(row.order.id)?.map(({ orderId: _, ...line }) => line) ?? [
+    return rows.map(({ order, product, ...rest }) => ({
+      ...order,
+      ...rest,
+      product,
+      items: linesByOrder.get(order.id)?.map(({ orderId: _, ...line }) => line) ?? [
         {
-          product: row.product,
-          quantity: row.order.quantity,
-          unitPriceMinor: row.order.unitPriceMinor,
-          amountMinor: row.order.amountMinor,
+          product,
+          quantity: order.quantity,
+          unitPriceMinor: order.unitPriceMinor,
+          amountMinor: order.amountMinor,
         },
       ],
-      customerEmail: row.customerEmail,
-      refunds: refundsByOrder.get(row.order.id) ?? [],
-    }));
+      refunds: refundsByOrder.get(order.id) ?? [],
+    })) as Completed<R>[];
   }
 
   private linesOf(orderIds: number[]): Promise<(OrderLine & { orderId: number })[]> {
@@ -475,6 +522,14 @@ const orderedProductColumns = (products: Tables["products"]) => ({
 /** A refund's columns but the previous release's CRM columns. */
 const shownRefundColumns = (refunds: Tables["refunds"]) =>
   without(getTableColumns(refunds), LEGACY_CRM_COLUMNS);
+
+/** What `complete` needs of a row to add its lines and refunds. */
+type ViewRow = {
+  order: Pick<Order, "id" | "refundCount" | "itemCount" | "quantity" | "unitPriceMinor" | "amountMinor">;
+  product: OrderedProduct;
+};
+type Completed<R extends ViewRow> = R["order"] &
+  Omit<R, "order" | "product"> & { product: OrderedProduct; items: OrderLine[]; refunds: RefundWithCrm[] };
 
 type OrderViewRow = {
   order: Omit<Order, ReportBookkeeping> & CrmState;

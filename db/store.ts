@@ -8,6 +8,7 @@ import type {
   CancelReason,
   CrmHealth,
   CrmSubject,
+  CustomerOrder,
   DiscoveredRefund,
   LocalDaySales,
   NewAdminSession,
@@ -119,7 +120,9 @@ export interface OrdersPart {
   ): Promise<OrderView>;
   findOrder(orderId: number): Promise<OrderView | undefined>;
   findOrderForUser(orderId: number, userId: number): Promise<OrderView | undefined>;
-  listOrdersForUser(userId: number, page: PageRequest): Promise<Page<OrderView>>;
+  /** The customer's own order as the API shows it: only the columns its answer needs. */
+  findCustomerOrder(orderId: number, userId: number): Promise<CustomerOrder | undefined>;
+  listOrdersForUser(userId: number, page: PageRequest): Promise<Page<CustomerOrder>>;
   /**
    * Gives the pending order its new checkout session (false when it is not pending any more), holding its units
    * again in the same transaction when an earlier checkout lapsed and released them: StockShortError, and nothing

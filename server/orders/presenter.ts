@@ -6,7 +6,7 @@ import {
   REFUND_REASONS,
   REFUND_STATUSES,
 } from "../../db/enums.ts";
-import type { OrderView, RefundWithCrm } from "../../db/store.ts";
+import type { CustomerOrder, RefundWithCrm } from "../../db/store.ts";
 import { presentPicture } from "../products/pictures.ts";
 import { PictureSchema } from "../products/presenter.ts";
 import { formatMinor } from "../shared/money.ts";
@@ -113,7 +113,7 @@ export const OrderSchema = z
 
 export type OrderJson = z.infer<typeof OrderSchema>;
 
-export function presentOrder(order: OrderView): OrderJson {
+export function presentOrder(order: CustomerOrder): OrderJson {
   return {
     id: order.id,
     status: order.status,

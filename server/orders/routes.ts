@@ -11,7 +11,7 @@ import {
   problemResponses,
 } from "../http/schemas.ts";
 import { OrderSchema, presentOrder } from "./presenter.ts";
-import { getOwnOrder, MAX_LINES, MAX_QUANTITY, placeOrder } from "./service.ts";
+import { getCustomerOrder, MAX_LINES, MAX_QUANTITY, placeOrder } from "./service.ts";
 
 const ProductIdSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ example: 1 });
 const QuantitySchema = z
@@ -116,7 +116,7 @@ export function orderRoutes(store: Store) {
       return c.json(pageEnvelope("/api/v1/orders/", params, page, presentOrder), 200);
     })
     .openapi(getOrder, async (c) => {
-      const order = await getOwnOrder(store, c.req.valid("param").id, c.var.user.id);
+      const order = await getCustomerOrder(store, c.req.valid("param").id, c.var.user.id);
       return c.json(presentOrder(order), 200);
     });
 }

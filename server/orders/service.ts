@@ -1,5 +1,6 @@
 import {
   type CatalogPart,
+  type CustomerOrder,
   type OrderedProduct,
   type OrdersPart,
   type OrderView,
@@ -88,6 +89,18 @@ export function describeShortages(shortages: StockShortage[]): string {
     .join(" ");
 }
 
+/** The caller's own order as the API shows it (the lean read); someone else's is a 404, never a 403. */
+export async function getCustomerOrder(
+  store: OrdersPart,
+  orderId: number,
+  userId: number,
+): Promise<CustomerOrder> {
+  const order = await store.findCustomerOrder(orderId, userId);
+  if (!order) throw AppError.notFound("No such order.");
+  return order;
+}
+
+/** The caller's own order with everything the store knows of it, for the payment and cancellation paths. */
 export async function getOwnOrder(store: OrdersPart, orderId: number, userId: number): Promise<OrderView> {
   const order = await store.findOrderForUser(orderId, userId);
   if (!order) throw AppError.notFound("No such order.");
