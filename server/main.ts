@@ -1,8 +1,6 @@
 import { loadConfigOrExit } from "./config.ts";
 import { jsonLog, sinkFor } from "./http/logger.ts";
 import { stopWithSupervisor, superviseWorkers, workerEnv, workerIndex } from "./runtime/workers.ts";
-import { startBunServer } from "./server.bun.ts";
-import { stopOnSignals } from "./start.ts";
 
 const config = loadConfigOrExit();
 const log = jsonLog(sinkFor(config));
@@ -21,6 +19,9 @@ if (config.WORKERS > 1 && worker === undefined) {
     log,
   );
 } else {
+  // Loaded here, not above: the supervisor holds none of the app in its memory.
+  const { startBunServer } = await import("./server.bun.ts");
+  const { stopOnSignals } = await import("./start.ts");
   const running = await startBunServer(config, worker ?? 0);
   stopOnSignals(running.stop);
   if (worker !== undefined) stopWithSupervisor(running.stop, log);
