@@ -18,7 +18,6 @@ import { crmEventOf, crmStateColumns, queueCrmEvent } from "./crm-state.ts";
 import { Stock, type StockLine } from "./stock.ts";
 import {
   type CancelReason,
-  type CrmState,
   type CrmSyncStatus,
   type CustomerOrder,
   type LegacyCrmColumns,
@@ -530,12 +529,6 @@ type ViewRow = {
 };
 type Completed<R extends ViewRow> = R["order"] &
   Omit<R, "order" | "product"> & { product: OrderedProduct; items: OrderLine[]; refunds: RefundWithCrm[] };
-
-type OrderViewRow = {
-  order: Omit<Order, ReportBookkeeping> & CrmState;
-  product: OrderView["product"];
-  customerEmail: string;
-};
 
 function groupBy<T>(items: T[], key: (item: T) => number): Map<number, T[]> {
   const groups = new Map<number, T[]>();

@@ -59,7 +59,8 @@ export class Stock {
       const product = locked.get(line.productId);
       if (!product || product.stock === null) continue;
       const left = product.stock - product.stockReserved;
-      if (left < line.quantity) shortages.push({ productId: product.id, name: product.name, left });
+      if (left < line.quantity)
+        shortages.push({ productId: product.id, name: product.name, left: Math.max(0, left) });
       else changed.set(product.id, { ...product, stockReserved: product.stockReserved + line.quantity });
     }
     if (shortages.length > 0) throw new StockShortError(shortages);

@@ -39,16 +39,20 @@ effect(() => {
 export const basketCount = computed(() => basketLines.value.reduce((sum, line) => sum + line.quantity, 0));
 /** The basket's one currency (a basket is paid in one), or null when it is empty. */
 export const basketCurrency = computed(() => basketLines.value[0]?.currency ?? null);
-/** The basket's total as the API writes amounts (a decimal string in the currency's major unit). */
-export const basketTotal = computed(() => {
-  const currency = basketCurrency.value;
-  if (!currency) return "0";
+/** Units × a price, as the API writes amounts (a decimal string in the currency's major unit), in whole minor units. */
+export function amountOf(lines: Pick<BasketLine, "price" | "quantity">[], currency: string): string {
   const digits = fractionDigits(currency);
-  const minor = basketLines.value.reduce(
+  const minor = lines.reduce(
     (sum, line) => sum + Math.round(Number(line.price) * 10 ** digits) * line.quantity,
     0,
   );
   return (minor / 10 ** digits).toFixed(digits);
+}
+
+/** The basket's total. */
+export const basketTotal = computed(() => {
+  const currency = basketCurrency.value;
+  return currency ? amountOf(basketLines.value, currency) : "0";
 });
 
 function fractionDigits(currency: string): number {

@@ -2,6 +2,7 @@
 import { useLocation } from "preact-iso";
 import { formatMoney, session, signInPath } from "../api.ts";
 import {
+  amountOf,
   basketCount,
   basketCurrency,
   basketLines,
@@ -99,9 +100,7 @@ export function BasketPage() {
                     }
                   />
                 </td>
-                <td data-label="Amount">
-                  {formatMoney((Number(line.price) * line.quantity).toFixed(6), line.currency)}
-                </td>
+                <td data-label="Amount">{formatMoney(amountOf([line], line.currency), line.currency)}</td>
                 <td>
                   <button type="button" class="link" onClick={() => removeFromBasket(line.productId)}>
                     Remove<span class="sr-only"> {line.name}</span>
