@@ -3,125 +3,24 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { seedDemoProducts } from "../server/products/demo-products.ts";
 import { answersOk, freePort, waitFor } from "../tests/waiting.ts";
-
-const DEPLOY = import.meta.dirname;
-const ROOT = join(DEPLOY, "..");
-
-/**
- * A command these tests need, or undefined. Tests never install anything: `.ci/run` installs nginx and systemd,
- * and with CI=true a missing one is an error, so CI cannot pass by testing less. Elsewhere the suite is reported
- * as skipped, with the reason in its name.
- */
-function findCommand(command: string): string | undefined {
-  const found =
-    Bun.which(command) ?? Bun.which(command, { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" }) ?? undefined;
-  if (!found && process.env.CI === "true") throw new Error(`CI=true but ${command} is not installed`);
-  return found;
-}
-
-const NGINX = findCommand("nginx");
-const SYSTEMD_ANALYZE = findCommand("systemd-analyze");
-const missing = (command: string, found: string | undefined, debianPackage: string) =>
-  found ? "" : ` (skipped: ${command} is not installed; apt-get install ${debianPackage})`;
-
-/** Replaces each placeholder, failing when the shipped file no longer contains it. */
-function render(text: string, replacements: [string, string][]): string {
-  let rendered = text;
-  for (const [from, to] of replacements) {
-    if (!rendered.includes(from)) throw new Error(`the shipped file no longer contains "${from}"`);
-    rendered = rendered.replaceAll(from, to);
-  }
-  return rendered;
-}
-
-const BUN = Bun.which("bun") as string;
-
-/** A shipped unit made runnable here: this machine's bun, this checkout, and the given environment file. */
-function renderUnit(unit: string, environmentFile: string): string {
-  const text = readFileSync(join(DEPLOY, unit), "utf8");
-  if (unit.endsWith(".timer")) return text;
-  return render(text, [
-    ["/usr/local/bin/bun", BUN],
-    ["WorkingDirectory=/opt/orders", `WorkingDirectory=${ROOT}`],
-    ["/etc/orders/orders.env", environmentFile],
-  ]);
-}
-
-/**
- * What systemd runs for a rendered service: ExecStart= in WorkingDirectory=, with systemd's PATH, then
- * Environment=, then EnvironmentFile= lines on top (systemd.exec: the file overrides Environment=). The test's
- * environment files hold plain KEY=value lines, which systemd reads exactly like this.
- */
-function serviceCommand(unitText: string, instance = "") {
-  const settings = unitText
-    .split("\n")
-    .filter((line) => /^[A-Za-z]+=/.test(line))
-    .map((line) => {
-      const at = line.indexOf("=");
-      return [
-        line.slice(0, at),
-        line
-          .slice(at + 1)
-          .trim()
-          .replaceAll("%i", instance),
-      ] as const;
-    });
-  const values = (key: string) => settings.filter(([name]) => name === key).map(([, value]) => value);
-  const assignments = [
-    ...values("Environment"),
-    ...values("EnvironmentFile").flatMap((file) =>
-      readFileSync(file, "utf8")
-        .split("\n")
-        .map((line) => line.trim())
-        .filter((line) => line.includes("=") && !/^[#;]/.test(line)),
-    ),
-  ];
-  const env: Record<string, string> = {
-    PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin",
-    HOME: process.env.HOME ?? "/",
-  };
-  for (const assignment of assignments) {
-    const at = assignment.indexOf("=");
-    env[assignment.slice(0, at)] = assignment.slice(at + 1).trim();
-  }
-  const [cwd] = values("WorkingDirectory");
-  const [execStart] = values("ExecStart");
-  if (!cwd || !execStart) throw new Error("the unit has no WorkingDirectory= or ExecStart=");
-  return { cwd, env, argv: execStart.split(/\s+/) };
-}
-
-interface Instance {
-  process: Subprocess<"ignore", "pipe", "pipe">;
-  output: string[];
-}
-
-function startInstance(command: ReturnType<typeof serviceCommand>): Instance {
-  const child = Bun.spawn(command.argv, {
-    cwd: command.cwd,
-    env: command.env,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const output: string[] = [];
-  void (async () => {
-    const decoder = new TextDecoder();
-    const reader = child.stdout.getReader();
-    let partial = "";
-    for (let read = await reader.read(); !read.done; read = await reader.read()) {
-      const lines = (partial + decoder.decode(read.value, { stream: true })).split("\n");
-      partial = lines.pop() ?? "";
-      output.push(...lines.filter(Boolean));
-    }
-  })();
-  return { process: child, output };
-}
-
-const insecure = { tls: { rejectUnauthorized: false } } as RequestInit;
+import {
+  DEPLOY,
+  type Instance,
+  insecure,
+  missing,
+  NGINX,
+  render,
+  renderUnit,
+  type Site,
+  SYSTEMD_ANALYZE,
+  serviceCommand,
+  startInstance,
+  startSite,
+} from "./harness.ts";
 
 describe.skipIf(!NGINX)(
   `deploy/nginx.conf on a real nginx in front of two Bun servers${missing("nginx", NGINX, "nginx")}`,
@@ -129,7 +28,7 @@ describe.skipIf(!NGINX)(
     const dir = mkdtempSync(join(tmpdir(), "deploy-test-"));
     const mediaDir = join(dir, "media");
     const instances: Instance[] = [];
-    let nginx: Subprocess;
+    let site: Site | undefined;
     let https = "";
     let http = "";
     let databaseUrl = "";
@@ -146,7 +45,6 @@ describe.skipIf(!NGINX)(
     });
 
     beforeAll(async () => {
-      const nginxBin = NGINX as string;
       const [portA, portB, httpPort, httpsPort] = await Promise.all([
         freePort(),
         freePort(),
@@ -155,68 +53,6 @@ describe.skipIf(!NGINX)(
       ]);
       http = `http://127.0.0.1:${httpPort}`;
       https = `https://127.0.0.1:${httpsPort}`;
-
-      const dist = join(dir, "dist");
-      mkdirSync(join(dist, "assets"), { recursive: true });
-      writeFileSync(
-        join(dist, "index.html"),
-        "<!doctype html><title>Shop</title><div id=app>spa-index</div>",
-      );
-      writeFileSync(
-        join(dist, "assets", "app-3f9a1c.js"),
-        `console.log(${JSON.stringify("x".repeat(4000))});`,
-      );
-      for (const folder of ["logs", "acme", "tmp"]) mkdirSync(join(dir, folder));
-      const openssl = Bun.spawnSync([
-        "openssl",
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ]);
-      if (openssl.exitCode !== 0) throw new Error(`openssl failed: ${openssl.stderr}`);
-
-      const site = render(readFileSync(join(DEPLOY, "nginx.conf"), "utf8"), [
-        ["listen 80;", `listen 127.0.0.1:${httpPort};`],
-        ["listen [::]:80;\n", ""],
-        ["listen 443 ssl http2;", `listen 127.0.0.1:${httpsPort} ssl http2;`],
-        ["listen [::]:443 ssl http2;\n", ""],
-        ["/etc/letsencrypt/live/shop.example.com/fullchain.pem", join(dir, "cert.pem")],
-        ["/etc/letsencrypt/live/shop.example.com/privkey.pem", join(dir, "key.pem")],
-        ["/var/www/letsencrypt", join(dir, "acme")],
-        ["/var/log/nginx", join(dir, "logs")],
-        ["/opt/orders/ui/dist", dist],
-        ["/var/lib/orders/media/", `${mediaDir}/`],
-        ["127.0.0.1:3001", `127.0.0.1:${portA}`],
-        ["127.0.0.1:3002", `127.0.0.1:${portB}`],
-      ]);
-      writeFileSync(join(dir, "site.conf"), site);
-      const temp = join(dir, "tmp");
-      writeFileSync(
-        join(dir, "nginx.conf"),
-        `user root; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/logs/error.log;
-events { worker_connections 256; }
-http {
-  include /etc/nginx/mime.types;
-  client_body_temp_path ${temp}/body; proxy_temp_path ${temp}/proxy; fastcgi_temp_path ${temp}/fastcgi;
-  uwsgi_temp_path ${temp}/uwsgi; scgi_temp_path ${temp}/scgi;
-  include ${dir}/site.conf;
-}
-`,
-      );
-      const check = Bun.spawnSync([nginxBin, "-t", "-p", dir, "-c", join(dir, "nginx.conf")]);
-      console.log(`nginx -t: ${check.stderr.toString().trim()}`);
-      if (check.exitCode !== 0) throw new Error("nginx -t failed");
-
       databaseUrl = `file:${join(dir, "app.db")}`;
       await migrateDatabase(databaseUrl);
       const store = await openStore(databaseUrl);
@@ -267,16 +103,16 @@ http {
         instances.push(startInstance(serviceCommand(template, String(port))));
         await waitFor(answersOk(`http://127.0.0.1:${port}/healthz`), `instance ${port}`);
       }
-      nginx = Bun.spawn([nginxBin, "-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], {
-        stderr: "pipe",
+      site = await startSite(dir, {
+        mediaDir,
+        upstreamPorts: [portA, portB],
+        listen: { http: httpPort, https: httpsPort },
       });
-      await waitFor(answersOk(`${https}/healthz`, insecure), "nginx");
     }, 60_000);
 
     afterAll(async () => {
-      nginx?.kill("SIGQUIT");
       for (const instance of instances) instance.process.kill("SIGTERM");
-      await Promise.all([nginx?.exited, ...instances.map((instance) => instance.process.exited)]);
+      await Promise.all([site?.stop(), ...instances.map((instance) => instance.process.exited)]);
       crm.stop(true);
       rmSync(dir, { recursive: true, force: true });
     });
