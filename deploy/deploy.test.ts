@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { seedDemoProducts } from "../server/products/demo-products.ts";
-import { answersOk, freePort, waitFor } from "../tests/waiting.ts";
+import { freePort } from "../tests/waiting.ts";
 import {
   DEPLOY,
   type Instance,
@@ -18,7 +18,7 @@ import {
   type Site,
   SYSTEMD_ANALYZE,
   serviceCommand,
-  startInstance,
+  startService,
   startSite,
 } from "./harness.ts";
 
@@ -100,8 +100,7 @@ describe.skipIf(!NGINX)(
       );
       const template = renderUnit("orders@.service", environmentFile);
       for (const port of [portA, portB]) {
-        instances.push(startInstance(serviceCommand(template, String(port))));
-        await waitFor(answersOk(`http://127.0.0.1:${port}/healthz`), `instance ${port}`);
+        instances.push(await startService(serviceCommand(template, String(port))));
       }
       site = await startSite(dir, {
         mediaDir,

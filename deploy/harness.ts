@@ -88,7 +88,8 @@ export function serviceCommand(unitText: string, instance = "") {
   const [cwd] = values("WorkingDirectory");
   const [execStart] = values("ExecStart");
   if (!cwd || !execStart) throw new Error("the unit has no WorkingDirectory= or ExecStart=");
-  return { cwd, env, argv: execStart.split(/\s+/) };
+  const [execStartPost] = values("ExecStartPost");
+  return { cwd, env, argv: execStart.split(/\s+/), postStart: execStartPost?.split(/\s+/) };
 }
 
 export interface Instance {
@@ -96,7 +97,30 @@ export interface Instance {
   output: string[];
 }
 
-export function startInstance(command: ReturnType<typeof serviceCommand>): Instance {
+export type ServiceCommand = ReturnType<typeof serviceCommand>;
+
+/**
+ * What `systemctl start` does with the unit: ExecStart=, then ExecStartPost= (the wait until it listens), which
+ * must succeed: systemctl returns only then.
+ */
+export async function startService(command: ServiceCommand): Promise<Instance> {
+  const instance = startInstance(command);
+  if (command.postStart) {
+    const post = Bun.spawn(command.postStart, { cwd: command.cwd, env: command.env, stderr: "pipe" });
+    if ((await post.exited) !== 0)
+      throw new Error(`ExecStartPost failed: ${await new Response(post.stderr).text()}`);
+  }
+  return instance;
+}
+
+/** What `systemctl restart` does: SIGTERM (KillSignal=), wait for the exit, start again. */
+export async function restartService(instance: Instance, command: ServiceCommand): Promise<Instance> {
+  instance.process.kill("SIGTERM");
+  await instance.process.exited;
+  return startService(command);
+}
+
+function startInstance(command: ServiceCommand): Instance {
   const child = Bun.spawn(command.argv, {
     cwd: command.cwd,
     env: command.env,
@@ -124,6 +148,10 @@ export interface Site {
   https: string;
   /** nginx's folder: logs/orders.access.log, acme/ (the challenge webroot), nginx.conf, site.conf. */
   dir: string;
+  /** The rendered deploy/nginx-upstream.conf the site includes. */
+  upstreamFile: string;
+  /** What `systemctl reload nginx` does: new workers with the configuration as it is now, the old ones finishing. */
+  reload(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -179,10 +207,14 @@ export async function startSite(
     ["/var/log/nginx", join(dir, "logs")],
     ["/opt/orders/ui/dist", dist],
     ["/var/lib/orders/media/", `${mediaDir}/`],
+    ["/etc/nginx/orders-upstream.conf", join(dir, "orders-upstream.conf")],
+  ]);
+  writeFileSync(join(dir, "site.conf"), site);
+  const upstream = render(readFileSync(join(DEPLOY, "nginx-upstream.conf"), "utf8"), [
     ["127.0.0.1:3001", `127.0.0.1:${portA}`],
     ["127.0.0.1:3002", `127.0.0.1:${portB}`],
   ]);
-  writeFileSync(join(dir, "site.conf"), site);
+  writeFileSync(join(dir, "orders-upstream.conf"), upstream);
   const temp = join(dir, "tmp");
   writeFileSync(
     join(dir, "nginx.conf"),
@@ -209,6 +241,14 @@ http {
     http: `http://127.0.0.1:${httpPort}`,
     https,
     dir,
+    upstreamFile: join(dir, "orders-upstream.conf"),
+    async reload() {
+      const reload = Bun.spawn([nginxBin, "-p", dir, "-c", join(dir, "nginx.conf"), "-s", "reload"], {
+        stderr: "pipe",
+      });
+      if ((await reload.exited) !== 0)
+        throw new Error(`nginx -s reload: ${await new Response(reload.stderr).text()}`);
+    },
     async stop() {
       nginx.kill("SIGQUIT");
       await nginx.exited;
