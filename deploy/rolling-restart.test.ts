@@ -2,12 +2,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { type RunningSimulator, startStripeSimulator } from "../dev/stripe-simulator/server.ts";
 import { TEST_LIMITS } from "../server/config.ts";
 import { startTcpProxy } from "../tests/resilience/processes.ts";
-import { mysqlTarget } from "../tests/support.ts";
+import { freshDatabase, mysqlTarget } from "../tests/support.ts";
 import { freePort } from "../tests/waiting.ts";
 import {
   type Instance,
@@ -55,9 +54,12 @@ describe.skipIf(!NGINX || !mysql.url())(
     let commands: ServiceCommand[] = [];
     let productId = 0;
 
+    let database: Awaited<ReturnType<typeof freshDatabase>> | undefined;
+
     beforeAll(async () => {
-      const databaseUrl = mysql.url() as string;
-      await migrateDatabase(databaseUrl);
+      // A database of its own: the load leaves thousands of pending orders that other suites must not see.
+      database = await freshDatabase(mysql);
+      const databaseUrl = database.url;
       const store = await openStore(databaseUrl);
       productId = (
         await store.createProduct({
@@ -118,6 +120,7 @@ describe.skipIf(!NGINX || !mysql.url())(
       await Promise.all([site?.stop(), ...instances.map((instance) => instance.process.exited)]);
       proxy?.stop();
       await simulator?.stop();
+      await database?.drop();
       rmSync(dir, { recursive: true, force: true });
     });
 

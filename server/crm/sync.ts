@@ -1,5 +1,6 @@
 import type { CrmPart, CrmSubject, OrdersPart, OrderView, RefundsPart } from "../../db/store.ts";
 import type { Config } from "../config.ts";
+import { logPassFailure } from "../shared/failures.ts";
 import {
   type CrmResult,
   crmIdempotencyKey,
@@ -104,11 +105,8 @@ export class CrmSync {
     const attempt = this.sync(subject, known, claimedUntil)
       .then((result): CrmState | undefined => result.settled)
       .catch((error) => {
-        this.log({
-          level: "error",
-          msg: "crm sync failed to run",
+        logPassFailure(this.log, "crm sync failed to run", error, {
           [`${subject.kind}_id`]: subject.subjectId,
-          error: String(error),
         });
         return undefined;
       })
@@ -271,9 +269,7 @@ export class CrmSync {
   start(): void {
     if (this.timer) return;
     const tick = () =>
-      void this.runPass().catch((error) =>
-        this.log({ level: "error", msg: "crm pass failed", error: String(error) }),
-      );
+      void this.runPass().catch((error) => logPassFailure(this.log, "crm pass failed", error));
     tick();
     this.timer = setInterval(tick, this.config.CRM_POLL_INTERVAL_MS);
   }

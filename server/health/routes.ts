@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import type { Store } from "../../db/store.ts";
-import { logDatabaseUnavailable } from "../http/problem.ts";
+import { logDatabaseUnavailable } from "../shared/failures.ts";
 import { checkDatabase } from "./database.ts";
 
 /**
@@ -13,7 +13,7 @@ export function healthRoutes(store: Store, mayReadDetail: (c: Context) => boolea
     .get("/readyz", async (c) => {
       const state = await checkDatabase(store);
       if (state.ready) return c.json({ status: "ready", database: "ok" });
-      logDatabaseUnavailable(c, state.error ?? state.detail);
+      logDatabaseUnavailable(c.get("log"), state.error ?? state.detail);
       if (!mayReadDetail(c)) return c.json({ status: "unavailable" }, 503);
       return c.json({ status: "not ready", database: state.cause, detail: state.detail }, 503);
     });

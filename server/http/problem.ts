@@ -1,7 +1,9 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { errorCode } from "../../db/error-code.ts";
 import { AppError, type ErrorKind, type FieldErrors } from "../shared/errors.ts";
+import { isDatabaseUnavailable, logDatabaseUnavailable } from "../shared/failures.ts";
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",
@@ -94,72 +96,17 @@ export function handleError(error: Error, c: Context): Response {
     return problemResponse(c, status, detail, { type: status === 400 ? "malformed-request" : undefined });
   }
   if (isDatabaseUnavailable(error)) {
-    logDatabaseUnavailable(c, error);
+    logDatabaseUnavailable(c.get("log"), error);
     return problemResponse(c, 503, "The service is temporarily unavailable. Please try again shortly.", {
       type: "service-unavailable",
       headers: { "Retry-After": "5" },
     });
   }
-  c.get("log")?.({ level: "error", msg: "unhandled error", error: error.stack ?? String(error) });
+  c.get("log")?.({
+    level: "error",
+    msg: "unhandled error",
+    code: errorCode(error),
+    error: error.stack ?? String(error),
+  });
   return problemResponse(c, 500, "An unexpected error occurred. Quote the request id when reporting it.");
-}
-
-const UNAVAILABLE_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "PROTOCOL_CONNECTION_LOST",
-  "PROTOCOL_SEQUENCE_TIMEOUT",
-  "ER_CON_COUNT_ERROR",
-  "SQLITE_BUSY",
-  // Still in conflict with other writers after the pool's retries (db/deadline-pool.ts): a moment later will do.
-  "ER_LOCK_DEADLOCK",
-  "ER_LOCK_WAIT_TIMEOUT",
-  // Configuration the operator must fix (wrong password, no such database): still "unavailable", not a bug.
-  "ER_ACCESS_DENIED_ERROR",
-  "ER_DBACCESS_DENIED_ERROR",
-  "ER_BAD_DB_ERROR",
-]);
-
-/** The error in the chain that carries a database code. */
-function databaseError(error: unknown): { code: string; message: string } | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) {
-      return { code, message: String((current as { message?: unknown }).message ?? code) };
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function isDatabaseUnavailable(error: unknown): boolean {
-  return databaseError(error) !== undefined;
-}
-
-/** The cause as the driver said it ("Access denied for user ..."), without a stack. */
-function databaseCause(error: unknown): string {
-  const found = databaseError(error);
-  return found ? `${found.code}: ${found.message}` : String(error);
-}
-
-const REPEAT_LOG_MS = 60_000;
-const lastLogged = new Map<string, number>();
-
-/**
- * Logs the cause of a database that cannot serve (the driver's code and words), once a minute per cause: a
- * database that is down must not write a line per request.
- */
-export function logDatabaseUnavailable(c: Context, error: unknown): void {
-  const cause = databaseCause(error);
-  if (firstInAWhile(cause)) c.get("log")?.({ level: "error", msg: "database unavailable", error: cause });
-}
-
-function firstInAWhile(cause: string, now = Date.now()): boolean {
-  const last = lastLogged.get(cause);
-  if (last !== undefined && now - last < REPEAT_LOG_MS) return false;
-  if (lastLogged.size > 100) lastLogged.clear();
-  lastLogged.set(cause, now);
-  return true;
 }

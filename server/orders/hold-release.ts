@@ -1,6 +1,7 @@
 import type { Store } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import type { Log } from "../http/logger.ts";
+import { logPassFailure } from "../shared/failures.ts";
 import { RepeatingPass } from "../shared/repeating-pass.ts";
 
 const RELEASE_INTERVAL_MS = 60_000;
@@ -24,7 +25,7 @@ export class HoldReleaser {
     this.passes = new RepeatingPass(
       () => this.releaseOnce(),
       intervalMs,
-      (error) => log({ level: "error", msg: "stock release failed", error: String(error) }),
+      (error) => logPassFailure(log, "stock release failed", error),
     );
   }
 

@@ -1,3 +1,4 @@
+import { logPassFailure } from "../shared/failures.ts";
 import { RepeatingPass } from "../shared/repeating-pass.ts";
 import { type RefundDeps, reconcileStaleAttempts } from "./service.ts";
 
@@ -11,7 +12,7 @@ export class RefundReconciler {
     this.passes = new RepeatingPass(
       () => reconcileStaleAttempts(deps),
       RECONCILE_INTERVAL_MS,
-      (error) => deps.log({ level: "error", msg: "refund reconciliation failed", error: String(error) }),
+      (error) => logPassFailure(deps.log, "refund reconciliation failed", error),
     );
   }
 

@@ -1,5 +1,6 @@
 import type { Store } from "../../db/store.ts";
 import type { Log } from "../http/logger.ts";
+import { logPassFailure } from "../shared/failures.ts";
 import { RepeatingPass } from "../shared/repeating-pass.ts";
 
 const FOLD_INTERVAL_MS = 60_000;
@@ -16,7 +17,7 @@ export class ReportFolder {
     this.passes = new RepeatingPass(
       () => store.foldReportChanges(),
       intervalMs,
-      (error) => log({ level: "error", msg: "report fold failed", error: String(error) }),
+      (error) => logPassFailure(log, "report fold failed", error),
     );
   }
 
