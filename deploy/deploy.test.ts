@@ -142,10 +142,17 @@ describe.skipIf(!NGINX)(
       expect({ exitCode: check.exitCode, stderr: check.stderr.toString() }).toMatchObject({ exitCode: 0 });
     });
 
-    test("nginx does not pass /metrics on", async () => {
-      const response = await get("/metrics");
-      expect(response.status).toBe(404);
-      expect(await response.text()).not.toContain("http_requests_total");
+    test("nginx passes no spelling of /metrics on, and none of them shows the shop's page", async () => {
+      for (const path of ["/metrics", "/metrics/", "/METRICS", "/Metrics/", "/metrics/anything"]) {
+        const response = await get(path);
+        const text = await response.text();
+        expect({ path, status: response.status, metrics: text.includes("http_requests_total") }).toEqual({
+          path,
+          status: 404,
+          metrics: false,
+        });
+        expect(text).not.toContain("spa-index");
+      }
     });
 
     test("nginx's access log carries the request id the app logs, the instance that answered and the times", async () => {
