@@ -49,6 +49,9 @@ async function serveOnNode(): Promise<void> {
   const server = serve({ fetch: started.app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     started.log({ level: "info", msg: `listening on http://${info.address}:${info.port} (node)` });
   });
+  // Bun keeps an idle connection 10 s; Node's default 5 s equals nginx's upstream keepalive_timeout, so the two
+  // could close it at once while nginx writes a request into it (docs/decisions/015).
+  if ("keepAliveTimeout" in server) server.keepAliveTimeout = 10_000;
   stopOnSignals(async () => {
     const drained = new Promise<void>((done) => server.close(() => done()));
     if ("closeIdleConnections" in server) server.closeIdleConnections();
