@@ -47,6 +47,8 @@ export async function rollingRestart(options: RollingRestart): Promise<void> {
       `${options.upstreamFile} lists ${ports.length} instance(s): restarting the only one refuses requests meanwhile; run two (docs/production.md)`,
     );
   for (const port of ports) {
+    // One reload puts the previous instance back and takes this one out: every reload makes nginx's old workers
+    // close their idle client connections, so the fewer the better.
     options.log(`instance ${port}: out of nginx's rotation`);
     writeFileSync(options.upstreamFile, markedDown(upstream, port));
     await options.reloadNginx();
@@ -60,10 +62,11 @@ export async function rollingRestart(options: RollingRestart): Promise<void> {
         `instance ${port} is not ready after its restart (${(error as Error).message}); it stays out of nginx's rotation (down in ${options.upstreamFile}), and the instances after it were not restarted. Fix it (journalctl -u orders@${port}), then run bun run deploy:restart again`,
       );
     }
-    writeFileSync(options.upstreamFile, markedDown(upstream, undefined));
-    await options.reloadNginx();
-    options.log(`instance ${port}: ready and back in nginx's rotation`);
+    options.log(`instance ${port}: ready`);
   }
+  writeFileSync(options.upstreamFile, markedDown(upstream, undefined));
+  await options.reloadNginx();
+  options.log("every instance in nginx's rotation");
 }
 
 /** Runs a command, failing with its output when it fails. */
