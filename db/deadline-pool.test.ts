@@ -3,11 +3,15 @@ import { createConnection, createPool } from "mysql2/promise";
 import { mysqlTarget } from "../tests/support.ts";
 import { waitFor } from "../tests/waiting.ts";
 import { DeadlinePool } from "./deadline-pool.ts";
+import { FailoverPool } from "./failover-pool.ts";
 
 const mysql = mysqlTarget();
+/** One node, one connection. */
+const onePool = () =>
+  new FailoverPool([mysql.url() as string], (uri) => createPool({ uri, connectionLimit: 1 }));
 
 mysql.describe("DeadlinePool on MySQL", () => {
-  const pool = new DeadlinePool(createPool({ uri: mysql.url(), connectionLimit: 1 }), 400, 1);
+  const pool = new DeadlinePool(onePool(), 400, 1);
   afterAll(() => pool.end());
 
   const connectionId = async () => {
@@ -17,7 +21,7 @@ mysql.describe("DeadlinePool on MySQL", () => {
 
   test("a statement InnoDB picks as a deadlock's victim is run again, once the rival has moved on", async () => {
     const table = `deadlock_probe_${process.pid}`;
-    const deadlocking = new DeadlinePool(createPool({ uri: mysql.url(), connectionLimit: 1 }), 5000, 1);
+    const deadlocking = new DeadlinePool(onePool(), 5000, 1);
     const rival = await createConnection(mysql.url());
     const observer = await createConnection(mysql.url());
     try {

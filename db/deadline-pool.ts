@@ -1,12 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ExecuteValues, Pool, PoolConnection, QueryOptions } from "mysql2/promise";
+import type { ExecuteValues, PoolConnection, QueryOptions } from "mysql2/promise";
 import { errorCode } from "./error-code.ts";
+import { type FailoverPool, isNodeDown, isRefusedBeforeRunning } from "./failover-pool.ts";
 
-/**
- * A statement or transaction the database rolled back for a deadlock or a lock wait (on a Galera cluster, a
- * certification conflict with another node) is run at most this many times in all.
- */
-const CONFLICT_ATTEMPTS = 5;
+/** The first pause before running again what lost a conflict; each next one may be twice as long, up to the cap. */
+const BACKOFF_FIRST_MS = 5;
+const BACKOFF_CAP_MS = 250;
 /** What a transaction's connection offers Drizzle: statements bounded by the pool's timeout. */
 export interface TransactionClient {
   query(
@@ -23,11 +22,15 @@ export interface TransactionClient {
  * whose statement timed out is destroyed, never handed to the next request: its answer may still be on the way,
  * or never come.
  *
- * A statement InnoDB picked as a deadlock's victim is run again (up to CONFLICT_ATTEMPTS times in all): each
- * statement here is a transaction of its own, which InnoDB has rolled back whole, so running it again is what
- * MySQL's manual asks of the application. A transaction (`transaction`) rolled back for a deadlock or a lock wait
- * timeout (InnoDB's, or a Galera cluster's certification conflict, which MariaDB reports as a deadlock) is run
- * again as a whole, after a short random pause so that the rivals do not meet again at once.
+ * A statement InnoDB picked as a deadlock's victim is run again: each statement here is a transaction of its
+ * own, which InnoDB has rolled back whole, so running it again is what MySQL's manual asks of the application. A
+ * transaction (`transaction`) rolled back for a deadlock or a lock wait timeout (InnoDB's, or a Galera cluster's
+ * certification conflict, which MariaDB reports as a deadlock) is run again as a whole. Each new run comes after
+ * a random pause whose ceiling doubles (full jitter, so the rivals do not meet again at once), for as long as the
+ * first run started less than timeoutMs ago; then the conflict is the caller's (a 503 with Retry-After).
+ *
+ * With several nodes (FailoverPool), work a node refused before running it (not ready, or a transaction whose
+ * START TRANSACTION found the connection dead) is run again the same way on the node the pool moved to.
  */
 export class DeadlinePool {
   /** Statements holding a connection now, and requests waiting for one (the metrics read them). */
@@ -38,7 +41,7 @@ export class DeadlinePool {
   private readonly clients = new WeakMap<PoolConnection, TransactionClient>();
 
   constructor(
-    private readonly pool: Pool,
+    private readonly pool: FailoverPool,
     private readonly timeoutMs: number,
     readonly limit: number,
   ) {}
@@ -57,8 +60,8 @@ export class DeadlinePool {
 
   /**
    * Runs `run` in a transaction on a connection of its own, every statement bounded by the timeout, and commits
-   * it; runs it again from the start (up to CONFLICT_ATTEMPTS times) when the database rolled it back to break
-   * a deadlock or a lock wait. `run` must therefore do nothing but database work that a rollback undoes.
+   * it; runs it again from the start when the database rolled it back to break a deadlock or a lock wait, or a
+   * node refused it before it began. `run` must therefore do nothing but database work that a rollback undoes.
    */
   async transaction<T>(run: (client: TransactionClient) => Promise<T>): Promise<T> {
     return this.retryingConflicts(() => this.transactionOnce(run));
@@ -68,13 +71,17 @@ export class DeadlinePool {
     const connection = await this.getConnection();
     this.inUse++;
     const client = this.clientOf(connection);
+    let begun = false;
     try {
       await client.query("START TRANSACTION");
+      begun = true;
       const result = await run(client);
       await client.query("COMMIT");
       connection.release();
       return result;
     } catch (error) {
+      this.pool.failed(connection, error);
+      if (!begun && isNodeDown(error)) notBegun.add(error as object);
       if (isBroken(error)) connection.destroy();
       else
         await client.query("ROLLBACK").then(
@@ -128,17 +135,26 @@ export class DeadlinePool {
     return this.pool.end();
   }
 
-  /** Runs `run` again, after a short random pause that grows, while the database rolls it back for a conflict. */
+  /** Runs `run` again, after a random pause that grows, while it loses conflicts, until timeoutMs has passed. */
   private async retryingConflicts<T>(run: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
+    const deadline = Date.now() + this.timeoutMs;
+    for (let attempt = 0; ; attempt++) {
       try {
         return await run();
       } catch (error) {
-        if (!isRetryable(error) || attempt >= CONFLICT_ATTEMPTS) throw error;
+        if (!this.mayRunAgain(error)) throw error;
+        const pause = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_FIRST_MS * 2 ** attempt);
+        if (Date.now() + pause >= deadline) throw error;
         this.deadlocksRetried++;
-        await sleep(Math.random() * 10 * attempt);
+        await sleep(pause);
       }
     }
+  }
+
+  private mayRunAgain(error: unknown): boolean {
+    const code = errorCode(error);
+    if (code === "ER_LOCK_DEADLOCK" || code === "ER_LOCK_WAIT_TIMEOUT") return true;
+    return this.pool.nodes > 1 && (isRefusedBeforeRunning(error) || notBegun.has(error as object));
   }
 
   private async withConnection<T>(run: (connection: PoolConnection) => Promise<T>): Promise<T> {
@@ -149,6 +165,7 @@ export class DeadlinePool {
       connection.release();
       return result;
     } catch (error) {
+      this.pool.failed(connection, error);
       if (isBroken(error)) connection.destroy();
       else connection.release();
       throw error;
@@ -157,6 +174,9 @@ export class DeadlinePool {
     }
   }
 }
+
+/** Errors of transactions that never began (their connection was dead): nothing of them ran anywhere. */
+const notBegun = new WeakSet<object>();
 
 function databaseTimeout(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -172,12 +192,6 @@ function timed(connection: PoolConnection, timeoutMs: number): TransactionClient
       ),
     execute: (sql, values) => connection.execute({ sql, timeout: timeoutMs }, values),
   };
-}
-
-/** The database rolled the statement or transaction back to let another go on: running it again should succeed. */
-function isRetryable(error: unknown): boolean {
-  const code = errorCode(error);
-  return code === "ER_LOCK_DEADLOCK" || code === "ER_LOCK_WAIT_TIMEOUT";
 }
 
 /** A timed-out statement, or a fatal error (the connection is lost): the connection is no use to anyone. */

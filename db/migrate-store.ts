@@ -12,7 +12,11 @@ export async function migrateDatabase(databaseUrl: string, migrationsFolder?: st
     const { createConnection } = await import("mysql2/promise");
     const { drizzle } = await import("drizzle-orm/mysql2");
     const { migrate } = await import("drizzle-orm/mysql2/migrator");
-    const connection = await createConnection({ uri: databaseUrl, timezone: "Z", multipleStatements: false });
+    const { mysqlHostUrls } = await import("./database-hosts.ts");
+    const { firstServingNode } = await import("./failover-pool.ts");
+    // On a cluster, through the first node that serves: the schema change reaches the others with it.
+    const hostUrl = await firstServingNode(mysqlHostUrls(databaseUrl));
+    const connection = await createConnection({ uri: hostUrl, timezone: "Z", multipleStatements: false });
     try {
       // Several servers may start at once; a named lock lets one of them migrate at a time.
       await connection.query("SELECT GET_LOCK('app_migrations', 60)");

@@ -4,9 +4,11 @@ import { type Column, getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { MySqlTable } from "drizzle-orm/mysql-core";
 import { drizzle as drizzleMysql } from "drizzle-orm/mysql2";
 import { createPool, type Pool } from "mysql2/promise";
+import { mysqlHostUrls } from "./database-hosts.ts";
 import { DeadlinePool } from "./deadline-pool.ts";
 import { type Db, type DialectAdapter, DrizzleStore, type Tables } from "./drizzle-store.ts";
 import { errorCode } from "./error-code.ts";
+import { FailoverPool } from "./failover-pool.ts";
 import * as mysqlSchema from "./schema.mysql.ts";
 import * as sqliteSchema from "./schema.sqlite.ts";
 
@@ -16,9 +18,14 @@ export interface OpenStoreOptions {
   timeoutMs?: number;
   /** Sees every SQL statement the store runs (tests count queries with it). */
   logQuery?: (sql: string) => void;
+  /** Where a move from one database node to another is said (several hosts in DATABASE_URL). */
+  log?: (fields: Record<string, unknown>) => void;
 }
 
-/** Opens the store named by DATABASE_URL: mysql://user:pass@host:port/db or file:PATH (SQLite). */
+/**
+ * Opens the store named by DATABASE_URL: mysql://user:pass@host:port/db (or host1:port,host2:port,... for the nodes
+ * of a cluster, used one at a time: db/failover-pool.ts) or file:PATH (SQLite).
+ */
 export async function openStore(databaseUrl: string, options: OpenStoreOptions = {}): Promise<DrizzleStore> {
   if (databaseUrl.startsWith("mysql://")) return new DrizzleStore(mysqlAdapter(databaseUrl, options));
   if (databaseUrl.startsWith("file:"))
@@ -29,21 +36,31 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
 export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}): DialectAdapter {
   const timeoutMs = options.timeoutMs ?? 5000;
   const limit = options.poolSize ?? 10;
-  const connections = createPool({
-    uri: databaseUrl,
-    connectionLimit: limit,
-    timezone: "Z",
-    dateStrings: false,
-    connectTimeout: timeoutMs,
-    enableKeepAlive: true,
-  });
-  // READ COMMITTED for every statement and transaction (decision 012): under InnoDB's REPEATABLE READ, orders
-  // whose status changes at once deadlocked on the gap locks of their secondary indexes. Sent before the new
-  // connection's first statement, once per connection, not once per transaction.
-  connections.pool.on("connection", (connection) => {
-    connection.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", () => undefined);
-  });
-  const pool = new DeadlinePool(connections, timeoutMs, limit);
+  const nodePool = (hostUrl: string) => {
+    const connections = createPool({
+      uri: hostUrl,
+      connectionLimit: limit,
+      timezone: "Z",
+      dateStrings: false,
+      connectTimeout: timeoutMs,
+      enableKeepAlive: true,
+    });
+    // Sent before the new connection's first statement, once per connection, not once per transaction.
+    // READ COMMITTED for every statement and transaction (decision 012): under InnoDB's REPEATABLE READ, orders
+    // whose status changes at once deadlocked on the gap locks of their secondary indexes. On a Galera node, a
+    // read waits until the node has applied every write the cluster committed before it, so a customer who
+    // wrote through another node reads what they wrote (decision 016; a server without Galera ignores it).
+    connections.pool.on("connection", (connection) => {
+      connection.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", () => undefined);
+      connection.query("SET SESSION wsrep_sync_wait = 1", () => undefined);
+    });
+    return connections;
+  };
+  const pool = new DeadlinePool(
+    new FailoverPool(mysqlHostUrls(databaseUrl), nodePool, { log: options.log }),
+    timeoutMs,
+    limit,
+  );
   const db = drizzleMysql(pool as unknown as Pool, { logger: queryLogger(options) });
   // A Drizzle per transaction connection, made at its first transaction: making one costs more than a statement.
   const onConnection = new WeakMap<object, Db>();

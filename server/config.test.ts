@@ -43,6 +43,22 @@ describe("configuration", () => {
     }
   });
 
+  test("DATABASE_URL may name the nodes of a cluster, and one that cannot be read is one line saying why", () => {
+    expect(loadConfig({ DATABASE_URL: "mysql://orders:pw@db1:3306,db2:3306,db3/orders" }).DATABASE_URL).toBe(
+      "mysql://orders:pw@db1:3306,db2:3306,db3/orders",
+    );
+    for (const [url, says] of [
+      ["mysql://orders:pw@db1:3306,,db3:3306/orders", 'host 2 of 3 ("") is not host or host:port'],
+      ["mysql://orders:pw@db1:3306;db2:3306/orders", "is not host or host:port"],
+      ["mysql://orders:pw@db1:99999/orders", "port 99999, outside 1-65535"],
+      ["mysql://orders:pw@db1:3306,db2:3306", "names no database"],
+    ] as const) {
+      const problems = problemsOf({ DATABASE_URL: url });
+      expect({ url, problems }).toEqual({ url, problems: [expect.stringContaining(says)] });
+      expect(problems[0]?.startsWith("DATABASE_URL")).toBe(true);
+    }
+  });
+
   test("production accepts no development default, and names every missing variable at once", () => {
     const problems = problemsOf({ NODE_ENV: "production", STRIPE_API_BASE: "http://127.0.0.1:12111" });
     for (const name of [

@@ -1,6 +1,7 @@
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { mysqlHostUrls } from "../db/database-hosts.ts";
 import { isTimeZone } from "./reports/calendar.ts";
 
 /** Development and tests only: production refuses it (it is public, in this repository). */
@@ -33,8 +34,20 @@ const configSchema = z
     DATABASE_URL: z
       .string()
       .default(DEFAULT_DATABASE_URL)
-      .refine((value) => /^(mysql:\/\/.+|file:.+)$/.test(value), {
-        message: "must be mysql://user:pass@host:port/db or file:PATH",
+      .superRefine((value, context) => {
+        if (value.startsWith("file:") && value.length > 5) return;
+        if (!value.startsWith("mysql://")) {
+          context.addIssue({
+            code: "custom",
+            message: "must be mysql://user:pass@host:port/db or file:PATH",
+          });
+          return;
+        }
+        try {
+          mysqlHostUrls(value);
+        } catch (error) {
+          context.addIssue({ code: "custom", message: (error as Error).message });
+        }
       }),
     DB_TIMEOUT_MS: integer(5000, 100, 120_000),
     /** How often each instance asks whether the catalog changed: the most its products pages lag behind. */

@@ -39,7 +39,7 @@ export const SHUTDOWN_GRACE_MS = 10_000;
  */
 export async function startApp(config: Config, runtime: Runtime, background = true): Promise<Started> {
   const log = jsonLog(sinkFor(config));
-  const store = await openStore(config.DATABASE_URL, { timeoutMs: config.DB_TIMEOUT_MS });
+  const store = await openStore(config.DATABASE_URL, { timeoutMs: config.DB_TIMEOUT_MS, log });
   // A database the server cannot use is said on standard error whatever LOG_LEVEL is.
   await checkDatabaseAtStart(
     store,

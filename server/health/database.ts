@@ -8,7 +8,7 @@ export type DatabaseState =
   | { ready: true }
   | {
       ready: false;
-      cause: "unreachable" | "access denied" | "unknown database" | "not migrated";
+      cause: "unreachable" | "not ready" | "access denied" | "unknown database" | "not migrated";
       detail: string;
       /** The driver's error, when the database refused or did not answer. */
       error?: unknown;
@@ -18,9 +18,14 @@ export type DatabaseState =
 export async function checkDatabase(store: Store): Promise<DatabaseState> {
   try {
     await withTimeout(store.ping());
+    const problem = await withTimeout(store.schemaProblem());
+    return problem ? { ready: false, cause: "not migrated", detail: problem } : { ready: true };
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     switch (errorCode(error)) {
+      case "ER_UNKNOWN_COM_ERROR":
+      case "ER_QUERY_INTERRUPTED":
+        return { ready: false, cause: "not ready", detail, error };
       case "ER_ACCESS_DENIED_ERROR":
       case "ER_DBACCESS_DENIED_ERROR":
         return { ready: false, cause: "access denied", detail, error };
@@ -35,8 +40,6 @@ export async function checkDatabase(store: Store): Promise<DatabaseState> {
         return { ready: false, cause: "unreachable", detail, error };
     }
   }
-  const problem = await withTimeout(store.schemaProblem());
-  return problem ? { ready: false, cause: "not migrated", detail: problem } : { ready: true };
 }
 
 /**

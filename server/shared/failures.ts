@@ -8,7 +8,12 @@ const UNAVAILABLE_CODES = new Set([
   "ETIMEDOUT",
   "PROTOCOL_CONNECTION_LOST",
   "PROTOCOL_SEQUENCE_TIMEOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
   "ER_CON_COUNT_ERROR",
+  // A Galera node that is not Synced ("WSREP has not yet prepared node for application use"), or leaving.
+  "ER_UNKNOWN_COM_ERROR",
+  "ER_QUERY_INTERRUPTED",
   "SQLITE_BUSY",
   // Still in conflict with other writers after the pool's retries (db/deadline-pool.ts): a moment later will do.
   "ER_LOCK_DEADLOCK",
