@@ -20,6 +20,8 @@ export interface CrmStandIn {
   /** Share of requests (0..1) that fail with 500 at random while mode is "ok". */
   failureRate: number;
   slowMs: number;
+  /** Runs as a post is about to be answered 201 (a test freezes the shop's database at that moment). */
+  beforeSuccess?: () => void;
   postsFor(orderId: number): ReceivedPost[];
   stop(): Promise<void>;
 }
@@ -95,6 +97,7 @@ export function startCrmStandIn(options: { port?: number } = {}): CrmStandIn {
       record(404);
       return Response.json({ message: `User with id '${userId}' not found` }, { status: 404 });
     }
+    state.beforeSuccess?.();
     record(201);
     const kept = Object.fromEntries(Object.entries(body).filter(([key]) => KEPT_FIELDS.includes(key)));
     return Response.json({ id: nextId++, ...kept }, { status: 201 });

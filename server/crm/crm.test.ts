@@ -177,14 +177,15 @@ for (const target of storeTargets()) {
     test("a claimant whose slow database ate its lease does not post; the order is posted once the lease runs out", async () => {
       const { orderId } = await freshlyPaidOrder(stack);
       const config = { ...stack.config, CRM_TIMEOUT_MS: 1000, DB_TIMEOUT_MS: 1000 };
-      // The lease is 1 s (post) + 2 x 1 s (record) + 5 s = 8 s; the claim and the read take 4 s of it.
+      // The lease is 1 s (post) + 2 x 1 s (record) + 15 s (a frozen cluster) + 5 s = 23 s; the claim and the
+      // read take 4 s of it, leaving less than the 20 s a post needs.
       const worker = (now: () => number) => new CrmSync(config, stack.store, () => {}, now);
       const start = Date.now();
       const times = [start, start + 4000];
       expect(await worker(() => times.shift() ?? start + 4000).syncOrder(orderId)).toBe("skipped");
       expect(stack.crmStandIn.postsFor(orderId)).toHaveLength(0);
-      expect(await worker(() => start + 7900).syncOrder(orderId)).toBe("skipped");
-      expect(await worker(() => start + 8001).syncOrder(orderId)).toBe("success");
+      expect(await worker(() => start + 22_900).syncOrder(orderId)).toBe("skipped");
+      expect(await worker(() => start + 23_001).syncOrder(orderId)).toBe("success");
       expect(stack.crmStandIn.postsFor(orderId)).toHaveLength(1);
     });
 

@@ -1,6 +1,6 @@
 import type { CrmPart, CrmSubject, OrdersPart, OrderView, RefundsPart } from "../../db/store.ts";
 import type { Config } from "../config.ts";
-import { logPassFailure } from "../shared/failures.ts";
+import { isDatabaseUnavailable, logPassFailure } from "../shared/failures.ts";
 import {
   type CrmResult,
   crmIdempotencyKey,
@@ -14,13 +14,18 @@ type Log = (fields: Record<string, unknown>) => void;
 
 /**
  * The claimant posts (at most CRM_TIMEOUT_MS), then records the outcome (at most two DB_TIMEOUT_MS: a pool
- * connection, then the statement). It posts only while its lease still covers both plus CLOCK_SKEW_MS, so nobody
- * can claim the order again before the outcome is written; the lease adds CLAIM_ALLOWANCE_MS for the claim and
- * the read before the post. A dead process's claim holds its order for leaseMs.
+ * connection, then the statement), and when the database cannot answer (a frozen or failing-over cluster), records
+ * it again until FREEZE_ALLOWANCE_MS more have passed. It posts only while its lease still covers all that plus
+ * CLOCK_SKEW_MS, so nobody can claim the order again before the outcome is written; the lease adds
+ * CLAIM_ALLOWANCE_MS for the claim and the read before the post. A dead process's claim holds its order for
+ * leaseMs. A CRM that honours the Idempotency-Key is safe even past that (docs/crm.md).
  */
-const postAndRecordMs = (config: Config) => config.CRM_TIMEOUT_MS + 2 * config.DB_TIMEOUT_MS;
+const FREEZE_ALLOWANCE_MS = 15_000;
+const postAndRecordMs = (config: Config) =>
+  config.CRM_TIMEOUT_MS + 2 * config.DB_TIMEOUT_MS + FREEZE_ALLOWANCE_MS;
 const CLOCK_SKEW_MS = 2000;
 const CLAIM_ALLOWANCE_MS = 3000;
+const RECORD_AGAIN_MS = 250;
 const leaseMs = (config: Config) => postAndRecordMs(config) + CLOCK_SKEW_MS + CLAIM_ALLOWANCE_MS;
 const PASS_BATCH = 50;
 const PASS_CONCURRENCY = 4;
@@ -144,7 +149,9 @@ export class CrmSync {
     const logged = { [`${subject.kind}_id`]: subject.subjectId };
     if (result.ok) {
       const success = { reference: result.reference, syncedAt: new Date(this.now()) };
-      const recorded = await this.store.recordCrmSuccess(subject, leaseUntil, success);
+      const recorded = await this.withinLease(leaseUntil, () =>
+        this.store.recordCrmSuccess(subject, leaseUntil, success),
+      );
       this.log({ level: "info", msg: `crm sync succeeded`, ...logged, crm_reference: result.reference });
       const settled: CrmState = {
         ...item,
@@ -161,11 +168,9 @@ export class CrmSync {
     const attempts = item.crmAttempts + 1;
     const nextAttemptAt =
       attempts < this.config.CRM_MAX_ATTEMPTS ? new Date(this.now() + this.backoffMs(attempts)) : null;
-    const recorded = await this.store.recordCrmFailure(subject, leaseUntil, {
-      error: result.error,
-      attempts,
-      nextAttemptAt,
-    });
+    const recorded = await this.withinLease(leaseUntil, () =>
+      this.store.recordCrmFailure(subject, leaseUntil, { error: result.error, attempts, nextAttemptAt }),
+    );
     this.log({
       level: "warn",
       msg: "crm sync failed",
@@ -183,6 +188,23 @@ export class CrmSync {
       crmClaimedUntil: null,
     };
     return { outcome: "failed", settled: recorded ? settled : undefined };
+  }
+
+  /**
+   * Writes the outcome of a post, again and again while the database cannot answer and the lease still keeps
+   * everyone else away: giving up earlier would let the next claimant post the same order again.
+   */
+  private async withinLease<T>(leaseUntil: Date, write: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await write();
+      } catch (error) {
+        const timeLeft = leaseUntil.getTime() - CLOCK_SKEW_MS - this.now();
+        if (!isDatabaseUnavailable(error) || timeLeft < 2 * this.config.DB_TIMEOUT_MS + RECORD_AGAIN_MS)
+          throw error;
+        await sleep(RECORD_AGAIN_MS);
+      }
+    }
   }
 
   /** Exponential backoff with "equal jitter": half the delay is fixed, half random. */

@@ -15,8 +15,10 @@ const mysql = mysqlTarget();
 const DB_TIMEOUT_MS = 1000;
 const CRM_TIMEOUT_MS = 500;
 const CRM_WAIT_MS = 1000;
+const CRM_POLL_MS = 200;
 /** A dead process's CRM claim holds its order this long (server/crm/sync.ts: post + record + 5 s). */
-const CRM_LEASE_MS = CRM_TIMEOUT_MS + 2 * DB_TIMEOUT_MS + 5000;
+/** server/crm/sync.ts: post, record, a frozen cluster (15 s), clock skew and claim. */
+const CRM_LEASE_MS = CRM_TIMEOUT_MS + 2 * DB_TIMEOUT_MS + 15_000 + 5000;
 
 interface Observed {
   path: string;
@@ -104,7 +106,7 @@ mysql.describe("faults against MariaDB with real processes", () => {
       CRM_MAX_ATTEMPTS: "100",
       CRM_RETRY_BASE_MS: "200",
       CRM_RETRY_MAX_MS: "500",
-      CRM_POLL_INTERVAL_MS: "200",
+      CRM_POLL_INTERVAL_MS: String(CRM_POLL_MS),
     });
     await server.start();
   }, 30_000);
@@ -238,6 +240,35 @@ mysql.describe("faults against MariaDB with real processes", () => {
       expect({ id, successes: crmSuccesses(id) }).toEqual({ id, successes: 1 });
     }
   }, 90_000);
+
+  test("the database freezing right after the CRM took a post: the success is recorded once it answers, and nobody posts the order again", async () => {
+    const shopper = new Shopper(server.url, simulator.url);
+    await shopper.register();
+    const order = (await shopper.order(productId)).body;
+    const checkout = (await shopper.createPayment(order.id)).body;
+    await shopper.pay(checkout.session_id, false);
+    // A cluster freeze of three DB_TIMEOUT_MS from the moment the CRM answers: recording the success times out.
+    crm.beforeSuccess = () => {
+      crm.beforeSuccess = undefined;
+      proxy.hang();
+      setTimeout(() => proxy.restore(), 3 * DB_TIMEOUT_MS);
+    };
+    const confirmed = shopper.confirm(order.id, checkout.session_id).catch(() => undefined);
+    await waitFor(
+      async () => (await store.findOrder(order.id))?.crmSyncStatus === "success",
+      "the success to be recorded after the freeze",
+      CRM_LEASE_MS,
+    );
+    await confirmed;
+    // Past the lease a claimant that gave up would have left: the order was still posted once.
+    await Bun.sleep(2 * CRM_POLL_MS);
+    expect(crmSuccesses(order.id)).toBe(1);
+    expect(await store.findOrder(order.id)).toMatchObject({
+      status: "paid",
+      crmSyncStatus: "success",
+      crmAttempts: 1,
+    });
+  }, 60_000);
 
   test("a hanging, slow, garbage or refusing CRM never holds confirm-payment past its budget", async () => {
     const shopper = new Shopper(server.url, simulator.url);
