@@ -4,6 +4,8 @@ import { errorCode } from "./error-code.ts";
 
 /** How often, while a later node is in use, the earlier ones are asked whether they can serve again. */
 const RECHECK_MS = 5000;
+/** Longer than any wait for a connection (DB_TIMEOUT_MS is at most 120 s). */
+const RETIRE_AFTER_MS = 150_000;
 
 /**
  * Errors that say the node itself cannot serve (down, unreachable, lost, or a Galera node not Synced, which
@@ -44,6 +46,7 @@ type Log = (fields: Record<string, unknown>) => void;
  */
 export class FailoverPool {
   private readonly pools: (Pool | undefined)[];
+  private readonly retired = new Set<Pool>();
   private current = 0;
   private readonly nodeOf = new WeakMap<PoolConnection, number>();
   private recheck: ReturnType<typeof setInterval> | undefined;
@@ -99,7 +102,7 @@ export class FailoverPool {
   async end(): Promise<void> {
     clearInterval(this.recheck);
     this.recheck = undefined;
-    await Promise.all(this.pools.map((pool) => pool?.end().catch(() => undefined)));
+    await Promise.all([...this.pools, ...this.retired].map((pool) => pool?.end().catch(() => undefined)));
   }
 
   private poolAt(index: number): Pool {
@@ -114,9 +117,17 @@ export class FailoverPool {
   private leave(index: number, error: unknown): void {
     if (this.hostUrls.length === 1 || index !== this.current) return;
     this.current = (index + 1) % this.hostUrls.length;
+    // Its idle connections are dead, or on a node that cannot serve: the node gets a new pool when it is used
+    // again. The old one is closed once nobody can still be waiting on it (a wait ends after timeoutMs).
     const pool = this.pools[index];
     this.pools[index] = undefined;
-    pool?.end().catch(() => undefined);
+    if (pool) {
+      this.retired.add(pool);
+      setTimeout(() => {
+        this.retired.delete(pool);
+        void pool.end().catch(() => undefined);
+      }, RETIRE_AFTER_MS).unref?.();
+    }
     this.log({
       level: "warn",
       msg: "database node left",

@@ -1,26 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { GALERA_PROVIDER, type GaleraCluster, startGaleraCluster } from "../tests/galera.ts";
+import { type GaleraCluster, galeraSkipReason, startGaleraCluster } from "../tests/galera.ts";
 import { rawSql } from "../tests/support.ts";
 import type { DrizzleStore } from "./drizzle-store.ts";
 import { migrateDatabase } from "./migrate-store.ts";
 import { openStore } from "./open-store.ts";
 
-/** Tests never install anything: `.ci/run` installs galera-4 and rsync, and CI=true refuses to test less. */
-const missing = [
-  existsSync(GALERA_PROVIDER) ? undefined : "galera-4",
-  Bun.which("rsync") ? undefined : "rsync",
-  Bun.which("mariadbd", { PATH: "/usr/sbin:/usr/bin" }) ? undefined : "mariadb-server",
-].filter(Boolean);
-if (missing.length > 0 && process.env.CI === "true")
-  throw new Error(`CI=true but ${missing.join(", ")} is not installed`);
-/** The nodes run as `mysql` in folders handed to it, which only root can do. */
-const root = process.getuid?.() === 0;
-if (!root && process.env.CI === "true") throw new Error("CI=true but the Galera cluster test needs root");
-const cluster = missing.length === 0 && root ? describe : describe.skip;
+const skipReason = galeraSkipReason();
+const cluster = skipReason ? describe.skip : describe;
 
 cluster(
-  `the store on a 3-node MariaDB Galera cluster${missing.length ? ` (skipped: apt-get install ${missing.join(" ")})` : root ? "" : " (skipped: needs root)"}`,
+  `the store on a 3-node MariaDB Galera cluster${skipReason ? ` (skipped: ${skipReason})` : ""}`,
   () => {
     let galera: GaleraCluster;
     let stores: DrizzleStore[] = [];

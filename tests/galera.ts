@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -6,6 +6,24 @@ import { waitFor } from "./waiting.ts";
 
 /** Debian's galera-4 provider, which MariaDB loads to join a cluster. */
 export const GALERA_PROVIDER = "/usr/lib/galera/libgalera_smm.so";
+
+/**
+ * Why a cluster cannot run here, or undefined when it can. Tests never install anything: `.ci/run` installs
+ * galera-4 and rsync, and with CI=true a missing one (or a run without root, which the nodes' folders need) fails.
+ */
+export function galeraSkipReason(): string | undefined {
+  const missing = [
+    existsSync(GALERA_PROVIDER) ? undefined : "galera-4",
+    Bun.which("rsync") ? undefined : "rsync",
+    Bun.which("mariadbd", { PATH: "/usr/sbin:/usr/bin" }) ? undefined : "mariadb-server",
+  ].filter(Boolean);
+  if (missing.length > 0 && process.env.CI === "true")
+    throw new Error(`CI=true but ${missing.join(", ")} is not installed`);
+  if (missing.length > 0) return `apt-get install ${missing.join(" ")}`;
+  const root = process.getuid?.() === 0;
+  if (!root && process.env.CI === "true") throw new Error("CI=true but the Galera cluster tests need root");
+  return root ? undefined : "needs root";
+}
 
 export interface GaleraNode {
   /** mysql://root@127.0.0.1:PORT (append the database). */
@@ -15,6 +33,14 @@ export interface GaleraNode {
 
 export interface GaleraCluster {
   nodes: GaleraNode[];
+  /** SIGKILL on node `index`'s server: what a crashed machine looks like to the others. */
+  kill(index: number): Promise<void>;
+  /**
+   * Starts a killed node again as an operator would: `--wsrep-recover` finds the last transaction it committed,
+   * and it starts from there, so the cluster sends it only what it missed (IST), not a whole copy (SST).
+   * Resolves once it is Synced, saying which transfer it received.
+   */
+  rejoin(index: number): Promise<{ transfer: "IST" | "SST" | "none" }>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +99,12 @@ wsrep_sst_receive_address=127.0.0.1:${node.sst}
     await Promise.all(processes.map((child) => child.exited));
     rmSync(root, { recursive: true, force: true });
   };
+  const synced = async (node: (typeof nodes)[number]) =>
+    waitFor(
+      async () => (await clusterStatus(node.port, "wsrep_local_state_comment")) === "Synced",
+      `galera node ${node.index + 1} to be synced (see ${node.dir}/error.log)`,
+      60_000,
+    );
   try {
     const install = Bun.spawnSync(
       [
@@ -90,11 +122,7 @@ wsrep_sst_receive_address=127.0.0.1:${node.sst}
         ...(node.index === 0 ? ["--wsrep-new-cluster"] : []),
       ];
       processes.push(Bun.spawn(["mariadbd", ...args], { stdout: "ignore", stderr: "ignore" }));
-      await waitFor(
-        async () => (await clusterStatus(node.port, "wsrep_local_state_comment")) === "Synced",
-        `galera node ${node.index + 1} to be synced (see ${node.dir}/error.log)`,
-        60_000,
-      );
+      await synced(node);
       if (node.index === 0) {
         // Root from 127.0.0.1 over TCP, as the store connects; the grant reaches the joiners with the data.
         await sql(node.port, "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'");
@@ -112,6 +140,34 @@ wsrep_sst_receive_address=127.0.0.1:${node.sst}
   }
   return {
     nodes: nodes.map((node) => ({ port: node.port, serverUrl: `mysql://root@127.0.0.1:${node.port}` })),
+    async kill(index) {
+      const child = processes[index] as Subprocess;
+      child.kill("SIGKILL");
+      await child.exited;
+    },
+    async rejoin(index) {
+      const node = nodes[index] as (typeof nodes)[number];
+      const log = `${node.dir}/error.log`;
+      const recover = Bun.spawnSync(["mariadbd", `--defaults-file=${node.dir}/my.cnf`, "--wsrep-recover"]);
+      if (recover.exitCode !== 0) throw new Error(`mariadbd --wsrep-recover failed (see ${log})`);
+      const position = [...readFileSync(log, "utf8").matchAll(/WSREP: Recovered position: (\S+:-?\d+)/g)].at(
+        -1,
+      )?.[1];
+      if (!position) throw new Error(`mariadbd --wsrep-recover found no position (see ${log})`);
+      const before = readFileSync(log, "utf8").length;
+      processes[index] = Bun.spawn(
+        ["mariadbd", `--defaults-file=${node.dir}/my.cnf`, `--wsrep-start-position=${position}`],
+        { stdout: "ignore", stderr: "ignore" },
+      );
+      await synced(node);
+      const since = readFileSync(log, "utf8").slice(before);
+      const transfer = /IST received/.test(since)
+        ? "IST"
+        : /SST .*(complete|received)|State transfer .* complete/i.test(since)
+          ? "SST"
+          : "none";
+      return { transfer };
+    },
     stop,
   };
 }

@@ -79,7 +79,11 @@ export interface TwoServers {
  * test's, its webhook deliveries would queue behind the shoppers' requests for Bun's 256 concurrent fetches, while
  * those shoppers wait on the deliveries.
  */
-export async function startTwoServers(env: Record<string, string>): Promise<TwoServers> {
+export async function startTwoServers(
+  env: Record<string, string>,
+  /** What differs between the two, e.g. each its own first database node. */
+  each: [Record<string, string>, Record<string, string>] = [{}, {}],
+): Promise<TwoServers> {
   const webhookSecret = "whsec_two_servers_0123456789abcdefgh";
   const ports = [await freePort(), await freePort()];
   const simulatorPort = await freePort();
@@ -95,12 +99,13 @@ export async function startTwoServers(env: Record<string, string>): Promise<TwoS
   );
   await simulator.start();
   const servers: ServerProcess[] = [];
-  for (const port of ports) {
+  for (const [index, port] of ports.entries()) {
     const server = new ServerProcess(port, {
       STRIPE_SECRET_KEY: "sk_test_two_servers",
       STRIPE_WEBHOOK_SECRET: webhookSecret,
       STRIPE_API_BASE: simulator.url,
       ...env,
+      ...each[index],
     });
     await server.start();
     servers.push(server);
