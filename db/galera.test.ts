@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type GaleraCluster, galeraSkipReason, startGaleraCluster } from "../tests/galera.ts";
+import { type GaleraCluster, galeraSkipReason, nodeChecksums, startGaleraCluster } from "../tests/galera.ts";
 import { rawSql } from "../tests/support.ts";
 import type { DrizzleStore } from "./drizzle-store.ts";
 import { migrateDatabase } from "./migrate-store.ts";
@@ -148,17 +148,12 @@ cluster(
         total: (summary?.totalOrders ?? 0) - (before?.totalOrders ?? 0),
         paid: (summary?.paidOrders ?? 0) - (before?.paidOrders ?? 0),
       }).toEqual({ total: 400, paid: 400 });
-      const checksums = await Promise.all(
-        galera.nodes.map(async (node) => {
-          const sql = await rawSql(`${node.serverUrl}/orders`);
-          await sql.all("SET SESSION wsrep_sync_wait = 1");
-          const rows = await sql.all<{ Table: string; Checksum: number }>(
-            "CHECKSUM TABLE orders, order_totals, order_slots, product_slots",
-          );
-          await sql.close();
-          return rows.map((row) => `${row.Table.split(".")[1]}:${row.Checksum}`);
-        }),
-      );
+      const checksums = await nodeChecksums(galera, "orders", [
+        "orders",
+        "order_totals",
+        "order_slots",
+        "product_slots",
+      ]);
       expect(checksums[1]).toEqual(checksums[0]);
       expect(checksums[2]).toEqual(checksums[0]);
     }, 120_000);

@@ -212,3 +212,26 @@ function chownTree(path: string, user: string): void {
   const result = Bun.spawnSync(["chown", "-R", `${user}:${user}`, path], { stderr: "pipe" });
   if (result.exitCode !== 0) throw new Error(`chown ${path} failed: ${result.stderr.toString()}`);
 }
+
+/** Each node's CHECKSUM TABLE of `tables` in database `database`, once it has applied every earlier write. */
+export async function nodeChecksums(
+  cluster: GaleraCluster,
+  database: string,
+  tables: string[],
+): Promise<string[][]> {
+  return Promise.all(
+    cluster.nodes.map(async (node) => {
+      const { createConnection } = await import("mysql2/promise");
+      const connection = await createConnection({ uri: `${node.serverUrl}/${database}` });
+      try {
+        await connection.query("SET SESSION wsrep_sync_wait = 1");
+        const [rows] = (await connection.query(`CHECKSUM TABLE ${tables.join(", ")}`)) as unknown as [
+          { Table: string; Checksum: number }[],
+        ];
+        return rows.map((row) => `${row.Table.split(".")[1]}:${row.Checksum}`);
+      } finally {
+        await connection.end();
+      }
+    }),
+  );
+}

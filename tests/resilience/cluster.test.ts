@@ -6,7 +6,7 @@ import { openStore } from "../../db/open-store.ts";
 import { type CrmStandIn, startCrmStandIn } from "../../dev/crm-stand-in.ts";
 import { issueToken } from "../../server/auth/tokens.ts";
 import { testConfig } from "../../server/config.ts";
-import { type GaleraCluster, galeraSkipReason, startGaleraCluster } from "../galera.ts";
+import { type GaleraCluster, galeraSkipReason, nodeChecksums, startGaleraCluster } from "../galera.ts";
 import { rawSql } from "../support.ts";
 import { waitFor } from "../waiting.ts";
 import { type ServerProcess, startTwoServers, type TwoServers } from "./processes.ts";
@@ -255,17 +255,13 @@ cluster(
           total: Number(counted.total),
           paid: Number(counted.paid),
         });
-        const checksums = await Promise.all(
-          galera.nodes.map(async (node) => {
-            const connection = await rawSql(`${node.serverUrl}/orders`);
-            await connection.all("SET SESSION wsrep_sync_wait = 1");
-            const rows = await connection.all<{ Table: string; Checksum: number }>(
-              "CHECKSUM TABLE orders, order_items, refunds, crm_events, products",
-            );
-            await connection.close();
-            return rows.map((row) => `${row.Table.split(".")[1]}:${row.Checksum}`);
-          }),
-        );
+        const checksums = await nodeChecksums(galera, "orders", [
+          "orders",
+          "order_items",
+          "refunds",
+          "crm_events",
+          "products",
+        ]);
         expect(checksums[1]).toEqual(checksums[0]);
         expect(checksums[2]).toEqual(checksums[0]);
       } finally {
