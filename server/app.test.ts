@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import swaggerUiPackage from "swagger-ui-dist/package.json" with { type: "json" };
 import { openStore } from "../db/open-store.ts";
@@ -148,6 +149,43 @@ for (const target of storeTargets()) {
       expect(page).toContain('<main id="swagger-ui">');
       const start = /src="(\/api\/docs\/static\/start-swagger-ui-\w+\.js)"/.exec(page)?.[1] as string;
       expect(await (await request(stack.app, "GET", start)).text()).toContain('url: "/api/v1/openapi.json"');
+    });
+
+    test("the OpenAPI document passes Redocly's recommended rules with no error and no warning", async () => {
+      const dir = freshTempDir();
+      const file = join(dir, "openapi.json");
+      writeFileSync(file, await (await request(stack.app, "GET", "/api/v1/openapi.json")).text());
+      const lint = Bun.spawn(
+        [
+          join(import.meta.dirname, "..", "node_modules", ".bin", "redocly"),
+          "lint",
+          file,
+          "--extends",
+          "recommended",
+          "--format",
+          "json",
+        ],
+        {
+          cwd: dir,
+          env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" },
+          stdout: "pipe",
+          stderr: "pipe",
+        },
+      );
+      const [output] = await Promise.all([new Response(lint.stdout).text(), lint.exited]);
+      const problems = (
+        JSON.parse(output) as {
+          problems: { ruleId: string; message: string; location: { pointer: string }[] }[];
+        }
+      ).problems.map((problem) => `${problem.ruleId} ${problem.location[0]?.pointer}: ${problem.message}`);
+      expect(problems).toEqual([]);
+    }, 60_000);
+
+    test("/meta takes no parameters: one it does not know is a 400 naming it", async () => {
+      const response = await request(stack.app, "GET", "/api/v1/meta?currency=eur");
+      expect(response.status).toBe(400);
+      expect((await response.json()).errors).toEqual({ currency: ["is not accepted here"] });
+      expect((await request(stack.app, "GET", "/api/v1/meta")).status).toBe(200);
     });
 
     test("each request is logged as one JSON line with method, path, status, duration and request id", async () => {

@@ -99,7 +99,11 @@ export function createApp(deps: AppDeps) {
   });
   const openApiConfig = {
     openapi: "3.1.0",
-    info: { title: "Mini Order & Payment API", version: "1.0.0" },
+    info: {
+      title: "Mini Order & Payment API",
+      version: "1.0.0",
+      license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
+    },
     servers: [{ url: "/api/v1" }],
   };
   api.doc31("/openapi.json", openApiConfig);

@@ -47,6 +47,9 @@ const SessionSchema = z
 const register = createRoute({
   method: "post",
   path: "/register",
+  operationId: "registerCustomer",
+  // Public: no token needed.
+  security: [],
   tags: ["Auth"],
   summary: "Create a customer account",
   request: { body: jsonBody(RegisterSchema) },
@@ -59,6 +62,9 @@ const register = createRoute({
 const login = createRoute({
   method: "post",
   path: "/login",
+  operationId: "signIn",
+  // Public: no token needed.
+  security: [],
   tags: ["Auth"],
   summary: "Sign in and receive a token",
   request: { body: jsonBody(LoginSchema) },
@@ -68,6 +74,7 @@ const login = createRoute({
 const password = createRoute({
   method: "post",
   path: "/password",
+  operationId: "changePassword",
   tags: ["Auth"],
   summary: "Change your password; every other token of yours stops working",
   security: [{ bearerAuth: [] }],

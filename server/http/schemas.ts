@@ -21,14 +21,14 @@ export const PageQuerySchema = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1, "must be 1 or more"))
     .optional()
-    .openapi({ param: { name: "page", in: "query" }, example: "1", type: "integer" }),
+    .openapi({ param: { name: "page", in: "query" }, example: 1, type: "integer" }),
   page_size: z
     .string()
     .regex(/^\d{1,9}$/, "must be a whole number")
     .transform(Number)
     .pipe(z.number().int().min(1, "must be 1 or more"))
     .optional()
-    .openapi({ param: { name: "page_size", in: "query" }, example: "20", type: "integer" }),
+    .openapi({ param: { name: "page_size", in: "query" }, example: 20, type: "integer" }),
 });
 
 export const IdParamSchema = z.object({
@@ -36,7 +36,7 @@ export const IdParamSchema = z.object({
     .string()
     .regex(/^[1-9]\d{0,14}$/, "must be a positive whole number")
     .transform(Number)
-    .openapi({ param: { name: "id", in: "path" }, example: "1", type: "integer" }),
+    .openapi({ param: { name: "id", in: "path" }, example: 1, type: "integer" }),
 });
 
 export function pageOf<T extends z.ZodType>(item: T, name: string) {

@@ -63,6 +63,7 @@ const security = [{ bearerAuth: [] }];
 const createOrder = createRoute({
   method: "post",
   path: "/orders",
+  operationId: "createOrder",
   tags: ["Orders"],
   summary: "Create an order of a basket of products; every price and the amount are the server's",
   description:
@@ -76,6 +77,7 @@ const createOrder = createRoute({
 const listOrders = createRoute({
   method: "get",
   path: "/orders",
+  operationId: "listOwnOrders",
   tags: ["Orders"],
   summary: "The caller's own orders, newest first",
   security,
@@ -89,6 +91,7 @@ const listOrders = createRoute({
 const getOrder = createRoute({
   method: "get",
   path: "/orders/{id}",
+  operationId: "getOwnOrder",
   tags: ["Orders"],
   summary: "One of the caller's orders",
   security,

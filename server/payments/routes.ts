@@ -43,6 +43,7 @@ const ConfirmedOrderSchema = OrderSchema.extend({
 const createPayment = createRoute({
   method: "post",
   path: "/orders/{id}/create-payment",
+  operationId: "createPayment",
   tags: ["Payments"],
   summary: "Open (or reuse) a Stripe Checkout Session for the order",
   security,
@@ -57,6 +58,7 @@ const createPayment = createRoute({
 const confirm = createRoute({
   method: "post",
   path: "/orders/{id}/confirm-payment",
+  operationId: "confirmPayment",
   tags: ["Payments"],
   summary: "Verify the payment with Stripe and mark the order paid",
   security,
@@ -73,6 +75,7 @@ const confirm = createRoute({
 const cancel = createRoute({
   method: "post",
   path: "/orders/{id}/cancel",
+  operationId: "cancelOrder",
   tags: ["Orders"],
   summary: "Call off a pending order (its owner or an admin); an open Checkout Session is expired first",
   security,
@@ -86,6 +89,9 @@ const cancel = createRoute({
 const webhook = createRoute({
   method: "post",
   path: "/payments/stripe/webhook",
+  operationId: "receiveStripeWebhook",
+  // Public: no token needed.
+  security: [],
   tags: ["Payments"],
   summary: "Stripe webhook endpoint (Stripe-Signature verified over the raw body)",
   responses: {
@@ -97,8 +103,13 @@ const webhook = createRoute({
 const meta = createRoute({
   method: "get",
   path: "/meta",
+  operationId: "getMeta",
+  // Public: no token needed.
+  security: [],
   tags: ["Meta"],
   summary: "What the customer site needs to know about this server",
+  // Takes no parameters: one it does not know is a 400 naming it, not silently ignored.
+  request: { query: z.object({}).strict() },
   responses: {
     200: jsonResponse(
       z
@@ -110,6 +121,7 @@ const meta = createRoute({
         .openapi("Meta"),
       "Server facts",
     ),
+    ...problemResponses(400),
   },
 });
 

@@ -14,6 +14,9 @@ type ProductPageResponse = Response & TypedResponse<z.infer<typeof ProductPageSc
 const listProducts = createRoute({
   method: "get",
   path: "/products",
+  operationId: "listProducts",
+  // Public: no token needed.
+  security: [],
   tags: ["Products"],
   summary: "List active products, paginated",
   description:

@@ -32,6 +32,7 @@ const CreatedRefundSchema = z
 const createRefund = createRoute({
   method: "post",
   path: "/orders/{id}/refunds",
+  operationId: "refundOrder",
   tags: ["Refunds"],
   summary: "Refund (part of) a paid order through Stripe; admins only",
   security: [{ bearerAuth: [] }],

@@ -109,6 +109,7 @@ const security = [{ bearerAuth: [] }];
 const summary = createRoute({
   method: "get",
   path: "/summary",
+  operationId: "getReportSummary",
   tags: ["Reports"],
   summary: "ERP-style summary: a customer's own orders, or the whole shop's for an admin",
   security,
@@ -118,6 +119,7 @@ const summary = createRoute({
 const sales = createRoute({
   method: "get",
   path: "/sales",
+  operationId: "getSalesReport",
   tags: ["Reports"],
   summary: "Orders, paid orders and revenue per day, week or month in a time zone (admins)",
   security,
@@ -141,6 +143,7 @@ const sales = createRoute({
 const products = createRoute({
   method: "get",
   path: "/products",
+  operationId: "getProductsReport",
   tags: ["Reports"],
   summary: "Top products by paid revenue in a range (admins)",
   security,

@@ -69,10 +69,16 @@ export class AppError extends Error {
 
 export function zodFieldErrors(error: ZodError): FieldErrors {
   const errors: FieldErrors = {};
-  for (const issue of error.issues) {
-    const field = issue.path.length > 0 ? issue.path.join(".") : "body";
+  const add = (field: string, message: string) => {
     errors[field] ??= [];
-    errors[field].push(issue.message);
+    errors[field].push(message);
+  };
+  for (const issue of error.issues) {
+    const prefix = issue.path.length > 0 ? `${issue.path.join(".")}.` : "";
+    // A field the request may not send is named itself, not folded into its parent.
+    if (issue.code === "unrecognized_keys")
+      for (const key of issue.keys) add(`${prefix}${key}`, "is not accepted here");
+    else add(issue.path.length > 0 ? issue.path.join(".") : "body", issue.message);
   }
   return errors;
 }
