@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 /**
  * A local CRM that answers like DummyJSON's POST /posts/add: it needs a numeric userId of one of its users
  * (1-208, else 400 "User id is required" / 404), keeps only title, body, userId, tags and reactions, and
@@ -29,8 +31,24 @@ export interface CrmStandIn {
 const KEPT_FIELDS = ["title", "body", "userId", "tags", "reactions"];
 const FIRST_NEW_ID = 252;
 
-export function startCrmStandIn(options: { port?: number } = {}): CrmStandIn {
-  let nextId = FIRST_NEW_ID;
+/**
+ * With `stateFile`, the next reference number is kept there across restarts (`bun run dev` keeps it beside the
+ * development database), so a reference is never handed out twice.
+ */
+export function startCrmStandIn(options: { port?: number; stateFile?: string } = {}): CrmStandIn {
+  const { stateFile } = options;
+  let nextId =
+    stateFile && existsSync(stateFile)
+      ? (JSON.parse(readFileSync(stateFile, "utf8")) as { nextId: number }).nextId
+      : FIRST_NEW_ID;
+  const takeId = () => {
+    const id = nextId++;
+    if (stateFile) {
+      mkdirSync(dirname(stateFile), { recursive: true });
+      writeFileSync(stateFile, JSON.stringify({ nextId }));
+    }
+    return id;
+  };
   const hangs = new Set<() => void>();
   const state: CrmStandIn = {
     url: "",
@@ -100,7 +118,7 @@ export function startCrmStandIn(options: { port?: number } = {}): CrmStandIn {
     state.beforeSuccess?.();
     record(201);
     const kept = Object.fromEntries(Object.entries(body).filter(([key]) => KEPT_FIELDS.includes(key)));
-    return Response.json({ id: nextId++, ...kept }, { status: 201 });
+    return Response.json({ id: takeId(), ...kept }, { status: 201 });
   };
 
   const server = Bun.serve({ port: options.port ?? 0, hostname: "127.0.0.1", fetch: answer, idleTimeout: 0 });

@@ -1,8 +1,9 @@
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { DEV_ADMIN, ensureAdmin } from "../server/admin/admins.ts";
-import { loadConfigOrExit } from "../server/config.ts";
+import { DEFAULT_DATABASE_URL, loadConfigOrExit } from "../server/config.ts";
 import { seedDemoProducts } from "../server/products/demo-products.ts";
 import { bunPasswordHasher } from "../server/runtime/passwords.ts";
 import { startBunServer } from "../server/server.bun.ts";
@@ -20,6 +21,9 @@ if (env.NODE_ENV === "production") {
   console.error("bun run dev is for development; use bun run start in production.");
   process.exit(1);
 }
+// The stand-ins keep their state beside the development database, so payments and CRM references outlive a restart.
+const databaseUrl = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+const stateDir = databaseUrl.startsWith("file:") ? dirname(databaseUrl.slice("file:".length)) : "data";
 let simulator: ReturnType<typeof startStripeSimulator> | undefined;
 if (!env.STRIPE_SECRET_KEY) {
   const port = Number(env.PORT ?? 3000);
@@ -29,12 +33,16 @@ if (!env.STRIPE_SECRET_KEY) {
     port: Number(env.STRIPE_SIMULATOR_PORT ?? 12111),
     webhookUrl: `http://127.0.0.1:${port}/api/v1/payments/stripe/webhook`,
     webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+    stateFile: join(stateDir, "stripe-simulator.json"),
   });
   env.STRIPE_API_BASE = simulator.url;
 }
 let crm: ReturnType<typeof startCrmStandIn> | undefined;
 if (!env.CRM_URL) {
-  crm = startCrmStandIn({ port: Number(env.CRM_STAND_IN_PORT ?? 12112) });
+  crm = startCrmStandIn({
+    port: Number(env.CRM_STAND_IN_PORT ?? 12112),
+    stateFile: join(stateDir, "crm-stand-in.json"),
+  });
   env.CRM_URL = crm.url;
   env.CRM_SIMULATED = "true";
 }

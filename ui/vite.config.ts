@@ -10,6 +10,10 @@ export default defineConfig({
     port: 5173,
     // APP_URL (where Stripe sends customers back) names this port, so never drift to another one.
     strictPort: true,
-    proxy: { "/api": process.env.API_ORIGIN ?? "http://127.0.0.1:3000" },
+    // The API, the admin pages and the product pictures are the server's: this port shows them too, so
+    // localhost:5173/admin is the admin, not the site's "Page not found".
+    proxy: Object.fromEntries(
+      ["/api", "/admin", "/media"].map((path) => [path, process.env.API_ORIGIN ?? "http://127.0.0.1:3000"]),
+    ),
   },
 });

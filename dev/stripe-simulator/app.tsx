@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { type Context, Hono } from "hono";
 import Stripe from "stripe";
 import { textAsset, textAssetRoutes } from "../../server/http/text-assets.ts";
@@ -19,6 +21,12 @@ export interface SimulatorOptions {
   webhookUrl?: string;
   webhookSecret: string;
   now?: () => number;
+  /**
+   * A JSON file that keeps the sessions, payment intents, refunds and Idempotency-Key replays across restarts
+   * (`bun run dev` keeps it beside the development database), so a payment made before a restart can still be
+   * refunded after it, as at Stripe.
+   */
+  stateFile?: string;
 }
 
 export interface DeliveredEvent {
@@ -54,6 +62,7 @@ export function createStripeSimulator(options: SimulatorOptions) {
   const events: DeliveredEvent[] = [];
   const eventObjects = new Map<string, { type: string; object: { id: string } }>();
   let fault: Fault | undefined;
+  if (options.stateFile) loadState(options.stateFile, { sessions, intents, refunds, idempotency });
   // Only for its webhook-signing helper; it never calls an API.
   const signer = new Stripe("sk_test_simulator_signing_only");
 
@@ -191,6 +200,13 @@ export function createStripeSimulator(options: SimulatorOptions) {
   });
 
   const app = new Hono();
+  if (options.stateFile) {
+    const file = options.stateFile;
+    app.use(async (c, next) => {
+      await next();
+      if (c.req.method !== "GET") saveState(file, { sessions, intents, refunds, idempotency });
+    });
+  }
   app.route("/", textAssetRoutes([CHECKOUT_STYLESHEET]));
 
   app.use("/v1/*", async (c, next) => {
@@ -409,6 +425,47 @@ export function createStripeSimulator(options: SimulatorOptions) {
       options.webhookUrl = url;
     },
   };
+}
+
+interface SimulatorState {
+  sessions: Map<string, CheckoutSession>;
+  intents: Map<string, PaymentIntent>;
+  refunds: Map<string, Refund>;
+  idempotency: Map<string, { request: string; status: number; body: unknown }>;
+}
+
+function saveState(file: string, state: SimulatorState): void {
+  const json = JSON.stringify({
+    sessions: [...state.sessions.values()],
+    intents: [...state.intents.values()].map((intent) => ({
+      ...intent,
+      refunds: intent.refunds.map((refund) => refund.id),
+    })),
+    refunds: [...state.refunds.values()],
+    idempotency: [...state.idempotency.entries()],
+  });
+  mkdirSync(dirname(file), { recursive: true });
+  // Whole or not at all: a stop in the middle of a write leaves the previous state.
+  writeFileSync(`${file}.tmp`, json);
+  renameSync(`${file}.tmp`, file);
+}
+
+function loadState(file: string, state: SimulatorState): void {
+  if (!existsSync(file)) return;
+  const saved = JSON.parse(readFileSync(file, "utf8")) as {
+    sessions: CheckoutSession[];
+    intents: (Omit<PaymentIntent, "refunds"> & { refunds: string[] })[];
+    refunds: Refund[];
+    idempotency: [string, { request: string; status: number; body: unknown }][];
+  };
+  for (const session of saved.sessions) state.sessions.set(session.id, session);
+  for (const refund of saved.refunds) state.refunds.set(refund.id, refund);
+  for (const intent of saved.intents)
+    state.intents.set(intent.id, {
+      ...intent,
+      refunds: intent.refunds.flatMap((id) => state.refunds.get(id) ?? []),
+    });
+  for (const [key, replay] of saved.idempotency) state.idempotency.set(key, replay);
 }
 
 const CHECKOUT_STYLESHEET = textAsset("/static", "checkout.css", checkoutCss);

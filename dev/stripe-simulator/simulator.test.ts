@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import Stripe from "stripe";
+import { freshTempDir } from "../../tests/support.ts";
 import { startStripeSimulator } from "./server.ts";
 
 /** A made-up live-mode key, assembled at run time so that secret scanners do not flag it. */
@@ -225,5 +227,40 @@ describe("the Stripe simulator, driven by the official SDK", () => {
       ),
     );
     expect(events.map((event) => event.type)).toContain("refund.created");
+  });
+});
+
+describe("with a state file", () => {
+  test("a payment made before a restart is still there after it: its session, and its refunds, which go on", async () => {
+    const stateFile = join(freshTempDir(), "stripe-simulator.json");
+    const before = startStripeSimulator({ webhookSecret: SECRET, stateFile });
+    const client = (url: string) =>
+      new Stripe("sk_test_simulator", {
+        host: "127.0.0.1",
+        port: new URL(url).port,
+        protocol: "http",
+        httpClient: Stripe.createFetchHttpClient(),
+        maxNetworkRetries: 0,
+      });
+    const created = await client(before.url).checkout.sessions.create(params());
+    await fetch(`${before.url}/__simulator/sessions/${created.id}/pay?webhook=false`, { method: "POST" });
+    const paid = await client(before.url).checkout.sessions.retrieve(created.id);
+    const intent = paid.payment_intent as string;
+    const first = await client(before.url).refunds.create({ payment_intent: intent, amount: 1000 });
+    await before.stop();
+
+    const after = startStripeSimulator({ webhookSecret: SECRET, stateFile });
+    try {
+      expect((await client(after.url).checkout.sessions.retrieve(created.id)).payment_status).toBe("paid");
+      const second = await client(after.url).refunds.create({ payment_intent: intent, amount: 1000 });
+      const listed = await client(after.url).refunds.list({ payment_intent: intent });
+      expect(listed.data.map((refund) => refund.id).sort()).toEqual([first.id, second.id].sort());
+      // What is left of the payment is what it was: 2 x 19.99 less the two refunds.
+      await expect(
+        client(after.url).refunds.create({ payment_intent: intent, amount: 3998 - 2000 + 1 }),
+      ).rejects.toThrow();
+    } finally {
+      await after.stop();
+    }
   });
 });
