@@ -329,7 +329,15 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
 
     await page.goto(`${server.url}/no-such-page`);
     await page.getByRole("heading", { name: "Page not found" }).waitFor();
+    await expect(page.title()).resolves.toBe("Page not found · Mini Shop");
     await look("not-found");
+    // For search engines: a description on every page, and a robots.txt that is one, not the site's HTML.
+    await expect(page.locator('meta[name="description"]').getAttribute("content")).resolves.toContain(
+      "pay securely",
+    );
+    const robots = await page.request.get(`${server.url}/robots.txt`);
+    expect(robots.headers()["content-type"]).toContain("text/plain");
+    expect(await robots.text()).toContain("User-agent: *");
     await page.goto(server.url);
     await page.getByRole("heading", { name: name }).waitFor();
     const shown = page.getByRole("img", { name });

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { fireEvent, render, waitFor, within } from "@testing-library/preact";
 import { session, signIn, signOut } from "./api.ts";
-import { App } from "./app.tsx";
+import { App, pageTitle } from "./app.tsx";
 import { basketLines, emptyBasket } from "./basket.ts";
 import type { Browser } from "./browser.ts";
 import { safeNext } from "./pages/auth.tsx";
@@ -637,5 +637,29 @@ describe("my orders and reports", () => {
     expect(screen().getByTestId("paid-orders").textContent).toBe("3");
     expect(screen().getByTestId("pending-orders").textContent).toBe("2");
     expect(screen().getByTestId("total-revenue").textContent).toContain("123.45");
+  });
+});
+
+describe("page titles and focus", () => {
+  test("each page has its own title", () => {
+    expect(
+      ["/", "/basket", "/signin", "/orders", "/orders/7/payment-result", "/nowhere"].map(pageTitle),
+    ).toEqual([
+      "Products · Mini Shop",
+      "Basket · Mini Shop",
+      "Sign in · Mini Shop",
+      "My orders · Mini Shop",
+      "Payment · Mini Shop",
+      "Page not found · Mini Shop",
+    ]);
+  });
+
+  test("following a link sets the new page's title and puts the focus at the start of its content", async () => {
+    api = () => ({ status: 200, body: page([]) });
+    visit("/");
+    await waitFor(() => expect(document.title).toBe("Products · Mini Shop"));
+    fireEvent.click(screen().getByRole("link", { name: /Basket/ }));
+    await waitFor(() => expect(document.title).toBe("Basket · Mini Shop"));
+    expect(document.activeElement?.id).toBe("main");
   });
 });

@@ -112,6 +112,45 @@ function Flash() {
   ) : null;
 }
 
+/** Each page's title, as the browser's tab, history and a screen reader name it. */
+export function pageTitle(path: string): string {
+  const titles: Record<string, string> = {
+    "/": "Products",
+    "/basket": "Basket",
+    "/signin": "Sign in",
+    "/register": "Create an account",
+    "/orders": "My orders",
+    "/reports": "Reports",
+    "/account": "Account",
+  };
+  const title =
+    titles[path] ??
+    (/^\/orders\/\d+\/payment-result$/.test(path)
+      ? "Payment"
+      : /^\/orders\/\d+\/payment-cancelled$/.test(path)
+        ? "Payment cancelled"
+        : "Page not found");
+  return `${title} · Mini Shop`;
+}
+
+/**
+ * On every page change: the page's own title, and the keyboard's focus at the start of the new content (not left on
+ * the link that was followed, or dropped to the body), as a full page load would put it.
+ */
+function PageChange() {
+  const location = useLocation();
+  const first = useRef(true);
+  useEffect(() => {
+    document.title = pageTitle(location.path);
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById("main")?.focus();
+  }, [location.path]);
+  return null;
+}
+
 function NotFound() {
   return (
     <section>
@@ -136,6 +175,7 @@ export function App({ browser = realBrowser }: { browser?: Browser } = {}) {
   return (
     <BrowserContext.Provider value={browser}>
       <LocationProvider>
+        <PageChange />
         <a class="skip" href="#main">
           Skip to content
         </a>
