@@ -95,8 +95,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   try {
     data = text ? JSON.parse(text) : {};
   } catch {
-    if (!response.ok)
-      throw new ApiError(response.status, `The server answered ${response.status}. Please try again.`);
+    if (!response.ok) throw new ApiError(response.status, unreadableFailure(response.status));
   }
   if (response.ok) return data as T;
   if (response.status === 401 && token) {
@@ -115,10 +114,17 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   } = data;
   throw new ApiError(
     response.status,
-    String(detail ?? title ?? `The server answered ${response.status}.`),
+    String(detail ?? title ?? unreadableFailure(response.status)),
     (errors as Record<string, string[]>) ?? {},
     extra,
   );
+}
+
+/** What a customer is told when the answer says nothing readable: in words, without a status code. */
+function unreadableFailure(status: number): string {
+  return status >= 502 && status <= 504
+    ? "The shop is not answering right now. Please try again in a moment."
+    : "Something went wrong on our side. Please try again in a moment.";
 }
 
 export const api = {

@@ -381,6 +381,37 @@ describe("the basket", () => {
     expect(basketLines.value.map((line) => [line.productId, line.quantity])).toEqual([[3, 2]]);
   });
 
+  test("a quantity of 0, -2, nothing, 1.5 or more than can be bought is refused next to the field, never bought as another number", async () => {
+    api = (call) => (call.path.startsWith("/api/v1/products/") ? products() : { status: 404, body: {} });
+    const view = visit("/");
+    await screen().findByText("Only 3 left");
+    for (const typed of ["0", "-2", "", "1.5", "4"]) {
+      fireEvent.input(card("Mug").getByLabelText("Quantity"), { target: { value: typed } });
+      fireEvent.click(card("Mug").getByRole("button", { name: "Add to basket" }));
+      expect({ typed, said: card("Mug").getByRole("alert").textContent }).toEqual({
+        typed,
+        said: "Choose a quantity from 1 to 3.",
+      });
+      expect(card("Mug").getByLabelText("Quantity").getAttribute("aria-invalid")).toBe("true");
+    }
+    fireEvent.click(card("Mug").getByRole("button", { name: "Buy now" }));
+    expect(calls.filter((call) => call.method === "POST")).toEqual([]);
+    expect(basketLines.value).toEqual([]);
+    fireEvent.input(card("Mug").getByLabelText("Quantity"), { target: { value: "3" } });
+    fireEvent.click(card("Mug").getByRole("button", { name: "Add to basket" }));
+    expect(basketLines.value.map((line) => line.quantity)).toEqual([3]);
+    view.unmount();
+
+    visit("/basket");
+    fireEvent.change(await screen().findByLabelText("Quantity of Mug"), { target: { value: "1000" } });
+    expect(screen().getByRole("alert").textContent).toBe("Choose a quantity from 1 to 3.");
+    expect(basketLines.value.map((line) => line.quantity)).toEqual([3]);
+    expect((screen().getByRole("button", { name: /Pay/ }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.change(screen().getByLabelText("Quantity of Mug"), { target: { value: "2" } });
+    expect(screen().queryByRole("alert")).toBeNull();
+    expect(basketLines.value.map((line) => line.quantity)).toEqual([2]);
+  });
+
   test("Pay makes one order of the basket's lines, empties the basket and goes to Checkout", async () => {
     signIn("token-1", USER);
     basketLines.value = [
@@ -503,10 +534,47 @@ describe("payment result", () => {
 
   test("unpaid: says so and offers to pay", async () => {
     signIn("token-1", USER);
-    api = () => problem(409, "The payment has not been completed.", { payment_status: "unpaid" });
+    api = (call) =>
+      call.path === confirmPath
+        ? problem(409, "The payment has not been completed.", { payment_status: "unpaid" })
+        : { status: 200, body: order({ status: "pending", paid_at: null }) };
     visit("/orders/42/payment-result?session_id=cs_test_1");
     expect((await screen().findByRole("alert")).textContent).toContain("not paid yet");
     expect(screen().getByRole("button", { name: "Pay now" })).toBeDefined();
+  });
+
+  test("a pending order reached without a session says it is not paid, not that the request had invalid fields", async () => {
+    signIn("token-1", USER);
+    api = (call) =>
+      call.path === confirmPath
+        ? problem(400, "The request has invalid fields.")
+        : { status: 200, body: order({ status: "pending", paid_at: null }) };
+    visit("/orders/42/payment-result");
+    const alert = await screen().findByRole("alert");
+    expect(alert.textContent).toBe(
+      "We have not received a payment for this order. Your order #42 is not paid yet.",
+    );
+    expect(screen().queryByRole("button", { name: "Try again" })).toBeNull();
+  });
+
+  test("a cancelled order says it was cancelled, with no retry that cannot work", async () => {
+    signIn("token-1", USER);
+    api = (call) =>
+      call.path === confirmPath
+        ? problem(400, "The request has invalid fields.")
+        : { status: 200, body: order({ status: "cancelled", paid_at: null }) };
+    visit("/orders/42/payment-result");
+    expect((await screen().findByRole("alert")).textContent).toContain("Order #42 was cancelled");
+    expect(screen().queryByRole("button", { name: /Try again|Pay now/ })).toBeNull();
+  });
+
+  test("an answer with nothing readable in it is said in words, without a status code", async () => {
+    signIn("token-1", USER);
+    api = () => ({ status: 502 });
+    visit("/orders/42/payment-result?session_id=cs_test_1");
+    const alert = await screen().findByRole("alert");
+    expect(alert.textContent).toContain("The shop is not answering right now.");
+    expect(alert.textContent).not.toContain("502");
   });
 
   test("an error from the server is shown with a way to try again", async () => {

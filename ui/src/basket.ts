@@ -115,3 +115,8 @@ export function noteShortages(shortages: { product_id: number; left: number }[])
     return short ? { ...line, left: short.left } : line;
   });
 }
+
+/** The field's text as a whole number, or undefined when it is empty, negative, fractional or not a number. */
+export function wholeNumber(text: string): number | undefined {
+  return /^\s*\d{1,6}\s*$/.test(text) ? Number(text) : undefined;
+}

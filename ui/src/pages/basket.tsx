@@ -1,4 +1,5 @@
 /** @jsxImportSource preact */
+import { useSignal } from "@preact/signals";
 import { useLocation } from "preact-iso";
 import { formatMoney, session, signInPath } from "../api.ts";
 import {
@@ -12,6 +13,7 @@ import {
   noteShortages,
   removeFromBasket,
   setQuantity,
+  wholeNumber,
 } from "../basket.ts";
 import { useBrowser } from "../browser.ts";
 import { ErrorNote } from "../components/ui.tsx";
@@ -23,6 +25,17 @@ export function BasketPage() {
   const browser = useBrowser();
   const lines = basketLines.value;
   const currency = basketCurrency.value;
+  /** A line whose quantity field holds something that cannot be bought: what is wrong, beside the field. */
+  const quantityErrors = useSignal<Record<number, string>>({});
+  const changeQuantity = (productId: number, most: number, text: string) => {
+    const { [productId]: _, ...others } = quantityErrors.value;
+    const quantity = wholeNumber(text);
+    if (quantity !== undefined && quantity >= 1 && quantity <= most) {
+      setQuantity(productId, quantity);
+      quantityErrors.value = others;
+    } else quantityErrors.value = { ...others, [productId]: `Choose a quantity from 1 to ${most}.` };
+  };
+  const hasQuantityErrors = Object.keys(quantityErrors.value).length > 0;
 
   const pay = useAction(
     async () => {
@@ -95,10 +108,17 @@ export function BasketPage() {
                     min={1}
                     max={most}
                     value={line.quantity}
+                    aria-invalid={quantityErrors.value[line.productId] ? true : undefined}
+                    aria-describedby={quantityErrors.value[line.productId] ? `${inputId}-error` : undefined}
                     onChange={(event) =>
-                      setQuantity(line.productId, Number((event.target as HTMLInputElement).value) || 1)
+                      changeQuantity(line.productId, most, (event.target as HTMLInputElement).value)
                     }
                   />
+                  {quantityErrors.value[line.productId] && (
+                    <span class="field-error" id={`${inputId}-error`} role="alert">
+                      {quantityErrors.value[line.productId]}
+                    </span>
+                  )}
                 </td>
                 <td data-label="Amount">{formatMoney(amountOf([line], line.currency), line.currency)}</td>
                 <td>
@@ -117,7 +137,7 @@ export function BasketPage() {
       </p>
       <ErrorNote message={failure?.detail ?? null} />
       <p>
-        <button type="button" onClick={() => pay.run()} disabled={busy} aria-busy={busy}>
+        <button type="button" onClick={() => pay.run()} disabled={busy || hasQuantityErrors} aria-busy={busy}>
           {busy ? "Opening checkout…" : "Pay"}
         </button>{" "}
         <a href="/">Keep shopping</a>

@@ -20,6 +20,7 @@ type State =
   | { kind: "confirming" }
   | { kind: "paid"; order: Order }
   | { kind: "unpaid"; detail: string }
+  | { kind: "cancelled" }
   | { kind: "missing" }
   | { kind: "error"; detail: string };
 
@@ -49,14 +50,24 @@ export function PaymentResultPage() {
     state.value = { kind: "confirming" };
     api.confirmPayment(orderId, sessionId).then(
       (order) => poll(order, 0),
-      (failure: ApiError) => {
+      async (failure: ApiError) => {
         if (cancelled) return;
-        state.value =
-          failure.status === 409
-            ? { kind: "unpaid", detail: failure.detail }
-            : failure.status === 404
-              ? { kind: "missing" }
-              : { kind: "error", detail: failure.detail };
+        if (failure.status === 404) {
+          state.value = { kind: "missing" };
+          return;
+        }
+        if (failure.status !== 400 && failure.status !== 409) {
+          state.value = { kind: "error", detail: failure.detail };
+          return;
+        }
+        // The confirmation was refused (no payment to confirm, or a session that is not this order's): what the
+        // customer needs is the order as it is, not the refusal's words.
+        const order = await api.order(orderId).catch(() => undefined);
+        if (cancelled) return;
+        if (!order) state.value = { kind: "error", detail: failure.detail };
+        else if (order.status === "paid" || order.status === "refunded") poll(order, 0);
+        else if (order.status === "cancelled") state.value = { kind: "cancelled" };
+        else state.value = { kind: "unpaid", detail: "We have not received a payment for this order." };
       },
     );
     return () => {
@@ -81,6 +92,12 @@ export function PaymentResultPage() {
             Check again
           </button>
         </div>
+      )}
+      {shown.kind === "cancelled" && (
+        <p class="warning" role="alert">
+          Order #{orderId} was cancelled, so it cannot be paid any more. Any payment that reached us for it
+          goes back to you by itself.
+        </p>
       )}
       {shown.kind === "missing" && (
         <p class="warning" role="alert">

@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { api, formatMoney, type Product, session, signInPath } from "../api.ts";
-import { addToBasket } from "../basket.ts";
+import { addToBasket, wholeNumber } from "../basket.ts";
 import { useBrowser } from "../browser.ts";
 import { Busy, ErrorNote, lastPageOf } from "../components/ui.tsx";
 import { useAction, useResource } from "../resource.ts";
@@ -83,19 +83,31 @@ function ProductPicture({ product, eager }: { product: Product; eager: boolean }
 function ProductCard({ product, aboveTheFold }: { product: Product; aboveTheFold: boolean }) {
   const location = useLocation();
   const browser = useBrowser();
-  const [quantity, setQuantity] = useState(1);
+  const [quantityText, setQuantityText] = useState("1");
+  const [quantityError, setQuantityError] = useState<string | null>(null);
   const [added, setAdded] = useState<string | null>(null);
   const inputId = `quantity-${product.id}`;
   const soldOut = product.availability === "sold_out";
   const most = Math.min(100, product.left ?? 100);
+  const quantity = wholeNumber(quantityText);
+  /** The quantity when it is one that can be bought; otherwise says why next to the field and gives none. */
+  const checkedQuantity = () => {
+    if (quantity !== undefined && quantity >= 1 && quantity <= most) return quantity;
+    setQuantityError(
+      most === 1 ? "Only 1 can be bought: the quantity must be 1." : `Choose a quantity from 1 to ${most}.`,
+    );
+    return undefined;
+  };
 
   const toSignIn = () => location.route(signInPath(location.url, "buy"));
 
   const buy = useAction(
     async () => {
+      const wanted = checkedQuantity();
+      if (wanted === undefined) return;
       if (!session.value) return toSignIn();
       try {
-        await buyNow([{ product_id: product.id, quantity }], browser.leaveFor);
+        await buyNow([{ product_id: product.id, quantity: wanted }], browser.leaveFor);
       } catch (failure) {
         // A rejected token has just signed the customer out: sign in again and come back here.
         if (!session.value) return toSignIn();
@@ -109,8 +121,10 @@ function ProductCard({ product, aboveTheFold }: { product: Product; aboveTheFold
   const fields = Object.values(failure?.fieldErrors ?? {}).flat();
   const error = failure && (fields.length > 0 ? `${failure.detail} ${fields.join(" ")}` : failure.detail);
   const add = () => {
-    const refusal = addToBasket(product, quantity);
-    setAdded(refusal ?? `Added ${quantity} × ${product.name} to your basket.`);
+    const wanted = checkedQuantity();
+    if (wanted === undefined) return;
+    const refusal = addToBasket(product, wanted);
+    setAdded(refusal ?? `Added ${wanted} × ${product.name} to your basket.`);
   };
 
   return (
@@ -128,10 +142,13 @@ function ProductCard({ product, aboveTheFold }: { product: Product; aboveTheFold
             type="number"
             min={1}
             max={most}
-            value={quantity}
-            onInput={(event) =>
-              setQuantity(Math.min(most, Math.max(1, Number((event.target as HTMLInputElement).value) || 1)))
-            }
+            value={quantityText}
+            aria-invalid={quantityError ? true : undefined}
+            aria-describedby={quantityError ? `${inputId}-error` : undefined}
+            onInput={(event) => {
+              setQuantityText((event.target as HTMLInputElement).value);
+              setQuantityError(null);
+            }}
           />
           <button type="button" class="secondary" onClick={add}>
             Add to basket
@@ -140,6 +157,11 @@ function ProductCard({ product, aboveTheFold }: { product: Product; aboveTheFold
             {busy ? "Opening checkout…" : "Buy now"}
           </button>
         </div>
+      )}
+      {quantityError && (
+        <p class="field-error" id={`${inputId}-error`} role="alert">
+          {quantityError}
+        </p>
       )}
       {added && (
         <p class="added" role="status">
