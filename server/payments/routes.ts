@@ -117,6 +117,9 @@ const meta = createRoute({
           payments_simulated: z.boolean(),
           crm_simulated: z.boolean().openapi({ description: "paid orders go to a local CRM stand-in" }),
           currency: z.string(),
+          time_zone: z
+            .string()
+            .openapi({ description: "the shop's IANA time zone, in which dates are shown" }),
         })
         .openapi("Meta"),
       "Server facts",
@@ -153,6 +156,7 @@ export function paymentRoutes(deps: PaymentDeps) {
           payments_simulated: paymentsSimulated(deps.config),
           crm_simulated: deps.config.CRM_SIMULATED === "true",
           currency: deps.config.CURRENCY,
+          time_zone: deps.config.REPORT_TIMEZONE,
         },
         200,
       ),

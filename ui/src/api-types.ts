@@ -348,6 +348,8 @@ export interface components {
             crm_simulated: boolean;
             currency: string;
             payments_simulated: boolean;
+            /** @description the shop's IANA time zone, in which dates are shown */
+            time_zone: string;
         };
         Order: {
             /**

@@ -134,7 +134,7 @@ export const api = {
     call<{ user: User; token: string }>("POST", "/auth/login/", input),
   changePassword: (input: { currentPassword: string; newPassword: string }) =>
     call<{ user: User; token: string }>("POST", "/auth/password/", input),
-  meta: () => call<{ payments_simulated: boolean; crm_simulated: boolean; currency: string }>("GET", "/meta"),
+  meta: () => call<Schemas["Meta"]>("GET", "/meta"),
   products: (page: number) => call<Page<Product>>("GET", `/products/?page=${page}&page_size=12`),
   createOrder: (items: { product_id: number; quantity: number }[]) =>
     call<Order>("POST", "/orders/", { items }),

@@ -5,7 +5,7 @@ import { LocationProvider, Route, Router, useLocation } from "preact-iso";
 import { api, flash, session, signOut } from "./api.ts";
 import { basketCount } from "./basket.ts";
 import { type Browser, BrowserContext, realBrowser } from "./browser.ts";
-import { Protected } from "./components/ui.tsx";
+import { Protected, shopTimeZone } from "./components/ui.tsx";
 import { AccountPage } from "./pages/account.tsx";
 import { AuthPage } from "./pages/auth.tsx";
 import { BasketPage } from "./pages/basket.tsx";
@@ -168,6 +168,7 @@ export function App({ browser = realBrowser }: { browser?: Browser } = {}) {
       (meta) => {
         paymentsSimulated.value = meta.payments_simulated;
         crmSimulated.value = meta.crm_simulated;
+        shopTimeZone.value = meta.time_zone;
       },
       () => undefined,
     );

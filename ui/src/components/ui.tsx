@@ -1,4 +1,5 @@
 /** @jsxImportSource preact */
+import { signal } from "@preact/signals";
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import { useLocation } from "preact-iso";
@@ -69,18 +70,27 @@ export function Protected({ children }: { children: ComponentChildren }) {
   return signedIn ? children : null;
 }
 
-export const CRM_STATUS_TEXT: Record<string, string> = {
-  pending: "Sending to our CRM…",
-  success: "Recorded in our CRM",
-  failed: "CRM sync failed — we retry automatically",
-};
-
-/** What a customer who just paid is told about the CRM, in their words; the CRM result itself stays beside it. */
+/**
+ * The CRM sync's result, as a customer who just paid is told it: in their words, and promising nothing the shop
+ * may not do (a sync that used up its retries waits for an admin, who sees it on the dashboard).
+ */
 export const RECORDING_TEXT: Record<string, string> = {
   pending: "We are still recording your order — nothing for you to do.",
   success: "Your order is recorded.",
-  failed: "We are still recording your order — nothing for you to do.",
+  failed: "Recording your order is taking longer than usual — nothing for you to do, our team sees it.",
 };
+
+/** The shop's time zone (from /meta), in which every date is shown; UTC until the server says. */
+export const shopTimeZone = signal("UTC");
+
+/** A moment as the shop's calendar and clock show it: "Nov 24, 2026, 10:00 AM". */
+export function formatDateTime(iso: string): string {
+  return new Intl.DateTimeFormat("en", {
+    dateStyle: "medium",
+    timeStyle: "short",
+    timeZone: shopTimeZone.value,
+  }).format(new Date(iso));
+}
 
 const PAYMENT_STATUS_TEXT: Record<Order["status"], string> = {
   paid: "Paid",

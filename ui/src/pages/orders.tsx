@@ -5,8 +5,8 @@ import { CancelOrder } from "../components/cancel-order.tsx";
 import { PayAgain } from "../components/pay-again.tsx";
 import {
   Busy,
-  CRM_STATUS_TEXT,
   ErrorNote,
+  formatDateTime,
   lastPageOf,
   OrderLines,
   paymentStatusText,
@@ -59,7 +59,7 @@ export function OrdersPage() {
                 <th scope="col">Products</th>
                 <th scope="col">Amount</th>
                 <th scope="col">Payment</th>
-                <th scope="col">CRM</th>
+                <th scope="col">Ordered</th>
               </tr>
             </thead>
             <tbody>
@@ -77,7 +77,9 @@ export function OrdersPage() {
                       {order.status === "pending" && <CancelOrder orderId={order.id} onCancelled={replace} />}
                     </div>
                   </td>
-                  <td data-label="CRM">{order.paid_at ? CRM_STATUS_TEXT[order.crm_sync_status] : "—"}</td>
+                  <td data-label="Ordered">
+                    <time dateTime={order.created_at}>{formatDateTime(order.created_at)}</time>
+                  </td>
                 </tr>
               ))}
             </tbody>

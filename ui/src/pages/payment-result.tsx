@@ -5,14 +5,7 @@ import { useLocation, useRoute } from "preact-iso";
 import { type ApiError, api, formatMoney, type Order } from "../api.ts";
 import { useBrowser } from "../browser.ts";
 import { PayAgain } from "../components/pay-again.tsx";
-import {
-  Busy,
-  CRM_STATUS_TEXT,
-  ErrorNote,
-  OrderLines,
-  paymentStatusText,
-  RECORDING_TEXT,
-} from "../components/ui.tsx";
+import { Busy, ErrorNote, OrderLines, paymentStatusText, RECORDING_TEXT } from "../components/ui.tsx";
 
 const MAX_POLLS = 40;
 
@@ -137,10 +130,6 @@ function PaidOrder({ order }: { order: Order }) {
         <dt>Your order</dt>
         <dd aria-live="polite">
           <span data-testid="recording">{RECORDING_TEXT[order.crm_sync_status]}</span>
-          <br />
-          <small class="muted">
-            CRM sync: <span data-testid="crm-status">{CRM_STATUS_TEXT[order.crm_sync_status]}</span>
-          </small>
         </dd>
       </dl>
     </div>
