@@ -667,10 +667,14 @@ describe("my orders and reports", () => {
     visit("/orders");
     fireEvent.click(await screen().findByRole("button", { name: "Cancel" }));
     expect(calls.some((call) => call.path === "/api/v1/orders/43/cancel/")).toBe(false);
+    // The focus goes with the question, and comes back when it is answered.
+    await waitFor(() => expect(document.activeElement?.textContent).toBe("Keep it"));
     fireEvent.click(screen().getByRole("button", { name: "Keep it" }));
+    await waitFor(() => expect(document.activeElement?.textContent).toBe("Cancel"));
     fireEvent.click(screen().getByRole("button", { name: "Cancel" }));
     fireEvent.click(screen().getByRole("button", { name: "Cancel order #43" }));
     await waitFor(() => expect(screen().getAllByRole("row")[1]?.textContent).toContain("Cancelled"));
+    await waitFor(() => expect(document.activeElement?.id).toBe("order-43-status"));
     expect(calls.filter((call) => call.path === "/api/v1/orders/43/cancel/")).toHaveLength(1);
     expect(screen().queryByRole("button", { name: "Pay now" })).toBeNull();
   });

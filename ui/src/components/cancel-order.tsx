@@ -1,5 +1,6 @@
 /** @jsxImportSource preact */
 import { useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
 import { api, type Order } from "../api.ts";
 import { useAction } from "../resource.ts";
 import { ErrorNote } from "./ui.tsx";
@@ -13,11 +14,21 @@ export function CancelOrder({
   onCancelled: (order: Order) => void;
 }) {
   const asking = useSignal(false);
+  // The keyboard's focus follows the question: to "Keep it" (the harmless answer) when it opens, back to "Cancel"
+  // when it is kept, instead of dropping to the page's body with the button that had it.
+  const keepButton = useRef<HTMLButtonElement>(null);
+  const cancelButton = useRef<HTMLButtonElement>(null);
+  const answered = useRef(false);
+  useEffect(() => {
+    if (asking.value) keepButton.current?.focus();
+    else if (answered.current) cancelButton.current?.focus();
+  }, [asking.value]);
   const cancel = useAction(
     async () => {
       try {
         onCancelled(await api.cancelOrder(orderId));
       } catch (failure) {
+        answered.current = true;
         asking.value = false;
         throw failure;
       }
@@ -28,7 +39,7 @@ export function CancelOrder({
   if (!asking.value) {
     return (
       <>
-        <button type="button" class="secondary" onClick={() => (asking.value = true)}>
+        <button type="button" class="secondary" ref={cancelButton} onClick={() => (asking.value = true)}>
           Cancel
         </button>
         <ErrorNote message={cancel.failure.value?.detail ?? null} />
@@ -41,7 +52,16 @@ export function CancelOrder({
       <button type="button" class="danger" onClick={() => cancel.run()} disabled={busy} aria-busy={busy}>
         {busy ? "Cancelling…" : `Cancel order #${orderId}`}
       </button>
-      <button type="button" class="secondary" onClick={() => (asking.value = false)} disabled={busy}>
+      <button
+        type="button"
+        class="secondary"
+        ref={keepButton}
+        onClick={() => {
+          answered.current = true;
+          asking.value = false;
+        }}
+        disabled={busy}
+      >
         Keep it
       </button>
     </fieldset>

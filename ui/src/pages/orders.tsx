@@ -29,6 +29,11 @@ export function OrdersPage() {
   );
   const data = resource.data.value;
   const error = resource.error.value;
+  /** The row says "Cancelled", and the keyboard's focus is on those words, not lost with the button that went. */
+  const cancelled = (changed: Order) => {
+    replace(changed);
+    setTimeout(() => document.getElementById(`order-${changed.id}-status`)?.focus());
+  };
   const replace = (changed: Order) => {
     const current = resource.data.value;
     if (current) {
@@ -72,9 +77,13 @@ export function OrdersPage() {
                   <td data-label="Amount">{formatMoney(order.amount, order.currency)}</td>
                   <td data-label="Payment">
                     <div class="status-cell">
-                      <span>{paymentStatusText(order)}</span>
+                      <span id={`order-${order.id}-status`} tabIndex={-1}>
+                        {paymentStatusText(order)}
+                      </span>
                       {order.status === "pending" && <PayAgain orderId={order.id} />}
-                      {order.status === "pending" && <CancelOrder orderId={order.id} onCancelled={replace} />}
+                      {order.status === "pending" && (
+                        <CancelOrder orderId={order.id} onCancelled={cancelled} />
+                      )}
                     </div>
                   </td>
                   <td data-label="Ordered">
