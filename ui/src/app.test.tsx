@@ -679,6 +679,46 @@ describe("my orders and reports", () => {
     expect(screen().queryByRole("button", { name: "Pay now" })).toBeNull();
   });
 
+  test("an order has a page of its own: its lines, when it was made and paid, and its refunds", async () => {
+    signIn("token-1", USER);
+    const refunded = order({
+      refunded_amount: "10.00",
+      refunds: [
+        {
+          id: "re_1",
+          amount: "10.00",
+          currency: "usd",
+          status: "succeeded",
+          reason: "requested_by_customer",
+          created_at: "2026-11-25T09:30:00.000Z",
+          crm_sync_status: "success",
+          of_order_payment: true,
+        },
+      ],
+    });
+    api = (call) =>
+      call.path === "/api/v1/orders/42/"
+        ? { status: 200, body: refunded }
+        : { status: 200, body: page([refunded]) };
+    visit("/orders");
+    fireEvent.click(await screen().findByRole("link", { name: "#42" }));
+    expect(await screen().findByRole("heading", { name: "Order #42" })).toBeDefined();
+    expect(document.title).toBe("Order #42 · Mini Shop");
+    expect(await screen().findByTestId("order-status")).toBeDefined();
+    const text = document.querySelector("main")?.textContent ?? "";
+    for (const shown of [
+      "2 × Pour-over Kettle",
+      "Nov 24, 2026, 10:00 AM",
+      "Nov 24, 2026, 10:01 AM",
+      "Partly refunded",
+    ])
+      expect({ shown, found: text.includes(shown) }).toEqual({ shown, found: true });
+    const refundRow = within(screen().getByRole("table")).getAllByRole("row")[1];
+    expect(refundRow?.textContent).toContain("Nov 25, 2026, 9:30 AM");
+    expect(refundRow?.textContent).toContain("$10.00");
+    expect(refundRow?.textContent).toContain("Refunded");
+  });
+
   test("a refused cancel (paid meanwhile) is said in the server's words", async () => {
     signIn("token-1", USER);
     const pending = order({ id: 43, status: "pending", paid_at: null, crm_sync_status: "pending" });

@@ -9,6 +9,7 @@ import { Protected, shopTimeZone } from "./components/ui.tsx";
 import { AccountPage } from "./pages/account.tsx";
 import { AuthPage } from "./pages/auth.tsx";
 import { BasketPage } from "./pages/basket.tsx";
+import { OrderPage } from "./pages/order.tsx";
 import { OrdersPage } from "./pages/orders.tsx";
 import { PaymentCancelledPage, PaymentResultPage } from "./pages/payment-result.tsx";
 import { ProductsPage } from "./pages/products.tsx";
@@ -24,6 +25,7 @@ const guarded = (Page: () => preact.JSX.Element) => () => (
 );
 
 const MyOrders = guarded(OrdersPage);
+const OneOrder = guarded(OrderPage);
 const Reports = guarded(ReportsPage);
 const Account = guarded(AccountPage);
 const PaymentResult = guarded(PaymentResultPage);
@@ -125,11 +127,13 @@ export function pageTitle(path: string): string {
   };
   const title =
     titles[path] ??
-    (/^\/orders\/\d+\/payment-result$/.test(path)
-      ? "Payment"
-      : /^\/orders\/\d+\/payment-cancelled$/.test(path)
-        ? "Payment cancelled"
-        : "Page not found");
+    (/^\/orders\/\d+$/.test(path)
+      ? `Order #${path.slice("/orders/".length)}`
+      : /^\/orders\/\d+\/payment-result$/.test(path)
+        ? "Payment"
+        : /^\/orders\/\d+\/payment-cancelled$/.test(path)
+          ? "Payment cancelled"
+          : "Page not found");
   return `${title} · Mini Shop`;
 }
 
@@ -198,6 +202,7 @@ export function App({ browser = realBrowser }: { browser?: Browser } = {}) {
             <Route path="/signin" component={SignIn} />
             <Route path="/register" component={Register} />
             <Route path="/orders" component={MyOrders} />
+            <Route path="/orders/:id" component={OneOrder} />
             <Route path="/reports" component={Reports} />
             <Route path="/account" component={Account} />
             <Route path="/orders/:id/payment-result" component={PaymentResult} />

@@ -70,7 +70,9 @@ export function OrdersPage() {
             <tbody>
               {data.results.map((order) => (
                 <tr key={order.id} data-order-id={order.id}>
-                  <td data-label="Order">#{order.id}</td>
+                  <td data-label="Order">
+                    <a href={`/orders/${order.id}`}>#{order.id}</a>
+                  </td>
                   <td data-label="Products">
                     <OrderLines order={order} />
                   </td>
