@@ -39,7 +39,7 @@ type Log = (fields: Record<string, unknown>) => void;
 /**
  * One mysql2 pool per node of DATABASE_URL, used one node at a time: the first that serves, in the URL's order.
  * A node that refuses a connection, drops one, or answers that it is not ready is left for the next (its pool is
- * closed: its idle connections are dead or on a node that cannot serve); every RECHECK_MS the nodes before the
+ * retired, and closed once nobody can still wait on it); every RECHECK_MS the nodes before the
  * one in use are asked whether they are reachable and, on a Galera cluster, Synced, and the first that is is used
  * again. Writing through one node at a time keeps a shop's writes off the certification conflicts two writing
  * nodes have with each other (docs/scaling.md).

@@ -1,5 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import { type Context, Hono } from "hono";
 import Stripe from "stripe";
 import { textAsset, textAssetRoutes } from "../../server/http/text-assets.ts";
@@ -15,6 +13,7 @@ import {
   unrefunded,
 } from "./refunds.ts";
 import { buildSession, type CheckoutSession, StripeInputError } from "./sessions.ts";
+import { loadState, saveState } from "./state.ts";
 
 export interface SimulatorOptions {
   /** Where checkout.session.*, refund.* and charge.refunded events are posted; none are sent when unset. */
@@ -425,47 +424,6 @@ export function createStripeSimulator(options: SimulatorOptions) {
       options.webhookUrl = url;
     },
   };
-}
-
-interface SimulatorState {
-  sessions: Map<string, CheckoutSession>;
-  intents: Map<string, PaymentIntent>;
-  refunds: Map<string, Refund>;
-  idempotency: Map<string, { request: string; status: number; body: unknown }>;
-}
-
-function saveState(file: string, state: SimulatorState): void {
-  const json = JSON.stringify({
-    sessions: [...state.sessions.values()],
-    intents: [...state.intents.values()].map((intent) => ({
-      ...intent,
-      refunds: intent.refunds.map((refund) => refund.id),
-    })),
-    refunds: [...state.refunds.values()],
-    idempotency: [...state.idempotency.entries()],
-  });
-  mkdirSync(dirname(file), { recursive: true });
-  // Whole or not at all: a stop in the middle of a write leaves the previous state.
-  writeFileSync(`${file}.tmp`, json);
-  renameSync(`${file}.tmp`, file);
-}
-
-function loadState(file: string, state: SimulatorState): void {
-  if (!existsSync(file)) return;
-  const saved = JSON.parse(readFileSync(file, "utf8")) as {
-    sessions: CheckoutSession[];
-    intents: (Omit<PaymentIntent, "refunds"> & { refunds: string[] })[];
-    refunds: Refund[];
-    idempotency: [string, { request: string; status: number; body: unknown }][];
-  };
-  for (const session of saved.sessions) state.sessions.set(session.id, session);
-  for (const refund of saved.refunds) state.refunds.set(refund.id, refund);
-  for (const intent of saved.intents)
-    state.intents.set(intent.id, {
-      ...intent,
-      refunds: intent.refunds.flatMap((id) => state.refunds.get(id) ?? []),
-    });
-  for (const [key, replay] of saved.idempotency) state.idempotency.set(key, replay);
 }
 
 const CHECKOUT_STYLESHEET = textAsset("/static", "checkout.css", checkoutCss);

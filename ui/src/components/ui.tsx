@@ -83,6 +83,25 @@ export const RECORDING_TEXT: Record<string, string> = {
 /** The shop's time zone (from /meta), in which every date is shown; UTC until the server says. */
 export const shopTimeZone = signal("UTC");
 
+/** A moment as the shop's calendar and clock show it, in a <time> that keeps the exact instant. */
+export function When({ at }: { at: string }) {
+  return <time dateTime={at}>{formatDateTime(at)}</time>;
+}
+
+/** What an order is, for a definition list: its products and its amount. */
+export function OrderContents({ order }: { order: Pick<Order, "items" | "currency" | "amount"> }) {
+  return (
+    <>
+      <dt>{order.items.length > 1 ? "Products" : "Product"}</dt>
+      <dd>
+        <OrderLines order={order} />
+      </dd>
+      <dt>Amount</dt>
+      <dd>{formatMoney(order.amount, order.currency)}</dd>
+    </>
+  );
+}
+
 /** A moment as the shop's calendar and clock show it: "Nov 24, 2026, 10:00 AM". */
 export function formatDateTime(iso: string): string {
   return new Intl.DateTimeFormat("en", {

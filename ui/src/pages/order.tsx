@@ -3,7 +3,7 @@ import { useRoute } from "preact-iso";
 import { api, formatMoney, type Order } from "../api.ts";
 import { CancelOrder } from "../components/cancel-order.tsx";
 import { PayAgain } from "../components/pay-again.tsx";
-import { Busy, ErrorNote, formatDateTime, OrderLines, paymentStatusText } from "../components/ui.tsx";
+import { Busy, ErrorNote, OrderContents, paymentStatusText, When } from "../components/ui.tsx";
 import { useResource } from "../resource.ts";
 
 const REFUND_STATUS_TEXT: Record<Order["refunds"][number]["status"], string> = {
@@ -26,15 +26,10 @@ export function OrderPage() {
       {order && (
         <>
           <dl>
-            <dt>{order.items.length > 1 ? "Products" : "Product"}</dt>
-            <dd>
-              <OrderLines order={order} />
-            </dd>
-            <dt>Amount</dt>
-            <dd>{formatMoney(order.amount, order.currency)}</dd>
+            <OrderContents order={order} />
             <dt>Ordered</dt>
             <dd>
-              <time dateTime={order.created_at}>{formatDateTime(order.created_at)}</time>
+              <When at={order.created_at} />
             </dd>
             <dt>Payment</dt>
             <dd data-testid="order-status">{paymentStatusText(order)}</dd>
@@ -42,7 +37,7 @@ export function OrderPage() {
               <>
                 <dt>Paid</dt>
                 <dd>
-                  <time dateTime={order.paid_at}>{formatDateTime(order.paid_at)}</time>
+                  <When at={order.paid_at} />
                 </dd>
               </>
             )}
@@ -69,7 +64,7 @@ export function OrderPage() {
                   {order.refunds.map((refund) => (
                     <tr key={refund.id}>
                       <td data-label="Date">
-                        <time dateTime={refund.created_at}>{formatDateTime(refund.created_at)}</time>
+                        <When at={refund.created_at} />
                       </td>
                       <td data-label="Amount">{formatMoney(refund.amount, refund.currency)}</td>
                       <td data-label="Status">{REFUND_STATUS_TEXT[refund.status]}</td>

@@ -3,14 +3,7 @@ import { useLocation } from "preact-iso";
 import { api, formatMoney, type Order } from "../api.ts";
 import { CancelOrder } from "../components/cancel-order.tsx";
 import { PayAgain } from "../components/pay-again.tsx";
-import {
-  Busy,
-  ErrorNote,
-  formatDateTime,
-  lastPageOf,
-  OrderLines,
-  paymentStatusText,
-} from "../components/ui.tsx";
+import { Busy, ErrorNote, lastPageOf, OrderLines, paymentStatusText, When } from "../components/ui.tsx";
 import { useResource } from "../resource.ts";
 
 export function OrdersPage() {
@@ -89,7 +82,7 @@ export function OrdersPage() {
                     </div>
                   </td>
                   <td data-label="Ordered">
-                    <time dateTime={order.created_at}>{formatDateTime(order.created_at)}</time>
+                    <When at={order.created_at} />
                   </td>
                 </tr>
               ))}

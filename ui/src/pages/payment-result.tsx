@@ -2,10 +2,10 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
-import { type ApiError, api, formatMoney, type Order } from "../api.ts";
+import { type ApiError, api, type Order } from "../api.ts";
 import { useBrowser } from "../browser.ts";
 import { PayAgain } from "../components/pay-again.tsx";
-import { Busy, ErrorNote, OrderLines, paymentStatusText, RECORDING_TEXT } from "../components/ui.tsx";
+import { Busy, ErrorNote, OrderContents, paymentStatusText, RECORDING_TEXT } from "../components/ui.tsx";
 
 const MAX_POLLS = 40;
 
@@ -119,12 +119,7 @@ function PaidOrder({ order }: { order: Order }) {
       <dl>
         <dt>Order</dt>
         <dd>#{order.id}</dd>
-        <dt>{order.items.length > 1 ? "Products" : "Product"}</dt>
-        <dd>
-          <OrderLines order={order} />
-        </dd>
-        <dt>Amount</dt>
-        <dd>{formatMoney(order.amount, order.currency)}</dd>
+        <OrderContents order={order} />
         <dt>Status</dt>
         <dd data-testid="order-status">{paymentStatusText(order)}</dd>
         <dt>Your order</dt>
