@@ -28,6 +28,10 @@ export async function startBunServer(config: Config, worker = 0): Promise<Runnin
     port: config.PORT,
     hostname: config.HOST,
     reusePort: config.WORKERS > 1,
+    // Bun counts a request still being answered as idle and resets it after idleTimeout (default 10 s). A slow
+    // answer (a database cluster freezing while a node leaves) must reach the client as an answer, so requests get
+    // as long as nginx's proxy_read_timeout.
+    idleTimeout: 30,
     fetch: started.app.fetch,
   });
   let stopping: Promise<void> | undefined;

@@ -15,7 +15,9 @@ import { waitFor } from "../../tests/waiting.ts";
 import type { App } from "../app.ts";
 import { PICTURE_MAX_BYTES } from "../products/pictures.ts";
 import { bunPasswordHasher } from "../runtime/passwords.ts";
+import { parseMinor } from "../shared/money.ts";
 import { ensureAdmin } from "./admins.ts";
+import { formatMoney } from "./format.tsx";
 
 const ORIGIN = "http://localhost";
 
@@ -594,16 +596,18 @@ for (const target of storeTargets()) {
       const html = await response.text();
       for (const label of [
         "Orders",
-        "Paid orders",
-        "Revenue",
-        "Average paid order",
+        "Paid orders, refunded ones included",
+        "Gross revenue",
+        "Refunds",
+        "Net revenue",
+        "Average paid order, gross",
         "Share of orders paid",
       ]) {
         expect(html).toContain(`<dt>${label}</dt>`);
       }
       expect(html).toContain("against the 7 days before");
       expect(html).toMatch(/<svg class="chart"[^>]*role="img"/);
-      expect(html).toContain('<title id="revenue-chart-title">Revenue per day</title>');
+      expect(html).toContain('<title id="revenue-chart-title">Gross revenue per day</title>');
       expect(html).toContain('<desc id="revenue-chart-desc">');
       expect(html.match(/<rect /g)?.length).toBe(14);
       expect(html).toContain("<caption>Per day, in UTC</caption>");
@@ -614,6 +618,84 @@ for (const target of storeTargets()) {
       expect((await get(stack.app, "/admin?range=custom&from=2026-02-30", cookie)).status).toBe(400);
       const monthly = await get(stack.app, "/admin?range=last-month&interval=month", cookie);
       expect(monthly.status).toBe(200);
+    });
+
+    test("the dashboard says gross, refunds and net wherever it shows money, and its figures equal the reports API's after refunds and cancellations", async () => {
+      const { cookie } = await signedInAdmin();
+      const token = await adminToken(stack.app, stack.store);
+      const paidOrder = async (priceMinor: number) => {
+        const { customer, order } = await customerWithOrder(stack, { priceMinor, quantity: 1 });
+        const checkout = await (
+          await request(stack.app, "POST", `/api/v1/orders/${order.id}/create-payment/`, {
+            token: customer.token,
+          })
+        ).json();
+        await fetch(`${stack.simulatorUrl}/__simulator/sessions/${checkout.session_id}/pay`, {
+          method: "POST",
+        });
+        await waitFor(
+          async () => (await stack.store.findOrder(order.id))?.status === "paid",
+          `order ${order.id} paid`,
+        );
+        return order;
+      };
+      const refund = async (orderId: number, amount: string) =>
+        expect(
+          (
+            await request(stack.app, "POST", `/api/v1/orders/${orderId}/refunds/`, {
+              token,
+              body: { amount },
+            })
+          ).status,
+        ).toBe(201);
+      const partly = await paidOrder(5000);
+      await refund(partly.id, "20.00");
+      const wholly = await paidOrder(3000);
+      await refund(wholly.id, "30.00");
+      const cancelled = await customerWithOrder(stack);
+      await request(stack.app, "POST", `/api/v1/orders/${cancelled.order.id}/cancel/`, {
+        token: cancelled.customer.token,
+      });
+      expect((await stack.store.findOrder(cancelled.order.id))?.status).toBe("cancelled");
+
+      const html = await (await get(stack.app, "/admin?range=7d&interval=day", cookie)).text();
+      const sales = await (
+        await request(
+          stack.app,
+          "GET",
+          `/api/v1/reports/sales/?from=${html.match(/name="from" type="date" value="([\d-]+)"/)?.[1]}&interval=day`,
+          { token },
+        )
+      ).json();
+      const summary = await (await request(stack.app, "GET", "/api/v1/reports/summary/", { token })).json();
+      const [range, allTime] = html.split("<h2>All time</h2>") as [string, string];
+      /** The figure a dashboard section shows under a label, as text. */
+      const figure = (section: string, label: string) =>
+        new RegExp(`<dt>${label}</dt><dd>(?:<span class="nowrap">)?([^<]+)`).exec(section)?.[1];
+      const dollars = (amount: string) => formatMoney(amount, "usd");
+
+      expect(Number(sales.totals.refunds)).toBeGreaterThanOrEqual(50);
+      expect(figure(range, "Orders")).toBe(String(sales.totals.orders));
+      expect(figure(range, "Paid orders, refunded ones included")).toBe(String(sales.totals.paid_orders));
+      expect(figure(range, "Gross revenue")).toBe(dollars(sales.totals.revenue));
+      expect(figure(range, "Refunds")).toBe(dollars(sales.totals.refunds));
+      expect(figure(range, "Net revenue")).toBe(dollars(sales.totals.net));
+      const minor = (amount: string) => parseMinor(amount, "usd") as number;
+      expect(minor(sales.totals.net)).toBe(minor(sales.totals.revenue) - minor(sales.totals.refunds));
+
+      expect(figure(allTime, "Orders")).toBe(String(summary.total_orders));
+      expect(figure(allTime, "Paid orders, refunded ones included")).toBe(String(summary.paid_orders));
+      expect(figure(allTime, "Cancelled orders")).toBe(String(summary.cancelled_orders));
+      expect(figure(allTime, "Gross revenue")).toBe(dollars(summary.gross_revenue));
+      expect(figure(allTime, "Refunds")).toBe(dollars(summary.refunded_revenue));
+      expect(figure(allTime, "Net revenue")).toBe(dollars(summary.total_revenue));
+
+      // Top products by gross revenue, with the range's refunds said beside them rather than hidden.
+      expect(range).toContain('<th scope="col">Gross revenue</th>');
+      expect(range).toContain(
+        `refunds in this range, ${dollars(sales.totals.refunds)}, are not taken off any product`,
+      );
+      expect(range).not.toMatch(/<dt>Revenue<\/dt>|<th scope="col">Revenue<\/th>/);
     });
 
     test("the dashboard's CSV downloads and the orders export follow the filters and dates", async () => {

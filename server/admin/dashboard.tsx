@@ -14,8 +14,8 @@ import {
 } from "../reports/service.ts";
 import { AppError } from "../shared/errors.ts";
 import { formatMinor, parseMinor } from "../shared/money.ts";
-import { ScrollX } from "./format.tsx";
-import { Dashboard as AllTime } from "./views.tsx";
+import { formatMoney as money, ScrollX } from "./format.tsx";
+import { AllTimeFigures } from "./views.tsx";
 
 /** Low-stock products listed at most. */
 const LOW_STOCK_SHOWN = 20;
@@ -77,9 +77,6 @@ export async function loadDashboard(store: Store, config: Config, query: Dashboa
 
 type DashboardData = Awaited<ReturnType<typeof loadDashboard>>;
 
-const money = (amount: string, currency: string) =>
-  new Intl.NumberFormat("en", { style: "currency", currency: currency.toUpperCase() }).format(Number(amount));
-
 function Kpi(props: { label: string; value: string; previous: string; change?: string }) {
   return (
     <div>
@@ -101,12 +98,15 @@ function change(now: number, before: number): string | undefined {
 function Kpis(props: { sales: SalesReport; before: SalesReport }) {
   const { currency } = props.sales;
   const figures = (report: SalesReport) => {
-    const revenue = parseMinor(report.totals.revenue, currency) ?? 0;
+    const minor = (amount: string) => parseMinor(amount, currency) ?? 0;
+    const gross = minor(report.totals.revenue);
     return {
       orders: report.totals.orders,
       paid: report.totals.paid_orders,
-      revenue,
-      average: report.totals.paid_orders > 0 ? Math.round(revenue / report.totals.paid_orders) : 0,
+      gross,
+      refunds: minor(report.totals.refunds),
+      net: minor(report.totals.net),
+      average: report.totals.paid_orders > 0 ? Math.round(gross / report.totals.paid_orders) : 0,
       share: report.totals.orders > 0 ? report.totals.paid_orders / report.totals.orders : 0,
     };
   };
@@ -114,32 +114,25 @@ function Kpis(props: { sales: SalesReport; before: SalesReport }) {
   const then = figures(props.before);
   const cash = (minor: number) => money(formatMinor(minor, currency), currency);
   const share = (value: number) => `${Math.round(value * 100)}%`;
+  const kpi = (label: string, key: "orders" | "paid" | "gross" | "refunds" | "net" | "average") => {
+    const show = key === "orders" || key === "paid" ? String : cash;
+    return (
+      <Kpi
+        label={label}
+        value={show(now[key])}
+        previous={show(then[key])}
+        change={change(now[key], then[key])}
+      />
+    );
+  };
   return (
     <dl class="stats" aria-label="Key figures for the range">
-      <Kpi
-        label="Orders"
-        value={String(now.orders)}
-        previous={String(then.orders)}
-        change={change(now.orders, then.orders)}
-      />
-      <Kpi
-        label="Paid orders"
-        value={String(now.paid)}
-        previous={String(then.paid)}
-        change={change(now.paid, then.paid)}
-      />
-      <Kpi
-        label="Revenue"
-        value={cash(now.revenue)}
-        previous={cash(then.revenue)}
-        change={change(now.revenue, then.revenue)}
-      />
-      <Kpi
-        label="Average paid order"
-        value={cash(now.average)}
-        previous={cash(then.average)}
-        change={change(now.average, then.average)}
-      />
+      {kpi("Orders", "orders")}
+      {kpi("Paid orders, refunded ones included", "paid")}
+      {kpi("Gross revenue", "gross")}
+      {kpi("Refunds", "refunds")}
+      {kpi("Net revenue", "net")}
+      {kpi("Average paid order, gross", "average")}
       <Kpi
         label="Share of orders paid"
         value={share(now.share)}
@@ -235,7 +228,9 @@ function SalesTable(props: { sales: SalesReport }) {
             <th scope="col">Starting</th>
             <th scope="col">Orders</th>
             <th scope="col">Paid orders</th>
-            <th scope="col">Revenue</th>
+            <th scope="col">Gross revenue</th>
+            <th scope="col">Refunds</th>
+            <th scope="col">Net revenue</th>
           </tr>
         </thead>
         <tbody>
@@ -245,6 +240,8 @@ function SalesTable(props: { sales: SalesReport }) {
               <td>{bucket.orders}</td>
               <td>{bucket.paid_orders}</td>
               <td>{money(bucket.revenue, sales.currency)}</td>
+              <td>{money(bucket.refunds, sales.currency)}</td>
+              <td>{money(bucket.net, sales.currency)}</td>
             </tr>
           ))}
         </tbody>
@@ -253,17 +250,22 @@ function SalesTable(props: { sales: SalesReport }) {
   );
 }
 
+/** Products by gross revenue: a refund gives back an amount of an order, not of a line, so refunds stand apart. */
 function TopProducts(props: { top: ProductsReport }) {
   if (props.top.results.length === 0) return <p>No paid orders in this range.</p>;
   return (
     <ScrollX label="Top products">
       <table>
+        <caption>
+          By gross revenue; refunds in this range, {money(props.top.refunds, props.top.currency)}, are not
+          taken off any product.
+        </caption>
         <thead>
           <tr>
             <th scope="col">Product</th>
-            <th scope="col">Paid orders</th>
+            <th scope="col">Paid orders, refunded ones included</th>
             <th scope="col">Quantity</th>
-            <th scope="col">Revenue</th>
+            <th scope="col">Gross revenue</th>
           </tr>
         </thead>
         <tbody>
@@ -364,11 +366,11 @@ export function DashboardPage(props: { data: DashboardData }) {
         before.
       </p>
       <Kpis sales={sales} before={data.before} />
-      <h2>Revenue</h2>
+      <h2>Gross revenue</h2>
       <BarChart
         id="revenue-chart"
-        title={`Revenue per ${sales.interval}`}
-        description={`Paid revenue in ${sales.currency.toUpperCase()} per ${sales.interval} from ${sales.from} to ${sales.to}; the table below has every number.`}
+        title={`Gross revenue per ${sales.interval}`}
+        description={`Paid revenue before refunds in ${sales.currency.toUpperCase()} per ${sales.interval} from ${sales.from} to ${sales.to}; the table below has every number.`}
         points={sales.buckets.map((bucket) => ({
           label: bucket.start,
           value: parseMinor(bucket.revenue, sales.currency) ?? 0,
@@ -403,7 +405,7 @@ export function DashboardPage(props: { data: DashboardData }) {
       <h2>CRM sync</h2>
       <CrmPanel crm={data.crm} now={data.now} />
       <h2>All time</h2>
-      <AllTime summary={data.allTime} />
+      <AllTimeFigures summary={data.allTime} />
     </>
   );
 }

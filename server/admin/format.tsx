@@ -6,13 +6,16 @@ export function Money(props: { minor: number; currency: string }) {
   return <MoneyText amount={formatMinor(props.minor, props.currency)} currency={props.currency} />;
 }
 
-/** The same for an amount already written as a decimal ("49.99"). */
+/** An amount written as a decimal ("49.99") as people read it: "$49.99". */
+export function formatMoney(amount: string, currency: string): string {
+  return new Intl.NumberFormat("en", { style: "currency", currency: currency.toUpperCase() }).format(
+    Number(amount),
+  );
+}
+
+/** The same, kept on one line. */
 export function MoneyText(props: { amount: string; currency: string }) {
-  const text = new Intl.NumberFormat("en", {
-    style: "currency",
-    currency: props.currency.toUpperCase(),
-  }).format(Number(props.amount));
-  return <span class="nowrap">{text}</span>;
+  return <span class="nowrap">{formatMoney(props.amount, props.currency)}</span>;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

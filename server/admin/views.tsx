@@ -71,38 +71,35 @@ export function LoginForm(props: { email: string; error?: string }) {
   );
 }
 
-export function Dashboard(props: { summary: Awaited<ReturnType<typeof reportSummary>> }) {
+/** The shop's all-time figures, money as gross, refunds and net like the range's above them. */
+export function AllTimeFigures(props: { summary: Awaited<ReturnType<typeof reportSummary>> }) {
   const { summary } = props;
+  const amount = (label: string, value: string, currency = summary.currency) => (
+    <div>
+      <dt>{label}</dt>
+      <dd>
+        <MoneyText amount={value} currency={currency} />
+      </dd>
+    </div>
+  );
+  const count = (label: string, value: number) => (
+    <div>
+      <dt>{label}</dt>
+      <dd>{value}</dd>
+    </div>
+  );
   return (
-    <dl class="stats">
-      <div>
-        <dt>Total orders</dt>
-        <dd>{summary.total_orders}</dd>
-      </div>
-      <div>
-        <dt>Total revenue</dt>
-        <dd>
-          <MoneyText amount={summary.total_revenue} currency={summary.currency} />
-        </dd>
-      </div>
-      <div>
-        <dt>Paid orders</dt>
-        <dd>{summary.paid_orders}</dd>
-      </div>
-      <div>
-        <dt>Pending orders</dt>
-        <dd>{summary.pending_orders}</dd>
-      </div>
+    <dl class="stats" aria-label="All-time figures">
+      {count("Orders", summary.total_orders)}
+      {count("Paid orders, refunded ones included", summary.paid_orders)}
+      {count("Pending orders", summary.pending_orders)}
+      {count("Cancelled orders", summary.cancelled_orders)}
+      {amount("Gross revenue", summary.gross_revenue)}
+      {amount("Refunds", summary.refunded_revenue)}
+      {amount("Net revenue", summary.total_revenue)}
       {Object.entries(summary.revenue_by_currency)
         .filter(([code]) => code !== summary.currency)
-        .map(([code, amount]) => (
-          <div>
-            <dt>Revenue in {code.toUpperCase()}</dt>
-            <dd>
-              <MoneyText amount={amount} currency={code} />
-            </dd>
-          </div>
-        ))}
+        .map(([code, value]) => amount(`Net revenue in ${code.toUpperCase()}`, value, code))}
     </dl>
   );
 }

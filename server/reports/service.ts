@@ -178,7 +178,6 @@ export async function salesReport(
   };
 }
 
-/** The products that earned most in one currency (the shop's unless asked) over the range. */
 /**
  * Products by gross line revenue (what their lines were paid). A refund gives back an amount of an order, not of
  * a line, so the range's refunds in the currency are shown apart, beside the products, not taken off them.
