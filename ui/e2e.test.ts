@@ -392,12 +392,15 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     });
     await docsPage.goto(`${server.url}/api/docs`);
     const listProducts = docsPage.locator(".opblock-get", { hasText: "/products" }).first();
+    await listProducts.waitFor();
+    await look("api-docs", docsPage);
     await listProducts.locator(".opblock-summary").click();
     await listProducts.getByRole("button", { name: "Try it out" }).click();
     await listProducts.getByRole("button", { name: "Execute" }).click();
     const answer = listProducts.locator(".live-responses-table tbody tr").first();
     await answer.locator(".response-col_status", { hasText: "200" }).waitFor();
     expect(await answer.locator(".microlight").first().textContent()).toContain('"results": [');
+    await look("api-docs-tried", docsPage);
     await docsPage.screenshot({ path: join(SCREENSHOTS, "api-docs-try-it-1280.png"), fullPage: false });
     expect(refused).toEqual([]);
     await docsPage.close();
