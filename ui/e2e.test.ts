@@ -15,6 +15,7 @@ import { bunPasswordHasher } from "../server/runtime/passwords.ts";
 import { type RunningServer, startBunServer } from "../server/server.bun.ts";
 import { Shopper } from "../tests/resilience/purchase.ts";
 import { freePort } from "../tests/waiting.ts";
+import { LIGHTHOUSE_CATEGORIES, runLighthouse } from "./lighthouse.ts";
 import { checkPage, VIEWPORTS } from "./page-check.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -280,16 +281,16 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await adminPage.getByRole("button", { name: "Sign in" }).click();
     await adminPage.getByRole("heading", { name: "Dashboard" }).waitFor();
     // Today's purchases show in the charts and the key figures.
-    await adminPage.getByRole("img", { name: /Revenue per day/ }).waitFor();
+    await adminPage.getByRole("img", { name: /Gross revenue per day/ }).waitFor();
     expect(
       await adminPage
-        .getByRole("img", { name: /Revenue per day/ })
+        .getByRole("img", { name: /Gross revenue per day/ })
         .locator("rect")
         .count(),
     ).toBe(30);
     const paidToday = await adminPage
       .locator("dl[aria-label='Key figures for the range'] > div")
-      .filter({ has: adminPage.getByText("Paid orders", { exact: true }) })
+      .filter({ has: adminPage.getByText("Paid orders, refunded ones included", { exact: true }) })
       .locator("dd")
       .first()
       .textContent();
@@ -383,6 +384,22 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await look("admin-not-found", adminPage);
     await adminPage.close();
   }, 60_000);
+
+  test("Lighthouse (mobile) scores at least 95 in every category on the products, sign-in and basket pages, and the products page does not shift", async () => {
+    for (const path of ["/", "/signin", "/basket"]) {
+      const result = await runLighthouse(`${server.url}${path}`, CHROMIUM);
+      console.log(
+        `lighthouse ${path}: ${JSON.stringify(result.scores)}, CLS ${result.cumulativeLayoutShift}`,
+      );
+      const low = LIGHTHOUSE_CATEGORIES.filter((category) => result.scores[category] < 95);
+      expect({ path, low, shortfalls: low.length > 0 ? result.shortfalls : [] }).toEqual({
+        path,
+        low: [],
+        shortfalls: [],
+      });
+      if (path === "/") expect(result.cumulativeLayoutShift).toBeLessThan(0.01);
+    }
+  }, 120_000);
 
   test("the API reference at /api/docs runs a request against this server, under the Content-Security-Policy", async () => {
     const docsPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });

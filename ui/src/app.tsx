@@ -184,15 +184,6 @@ export function App({ browser = realBrowser }: { browser?: Browser } = {}) {
         <a class="skip" href="#main">
           Skip to content
         </a>
-        {(paymentsSimulated.value || crmSimulated.value) && (
-          <p class="banner" role="note">
-            {paymentsSimulated.value && crmSimulated.value
-              ? "Payments and the CRM are simulated — no real money moves and no order leaves this machine."
-              : paymentsSimulated.value
-                ? "Payments are simulated — no real money moves."
-                : "The CRM is simulated — no order leaves this machine."}
-          </p>
-        )}
         <Header />
         <main id="main" tabIndex={-1}>
           <Flash />
@@ -210,6 +201,16 @@ export function App({ browser = realBrowser }: { browser?: Browser } = {}) {
             <Route default component={NotFound} />
           </Router>
         </main>
+        {/* Last and stuck to the bottom of the window: it appears once /meta answers, and moves nothing above it. */}
+        {(paymentsSimulated.value || crmSimulated.value) && (
+          <p class="banner" role="note">
+            {paymentsSimulated.value && crmSimulated.value
+              ? "Payments and the CRM are simulated — no real money moves and no order leaves this machine."
+              : paymentsSimulated.value
+                ? "Payments are simulated — no real money moves."
+                : "The CRM is simulated — no order leaves this machine."}
+          </p>
+        )}
       </LocationProvider>
     </BrowserContext.Provider>
   );
