@@ -166,51 +166,57 @@ export function BarChart(props: {
     .range([height - bottom, top]);
   const ticks = y.ticks(5).filter((tick) => !props.integers || Number.isInteger(tick));
   const every = Math.max(1, Math.ceil(props.points.length / 10));
-  // On a phone the chart keeps a legible size and scrolls in its frame rather than shrinking its labels.
+  // The y-axis is drawn apart from the bars: on a phone the bars keep a legible size and scroll in their frame
+  // (opened at the latest days) while the axis stays in view beside them.
   return (
-    <div class="chart-frame" tabindex={0}>
-      <svg
-        class="chart"
-        viewBox={`0 0 ${width} ${height}`}
-        role="img"
-        aria-labelledby={`${props.id}-title ${props.id}-desc`}
-      >
-        <title id={`${props.id}-title`}>{props.title}</title>
-        <desc id={`${props.id}-desc`}>{props.description}</desc>
+    <div class="chart-box">
+      <svg class="chart-axis" viewBox={`0 0 ${left} ${height}`} aria-hidden="true">
         {ticks.map((tick) => (
-          <g>
-            <line x1={left} x2={width - right} y1={y(tick)} y2={y(tick)} stroke="#ddd" />
-            <text x={left - 8} y={y(tick)} dy="0.32em" text-anchor="end" font-size="12" fill="#333">
-              {props.format(tick)}
-            </text>
-          </g>
+          <text x={left - 8} y={y(tick)} dy="0.32em" text-anchor="end" font-size="12" fill="#333">
+            {props.format(tick)}
+          </text>
         ))}
-        {props.points.map((point) => (
-          <rect
-            x={x(point.label)}
-            y={y(point.value)}
-            width={x.bandwidth()}
-            height={Math.max(0, y(0) - y(point.value))}
-            fill="#0b5cad"
-          >
-            <title>{`${point.label}: ${props.format(point.value)}`}</title>
-          </rect>
-        ))}
-        <line x1={left} x2={width - right} y1={y(0)} y2={y(0)} stroke="#333" />
-        {props.points.map((point, index) =>
-          index % every === 0 ? (
-            <text
-              x={(x(point.label) ?? 0) + x.bandwidth() / 2}
-              y={height - bottom + 18}
-              text-anchor="middle"
-              font-size="12"
-              fill="#333"
-            >
-              {point.label.slice(5)}
-            </text>
-          ) : null,
-        )}
       </svg>
+      <div class="chart-frame" tabindex={0}>
+        <svg
+          class="chart"
+          viewBox={`${left} 0 ${width - left} ${height}`}
+          preserveAspectRatio="xMinYMid meet"
+          role="img"
+          aria-labelledby={`${props.id}-title ${props.id}-desc`}
+        >
+          <title id={`${props.id}-title`}>{props.title}</title>
+          <desc id={`${props.id}-desc`}>{props.description}</desc>
+          {ticks.map((tick) => (
+            <line x1={left} x2={width - right} y1={y(tick)} y2={y(tick)} stroke="#ddd" />
+          ))}
+          {props.points.map((point) => (
+            <rect
+              x={x(point.label)}
+              y={y(point.value)}
+              width={x.bandwidth()}
+              height={Math.max(0, y(0) - y(point.value))}
+              fill="#0b5cad"
+            >
+              <title>{`${point.label}: ${props.format(point.value)}`}</title>
+            </rect>
+          ))}
+          <line x1={left} x2={width - right} y1={y(0)} y2={y(0)} stroke="#333" />
+          {props.points.map((point, index) =>
+            index % every === 0 ? (
+              <text
+                x={(x(point.label) ?? 0) + x.bandwidth() / 2}
+                y={height - bottom + 18}
+                text-anchor="middle"
+                font-size="12"
+                fill="#333"
+              >
+                {point.label.slice(5)}
+              </text>
+            ) : null,
+          )}
+        </svg>
+      </div>
     </div>
   );
 }
@@ -219,7 +225,7 @@ function SalesTable(props: { sales: SalesReport }) {
   const { sales } = props;
   return (
     <ScrollX label="Sales per bucket">
-      <table>
+      <table class="cards">
         <caption>
           Per {sales.interval}, in {sales.tz}
         </caption>
@@ -236,12 +242,12 @@ function SalesTable(props: { sales: SalesReport }) {
         <tbody>
           {sales.buckets.map((bucket) => (
             <tr>
-              <td>{bucket.start}</td>
-              <td>{bucket.orders}</td>
-              <td>{bucket.paid_orders}</td>
-              <td>{money(bucket.revenue, sales.currency)}</td>
-              <td>{money(bucket.refunds, sales.currency)}</td>
-              <td>{money(bucket.net, sales.currency)}</td>
+              <td data-label="Starting">{bucket.start}</td>
+              <td data-label="Orders">{bucket.orders}</td>
+              <td data-label="Paid orders">{bucket.paid_orders}</td>
+              <td data-label="Gross revenue">{money(bucket.revenue, sales.currency)}</td>
+              <td data-label="Refunds">{money(bucket.refunds, sales.currency)}</td>
+              <td data-label="Net revenue">{money(bucket.net, sales.currency)}</td>
             </tr>
           ))}
         </tbody>
@@ -255,7 +261,7 @@ function TopProducts(props: { top: ProductsReport }) {
   if (props.top.results.length === 0) return <p>No paid orders in this range.</p>;
   return (
     <ScrollX label="Top products">
-      <table>
+      <table class="cards">
         <caption>
           By gross revenue; refunds in this range, {money(props.top.refunds, props.top.currency)}, are not
           taken off any product.
@@ -271,12 +277,12 @@ function TopProducts(props: { top: ProductsReport }) {
         <tbody>
           {props.top.results.map((row) => (
             <tr>
-              <td>
+              <td data-label="Product">
                 <a href={`/admin/products/${row.product.id}/edit`}>{row.product.name}</a>
               </td>
-              <td>{row.paid_orders}</td>
-              <td>{row.quantity}</td>
-              <td>{money(row.revenue, props.top.currency)}</td>
+              <td data-label="Paid orders">{row.paid_orders}</td>
+              <td data-label="Quantity">{row.quantity}</td>
+              <td data-label="Gross revenue">{money(row.revenue, props.top.currency)}</td>
             </tr>
           ))}
         </tbody>
@@ -416,7 +422,7 @@ function LowStock(props: { products: Product[] }) {
     return <p>No product is low: each has more than {LOW_STOCK_LEFT} left, or unlimited stock.</p>;
   return (
     <ScrollX label="Low stock">
-      <table>
+      <table class="cards">
         <thead>
           <tr>
             <th scope="col">Product</th>
@@ -430,12 +436,12 @@ function LowStock(props: { products: Product[] }) {
             const { left } = availabilityOf(product);
             return (
               <tr>
-                <td>
+                <td data-label="Product">
                   <a href={`/admin/products/${product.id}/edit`}>{product.name}</a>
                 </td>
-                <td>{left === 0 ? "sold out" : left}</td>
-                <td>{product.stock}</td>
-                <td>{product.stockReserved}</td>
+                <td data-label="Left to order">{left === 0 ? "sold out" : left}</td>
+                <td data-label="On hand">{product.stock}</td>
+                <td data-label="Held by unpaid orders">{product.stockReserved}</td>
               </tr>
             );
           })}

@@ -62,7 +62,7 @@ export function OrderList(props: {
         </a>
       </form>
       <ScrollX label="Orders">
-        <table>
+        <table class="cards">
           <thead>
             <tr>
               <th>Order</th>
@@ -77,22 +77,22 @@ export function OrderList(props: {
           <tbody>
             {props.orders.map((order) => (
               <tr>
-                <td>
+                <td data-label="Order">
                   <a href={`/admin/orders/${order.id}`}>#{order.id}</a>
                 </td>
-                <td>{order.customerEmail}</td>
-                <td>
+                <td data-label="Customer">{order.customerEmail}</td>
+                <td data-label="Product">
                   {order.quantity} × {order.product.name}
                   {order.items.length > 1 ? ` and ${order.items.length - 1} more` : ""}
                 </td>
-                <td>
+                <td data-label="Amount">
                   <Money minor={order.amountMinor} currency={order.currency} />
                 </td>
-                <td>
+                <td data-label="Payment">
                   {order.status === "paid" && order.refundedMinor > 0 ? "partly refunded" : order.status}
                 </td>
-                <td>{order.paidAt ? order.crmSyncStatus : "—"}</td>
-                <td>
+                <td data-label="CRM">{order.paidAt ? order.crmSyncStatus : "—"}</td>
+                <td data-label="Created">
                   <When date={order.createdAt} zone={props.zone} />
                 </td>
               </tr>
@@ -231,7 +231,7 @@ function RefundList(props: { order: OrderView; csrfToken: string; zone: string }
     <>
       <h2>Refunds</h2>
       <ScrollX label="Refunds">
-        <table>
+        <table class="cards">
           <thead>
             <tr>
               <th>Amount</th>
@@ -245,15 +245,15 @@ function RefundList(props: { order: OrderView; csrfToken: string; zone: string }
           <tbody>
             {order.refunds.map((refund) => (
               <tr>
-                <td>
+                <td data-label="Amount">
                   <Money minor={refund.amountMinor} currency={refund.currency} />
                 </td>
-                <td>{state(refund)}</td>
-                <td>{refund.reason ? REASONS[refund.reason] : "—"}</td>
-                <td>
+                <td data-label="Status">{state(refund)}</td>
+                <td data-label="Reason">{refund.reason ? REASONS[refund.reason] : "—"}</td>
+                <td data-label="Made">
                   <When date={refund.createdAt} zone={props.zone} />
                 </td>
-                <td>
+                <td data-label="CRM">
                   {refund.crmSyncStatus ?? "—"}
                   {refund.crmSyncStatus === "failed" && (
                     <form method="post" action={`/admin/refunds/${refund.id}/retry-crm`} class="inline">
@@ -264,7 +264,7 @@ function RefundList(props: { order: OrderView; csrfToken: string; zone: string }
                     </form>
                   )}
                 </td>
-                <td class="id">
+                <td class="id" data-label="Stripe refund">
                   {refund.stripeRefundId ?? "— (not at Stripe)"}
                   {!refund.appliesToOrder && " (a payment the order could not take)"}
                 </td>

@@ -19,7 +19,7 @@ export function ProductList(props: {
         <a href="/admin/products/new">Add a product</a>
       </p>
       <ScrollX label="Products">
-        <table>
+        <table class="cards">
           <thead>
             <tr>
               <th>ID</th>
@@ -33,16 +33,16 @@ export function ProductList(props: {
           <tbody>
             {props.products.map((product) => (
               <tr>
-                <td>{product.id}</td>
-                <td>{product.name}</td>
-                <td>
+                <td data-label="ID">{product.id}</td>
+                <td data-label="Name">{product.name}</td>
+                <td data-label="Price">
                   <Money minor={product.priceMinor} currency={product.currency} />
                 </td>
-                <td>
+                <td data-label="Stock">
                   <StockLevel product={product} />
                 </td>
-                <td>{product.active ? "yes" : "no"}</td>
-                <td>
+                <td data-label="Active">{product.active ? "yes" : "no"}</td>
+                <td data-label="Actions">
                   <span class="actions">
                     <a href={`/admin/products/${product.id}/edit`}>Edit</a>
                     <a href={`/admin/products/${product.id}/delete`} class="danger">
