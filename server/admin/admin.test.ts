@@ -228,9 +228,46 @@ for (const target of storeTargets()) {
       expect(await stack.store.findProductByName(name)).toBeUndefined();
     });
 
+    test("sign-in takes the admin to the page asked for, and only ever to an admin page of this site", async () => {
+      const credentials = { email: uniqueEmail("admin"), password: "admin password 1" };
+      await ensureAdmin(stack.store, bunPasswordHasher, credentials);
+      const asked = await get(stack.app, "/admin/orders/5?notice=x");
+      expect(asked.headers.get("Location")).toBe("/admin/login?next=%2Fadmin%2Forders%2F5%3Fnotice%3Dx");
+      const loginPage = await (await get(stack.app, asked.headers.get("Location") as string)).text();
+      expect(loginPage).toContain("Sign in to see that page.");
+      expect(loginPage).toContain('name="next" value="/admin/orders/5?notice=x"');
+      const signedIn = await form(stack.app, "/admin/login", {
+        ...credentials,
+        next: "/admin/orders/5?notice=x",
+      });
+      expect(signedIn.headers.get("Location")).toBe("/admin/orders/5?notice=x");
+      // A refused password keeps where the admin was going.
+      const refused = await form(stack.app, "/admin/login", {
+        email: credentials.email,
+        password: "wrong password",
+        next: "/admin/products",
+      });
+      expect(await refused.text()).toContain('name="next" value="/admin/products"');
+
+      for (const elsewhere of [
+        "https://evil.example/admin",
+        "//evil.example/admin",
+        "/admin/../api/v1/orders",
+        "/\\evil.example",
+        "/adminx",
+        "/admin/login",
+        "",
+      ]) {
+        const away = await form(stack.app, "/admin/login", { ...credentials, next: elsewhere });
+        expect([elsewhere, away.headers.get("Location")]).toEqual([elsewhere, "/admin"]);
+      }
+    });
+
     test("anonymous visitors, customers and customers' API tokens get no admin page", async () => {
       expect((await get(stack.app, "/admin")).status).toBe(303);
-      expect((await get(stack.app, "/admin/orders")).headers.get("Location")).toBe("/admin/login");
+      expect((await get(stack.app, "/admin/orders")).headers.get("Location")).toBe(
+        "/admin/login?next=%2Fadmin%2Forders",
+      );
       const customer = await registerCustomer(stack.app);
       const refused = await form(stack.app, "/admin/login", {
         email: customer.email,

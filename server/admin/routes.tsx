@@ -25,13 +25,29 @@ const PAGE_TITLES: Partial<Record<ContentfulStatusCode, string>> = {
   429: "Too many attempts",
 };
 
+/** The product form's two addresses (add, and edit): the forms that take a picture. */
+const PRODUCT_FORM = /^\/admin\/products(\/\d+)?\/?$/;
+
+/** Where sign-in may send an admin afterwards: an admin page of this site, however the address is spelt. */
+export function adminPageAfterSignIn(next: unknown): string {
+  if (typeof next !== "string" || !next.startsWith("/admin")) return "/admin";
+  const base = "http://admin.invalid";
+  let url: URL;
+  try {
+    url = new URL(next, base);
+  } catch {
+    return "/admin";
+  }
+  const path = `${url.pathname}${url.search}`;
+  if (url.origin !== base || !/^\/admin(\/|$)/.test(url.pathname) || url.pathname.startsWith("/admin/login"))
+    return "/admin";
+  return path;
+}
+
 /**
  * `/admin`: sign-in, then the dashboard, products and orders pages (each a sub-app of its own), all behind an admin
  * session with a CSRF token on every form.
  */
-/** The product form's two addresses (add, and edit): the forms that take a picture. */
-const PRODUCT_FORM = /^\/admin\/products(\/\d+)?\/?$/;
-
 export function adminRoutes(deps: AdminDeps) {
   const { config, store } = deps;
   const allowedOrigins = new Set([new URL(config.APP_URL).origin]);
@@ -50,7 +66,14 @@ export function adminRoutes(deps: AdminDeps) {
   const requireAdmin: MiddlewareHandler<AdminEnv> = async (c, next) => {
     const session = await readAdminSession(c, config, store);
     if (!session) {
-      if (c.req.method === "GET") return c.redirect("/admin/login", 303);
+      if (c.req.method === "GET") {
+        const { pathname, search } = new URL(c.req.url);
+        const wanted = adminPageAfterSignIn(pathname + search);
+        return c.redirect(
+          wanted === "/admin" ? "/admin/login" : `/admin/login?next=${encodeURIComponent(wanted)}`,
+          303,
+        );
+      }
       throw AppError.forbidden("Sign in as an admin first.");
     }
     if (c.req.method === "POST") {
@@ -63,10 +86,11 @@ export function adminRoutes(deps: AdminDeps) {
   };
 
   admin.get("/login", async (c) => {
-    if (await readAdminSession(c, config, store)) return c.redirect("/admin", 303);
+    const next = adminPageAfterSignIn(c.req.query("next"));
+    if (await readAdminSession(c, config, store)) return c.redirect(next, 303);
     return c.html(
-      <Layout title="Sign in">
-        <LoginForm email="" />
+      <Layout title="Sign in" notice={next === "/admin" ? undefined : "Sign in to see that page."}>
+        <LoginForm email="" next={next} />
       </Layout>,
     );
   });
@@ -75,10 +99,11 @@ export function adminRoutes(deps: AdminDeps) {
     const form = await c.req.parseBody();
     const email = String(form.email ?? "").trim();
     const password = String(form.password ?? "");
+    const next = adminPageAfterSignIn(form.next);
     const refuse = (error: string, status: ContentfulStatusCode, headers: Record<string, string> = {}) =>
       c.html(
         <Layout title="Sign in">
-          <LoginForm email={email} error={error} />
+          <LoginForm email={email} error={error} next={next} />
         </Layout>,
         status,
         headers,
@@ -89,7 +114,7 @@ export function adminRoutes(deps: AdminDeps) {
       rememberDevice(c, config, email);
       if (user.role !== "admin") return refuse("This account is not an admin.", 403);
       await startAdminSession(c, config, store, user);
-      return c.redirect("/admin", 303);
+      return c.redirect(next, 303);
     } catch (error) {
       if (error instanceof AppError && (error.kind === "unauthenticated" || error.kind === "rate-limited"))
         return refuse(error.detail, statusOf(error), headersOf(error));

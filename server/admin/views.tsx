@@ -52,9 +52,10 @@ export function Layout(props: {
   );
 }
 
-export function LoginForm(props: { email: string; error?: string }) {
+export function LoginForm(props: { email: string; error?: string; next: string }) {
   return (
     <form method="post" action="/admin/login">
+      {props.next !== "/admin" && <input type="hidden" name="next" value={props.next} />}
       {props.error && (
         <p class="error" role="alert">
           {props.error}
