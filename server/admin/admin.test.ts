@@ -603,8 +603,18 @@ for (const target of storeTargets()) {
 
       const pending = await customerWithOrder(stack);
       expect(await (await get(stack.app, `/admin/orders/${pending.order.id}`, cookie)).text()).toContain(
-        `Cancel order #${pending.order.id}`,
+        `href="/admin/orders/${pending.order.id}/cancel" class="danger">Cancel order #${pending.order.id}…`,
       );
+      const question = await (
+        await get(stack.app, `/admin/orders/${pending.order.id}/cancel`, cookie)
+      ).text();
+      expect(question).toContain("This cannot be undone.");
+      expect(question).toContain(`action="/admin/orders/${pending.order.id}/cancel"`);
+      expect(question).toContain(`<a href="/admin/orders/${pending.order.id}">Keep it</a>`);
+      expect((await stack.store.findOrder(pending.order.id))?.status).toBe("pending");
+      const paidQuestion = await get(stack.app, `/admin/orders/${order.id}/cancel`, cookie);
+      expect(paidQuestion.status).toBe(409);
+      expect(await paidQuestion.text()).toContain("Only an unpaid order can be cancelled; this one is paid.");
       const cancelled = await form(
         stack.app,
         `/admin/orders/${pending.order.id}/cancel`,

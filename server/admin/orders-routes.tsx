@@ -5,7 +5,7 @@ import { statusOf } from "../http/problem.ts";
 import { cancelOrder } from "../payments/service.ts";
 import { refundAmount, refundableMinor, refundOrder } from "../refunds/service.ts";
 import { AppError } from "../shared/errors.ts";
-import { OrderDetail, OrderList, RefundReview } from "./orders-views.tsx";
+import { CancelReview, OrderDetail, OrderList, RefundReview } from "./orders-views.tsx";
 import { type AdminDeps, type AdminEnv, idOf, PAGE_SIZE, page, pageOf, pastTheEnd } from "./page.tsx";
 import { exportOrdersCsv, orderFilterOf } from "./service.ts";
 
@@ -117,6 +117,20 @@ export function orderPages(deps: AdminDeps) {
         reason: reasonOf(form.reason),
       });
       return c.redirect(`/admin/orders/${id}?notice=refunded`, 303);
+    }),
+  );
+
+  pages.get("/orders/:id/cancel", (c) =>
+    onOrder(c, async () => {
+      const order = await findOrder(c);
+      if (order.status !== "pending") {
+        throw AppError.conflict(`Only an unpaid order can be cancelled; this one is ${order.status}.`);
+      }
+      return page(
+        c,
+        `Cancel order #${order.id}?`,
+        <CancelReview order={order} csrfToken={c.var.admin.csrfToken} />,
+      );
     }),
   );
 

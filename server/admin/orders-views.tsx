@@ -193,15 +193,11 @@ export function OrderDetail(props: {
         ))}
       </dl>
       {order.status === "pending" && (
-        <form method="post" action={`/admin/orders/${order.id}/cancel`}>
-          <input type="hidden" name="_csrf" value={props.csrfToken} />
-          <p>
-            <button type="submit" class="danger">
-              Cancel order #{order.id}
-            </button>{" "}
-            An open checkout is closed at Stripe first, so it can no longer take money.
-          </p>
-        </form>
+        <p>
+          <a href={`/admin/orders/${order.id}/cancel`} class="danger">
+            Cancel order #{order.id}…
+          </a>
+        </p>
       )}
       <RefundList order={order} csrfToken={props.csrfToken} zone={zone} />
       {order.status === "paid" && props.refundable > 0 && (
@@ -273,6 +269,28 @@ function RefundList(props: { order: OrderView; csrfToken: string; zone: string }
           </tbody>
         </table>
       </ScrollX>
+    </>
+  );
+}
+
+/** Cancelling asks first, on a page of its own, like deleting a product. */
+export function CancelReview(props: { order: OrderView; csrfToken: string }) {
+  const { order } = props;
+  return (
+    <>
+      <p>
+        Cancel order #{order.id} of {order.customerEmail} for{" "}
+        <Money minor={order.amountMinor} currency={order.currency} />? An open checkout is closed at Stripe
+        first, so it can no longer take money, and what the order holds goes back to stock. This cannot be
+        undone.
+      </p>
+      <form method="post" action={`/admin/orders/${order.id}/cancel`} class="confirm">
+        <input type="hidden" name="_csrf" value={props.csrfToken} />
+        <button type="submit" class="danger">
+          Cancel order #{order.id}
+        </button>
+        <a href={`/admin/orders/${order.id}`}>Keep it</a>
+      </form>
     </>
   );
 }
