@@ -382,6 +382,39 @@ for (const target of storeTargets()) {
         { cookie },
       );
       expect(await badPrice.text()).toContain('id="price-error"');
+
+      // Every field's problem at once, each in words that say what would do.
+      const html2 = await (
+        await form(
+          stack.app,
+          "/admin/products",
+          { _csrf: csrf, name: "", description: "", price: "100000000", currency: "usd", stock: "lots" },
+          { cookie },
+        )
+      ).text();
+      expect(html2).toContain('<p class="error" id="name-error">is required</p>');
+      expect(html2).toContain('<p class="error" id="price-error">must be at most 20000000.00</p>');
+      expect(html2).toContain('id="stock-error"');
+      const priceError = async (price: string, currency: string) =>
+        /id="price-error">([^<]*)</.exec(
+          await (
+            await form(stack.app, "/admin/products", { _csrf: csrf, name: "x", price, currency }, { cookie })
+          ).text(),
+        )?.[1];
+      expect(await priceError("0", "usd")).toBe("must be more than 0");
+      expect(await priceError("1.999", "usd")).toBe(
+        "must be an amount such as 19.99, with at most 2 decimals",
+      );
+      expect(await priceError("19.5", "jpy")).toBe(
+        "must be a whole amount such as 1999, with no decimals in this currency",
+      );
+      expect(await priceError("", "usd")).toBe("is required");
+
+      // The currency is a choice of the currencies there are, the shop's chosen on a new form.
+      const blank = await (await get(stack.app, "/admin/products/new", cookie)).text();
+      expect(blank).toContain('<select id="currency" name="currency" required="">');
+      expect(blank).toContain('<option value="usd" selected="">USD — US Dollar</option>');
+      expect(blank).toContain('<option value="eur">EUR — Euro</option>');
     });
 
     test("edits a product, and refuses bad edits", async () => {

@@ -77,6 +77,13 @@ function StockLevel(props: { product: Product }) {
   );
 }
 
+const currencyNames = new Intl.DisplayNames("en", { type: "currency" });
+/** Every currency the runtime knows, as the product form's choices. */
+const CURRENCIES = Intl.supportedValuesOf("currency").map((code) => ({
+  code: code.toLowerCase(),
+  name: currencyNames.of(code) ?? code,
+}));
+
 export function ProductForm(props: {
   action: string;
   values: ProductFormValues;
@@ -112,15 +119,13 @@ export function ProductForm(props: {
       />
       <FieldError errors={errors.price} id="price" />
       <label for="currency">Currency</label>
-      <input
-        id="currency"
-        name="currency"
-        type="text"
-        value={values.currency}
-        maxlength={3}
-        required
-        {...invalid("currency")}
-      />
+      <select id="currency" name="currency" required {...invalid("currency")}>
+        {CURRENCIES.map(({ code, name }) => (
+          <option value={code} selected={code === values.currency.trim().toLowerCase()}>
+            {code.toUpperCase()} — {name}
+          </option>
+        ))}
+      </select>
       <FieldError errors={errors.currency} id="currency" />
       <input type="hidden" name="stock_shown" value={values.stock_shown} />
       <label for="stock">Units on hand (empty for unlimited)</label>

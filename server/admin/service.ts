@@ -4,7 +4,7 @@ import type { NewProduct, OrderFilter, OrderView, Product, StockChange, Store } 
 import { formatDate, parseDate, startOfLocalDay } from "../reports/calendar.ts";
 import { csvLine } from "../shared/csv.ts";
 import { AppError, type FieldErrors, zodFieldErrors } from "../shared/errors.ts";
-import { formatMinor, isKnownCurrency, parseMinor } from "../shared/money.ts";
+import { formatMinor, isKnownCurrency, minorUnitExponent, parseMinor } from "../shared/money.ts";
 
 export type ProductFormValues = Record<
   "name" | "description" | "price" | "currency" | "active" | "stock" | "stock_shown" | "stock_adjustment",
@@ -61,7 +61,6 @@ const productForm = z
       .trim()
       .toLowerCase()
       .refine(isKnownCurrency, "must be an ISO 4217 code such as usd or eur"),
-    price: z.string().trim().min(1, "is required"),
     active: z.string(),
     stock: stockCount(`must be a whole number of units up to ${MAX_STOCK}, or empty for unlimited`),
     stock_shown: stockCount("is not a number of units: open the form again"),
@@ -75,27 +74,37 @@ const productForm = z
         return z.NEVER;
       }),
   })
-  .transform((form, ctx): { product: NewProduct; stockChange: StockChange } => {
-    const priceMinor = isKnownCurrency(form.currency) ? parseMinor(form.price, form.currency) : undefined;
-    if (priceMinor === undefined || priceMinor <= 0 || priceMinor > 2_000_000_000) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["price"],
-        message: "must be a positive amount such as 19.99, with no more decimals than the currency has",
-      });
-      return z.NEVER;
-    }
+  .transform((form): { product: Omit<NewProduct, "priceMinor">; stockChange: StockChange } => ({
+    product: {
+      name: form.name,
+      description: form.description,
+      currency: form.currency,
+      active: form.active === "on",
+    },
+    stockChange: { shownStock: form.stock_shown, stock: form.stock, adjustment: form.stock_adjustment },
+  }));
+
+/** The most a price may be, in minor units (what the database's column and Stripe take). */
+const MAX_PRICE_MINOR = 2_000_000_000;
+
+/** The price in minor units, or what is wrong with it; its own check, so its error shows beside the others. */
+function priceOf(text: string, currencyText: string): { minor: number } | { error: string } {
+  const currency = currencyText.trim().toLowerCase();
+  if (text.trim() === "") return { error: "is required" };
+  if (!isKnownCurrency(currency)) return { error: "needs a currency chosen below" };
+  const minor = parseMinor(text, currency);
+  const decimals = minorUnitExponent(currency);
+  if (minor === undefined)
     return {
-      product: {
-        name: form.name,
-        description: form.description,
-        priceMinor,
-        currency: form.currency,
-        active: form.active === "on",
-      },
-      stockChange: { shownStock: form.stock_shown, stock: form.stock, adjustment: form.stock_adjustment },
+      error:
+        decimals === 0
+          ? "must be a whole amount such as 1999, with no decimals in this currency"
+          : `must be an amount such as 19.${"99".padEnd(decimals, "0")}, with at most ${decimals} decimals`,
     };
-  });
+  if (minor <= 0) return { error: "must be more than 0" };
+  if (minor > MAX_PRICE_MINOR) return { error: `must be at most ${formatMinor(MAX_PRICE_MINOR, currency)}` };
+  return { minor };
+}
 
 export type ParsedProductForm =
   | { ok: true; values: ProductFormValues; product: NewProduct; stockChange: StockChange }
@@ -115,9 +124,13 @@ export function parseProductForm(body: Record<string, unknown>): ParsedProductFo
     stock_adjustment: text("stock_adjustment"),
   };
   const result = productForm.safeParse(values);
-  return result.success
-    ? { ok: true, values, ...result.data }
-    : { ok: false, values, errors: zodFieldErrors(result.error) };
+  const price = priceOf(values.price, values.currency);
+  if (result.success && "minor" in price) {
+    const { product, stockChange } = result.data;
+    return { ok: true, values, product: { ...product, priceMinor: price.minor }, stockChange };
+  }
+  const errors = result.success ? {} : zodFieldErrors(result.error);
+  return { ok: false, values, errors: "error" in price ? { ...errors, price: [price.error] } : errors };
 }
 
 /** A new product's stock: the number given, plus any adjustment (which needs a number to add to). */
