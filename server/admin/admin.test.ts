@@ -695,7 +695,31 @@ for (const target of storeTargets()) {
       expect(html).toContain("Waiting for the CRM");
       expect(html).toContain("/admin/reports/sales.csv?from=");
       expect(html).toContain("<h2>Top products</h2>");
-      expect((await get(stack.app, "/admin?range=custom&from=2026-02-30", cookie)).status).toBe(400);
+      const notADate = await get(stack.app, "/admin?range=custom&from=2026-02-30", cookie);
+      expect(notADate.status).toBe(400);
+      const notADateHtml = await notADate.text();
+      expect(notADateHtml).toContain(
+        '<p class="error" id="from-error">must be a date written YYYY-MM-DD</p>',
+      );
+      expect(notADateHtml).toContain('value="2026-02-30"');
+      expect(notADateHtml).toContain(
+        "Those dates cannot be shown (see beside them); below are the last 30 days.",
+      );
+      expect(notADateHtml).toContain("<h2>All time</h2>");
+      const reversed = await (
+        await get(stack.app, "/admin?range=custom&from=2026-03-10&to=2026-03-01", cookie)
+      ).text();
+      expect(reversed).toContain('<p class="error" id="from-error">must not be after to</p>');
+      // Dates typed over the ones shown are the range, whatever Range still says.
+      const typedOver = await (
+        await get(
+          stack.app,
+          "/admin?range=7d&from=2026-03-01&to=2026-03-10&shown_from=2026-11-28&shown_to=2026-12-04&interval=day",
+          cookie,
+        )
+      ).text();
+      expect(typedOver).toContain("1 Mar 2026 to 10 Mar 2026 (UTC), against the 10 days before.");
+      expect(typedOver).toContain('<option value="custom" selected="">Custom</option>');
       const monthly = await get(stack.app, "/admin?range=last-month&interval=month", cookie);
       expect(monthly.status).toBe(200);
     });

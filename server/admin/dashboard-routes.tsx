@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { csvHeaders } from "../http/csv-response.ts";
 import { productsCsv, productsReport, salesCsv, salesReport } from "../reports/service.ts";
-import { AppError } from "../shared/errors.ts";
 import { csvRange, DashboardPage, loadDashboard } from "./dashboard.tsx";
 import { type AdminDeps, type AdminEnv, page } from "./page.tsx";
 
@@ -10,27 +9,9 @@ export function dashboardPages({ config, store }: AdminDeps) {
   const pages = new Hono<AdminEnv>({ strict: false });
 
   pages.get("/", async (c) => {
-    try {
-      return page(c, "Dashboard", <DashboardPage data={await loadDashboard(store, config, c.req.query())} />);
-    } catch (error) {
-      if (!(error instanceof AppError) || error.kind !== "invalid-input") throw error;
-      const problems = Object.entries(error.details.fields ?? {}).map(
-        ([field, messages]) => `${field} ${messages.join(", ")}`,
-      );
-      return page(
-        c,
-        "Dashboard",
-        <>
-          <p role="alert" class="error">
-            The range cannot be shown: {problems.join("; ")}.
-          </p>
-          <p>
-            <a href="/admin">Show the last 30 days</a>
-          </p>
-        </>,
-        400,
-      );
-    }
+    const data = await loadDashboard(store, config, c.req.query());
+    const refused = Object.keys(data.errors).length > 0;
+    return page(c, "Dashboard", <DashboardPage data={data} />, refused ? 400 : 200);
   });
 
   pages.get("/reports/sales.csv", async (c) => {

@@ -12,10 +12,10 @@ import {
   type SalesReport,
   salesReport,
 } from "../reports/service.ts";
-import { AppError } from "../shared/errors.ts";
+import { AppError, type FieldErrors } from "../shared/errors.ts";
 import { formatMinor, parseMinor } from "../shared/money.ts";
-import { formatMoney as money, ScrollX } from "./format.tsx";
-import { AllTimeFigures } from "./views.tsx";
+import { formatDay, formatMoney as money, ScrollX } from "./format.tsx";
+import { AllTimeFigures, FieldError, invalidField } from "./views.tsx";
 
 /** Low-stock products listed at most. */
 const LOW_STOCK_SHOWN = 20;
@@ -35,11 +35,21 @@ export interface DashboardQuery {
   from?: string;
   to?: string;
   interval?: string;
+  /** The dates the form showed: dates typed over them are a custom range whatever Range says. */
+  shown_from?: string;
+  shown_to?: string;
 }
 
 /** The dashboard's range from its form: a preset, or custom dates; and the range of the same length before it. */
 export function dashboardRange(query: DashboardQuery, zone: string, now = Date.now()) {
-  const preset: Preset = query.range && query.range in PRESETS ? (query.range as Preset) : "30d";
+  const typedOver =
+    (query.shown_from !== undefined && query.from !== query.shown_from) ||
+    (query.shown_to !== undefined && query.to !== query.shown_to);
+  const preset: Preset = typedOver
+    ? "custom"
+    : query.range && query.range in PRESETS
+      ? (query.range as Preset)
+      : "30d";
   const interval = intervalOf(query.interval) ?? "day";
   const today = todayIn(zone, now);
   const days = (count: number) => ({ from: formatDate(today - count + 1), to: formatDate(today) });
@@ -62,8 +72,21 @@ export function dashboardRange(query: DashboardQuery, zone: string, now = Date.n
   return { preset, interval, range, previous };
 }
 
+/**
+ * The dashboard's figures. Dates that cannot be shown (not dates, or From after To) are said beside their fields,
+ * kept as typed, over the last 30 days' figures.
+ */
 export async function loadDashboard(store: Store, config: Config, query: DashboardQuery) {
-  const { preset, interval, range, previous } = dashboardRange(query, config.REPORT_TIMEZONE);
+  let errors: FieldErrors = {};
+  let chosen: ReturnType<typeof dashboardRange>;
+  try {
+    chosen = dashboardRange(query, config.REPORT_TIMEZONE);
+  } catch (error) {
+    if (!(error instanceof AppError) || error.kind !== "invalid-input") throw error;
+    errors = error.details.fields ?? {};
+    chosen = dashboardRange({ interval: query.interval }, config.REPORT_TIMEZONE);
+  }
+  const { preset, interval, range, previous } = chosen;
   const [sales, before, top, crm, allTime, lowStock] = await Promise.all([
     salesReport(store, config.CURRENCY, range, interval),
     salesReport(store, config.CURRENCY, previous, "month"),
@@ -72,7 +95,21 @@ export async function loadDashboard(store: Store, config: Config, query: Dashboa
     reportSummary(store, config.CURRENCY),
     store.listLowStockProducts(LOW_STOCK_LEFT, LOW_STOCK_SHOWN),
   ]);
-  return { preset, interval, range, sales, before, top, crm, allTime, lowStock, now: new Date() };
+  const typed = Object.keys(errors).length > 0 ? { from: query.from ?? "", to: query.to ?? "" } : undefined;
+  return {
+    preset,
+    interval,
+    range,
+    sales,
+    before,
+    top,
+    crm,
+    allTime,
+    lowStock,
+    now: new Date(),
+    errors,
+    typed,
+  };
 }
 
 type DashboardData = Awaited<ReturnType<typeof loadDashboard>>;
@@ -198,7 +235,7 @@ export function BarChart(props: {
               height={Math.max(0, y(0) - y(point.value))}
               fill="#0b5cad"
             >
-              <title>{`${point.label}: ${props.format(point.value)}`}</title>
+              <title>{`${formatDay(point.label)}: ${props.format(point.value)}`}</title>
             </rect>
           ))}
           <line x1={left} x2={width - right} y1={y(0)} y2={y(0)} stroke="#333" />
@@ -211,7 +248,7 @@ export function BarChart(props: {
                 font-size="12"
                 fill="#333"
               >
-                {point.label.slice(5)}
+                {formatDay(point.label).replace(/ \d+$/, "")}
               </text>
             ) : null,
           )}
@@ -242,7 +279,7 @@ function SalesTable(props: { sales: SalesReport }) {
         <tbody>
           {sales.buckets.map((bucket) => (
             <tr>
-              <td data-label="Starting">{bucket.start}</td>
+              <td data-label="Starting">{formatDay(bucket.start)}</td>
               <td data-label="Orders">{bucket.orders}</td>
               <td data-label="Paid orders">{bucket.paid_orders}</td>
               <td data-label="Gross revenue">{money(bucket.revenue, sales.currency)}</td>
@@ -324,8 +361,24 @@ function CrmPanel(props: { crm: CrmHealth; now: Date }) {
 
 function RangeForm(props: { data: DashboardData }) {
   const { data } = props;
+  const { errors } = data;
+  const dateField = (field: "from" | "to", label: string) => (
+    <div>
+      <label for={field}>{label}</label>
+      <input
+        id={field}
+        name={field}
+        type="date"
+        value={data.typed ? data.typed[field] : data.sales[field]}
+        {...invalidField(errors, field)}
+      />
+      <FieldError errors={errors[field]} id={field} />
+    </div>
+  );
   return (
     <form method="get" action="/admin" class="range">
+      <input type="hidden" name="shown_from" value={data.sales.from} />
+      <input type="hidden" name="shown_to" value={data.sales.to} />
       <div>
         <label for="range">Range</label>
         <select id="range" name="range">
@@ -336,14 +389,8 @@ function RangeForm(props: { data: DashboardData }) {
           ))}
         </select>
       </div>
-      <div>
-        <label for="from">From (custom)</label>
-        <input id="from" name="from" type="date" value={data.sales.from} />
-      </div>
-      <div>
-        <label for="to">To (custom)</label>
-        <input id="to" name="to" type="date" value={data.sales.to} />
-      </div>
+      {dateField("from", "From")}
+      {dateField("to", "To")}
       <div>
         <label for="interval">Per</label>
         <select id="interval" name="interval">
@@ -367,9 +414,14 @@ export function DashboardPage(props: { data: DashboardData }) {
   return (
     <>
       <RangeForm data={data} />
+      {data.typed && (
+        <p role="alert" class="error">
+          Those dates cannot be shown (see beside them); below are the last 30 days.
+        </p>
+      )}
       <p>
-        {sales.from} to {sales.to} ({sales.tz}), against the {data.range.to - data.range.from + 1} days
-        before.
+        {formatDay(sales.from)} to {formatDay(sales.to)} ({sales.tz}), against the{" "}
+        {data.range.to - data.range.from + 1} days before.
       </p>
       <Kpis sales={sales} before={data.before} />
       <h2>Gross revenue</h2>

@@ -43,6 +43,18 @@ export function When(props: { date: Date | null; zone: string }) {
   );
 }
 
+const dayFormat = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "UTC",
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+});
+
+/** A calendar date written YYYY-MM-DD as the admin reads dates everywhere: "6 Nov 2026". */
+export function formatDay(isoDate: string): string {
+  return dayFormat.format(new Date(`${isoDate}T00:00:00Z`));
+}
+
 /** A wide table on a narrow screen scrolls inside this box, focusable so the keyboard can scroll it, not the whole page. */
 export function ScrollX(props: { label: string; children: Child }) {
   return (
