@@ -129,7 +129,7 @@ export class CrmStore extends StorePart implements CrmPart {
   requestCrmResync(subject: CrmSubject, now: Date): Promise<boolean> {
     const { crmEvents } = this.t;
     return this.updateEvent(
-      { status: "pending", attempts: 0, nextAttemptAt: now },
+      { status: "pending", nextAttemptAt: now },
       and(this.event(subject), eq(crmEvents.status, "failed")),
     );
   }

@@ -146,7 +146,7 @@ for (const target of storeTargets()) {
       });
     });
 
-    test("requestCrmResync puts a failed sync back in the queue with a fresh attempt budget, and nothing else", async () => {
+    test("requestCrmResync puts a failed sync back in the queue, keeping its attempt count, and nothing else", async () => {
       const failed = await newOrder();
       await pay(failed.id);
       await failSync(failed.id);
@@ -154,7 +154,7 @@ for (const target of storeTargets()) {
       expect(await db.store.requestCrmResync({ kind: "order", subjectId: failed.id }, now)).toBe(true);
       expect(await db.store.findOrder(failed.id)).toMatchObject({
         crmSyncStatus: "pending",
-        crmAttempts: 0,
+        crmAttempts: 8,
         crmNextAttemptAt: now,
       });
       expect(await db.store.requestCrmResync({ kind: "order", subjectId: failed.id }, now)).toBe(false);

@@ -6,7 +6,16 @@ import { cancelOrder } from "../payments/service.ts";
 import { refundAmount, refundableMinor, refundOrder } from "../refunds/service.ts";
 import { AppError } from "../shared/errors.ts";
 import { CancelReview, OrderDetail, OrderList, RefundReview } from "./orders-views.tsx";
-import { type AdminDeps, type AdminEnv, idOf, PAGE_SIZE, page, pageOf, pastTheEnd } from "./page.tsx";
+import {
+  type AdminDeps,
+  type AdminEnv,
+  idOf,
+  PAGE_SIZE,
+  page,
+  pageOf,
+  pastTheEnd,
+  redirectWithNotice,
+} from "./page.tsx";
 import { exportOrdersCsv, orderFilterOf } from "./service.ts";
 
 type RefundReason = (typeof REFUND_REASONS)[number];
@@ -116,7 +125,7 @@ export function orderPages(deps: AdminDeps) {
         amount: String(form.amount ?? ""),
         reason: reasonOf(form.reason),
       });
-      return c.redirect(`/admin/orders/${id}?notice=refunded`, 303);
+      return redirectWithNotice(c, config, `/admin/orders/${id}`, "refunded");
     }),
   );
 
@@ -138,7 +147,7 @@ export function orderPages(deps: AdminDeps) {
     onOrder(c, async () => {
       const id = idOf(c);
       await cancelOrder(deps.payments, id, { id: c.var.admin.user.id, role: "admin" });
-      return c.redirect(`/admin/orders/${id}?notice=cancelled`, 303);
+      return redirectWithNotice(c, config, `/admin/orders/${id}`, "cancelled");
     }),
   );
 
@@ -146,13 +155,13 @@ export function orderPages(deps: AdminDeps) {
     const refund = await store.findRefund(idOf(c));
     if (!refund) throw AppError.notFound("No such refund.");
     const queued = await deps.crm.retryRefund(refund.id);
-    return c.redirect(`/admin/orders/${refund.orderId}?notice=${queued ? "resync" : "not-failed"}`, 303);
+    return redirectWithNotice(c, config, `/admin/orders/${refund.orderId}`, queued ? "resync" : "not-failed");
   });
 
   pages.post("/orders/:id/retry-crm", async (c) => {
     const id = idOf(c);
     const queued = await deps.crm.retry(id);
-    return c.redirect(`/admin/orders/${id}?notice=${queued ? "resync" : "not-failed"}`, 303);
+    return redirectWithNotice(c, config, `/admin/orders/${id}`, queued ? "resync" : "not-failed");
   });
 
   return pages;

@@ -1,7 +1,9 @@
 import type { Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Child } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AuthDeps } from "../auth/service.ts";
+import type { Config } from "../config.ts";
 import type { CrmSync } from "../crm/sync.ts";
 import { pageParams } from "../http/pagination.ts";
 import { IdParamSchema, PageQuerySchema } from "../http/schemas.ts";
@@ -14,7 +16,7 @@ import { Layout } from "./views.tsx";
 /** What the admin pages work with. */
 export type AdminDeps = AuthDeps & { crm: CrmSync; payments: PaymentDeps; catalog: Catalog };
 
-const NOTICES: Record<string, string> = {
+const NOTICES = {
   created: "Product added.",
   saved: "Product saved.",
   deleted: "Product deleted.",
@@ -25,7 +27,33 @@ const NOTICES: Record<string, string> = {
   refunded: "Refund made at Stripe.",
   cancelled: "Order cancelled.",
   "password-changed": "Password changed. Every other session and API token of yours has ended.",
-};
+} as const;
+
+export type Notice = keyof typeof NOTICES;
+
+const NOTICE_COOKIE = "admin_notice";
+
+/**
+ * Answers a form by sending the admin to `location`, which says `notice` once: the notice travels in a short-lived
+ * cookie the next page clears, so reloading that page does not say it again.
+ */
+export function redirectWithNotice(c: Context, config: Config, location: string, notice: Notice) {
+  setCookie(c, NOTICE_COOKIE, notice, {
+    path: "/admin",
+    httpOnly: true,
+    sameSite: "Strict",
+    secure: config.NODE_ENV === "production",
+    maxAge: 60,
+  });
+  return c.redirect(location, 303);
+}
+
+function takeNotice(c: Context): string | undefined {
+  const notice = getCookie(c, NOTICE_COOKIE);
+  if (notice === undefined) return undefined;
+  deleteCookie(c, NOTICE_COOKIE, { path: "/admin" });
+  return Object.hasOwn(NOTICES, notice) ? NOTICES[notice as Notice] : undefined;
+}
 
 export const PAGE_SIZE = 25;
 
@@ -50,14 +78,14 @@ export function pastTheEnd(
   return c.redirect(`${url.pathname}${url.search}`, 303);
 }
 
-/** A signed-in admin's page: the layout with the navigation, and the notice `?notice=` names. */
+/** A signed-in admin's page: the layout with the navigation, and the notice the last form left, once. */
 export const page = (c: Context<AdminEnv>, title: string, body: Child, status: ContentfulStatusCode = 200) =>
   c.html(
     <Layout
       title={title}
       csrfToken={c.var.admin.csrfToken}
       email={c.var.admin.user.email}
-      notice={NOTICES[c.req.query("notice") ?? ""]}
+      notice={takeNotice(c)}
     >
       {body}
     </Layout>,

@@ -4,7 +4,7 @@ import { isKnownDevice } from "../auth/known-device.ts";
 import { newPassword } from "../auth/routes.ts";
 import { changePassword } from "../auth/service.ts";
 import { AppError, type FieldErrors, zodFieldErrors } from "../shared/errors.ts";
-import { type AdminDeps, type AdminEnv, page } from "./page.tsx";
+import { type AdminDeps, type AdminEnv, page, redirectWithNotice } from "./page.tsx";
 import { PasswordForm } from "./password-views.tsx";
 
 const passwordForm = z
@@ -50,7 +50,7 @@ export function passwordPages(deps: AdminDeps) {
       if (error instanceof AppError && error.details.fields) return form(c, error.details.fields);
       throw error;
     }
-    return c.redirect("/admin?notice=password-changed", 303);
+    return redirectWithNotice(c, deps.config, "/admin", "password-changed");
   });
 
   return pages;

@@ -9,7 +9,16 @@ import {
 } from "../products/pictures.ts";
 import type { FieldErrors } from "../shared/errors.ts";
 import { AppError } from "../shared/errors.ts";
-import { type AdminDeps, type AdminEnv, idOf, PAGE_SIZE, page, pageOf, pastTheEnd } from "./page.tsx";
+import {
+  type AdminDeps,
+  type AdminEnv,
+  idOf,
+  PAGE_SIZE,
+  page,
+  pageOf,
+  pastTheEnd,
+  redirectWithNotice,
+} from "./page.tsx";
 import { DeleteProduct, ProductForm, ProductList } from "./products-views.tsx";
 import { emptyProductForm, newProductStock, parseProductForm, productFormValues } from "./service.ts";
 
@@ -109,7 +118,7 @@ export function productPages(deps: AdminDeps) {
     if (error) return productForm(c, title, "/admin/products", parsed.values, { image: [error] });
     await store.createProduct({ ...parsed.product, stock: stock.stock, ...pictureColumns(picture) });
     deps.catalog.changed();
-    return c.redirect("/admin/products?notice=created", 303);
+    return redirectWithNotice(c, config, "/admin/products", "created");
   });
 
   pages.get("/products/:id/edit", async (c) => {
@@ -159,7 +168,7 @@ export function productPages(deps: AdminDeps) {
         height: before.imageHeight ?? 0,
       });
     deps.catalog.changed();
-    return c.redirect("/admin/products?notice=saved", 303);
+    return redirectWithNotice(c, config, "/admin/products", "saved");
   });
 
   pages.get("/products/:id/delete", async (c) => {
@@ -183,7 +192,7 @@ export function productPages(deps: AdminDeps) {
       });
     deps.catalog.changed();
     if (outcome === "missing") throw AppError.notFound("No such product.");
-    return c.redirect(`/admin/products?notice=${outcome}`, 303);
+    return redirectWithNotice(c, config, "/admin/products", outcome);
   });
 
   return pages;

@@ -189,7 +189,7 @@ for (const target of storeTargets()) {
       expect(stack.crmStandIn.postsFor(orderId)).toHaveLength(1);
     });
 
-    test("after the last attempt the sync stays failed until an admin asks for a re-sync", async () => {
+    test("after the last attempt the sync stays failed until an admin asks for a re-sync, which is a new round of attempts", async () => {
       stack.crmStandIn.mode = "error500";
       const { orderId } = await freshlyPaidOrder(stack);
       const worker = new CrmSync(
@@ -206,10 +206,25 @@ for (const target of storeTargets()) {
       });
       await sleep(30);
       expect(await worker.runPass()).toBe(0);
+      // A re-sync is a new round of CRM_MAX_ATTEMPTS tries, counted on from the attempts before it.
+      expect(await worker.retry(orderId)).toBe(true);
+      await worker.awaitSettled(orderId, 3000);
+      expect(await stack.store.findOrder(orderId)).toMatchObject({ crmSyncStatus: "failed", crmAttempts: 3 });
+      expect((await stack.store.findOrder(orderId))?.crmNextAttemptAt).not.toBeNull();
+      await sleep(30);
+      await worker.syncOrder(orderId);
+      expect(await stack.store.findOrder(orderId)).toMatchObject({
+        crmSyncStatus: "failed",
+        crmAttempts: 4,
+        crmNextAttemptAt: null,
+      });
       stack.crmStandIn.mode = "ok";
       expect(await worker.retry(orderId)).toBe(true);
       await worker.awaitSettled(orderId, 3000);
-      expect((await stack.store.findOrder(orderId))?.crmSyncStatus).toBe("success");
+      expect(await stack.store.findOrder(orderId)).toMatchObject({
+        crmSyncStatus: "success",
+        crmAttempts: 5,
+      });
       expect(await worker.retry(orderId)).toBe(false);
     });
 

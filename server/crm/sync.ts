@@ -165,9 +165,12 @@ export class CrmSync {
       };
       return { outcome: "success", settled: recorded ? settled : undefined };
     }
+    // The count goes on across an admin's retries (each gives a new round of CRM_MAX_ATTEMPTS), so the order's
+    // page keeps saying how often the CRM was tried.
     const attempts = item.crmAttempts + 1;
+    const inRound = ((attempts - 1) % this.config.CRM_MAX_ATTEMPTS) + 1;
     const nextAttemptAt =
-      attempts < this.config.CRM_MAX_ATTEMPTS ? new Date(this.now() + this.backoffMs(attempts)) : null;
+      inRound < this.config.CRM_MAX_ATTEMPTS ? new Date(this.now() + this.backoffMs(inRound)) : null;
     const recorded = await this.withinLease(leaseUntil, () =>
       this.store.recordCrmFailure(subject, leaseUntil, { error: result.error, attempts, nextAttemptAt }),
     );
