@@ -513,6 +513,10 @@ for (const target of storeTargets()) {
       expect(all.indexOf(`#${paid.order.id}<`)).toBeLessThan(all.indexOf(`#${pending.order.id}<`));
       const paidOnly = await (await get(stack.app, "/admin/orders?status=paid", cookie)).text();
       expect(paidOnly).toContain(`#${paid.order.id}<`);
+      const none = await (await get(stack.app, "/admin/orders?from=2001-01-01&to=2001-01-02", cookie)).text();
+      expect(none).toContain("No orders match these filters.");
+      expect(none).toContain('<a href="/admin/orders">Show every order</a>');
+      expect(none).not.toContain("<table");
       expect(paidOnly).not.toContain(`#${pending.order.id}<`);
       const crmPending = await (await get(stack.app, "/admin/orders?crm=pending", cookie)).text();
       expect(crmPending).toContain(`#${paid.order.id}<`);

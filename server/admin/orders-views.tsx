@@ -61,45 +61,52 @@ export function OrderList(props: {
           Download CSV
         </a>
       </form>
-      <ScrollX label="Orders">
-        <table class="cards">
-          <thead>
-            <tr>
-              <th>Order</th>
-              <th>Customer</th>
-              <th>Product</th>
-              <th>Amount</th>
-              <th>Payment</th>
-              <th>CRM</th>
-              <th>Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.orders.map((order) => (
+      {props.orders.length === 0 ? (
+        <p role="status">
+          {filterQuery.length > 0 ? "No orders match these filters." : "No orders yet."}{" "}
+          {filterQuery.length > 0 && <a href="/admin/orders">Show every order</a>}
+        </p>
+      ) : (
+        <ScrollX label="Orders">
+          <table class="cards">
+            <thead>
               <tr>
-                <td data-label="Order">
-                  <a href={`/admin/orders/${order.id}`}>#{order.id}</a>
-                </td>
-                <td data-label="Customer">{order.customerEmail}</td>
-                <td data-label="Product">
-                  {order.quantity} × {order.product.name}
-                  {order.items.length > 1 ? ` and ${order.items.length - 1} more` : ""}
-                </td>
-                <td data-label="Amount">
-                  <Money minor={order.amountMinor} currency={order.currency} />
-                </td>
-                <td data-label="Payment">
-                  {order.status === "paid" && order.refundedMinor > 0 ? "partly refunded" : order.status}
-                </td>
-                <td data-label="CRM">{order.paidAt ? order.crmSyncStatus : "—"}</td>
-                <td data-label="Created">
-                  <When date={order.createdAt} zone={props.zone} />
-                </td>
+                <th>Order</th>
+                <th>Customer</th>
+                <th>Product</th>
+                <th>Amount</th>
+                <th>Payment</th>
+                <th>CRM</th>
+                <th>Created</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollX>
+            </thead>
+            <tbody>
+              {props.orders.map((order) => (
+                <tr>
+                  <td data-label="Order">
+                    <a href={`/admin/orders/${order.id}`}>#{order.id}</a>
+                  </td>
+                  <td data-label="Customer">{order.customerEmail}</td>
+                  <td data-label="Product">
+                    {order.quantity} × {order.product.name}
+                    {order.items.length > 1 ? ` and ${order.items.length - 1} more` : ""}
+                  </td>
+                  <td data-label="Amount">
+                    <Money minor={order.amountMinor} currency={order.currency} />
+                  </td>
+                  <td data-label="Payment">
+                    {order.status === "paid" && order.refundedMinor > 0 ? "partly refunded" : order.status}
+                  </td>
+                  <td data-label="CRM">{order.paidAt ? order.crmSyncStatus : "—"}</td>
+                  <td data-label="Created">
+                    <When date={order.createdAt} zone={props.zone} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollX>
+      )}
       <Pager page={props.page} count={props.count} pageSize={props.pageSize} href={query} />
     </>
   );

@@ -18,43 +18,47 @@ export function ProductList(props: {
       <p>
         <a href="/admin/products/new">Add a product</a>
       </p>
-      <ScrollX label="Products">
-        <table class="cards">
-          <thead>
-            <tr>
-              <th>ID</th>
-              <th>Name</th>
-              <th>Price</th>
-              <th>Stock</th>
-              <th>Active</th>
-              <th>Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.products.map((product) => (
+      {props.products.length === 0 ? (
+        <p role="status">No products yet: add the first one above.</p>
+      ) : (
+        <ScrollX label="Products">
+          <table class="cards">
+            <thead>
               <tr>
-                <td data-label="ID">{product.id}</td>
-                <td data-label="Name">{product.name}</td>
-                <td data-label="Price">
-                  <Money minor={product.priceMinor} currency={product.currency} />
-                </td>
-                <td data-label="Stock">
-                  <StockLevel product={product} />
-                </td>
-                <td data-label="Active">{product.active ? "yes" : "no"}</td>
-                <td data-label="Actions">
-                  <span class="actions">
-                    <a href={`/admin/products/${product.id}/edit`}>Edit</a>
-                    <a href={`/admin/products/${product.id}/delete`} class="danger">
-                      Delete…
-                    </a>
-                  </span>
-                </td>
+                <th>ID</th>
+                <th>Name</th>
+                <th>Price</th>
+                <th>Stock</th>
+                <th>Active</th>
+                <th>Actions</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollX>
+            </thead>
+            <tbody>
+              {props.products.map((product) => (
+                <tr>
+                  <td data-label="ID">{product.id}</td>
+                  <td data-label="Name">{product.name}</td>
+                  <td data-label="Price">
+                    <Money minor={product.priceMinor} currency={product.currency} />
+                  </td>
+                  <td data-label="Stock">
+                    <StockLevel product={product} />
+                  </td>
+                  <td data-label="Active">{product.active ? "yes" : "no"}</td>
+                  <td data-label="Actions">
+                    <span class="actions">
+                      <a href={`/admin/products/${product.id}/edit`}>Edit</a>
+                      <a href={`/admin/products/${product.id}/delete`} class="danger">
+                        Delete…
+                      </a>
+                    </span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollX>
+      )}
       <Pager
         page={props.page}
         count={props.count}
