@@ -134,7 +134,7 @@ for (const target of storeTargets()) {
               newPassword: "admin password 2",
               confirmPassword: "admin password 2",
             },
-            "is not your current password",
+            "is not the password of this account",
           ],
           [
             { currentPassword: "admin password 1", newPassword: "short", confirmPassword: "short" },

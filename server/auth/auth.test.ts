@@ -237,7 +237,9 @@ for (const target of storeTargets()) {
           newPassword: "a brand new password",
         });
         expect(refused.status).toBe(400);
-        expect((await refused.json()).errors).toEqual({ currentPassword: ["is not your current password"] });
+        expect((await refused.json()).errors).toEqual({
+          currentPassword: ["is not the password of this account"],
+        });
         expect((await ordersWith(customer.token)).status).toBe(200);
       });
 

@@ -90,7 +90,7 @@ export async function changePassword(
     proven = (await logIn(deps, current, from.clientIp, from.knownDevice)).user;
   } catch (error) {
     if (error instanceof AppError && error.kind === "unauthenticated")
-      throw AppError.invalid({ currentPassword: ["is not your current password"] });
+      throw AppError.invalid({ currentPassword: ["is not the password of this account"] });
     throw error;
   }
   const passwordHash = await deps.passwords.hash(input.newPassword);

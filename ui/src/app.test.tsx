@@ -137,8 +137,8 @@ describe("sign-in and registration", () => {
     visit("/register");
     fireEvent.input(screen().getByLabelText("Email"), { target: { value: "nope" } });
     fireEvent.click(screen().getByRole("button", { name: "Create account" }));
-    expect((await screen().findByText("must be a valid email address")).id).toBe("email-error");
-    expect(screen().getByText("must be at least 8 characters").id).toBe("password-error");
+    expect((await screen().findByText("Email must be a valid email address.")).id).toBe("email-error");
+    expect(screen().getByText("Password must be at least 8 characters.").id).toBe("password-error");
     expect(screen().getByLabelText("Email").getAttribute("aria-invalid")).toBe("true");
   });
 
@@ -156,7 +156,7 @@ describe("sign-in and registration", () => {
     expect((await screen().findByRole("status")).textContent).toBe("Welcome, Ada! Your account is ready.");
   });
 
-  test("a taken email says so under the email field", async () => {
+  test("a taken email says so under the email field, as a sentence, with the way to sign in instead", async () => {
     api = () =>
       problem(409, "An account with this email already exists.", {
         errors: { email: ["is already registered"] },
@@ -165,7 +165,10 @@ describe("sign-in and registration", () => {
     fireEvent.input(screen().getByLabelText("Email"), { target: { value: "ada@example.com" } });
     fireEvent.input(screen().getByLabelText(/^Password/), { target: { value: "long enough" } });
     fireEvent.click(screen().getByRole("button", { name: "Create account" }));
-    expect((await screen().findByText("is already registered")).id).toBe("email-error");
+    const said = await screen().findByText(/Email is already registered\./);
+    expect(said.id).toBe("email-error");
+    expect(said.querySelector("a")?.getAttribute("href")).toBe("/signin");
+    expect(said.textContent).toBe("Email is already registered. Sign in with it instead");
   });
 });
 
@@ -201,18 +204,22 @@ describe("account", () => {
     signIn("token-1", USER);
     api = () =>
       problem(400, "The request has invalid fields.", {
-        errors: { currentPassword: ["is not your current password"] },
+        errors: { currentPassword: ["is not the password of this account"] },
       });
     visit("/account");
     fill("Current password", "not it");
     fill("New password (at least 8 characters)", "a brand new password");
     fill("New password again", "a brand new pasword");
     fireEvent.click(await screen().findByRole("button", { name: "Change password" }));
-    expect((await screen().findByText("does not match the new password")).id).toBe("confirmPassword-error");
+    expect((await screen().findByText("New password again does not match the new password.")).id).toBe(
+      "confirmPassword-error",
+    );
     expect(calls.some((call) => call.path === "/api/v1/auth/password/")).toBe(false);
     fill("New password again", "a brand new password");
     fireEvent.click(screen().getByRole("button", { name: "Change password" }));
-    expect((await screen().findByText("is not your current password")).id).toBe("currentPassword-error");
+    expect((await screen().findByText("Current password is not the password of this account.")).id).toBe(
+      "currentPassword-error",
+    );
     expect(session.value?.token).toBe("token-1");
   });
 

@@ -15,6 +15,8 @@ export function Field(props: {
   autoComplete?: string;
   required?: boolean;
   minLength?: number;
+  /** Said after the field's problem, such as a way out of it. */
+  children?: ComponentChildren;
 }) {
   const errorId = `${props.name}-error`;
   const invalid = (props.errors?.length ?? 0) > 0;
@@ -36,11 +38,18 @@ export function Field(props: {
       />
       {invalid && (
         <p class="field-error" id={errorId}>
-          {props.errors?.join(" ")}
+          {props.errors?.map((message) => fieldProblem(props.label, message)).join(" ")} {props.children}
         </p>
       )}
     </div>
   );
+}
+
+/** The server's "is already registered" under "Email" read as a sentence: "Email is already registered." */
+export function fieldProblem(label: string, message: string): string {
+  const name = label.replace(/\s*\(.*\)$/, "");
+  const text = `${name} ${message}`;
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 export function ErrorNote({ message }: { message: string | null }) {

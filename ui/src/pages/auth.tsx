@@ -76,7 +76,13 @@ export function AuthPage({ mode }: { mode: "signin" | "register" }) {
           autoComplete="email"
           required
           errors={fieldErrors.email}
-        />
+        >
+          {register && send.failure.value?.status === 409 && (
+            <a href={`/signin${next !== "/" ? `?${new URLSearchParams({ next })}` : ""}`}>
+              Sign in with it instead
+            </a>
+          )}
+        </Field>
         <Field
           label={register ? "Password (at least 8 characters)" : "Password"}
           name="password"
