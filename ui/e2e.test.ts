@@ -163,6 +163,11 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await expect(row.textContent()).resolves.toContain("Paid");
     await expect(row.locator("time").getAttribute("datetime")).resolves.toMatch(/^\d{4}-\d\d-\d\dT/);
     await look("my-orders");
+    // Each order has a page of its own: its lines, its dates in the shop's zone and its payment.
+    await row.getByRole("link", { name: /^#\d+$/ }).click();
+    await page.getByRole("heading", { name: /^Order #\d+$/ }).waitFor();
+    await page.getByText("Paid", { exact: false }).first().waitFor();
+    await look("order-page");
     // The narrowest phones too: My orders and the products fit 320 px without scrolling sideways.
     await page.setViewportSize({ width: 320, height: 640 });
     for (const path of ["/orders", "/"]) {
@@ -241,6 +246,12 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await card("Glass Server 600ml").getByText("Added 1 × Glass Server 600ml to your basket.").waitFor();
     await page.getByRole("link", { name: "Basket, 4 items" }).waitFor();
     await look("products-added-to-basket");
+    // A quantity that cannot be bought is refused beside its field, never bought as another number.
+    await card("Burr Grinder").getByLabel("Quantity").fill("0");
+    await card("Burr Grinder").getByRole("button", { name: "Add to basket" }).click();
+    await card("Burr Grinder").getByRole("alert").waitFor();
+    await look("products-quantity-refused");
+    await page.getByRole("link", { name: "Basket, 4 items" }).waitFor();
     await page.reload();
     await page.getByRole("link", { name: "Basket, 4 items" }).click();
     await page.getByRole("heading", { name: "Basket" }).waitFor();
@@ -380,7 +391,7 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await adminPage.getByLabel("New password (at least 8 characters)").fill("another admin password");
     await adminPage.getByLabel("New password again").fill("another admin password");
     await adminPage.getByRole("button", { name: "Change password" }).click();
-    await adminPage.getByText("is not your current password").waitFor();
+    await adminPage.getByText("is not the password of this account").waitFor();
     await look("admin-password-refused", adminPage);
     await adminPage.goto(`${server.url}/admin/no-such-page`);
     await adminPage.getByRole("heading", { name: "Not found" }).waitFor();

@@ -19,11 +19,25 @@ interface LighthouseReport {
   audits: Record<string, { score: number | null; displayValue?: string; numericValue?: number }>;
 }
 
+/** How often a run Lighthouse itself asks to repeat ("Please run Lighthouse again", e.g. NO_NAVSTART) is tried. */
+const RUNS = 3;
+
 /**
  * Runs Lighthouse 12 (mobile, its default) on `url` with Debian's Chromium, under Node as Lighthouse requires, and
- * reads its JSON report.
+ * reads its JSON report. A run whose trace Lighthouse could not record is run again; any other failure is thrown.
  */
 export async function runLighthouse(url: string, chromiumPath: string): Promise<LighthouseResult> {
+  for (let run = 1; ; run++) {
+    try {
+      return await runLighthouseOnce(url, chromiumPath);
+    } catch (error) {
+      if (run >= RUNS || !(error instanceof Error) || !error.message.includes("Please run Lighthouse again"))
+        throw error;
+    }
+  }
+}
+
+async function runLighthouseOnce(url: string, chromiumPath: string): Promise<LighthouseResult> {
   const dir = mkdtempSync(join(tmpdir(), "lighthouse-"));
   try {
     const output = join(dir, "report.json");
