@@ -49,16 +49,21 @@ async function form(
 const get = (app: App, path: string, cookie?: string) =>
   app.request(path, { headers: cookie ? { Cookie: cookie } : {} });
 
+/** The `admin_notice=...` pair a form's answer sets, as a browser would send it back. */
+const noticeCookie = (response: Response) =>
+  response.headers
+    .getSetCookie()
+    .find((cookie) => cookie.startsWith("admin_notice="))
+    ?.split(";")[0];
+
 /** Where a form's answer sends the admin, and the notice it leaves for that page (a cookie, said once). */
 function noticeOf(response: Response) {
-  const line = response.headers.getSetCookie().find((cookie) => cookie.startsWith("admin_notice="));
-  return { location: response.headers.get("Location"), notice: line?.split(";")[0]?.split("=")[1] };
+  return { location: response.headers.get("Location"), notice: noticeCookie(response)?.split("=")[1] };
 }
 
 /** The page a form's answer sends the admin to, as the browser asks for it: with the notice's cookie. */
 async function follow(app: App, response: Response, cookie: string) {
-  const line = response.headers.getSetCookie().find((cookie) => cookie.startsWith("admin_notice="));
-  return get(app, response.headers.get("Location") as string, `${cookie}; ${line?.split(";")[0]}`);
+  return get(app, response.headers.get("Location") as string, `${cookie}; ${noticeCookie(response)}`);
 }
 
 const csrfOf = async (app: App, cookie: string) => {
