@@ -12,7 +12,7 @@ export interface TransactionClient {
     statement: string | QueryOptions,
     values?: QueryOptions["values"],
   ): ReturnType<PoolConnection["query"]>;
-  execute(sql: string, values?: ExecuteValues): ReturnType<PoolConnection["execute"]>;
+  execute(statement: string | QueryOptions, values?: ExecuteValues): ReturnType<PoolConnection["execute"]>;
 }
 
 /**
@@ -52,9 +52,10 @@ export class DeadlinePool {
     );
   }
 
-  execute(sql: string, values?: ExecuteValues) {
+  /** As `query`, prepared by the server once per connection (db/store-part.ts `preparedDb`). */
+  execute(statement: string | QueryOptions, values?: ExecuteValues) {
     return this.retryingConflicts(() =>
-      this.withConnection((connection) => timed(connection, this.timeoutMs).execute(sql, values)),
+      this.withConnection((connection) => timed(connection, this.timeoutMs).execute(statement, values)),
     );
   }
 
@@ -185,13 +186,19 @@ function databaseTimeout(message: string, code: string): Error {
 /** The connection's statements, each bounded by `timeoutMs`. */
 function timed(connection: PoolConnection, timeoutMs: number): TransactionClient {
   return {
-    query: (statement, values) =>
-      connection.query(
-        { ...(typeof statement === "string" ? { sql: statement } : statement), timeout: timeoutMs },
-        values,
-      ),
-    execute: (sql, values) => connection.execute({ sql, timeout: timeoutMs }, values),
+    query: (statement, values) => connection.query(bounded(statement, timeoutMs), values),
+    execute: (statement, values) => connection.execute(bounded(statement, timeoutMs), values),
   };
+}
+
+/**
+ * The statement with its time limit. The only typeCast it can carry is Drizzle's, which turns DATETIME, DATE and
+ * TIMESTAMP values into strings by a call for every column of every row (a tenth of an own-order read's CPU,
+ * docs/performance.md): dateStrings makes the same strings in the row parser itself.
+ */
+function bounded(statement: string | QueryOptions, timeoutMs: number): QueryOptions {
+  const { typeCast, ...options } = typeof statement === "string" ? { sql: statement } : statement;
+  return { ...options, ...(typeCast ? { dateStrings: true } : {}), timeout: timeoutMs };
 }
 
 /** A timed-out statement, or a fatal error (the connection is lost): the connection is no use to anyone. */

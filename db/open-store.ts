@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { type Column, getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { MySqlTable } from "drizzle-orm/mysql-core";
 import { drizzle as drizzleMysql } from "drizzle-orm/mysql2";
-import { createPool, type Pool } from "mysql2/promise";
+import { createPool, type ExecuteValues, type Pool, type QueryOptions } from "mysql2/promise";
 import { mysqlHostUrls } from "./database-hosts.ts";
 import { DeadlinePool } from "./deadline-pool.ts";
 import { type Db, type DialectAdapter, DrizzleStore, type Tables } from "./drizzle-store.ts";
@@ -44,6 +44,9 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
       dateStrings: false,
       connectTimeout: timeoutMs,
       enableKeepAlive: true,
+      // No stack captured at every statement for the rare one that fails (a tenth of a GET's CPU,
+      // docs/performance.md); a failed statement's error still says its code and message.
+      trace: false,
     });
     // Sent before the new connection's first statement, once per connection, not once per transaction.
     // READ COMMITTED for every statement and transaction (decision 012): under InnoDB's REPEATABLE READ, orders
@@ -62,6 +65,13 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
     limit,
   );
   const db = drizzleMysql(pool as unknown as Pool, { logger: queryLogger(options) });
+  // Drizzle sends every statement through `query`; this one sends them to the pool's `execute` (prepared).
+  const preparedDb = drizzleMysql(
+    {
+      query: (statement: QueryOptions, values?: ExecuteValues) => pool.execute(statement, values),
+    } as unknown as Pool,
+    { logger: queryLogger(options) },
+  );
   // A Drizzle per transaction connection, made at its first transaction: making one costs more than a statement.
   const onConnection = new WeakMap<object, Db>();
   const drizzleOn = (client: object): Db => {
@@ -81,6 +91,7 @@ export function mysqlAdapter(databaseUrl: string, options: OpenStoreOptions = {}
       deadlocksRetried: pool.deadlocksRetried,
     }),
     db: db as unknown as Db,
+    preparedDb: preparedDb as unknown as Db,
     async rows<T>(query: SQL, on?: Db) {
       const [rows] = (await ((on as typeof db | undefined) ?? db).execute(query)) as unknown as [T[]];
       return rows;
@@ -131,6 +142,7 @@ export async function sqliteAdapter(path: string, options: OpenStoreOptions = {}
     dialect: "sqlite",
     poolStats: () => undefined,
     db: db as unknown as Db,
+    preparedDb: db as unknown as Db,
     rows: async <T>(query: SQL, on?: Db) => ((on as unknown as typeof db | undefined) ?? db).all<T>(query),
     run: async (on, query) => (on as unknown as typeof db).run(query),
     // The one connection is shared by every request of this process: a transaction takes it for its whole

@@ -55,7 +55,7 @@ export class OrdersStore extends StorePart implements OrdersPart {
         .prepare(),
     );
     this.customerOrderById = lazy(() =>
-      this.selectCustomerOrders()
+      this.selectCustomerOrders(adapter.preparedDb)
         .where(and(eq(orders.id, sql.placeholder("orderId")), eq(orders.userId, sql.placeholder("userId"))))
         .limit(1)
         .prepare(),
@@ -164,9 +164,9 @@ export class OrdersStore extends StorePart implements OrdersPart {
    * What a customer's order answer shows, and no more: 23 columns instead of the view's 37, no customer join and
    * one CRM column (the own-order read is the one every customer makes after paying; docs/performance.md).
    */
-  protected selectCustomerOrders() {
+  protected selectCustomerOrders(on: Db = this.db) {
     const { orders, products, crmEvents } = this.t;
-    return this.db
+    return on
       .select({
         order: {
           id: orders.id,
