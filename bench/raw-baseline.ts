@@ -7,7 +7,13 @@ import { formatMinor } from "../server/shared/money.ts";
  * statements through mysql2 and the same JSON, with no framework and no ORM (the order's bearer token checked
  * with one HMAC, as the app's JWT check does).
  */
-const pool = createPool({ uri: process.env.DATABASE_URL as string, connectionLimit: 10, timezone: "Z" });
+// trace: false as the app's pool (db/open-store.ts), so that the baseline and the app pay the same per statement.
+const pool = createPool({
+  uri: process.env.DATABASE_URL as string,
+  connectionLimit: 10,
+  timezone: "Z",
+  trace: false,
+});
 const secret = process.env.JWT_SECRET as string;
 const server = Bun.serve({
   port: Number(process.env.PORT),

@@ -2,12 +2,13 @@ const exponentCache = new Map<string, number>();
 
 /** The number of decimals of a currency's minor unit (2 for usd, 0 for jpy, 3 for kwd). */
 export function minorUnitExponent(currency: string): number {
-  const code = currency.toUpperCase();
-  let exponent = exponentCache.get(code);
+  let exponent = exponentCache.get(currency);
   if (exponent === undefined) {
-    exponent = new Intl.NumberFormat("en", { style: "currency", currency: code }).resolvedOptions()
-      .maximumFractionDigits as number;
-    exponentCache.set(code, exponent);
+    exponent = new Intl.NumberFormat("en", {
+      style: "currency",
+      currency: currency.toUpperCase(),
+    }).resolvedOptions().maximumFractionDigits as number;
+    exponentCache.set(currency, exponent);
   }
   return exponent;
 }
