@@ -9,6 +9,7 @@ import { ReportsStore } from "./reports-store.ts";
 import type { Store } from "./store.ts";
 import { type DialectAdapter, withinTransaction } from "./store-part.ts";
 import { UsersStore } from "./users-store.ts";
+import { WebhooksStore } from "./webhooks-store.ts";
 
 export type { Db, DialectAdapter, Tables, WriteResult } from "./store-part.ts";
 
@@ -26,6 +27,7 @@ export class DrizzleStore implements Store {
   private readonly crm: CrmStore;
   private readonly limits: LimitsStore;
   private readonly reports: ReportsStore;
+  private readonly webhooks: WebhooksStore;
 
   constructor(private readonly adapter: DialectAdapter) {
     this.dialect = adapter.dialect;
@@ -36,6 +38,7 @@ export class DrizzleStore implements Store {
     this.crm = new CrmStore(adapter);
     this.limits = new LimitsStore(adapter);
     this.reports = new ReportsStore(adapter);
+    this.webhooks = new WebhooksStore(adapter);
   }
 
   ping() {
@@ -131,6 +134,12 @@ export class DrizzleStore implements Store {
   readonly extendAuthLockout: Store["extendAuthLockout"] = (...args) =>
     this.limits.extendAuthLockout(...args);
   readonly pruneAuthLimits: Store["pruneAuthLimits"] = (...args) => this.limits.pruneAuthLimits(...args);
+  readonly isWebhookEventApplied: Store["isWebhookEventApplied"] = (...args) =>
+    this.webhooks.isWebhookEventApplied(...args);
+  readonly recordWebhookEventApplied: Store["recordWebhookEventApplied"] = (...args) =>
+    this.webhooks.recordWebhookEventApplied(...args);
+  readonly pruneWebhookEvents: Store["pruneWebhookEvents"] = (...args) =>
+    this.webhooks.pruneWebhookEvents(...args);
   readonly createAdminSession: Store["createAdminSession"] = (...args) =>
     this.users.createAdminSession(...args);
   readonly findAdminSession: Store["findAdminSession"] = (...args) => this.users.findAdminSession(...args);

@@ -376,3 +376,22 @@ export const crmEvents = mysqlTable(
     index("crm_events_kind_status_subject").on(table.kind, table.status, table.subjectId),
   ],
 );
+
+/**
+ * Payment provider webhook deliveries already applied, by the provider's own event id (Razorpay's
+ * X-Razorpay-Event-Id): a redelivery of one is acknowledged without doing its work again. Written after the work,
+ * so an event whose work failed is done when it comes again; rows older than a week are deleted (Razorpay stops
+ * retrying after a day).
+ */
+export const webhookEvents = mysqlTable(
+  "webhook_events",
+  {
+    provider: varchar("provider", { length: 16 }).notNull(),
+    eventId: varchar("event_id", { length: 64 }).notNull(),
+    receivedAt: timestamp("received_at").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.provider, table.eventId] }),
+    index("webhook_events_received_at").on(table.receivedAt),
+  ],
+);

@@ -302,3 +302,17 @@ export const crmEvents = sqliteTable(
     index("crm_events_kind_status_subject").on(table.kind, table.status, table.subjectId),
   ],
 );
+
+/** See schema.mysql.ts. */
+export const webhookEvents = sqliteTable(
+  "webhook_events",
+  {
+    provider: text("provider").notNull(),
+    eventId: text("event_id").notNull(),
+    receivedAt: timestamp("received_at").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.provider, table.eventId] }),
+    index("webhook_events_received_at").on(table.receivedAt),
+  ],
+);

@@ -221,6 +221,14 @@ export interface LimitsPart {
   pruneAuthLimits(before: Date): Promise<void>;
 }
 
+/** Payment webhook deliveries already applied (Razorpay numbers each event; a redelivery repeats the number). */
+export interface WebhooksPart {
+  isWebhookEventApplied(provider: string, eventId: string): Promise<boolean>;
+  /** Written once the event's work is done, so an event whose work failed is done when it is delivered again. */
+  recordWebhookEventApplied(provider: string, eventId: string, at: Date): Promise<void>;
+  pruneWebhookEvents(before: Date): Promise<void>;
+}
+
 /**
  * Reports over the rollups (order_totals, order_slots, product_slots), each folding the orders and refunds
  * changed since the last report first (db/report-rollups.ts); none reads `orders` but one customer's summary.
@@ -256,4 +264,5 @@ export interface Store
     RefundsPart,
     CrmPart,
     LimitsPart,
+    WebhooksPart,
     ReportsPart {}

@@ -131,6 +131,7 @@ for (const target of storeTargets()) {
           "/orders/{id}/confirm-payment",
           "/orders/{id}/create-payment",
           "/orders/{id}/refunds",
+          "/payments/razorpay/webhook",
           "/payments/stripe/webhook",
           "/products",
           "/reports/products",

@@ -24,6 +24,7 @@ import { type SiteFiles, staticUi } from "./http/static-ui.ts";
 import { textAssetRoutes } from "./http/text-assets.ts";
 import { Metrics, mayReadMetrics } from "./metrics/metrics.ts";
 import { orderRoutes } from "./orders/routes.ts";
+import { createRazorpayClient, type RazorpayClient } from "./payments/razorpay-client.ts";
 import { paymentRoutes } from "./payments/routes.ts";
 import type { PaymentDeps } from "./payments/service.ts";
 import { createStripeClient, type StripeClient } from "./payments/stripe-client.ts";
@@ -44,6 +45,8 @@ export interface AppDeps {
   crm?: CrmSync;
   /** The server passes the Stripe client its refund reconciliation uses; otherwise the app makes its own. */
   stripe?: StripeClient;
+  /** Likewise Razorpay's. */
+  razorpay?: RazorpayClient;
   /** The process's metrics; the app makes its own when not given (the server shares one with its CRM worker). */
   metrics?: Metrics;
   /** The built customer site (`ui/dist`), served for GET paths no route answers when it holds an index.html. */
@@ -89,7 +92,14 @@ export function createApp(deps: AppDeps) {
   const crm = deps.crm ?? new CrmSync(config, store, log);
 
   const catalog = new Catalog(store, config.CATALOG_CHECK_MS);
-  const payments = { config, store, stripe: deps.stripe ?? createStripeClient(config), crm, log };
+  const payments = {
+    config,
+    store,
+    stripe: deps.stripe ?? createStripeClient(config),
+    razorpay: deps.razorpay ?? createRazorpayClient(config),
+    crm,
+    log,
+  };
   const api = apiRoutes({ ...deps, signInLimits, authenticated, catalog, payments });
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

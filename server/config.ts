@@ -104,6 +104,18 @@ const configSchema = z
     STRIPE_API_BASE: httpUrl.optional(),
     STRIPE_TIMEOUT_MS: integer(10_000, 100, 120_000),
     CHECKOUT_SESSION_TTL_MINUTES: integer(60, 30, 24 * 60),
+    /** Who takes new payments; payments already taken are refunded through whoever took them. */
+    PAYMENT_PROVIDER: z.enum(["stripe", "razorpay"]).default("stripe"),
+    RAZORPAY_KEY_ID: z
+      .string()
+      .regex(/^rzp_(test|live)_\w+$/, "must be a Razorpay key id (rzp_test_... or rzp_live_...)")
+      .optional(),
+    RAZORPAY_KEY_SECRET: z.string().min(8).optional(),
+    RAZORPAY_WEBHOOK_SECRET: z.string().min(8).optional(),
+    RAZORPAY_API_BASE: httpUrl.optional(),
+    RAZORPAY_TIMEOUT_MS: integer(10_000, 100, 120_000),
+    /** Production with Razorpay's test keys says so with true: a shop that takes no real money. */
+    PAYMENTS_TEST_MODE: z.enum(["true", "false"]).default("false"),
     CRM_URL: httpUrl.default(DEFAULT_CRM_URL),
     CRM_TIMEOUT_MS: integer(5000, 100, 120_000),
     CRM_WAIT_MS: integer(3000, 0, 60_000),
@@ -140,8 +152,7 @@ function crossVariableProblems(env: Record<string, string | undefined>): string[
         "CRM_URL",
         `where paid orders are posted; to use the public test CRM say so: CRM_URL=${DEFAULT_CRM_URL}`,
       ],
-      ["STRIPE_SECRET_KEY", "sk_live_... or sk_test_... from the Stripe dashboard"],
-      ["STRIPE_WEBHOOK_SECRET", "whsec_... of the webhook endpoint registered in the Stripe dashboard"],
+      ...(env.PAYMENT_PROVIDER === "razorpay" ? RAZORPAY_REQUIRED : STRIPE_REQUIRED),
     ];
     for (const [name, hint] of required) {
       if (!env[name]) problems.push(`${name} is required in production (${hint})`);
@@ -154,9 +165,26 @@ function crossVariableProblems(env: Record<string, string | undefined>): string[
     if (env.STRIPE_SECRET_KEY?.includes("_live_")) {
       problems.push("STRIPE_SECRET_KEY is a live key; live keys are accepted only with NODE_ENV=production");
     }
+    if (env.RAZORPAY_KEY_ID?.startsWith("rzp_live_")) {
+      problems.push("RAZORPAY_KEY_ID is a live key; live keys are accepted only with NODE_ENV=production");
+    }
   }
   return problems;
 }
+
+const STRIPE_REQUIRED: [string, string][] = [
+  ["STRIPE_SECRET_KEY", "sk_live_... or sk_test_... from the Stripe dashboard"],
+  ["STRIPE_WEBHOOK_SECRET", "whsec_... of the webhook endpoint registered in the Stripe dashboard"],
+];
+
+const RAZORPAY_REQUIRED: [string, string][] = [
+  ["RAZORPAY_KEY_ID", "rzp_live_... from the Razorpay dashboard, Account & Settings > API Keys"],
+  ["RAZORPAY_KEY_SECRET", "the secret shown once with the key id"],
+  [
+    "RAZORPAY_WEBHOOK_SECRET",
+    "the secret you gave the webhook in the Razorpay dashboard, Settings > Webhooks",
+  ],
+];
 
 /** The longest a token may live in production: a stolen one must not outlive a day. */
 const MAX_PRODUCTION_JWT_TTL_SECONDS = 24 * 3600;
@@ -189,6 +217,14 @@ function productionProblems(env: Record<string, string | undefined>): string[] {
   if (env.STRIPE_WEBHOOK_SECRET && !/^whsec_[\w+/=-]{24,}$/.test(env.STRIPE_WEBHOOK_SECRET))
     problems.push(
       "STRIPE_WEBHOOK_SECRET must be the endpoint's signing secret from the Stripe dashboard: whsec_ and 24 or more letters and digits",
+    );
+  if (
+    env.PAYMENT_PROVIDER === "razorpay" &&
+    env.RAZORPAY_KEY_ID?.startsWith("rzp_test_") &&
+    env.PAYMENTS_TEST_MODE !== "true"
+  )
+    problems.push(
+      "RAZORPAY_KEY_ID is a test key, which takes no real money: use the live key, or say PAYMENTS_TEST_MODE=true to run the shop in test mode",
     );
   if (!env.MEDIA_DIR?.startsWith("/"))
     problems.push(

@@ -9,6 +9,7 @@ import { jsonLog, type Log, sinkFor } from "./http/logger.ts";
 import type { SiteFiles } from "./http/static-ui.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { HoldReleaser } from "./orders/hold-release.ts";
+import { createRazorpayClient } from "./payments/razorpay-client.ts";
 import { createStripeClient } from "./payments/stripe-client.ts";
 import { RefundReconciler } from "./refunds/worker.ts";
 import { ReportFolder } from "./reports/worker.ts";
@@ -48,8 +49,9 @@ export async function startApp(config: Config, runtime: Runtime, background = tr
   const metrics = Metrics.for(store);
   const crm = new CrmSync(config, store, metrics.tap(log));
   const stripe = createStripeClient(config);
-  const app = createApp({ config, store, crm, metrics, stripe, ...runtime });
-  const refunds = new RefundReconciler({ config, store, stripe, crm, log: metrics.tap(log) });
+  const razorpay = createRazorpayClient(config);
+  const app = createApp({ config, store, crm, metrics, stripe, razorpay, ...runtime });
+  const refunds = new RefundReconciler({ config, store, stripe, razorpay, crm, log: metrics.tap(log) });
   const reports = new ReportFolder(store, log);
   const holds = new HoldReleaser(store, config, log);
   if (config.CRM_WORKER === "on" && background) {

@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import { REFUND_REASONS } from "../../db/enums.ts";
 import { csvHeaders } from "../http/csv-response.ts";
 import { statusOf } from "../http/problem.ts";
-import { cancelOrder } from "../payments/service.ts";
+import { cancelOrder } from "../payments/cancellation.ts";
 import { refundAmount, refundableMinor, refundOrder } from "../refunds/service.ts";
 import { AppError } from "../shared/errors.ts";
 import { CancelReview, OrderDetail, OrderList, RefundReview } from "./orders-views.tsx";

@@ -1,4 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import type { Config } from "../config.ts";
+import { AppError } from "../shared/errors.ts";
 
 /**
  * The part of Razorpay's REST API (https://razorpay.com/docs/api/) this app uses, over fetch: the official
@@ -195,4 +197,24 @@ export function webhookSignature(rawBody: string, webhookSecret: string): string
 export function signatureMatches(expectedHex: string, givenHex: string | undefined): boolean {
   if (!givenHex || !/^[0-9a-f]{64}$/i.test(givenHex)) return false;
   return timingSafeEqual(Buffer.from(expectedHex, "hex"), Buffer.from(givenHex.toLowerCase(), "hex"));
+}
+
+/** The client for RAZORPAY_KEY_ID and RAZORPAY_KEY_SECRET, at RAZORPAY_API_BASE when set (the simulator). */
+export function createRazorpayClient(config: Config): RazorpayClient | undefined {
+  if (!config.RAZORPAY_KEY_ID || !config.RAZORPAY_KEY_SECRET) return undefined;
+  return new RazorpayClient({
+    keyId: config.RAZORPAY_KEY_ID,
+    keySecret: config.RAZORPAY_KEY_SECRET,
+    apiBase: config.RAZORPAY_API_BASE,
+    timeoutMs: config.RAZORPAY_TIMEOUT_MS,
+  });
+}
+
+export function requireRazorpay(deps: { razorpay: RazorpayClient | undefined }): RazorpayClient {
+  if (!deps.razorpay)
+    throw new AppError(
+      "not-configured",
+      "Razorpay is not configured on this server (RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET).",
+    );
+  return deps.razorpay;
 }

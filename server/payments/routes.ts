@@ -2,26 +2,55 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { apiRouter } from "../http/router.ts";
 import { IdParamSchema, jsonResponse, problemResponses } from "../http/schemas.ts";
 import { OrderSchema, presentOrder } from "../orders/presenter.ts";
-import {
-  cancelOrder,
-  confirmPayment,
-  handleStripeWebhook,
-  type PaymentDeps,
-  startCheckout,
-} from "./service.ts";
-import { paymentsSimulated } from "./stripe-client.ts";
+import { cancelOrder } from "./cancellation.ts";
+import { handleRazorpayWebhook } from "./razorpay-checkout.ts";
+import { confirmPayment, type PaymentDeps, startCheckout } from "./service.ts";
+import { handleStripeWebhook } from "./stripe-checkout.ts";
 
 const security = [{ bearerAuth: [] }];
 
-const CheckoutSchema = z
+const StripeCheckoutSchema = z
   .object({
     order_id: z.number().int(),
+    provider: z.literal("stripe"),
     session_id: z.string(),
     checkout_url: z.string().openapi({ description: "Send the browser here" }),
     expires_at: z.string().openapi({ format: "date-time" }),
     reused: z.boolean().openapi({ description: "true when the order's open session was handed out again" }),
   })
-  .openapi("CheckoutSession");
+  .openapi("StripeCheckout");
+
+const RazorpayCheckoutSchema = z
+  .object({
+    order_id: z.number().int(),
+    provider: z.literal("razorpay"),
+    razorpay_order_id: z.string().openapi({ example: "order_Ez5G3JQ8Zk9bXy" }),
+    key_id: z.string().openapi({
+      description: "Open Razorpay Checkout with this key id",
+      example: "rzp_test_1DP5mmOlF5G5ag",
+    }),
+    amount: z
+      .number()
+      .int()
+      .openapi({ description: "In minor units (paise for INR), as Razorpay takes it", example: 49900 }),
+    currency: z.string().openapi({ example: "INR" }),
+    reused: z.boolean().openapi({ description: "true when the order's Razorpay order was handed out again" }),
+  })
+  .openapi("RazorpayCheckout");
+
+const CheckoutSchema = z
+  .discriminatedUnion("provider", [StripeCheckoutSchema, RazorpayCheckoutSchema])
+  .openapi("Checkout", { description: "PAYMENT_PROVIDER decides which one the server opens" });
+
+const razorpayId = (prefix: string, example: string) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`^${prefix}_[A-Za-z0-9]{1,40}$`),
+      `must be a Razorpay id (${prefix}_ followed by letters or digits)`,
+    )
+    .optional()
+    .openapi({ example });
 
 const ConfirmSchema = z
   .object({
@@ -32,7 +61,14 @@ const ConfirmSchema = z
         "must be a Checkout Session id (cs_ followed by letters, digits or _)",
       )
       .optional()
-      .openapi({ example: "cs_test_123" }),
+      .openapi({ example: "cs_test_123", description: "Stripe: the session the customer came back from" }),
+    razorpay_payment_id: razorpayId("pay", "pay_29QQoUBi66xm2f"),
+    razorpay_order_id: razorpayId("order", "order_9A33XWu170gUtm"),
+    razorpay_signature: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hexadecimal digits")
+      .optional()
+      .openapi({ description: "Razorpay: what Checkout handed the browser, with the two ids above" }),
   })
   .openapi("ConfirmPayment");
 
@@ -45,12 +81,12 @@ const createPayment = createRoute({
   path: "/orders/{id}/create-payment",
   operationId: "createPayment",
   tags: ["Payments"],
-  summary: "Open (or reuse) a Stripe Checkout Session for the order",
+  summary: "Open (or reuse) the order's checkout: a Stripe Checkout Session or a Razorpay order",
   security,
   request: { params: IdParamSchema },
   responses: {
-    201: jsonResponse(CheckoutSchema, "A new session"),
-    200: jsonResponse(CheckoutSchema, "The order's open session, handed out again"),
+    201: jsonResponse(CheckoutSchema, "A new checkout"),
+    200: jsonResponse(CheckoutSchema, "The order's open checkout, handed out again"),
     ...problemResponses(400, 401, 404, 409, 502, 503),
   },
 });
@@ -60,7 +96,7 @@ const confirm = createRoute({
   path: "/orders/{id}/confirm-payment",
   operationId: "confirmPayment",
   tags: ["Payments"],
-  summary: "Verify the payment with Stripe and mark the order paid",
+  summary: "Verify the payment with its provider (Stripe or Razorpay) and mark the order paid",
   security,
   request: {
     params: IdParamSchema,
@@ -77,7 +113,7 @@ const cancel = createRoute({
   path: "/orders/{id}/cancel",
   operationId: "cancelOrder",
   tags: ["Orders"],
-  summary: "Call off a pending order (its owner or an admin); an open Checkout Session is expired first",
+  summary: "Call off a pending order (its owner or an admin); an open checkout is closed first",
   security,
   request: { params: IdParamSchema },
   responses: {
@@ -100,6 +136,24 @@ const webhook = createRoute({
   },
 });
 
+const razorpayWebhook = createRoute({
+  method: "post",
+  path: "/payments/razorpay/webhook",
+  operationId: "receiveRazorpayWebhook",
+  // Public: no token needed.
+  security: [],
+  tags: ["Payments"],
+  summary:
+    "Razorpay webhook endpoint (X-Razorpay-Signature verified over the raw body; replays skipped by X-Razorpay-Event-Id)",
+  responses: {
+    200: jsonResponse(
+      z.object({ received: z.boolean(), type: z.string(), replay: z.boolean() }),
+      "Event accepted (replay: it was applied before)",
+    ),
+    ...problemResponses(400, 503),
+  },
+});
+
 const meta = createRoute({
   method: "get",
   path: "/meta",
@@ -114,6 +168,7 @@ const meta = createRoute({
     200: jsonResponse(
       z
         .object({
+          payment_provider: z.enum(["stripe", "razorpay"]),
           payments_simulated: z.boolean(),
           crm_simulated: z.boolean().openapi({ description: "paid orders go to a local CRM stand-in" }),
           currency: z.string(),
@@ -135,12 +190,7 @@ export function paymentRoutes(deps: PaymentDeps) {
       return c.json(checkout, checkout.reused ? 200 : 201);
     })
     .openapi(confirm, async (c) => {
-      const order = await confirmPayment(
-        deps,
-        c.req.valid("param").id,
-        c.var.user.id,
-        c.req.valid("json").session_id,
-      );
+      const order = await confirmPayment(deps, c.req.valid("param").id, c.var.user.id, c.req.valid("json"));
       return c.json({ ...presentOrder(order), payment_status: order.paymentStatus }, 200);
     })
     .openapi(cancel, async (c) => {
@@ -150,10 +200,25 @@ export function paymentRoutes(deps: PaymentDeps) {
     .openapi(webhook, async (c) =>
       c.json(await handleStripeWebhook(deps, await c.req.text(), c.req.header("Stripe-Signature")), 200),
     )
+    .openapi(razorpayWebhook, async (c) =>
+      c.json(
+        await handleRazorpayWebhook(
+          deps,
+          await c.req.text(),
+          c.req.header("X-Razorpay-Signature"),
+          c.req.header("X-Razorpay-Event-Id"),
+        ),
+        200,
+      ),
+    )
     .openapi(meta, (c) =>
       c.json(
         {
-          payments_simulated: paymentsSimulated(deps.config),
+          payment_provider: deps.config.PAYMENT_PROVIDER,
+          payments_simulated:
+            (deps.config.PAYMENT_PROVIDER === "razorpay"
+              ? deps.config.RAZORPAY_API_BASE
+              : deps.config.STRIPE_API_BASE) !== undefined,
           crm_simulated: deps.config.CRM_SIMULATED === "true",
           currency: deps.config.CURRENCY,
           time_zone: deps.config.REPORT_TIMEZONE,

@@ -2,8 +2,6 @@ import Stripe from "stripe";
 import type { Config } from "../config.ts";
 import { AppError } from "../shared/errors.ts";
 
-type Log = (fields: Record<string, unknown>) => void;
-
 export type StripeClient = Stripe;
 export type CheckoutSession = Stripe.Checkout.Session;
 
@@ -29,36 +27,8 @@ export function createStripeClient(config: Config): StripeClient | undefined {
 
 export const webhookCrypto = Stripe.createSubtleCryptoProvider();
 
-export const paymentsSimulated = (config: Config) => config.STRIPE_API_BASE !== undefined;
-
 export function requireStripe(deps: { stripe: StripeClient | undefined }): StripeClient {
   if (!deps.stripe)
     throw new AppError("not-configured", "Payments are not configured on this server (STRIPE_SECRET_KEY).");
   return deps.stripe;
-}
-
-/** Stripe's failures as our problems: unreachable -> 503, its own errors -> 502; the order is untouched. */
-export function providerError(deps: { log: Log }, error: unknown, action: string): never {
-  if (error instanceof AppError) throw error;
-  if (error instanceof Stripe.errors.StripeError) {
-    deps.log({
-      level: "error",
-      msg: `stripe ${action} failed`,
-      type: error.type,
-      status: error.statusCode,
-      error: error.message,
-    });
-    if (error instanceof Stripe.errors.StripeConnectionError) {
-      throw new AppError(
-        "provider-unavailable",
-        "The payment provider cannot be reached right now. Please try again shortly.",
-        { retryAfterSeconds: 5 },
-      );
-    }
-    throw new AppError(
-      "provider-failed",
-      "The payment provider reported an error. Please try again shortly.",
-    );
-  }
-  throw error;
 }

@@ -41,6 +41,7 @@ for (const target of storeTargets()) {
       config: stack.config,
       store: stack.store,
       stripe: createStripeClient(stack.config),
+      razorpay: undefined,
       crm: stack.crm,
       log: (fields) => stack.logs.push(JSON.stringify(fields)),
     });

@@ -1,23 +1,18 @@
-import Stripe from "stripe";
-import { REFUND_REASONS } from "../../db/enums.ts";
-import type {
-  OrdersPart,
-  OrderView,
-  Refund,
-  RefundReason,
-  RefundStatus,
-  RefundsPart,
-} from "../../db/store.ts";
+import type { OrdersPart, OrderView, Refund, RefundReason, RefundsPart } from "../../db/store.ts";
 import type { Config } from "../config.ts";
 import type { CrmSync } from "../crm/sync.ts";
-import { providerError, requireStripe, type StripeClient } from "../payments/stripe-client.ts";
+import { providerError } from "../payments/provider-error.ts";
+import type { RazorpayClient } from "../payments/razorpay-client.ts";
+import type { StripeClient } from "../payments/stripe-client.ts";
 import { AppError } from "../shared/errors.ts";
 import { formatMinor, minorUnitExponent, parseMinor } from "../shared/money.ts";
+import { type ProviderRefund, refundGatewayFor } from "./gateways.ts";
 
 export interface RefundDeps {
   config: Config;
   store: RefundsPart & OrdersPart;
   stripe: StripeClient | undefined;
+  razorpay: RazorpayClient | undefined;
   crm: CrmSync;
   log: (fields: Record<string, unknown>) => void;
 }
@@ -25,7 +20,7 @@ export interface RefundDeps {
 /** Attempts older than this have no request waiting for them any more: the reconciliation pass settles them. */
 export const STALE_ATTEMPT_MS = 60_000;
 const RECONCILE_BATCH = 20;
-/** Written on an attempt whose request Stripe may have carried out without our hearing back. */
+/** Written on an attempt whose request the provider may have carried out without our hearing back. */
 const UNANSWERED = "unanswered";
 
 export interface RefundRequest {
@@ -34,20 +29,20 @@ export interface RefundRequest {
 }
 
 /**
- * An admin's refund of (part of) an order's payment. The attempt is written first, which reserves its amount
- * on the order (the ledger refuses what does not fit, db/refund-ledger.ts), then Stripe is asked, then its
- * answer is recorded. Stripe refusing or not answering releases the reservation; a refund Stripe made anyway is
- * found again by the attempt key it carries in its metadata (webhook, reconciliation, or the next attempt).
+ * An admin's refund of (part of) an order's payment, through the provider that took it (Stripe or Razorpay). The
+ * attempt is written first, which reserves its amount on the order (the ledger refuses what does not fit,
+ * db/refund-ledger.ts), then the provider is asked, then its answer is recorded. The provider refusing or not
+ * answering releases the reservation; a refund it made anyway is found again by the attempt key it carries in its
+ * metadata or notes (webhook, reconciliation, or the next attempt).
  */
 export async function refundOrder(
   deps: RefundDeps,
   orderId: number,
   request: RefundRequest,
 ): Promise<Refund> {
-  const stripe = requireStripe(deps);
   let order = await findOrderOrFail(deps.store, orderId);
   if (order.paymentIntentId && order.refunds.some(isUnanswered)) {
-    await reconcilePaymentIntent(deps, order.paymentIntentId);
+    await reconcilePayment(deps, order.paymentIntentId);
     order = await findOrderOrFail(deps.store, orderId);
   }
   const left = refundableMinor(order);
@@ -73,19 +68,19 @@ export async function refundOrder(
   if (!attempt) {
     throw AppError.conflict("Other refunds of this order took what was left; reload it and try again.");
   }
-  let refund: Stripe.Refund;
+  const gateway = refundGatewayFor(deps, order.paymentIntentId);
+  let refund: ProviderRefund;
   try {
-    refund = await stripe.refunds.create(
-      {
-        payment_intent: order.paymentIntentId,
-        amount: amountMinor,
-        ...(request.reason && { reason: request.reason }),
-        metadata: { order_id: String(order.id), refund_attempt: attemptKey },
-      },
-      { idempotencyKey: `refund-${attemptKey}` },
-    );
+    refund = await gateway.create({
+      paymentId: order.paymentIntentId,
+      amountMinor,
+      ...(request.reason && { reason: request.reason }),
+      orderId: order.id,
+      attemptKey,
+      idempotencyKey: `refund-${attemptKey}`,
+    });
   } catch (error) {
-    const unanswered = error instanceof Stripe.errors.StripeConnectionError;
+    const unanswered = gateway.unanswered(error);
     await deps.store.failRefundAttempt(
       attempt.id,
       `${unanswered ? UNANSWERED : "refused"}: ${(error as Error).message}`,
@@ -93,7 +88,7 @@ export async function refundOrder(
     );
     return providerError(deps, error, "refund");
   }
-  const recorded = await recordRefundFromStripe(deps, refund, order.id);
+  const recorded = await recordProviderRefund(deps, refund, order.id);
   deps.log({
     level: "info",
     msg: "order refunded",
@@ -138,57 +133,43 @@ export function refundAmount(text: string | undefined, currency: string, leftMin
   return amount;
 }
 
-const STATUSES: Record<string, RefundStatus> = {
-  pending: "pending",
-  requires_action: "pending",
-  succeeded: "succeeded",
-  failed: "failed",
-  canceled: "failed",
-};
-
-const REASONS = new Set<string>(REFUND_REASONS);
-
-const intentIdOf = (refund: Stripe.Refund) =>
-  typeof refund.payment_intent === "string" ? refund.payment_intent : (refund.payment_intent?.id ?? null);
-
 /**
- * Records what Stripe says of one refund, whoever made it and however often it is told: the store applies a
- * refund once and moves its status only forward. A refund that succeeds is queued for the CRM.
+ * Records what the provider says of one refund, whoever made it and however often it is told: the store applies
+ * a refund once and moves its status only forward. A refund that succeeds is queued for the CRM.
  */
-export async function recordRefundFromStripe(
+export async function recordProviderRefund(
   deps: RefundDeps,
-  refund: Stripe.Refund,
+  refund: ProviderRefund,
   knownOrderId?: number,
 ): Promise<Refund | undefined> {
-  const paymentIntentId = intentIdOf(refund);
-  const metadataOrderId = Number(refund.metadata?.order_id);
+  const { paymentId } = refund;
   const orderId =
     knownOrderId ??
-    (Number.isSafeInteger(metadataOrderId) && metadataOrderId > 0 ? metadataOrderId : undefined) ??
-    (paymentIntentId ? await deps.store.findOrderIdByPaymentIntent(paymentIntentId) : undefined);
+    refund.orderId ??
+    (paymentId ? await deps.store.findOrderIdByPaymentIntent(paymentId) : undefined);
   const order = orderId ? await deps.store.findOrder(orderId) : undefined;
-  if (!order || !paymentIntentId) {
+  if (!order || !paymentId) {
     deps.log({
       level: "warn",
       msg: "refund for an unknown payment",
       refund_id: refund.id,
-      payment_intent: paymentIntentId,
+      payment_intent: paymentId,
     });
     return undefined;
   }
   const recorded = await deps.store.recordStripeRefund(
     {
       stripeRefundId: refund.id,
-      status: STATUSES[refund.status ?? "pending"] ?? "pending",
-      failure: refund.failure_reason ?? null,
-      attemptKey: refund.metadata?.refund_attempt ?? null,
+      status: refund.status,
+      failure: refund.failure,
+      attemptKey: refund.attemptKey,
       orderId: order.id,
-      paymentIntentId,
-      appliesToOrder: order.paymentIntentId === paymentIntentId,
-      amountMinor: refund.amount,
+      paymentIntentId: paymentId,
+      appliesToOrder: order.paymentIntentId === paymentId,
+      amountMinor: refund.amountMinor,
       currency: refund.currency,
-      reason: refund.reason && REASONS.has(refund.reason) ? (refund.reason as RefundReason) : null,
-      createdAt: new Date(refund.created * 1000),
+      reason: refund.reason,
+      createdAt: refund.createdAt,
     },
     new Date(),
   );
@@ -196,19 +177,18 @@ export async function recordRefundFromStripe(
   return recorded;
 }
 
-/** charge.refunded, and the check before a new attempt: every refund Stripe has of the payment, recorded. */
-export async function reconcilePaymentIntent(deps: RefundDeps, paymentIntentId: string): Promise<void> {
-  const stripe = requireStripe(deps);
-  const list = await stripe.refunds
-    .list({ payment_intent: paymentIntentId, limit: 100 })
-    .catch((error) => providerError(deps, error, "list refunds"));
-  for (const refund of list.data) await recordRefundFromStripe(deps, refund);
+/** A refund event, and the check before a new attempt: every refund the provider has of the payment, recorded. */
+export async function reconcilePayment(deps: RefundDeps, paymentId: string): Promise<void> {
+  const gateway = refundGatewayFor(deps, paymentId);
+  const refunds = await gateway.list(paymentId).catch((error) => providerError(deps, error, "list refunds"));
+  for (const refund of refunds) await recordProviderRefund(deps, refund);
 }
 
 /**
  * Money that arrived for an order that cannot take it (a cancelled order, or a second payment of a paid
- * one) goes back in full. The attempt row, one per payment intent, makes a redelivered webhook a no-op; its
- * key is Stripe's idempotency key, so two deliveries at once ask Stripe once.
+ * one) goes back in full. The attempt row, one per payment, makes a redelivered webhook a no-op; its key is
+ * Stripe's idempotency key, so two deliveries at once ask Stripe once (Razorpay refuses the second: nothing is
+ * left to refund).
  */
 export async function refundUnwantedPayment(
   deps: RefundDeps,
@@ -233,26 +213,26 @@ export async function refundUnwantedPayment(
     payment_intent: payment.paymentIntentId,
     amount: formatMinor(payment.amountMinor, payment.currency),
   });
-  await askStripeToRefundUnwanted(deps, attempt, attempt.attemptKey as string);
+  await askToRefundUnwanted(deps, attempt, attempt.attemptKey as string);
 }
 
-async function askStripeToRefundUnwanted(deps: RefundDeps, attempt: Refund, idempotencyKey: string) {
-  const refund = await requireStripe(deps).refunds.create(
-    {
-      payment_intent: attempt.paymentIntentId,
-      reason: "duplicate",
-      metadata: { order_id: String(attempt.orderId), refund_attempt: attempt.attemptKey as string },
-    },
-    { idempotencyKey },
-  );
-  await recordRefundFromStripe(deps, refund, attempt.orderId);
+async function askToRefundUnwanted(deps: RefundDeps, attempt: Refund, idempotencyKey: string) {
+  const refund = await refundGatewayFor(deps, attempt.paymentIntentId).create({
+    paymentId: attempt.paymentIntentId,
+    reason: "duplicate",
+    orderId: attempt.orderId,
+    attemptKey: attempt.attemptKey as string,
+    idempotencyKey,
+  });
+  await recordProviderRefund(deps, refund, attempt.orderId);
 }
 
 /**
- * Settles attempts whose request is long over without a Stripe id: a crash after Stripe accepted, a lost
- * answer, or an unwanted payment whose refund Stripe refused. Stripe's refunds of the payment are recorded
- * first (matched by the attempt key in their metadata); what is still open is then retried (an unwanted
- * payment: that money must go back) or released (an admin's attempt: the admin saw it fail).
+ * Settles attempts whose request is long over without a provider's refund id: a crash after the provider
+ * accepted, a lost answer, or an unwanted payment whose refund the provider refused. The provider's refunds of
+ * the payment are recorded first (matched by the attempt key in their metadata or notes); what is still open is
+ * then retried (an unwanted payment: that money must go back) or released (an admin's attempt: the admin saw it
+ * fail).
  */
 export async function reconcileStaleAttempts(deps: RefundDeps, now = new Date()): Promise<number> {
   const stale = await deps.store.listStaleRefundAttempts(
@@ -261,16 +241,16 @@ export async function reconcileStaleAttempts(deps: RefundDeps, now = new Date())
   );
   for (const attempt of stale) {
     try {
-      await reconcilePaymentIntent(deps, attempt.paymentIntentId);
+      await reconcilePayment(deps, attempt.paymentIntentId);
       const current = await deps.store.findRefundByAttemptKey(attempt.attemptKey as string);
       if (current?.status !== "pending" || current.stripeRefundId) continue;
       if (!attempt.appliesToOrder) {
         // The first key may hold Stripe's saved error; after the check above a fresh one cannot refund twice.
-        await askStripeToRefundUnwanted(deps, attempt, `${attempt.attemptKey}:${crypto.randomUUID()}`);
+        await askToRefundUnwanted(deps, attempt, `${attempt.attemptKey}:${crypto.randomUUID()}`);
       } else {
         await deps.store.failRefundAttempt(
           attempt.id,
-          "abandoned: the request ended before Stripe answered",
+          "abandoned: the request ended before the payment provider answered",
           now,
         );
       }

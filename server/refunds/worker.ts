@@ -17,7 +17,7 @@ export class RefundReconciler {
   }
 
   start(): void {
-    if (this.deps.stripe) this.passes.start({ now: true });
+    if (this.deps.stripe || this.deps.razorpay) this.passes.start({ now: true });
   }
 
   stop(): Promise<void> {
