@@ -223,11 +223,49 @@ describe("configuration", () => {
       expect(problems[0]).toContain("or none when clients connect directly");
       expect(problemsOf({ ...withoutProxies, TRUSTED_PROXIES: "none" })).toEqual([]);
     });
+
+    describe("with PAYMENT_PROVIDER=razorpay", () => {
+      const { STRIPE_SECRET_KEY: _key, STRIPE_WEBHOOK_SECRET: _secret, ...withoutStripe } = production;
+      const razorpay = {
+        ...withoutStripe,
+        PAYMENT_PROVIDER: "razorpay",
+        RAZORPAY_KEY_ID: ["rzp", "live", "abcdefgh"].join("_"),
+        RAZORPAY_KEY_SECRET: "a-razorpay-key-secret",
+        RAZORPAY_WEBHOOK_SECRET: "a-razorpay-webhook-secret",
+      };
+
+      test("its three keys are required, and Stripe's are not", () => {
+        expect(problemsOf(razorpay)).toEqual([]);
+        const problems = problemsOf({ ...withoutStripe, PAYMENT_PROVIDER: "razorpay" });
+        expect(problems.map((problem) => problem.split(" ")[0])).toEqual([
+          "RAZORPAY_KEY_ID",
+          "RAZORPAY_KEY_SECRET",
+          "RAZORPAY_WEBHOOK_SECRET",
+        ]);
+      });
+
+      test("a test key id, which takes no real money, only when PAYMENTS_TEST_MODE=true says so", () => {
+        const testKeys = { ...razorpay, RAZORPAY_KEY_ID: "rzp_test_abcdefgh" };
+        expect(problemsOf(testKeys)).toEqual([
+          "RAZORPAY_KEY_ID is a test key, which takes no real money: use the live key, or say PAYMENTS_TEST_MODE=true to run the shop in test mode",
+        ]);
+        expect(problemsOf({ ...testKeys, PAYMENTS_TEST_MODE: "true" })).toEqual([]);
+      });
+
+      test("a key id that is not Razorpay's, and an unknown provider", () => {
+        expect(problemsOf({ ...razorpay, RAZORPAY_KEY_ID: "key_123" })[0]).toStartWith("RAZORPAY_KEY_ID");
+        expect(problemsOf({ ...razorpay, PAYMENT_PROVIDER: "paypal" })[0]).toStartWith("PAYMENT_PROVIDER");
+      });
+    });
   });
 
-  test("a live Stripe key is refused outside production", () => {
+  test("a live Stripe or Razorpay key is refused outside production", () => {
     expect(problemsOf({ STRIPE_SECRET_KEY: FAKE_LIVE_KEY })[0]).toContain("live key");
     expect(problemsOf({ STRIPE_SECRET_KEY: "sk_test_abcdefgh" })).toEqual([]);
+    expect(problemsOf({ RAZORPAY_KEY_ID: ["rzp", "live", "abcdefgh"].join("_") })).toEqual([
+      "RAZORPAY_KEY_ID is a live key; live keys are accepted only with NODE_ENV=production",
+    ]);
+    expect(problemsOf({ RAZORPAY_KEY_ID: "rzp_test_abcdefgh" })).toEqual([]);
   });
 
   test("reads durations in seconds, minutes, hours and days", () => {

@@ -8,6 +8,7 @@ import type { DrizzleStore } from "../db/drizzle-store.ts";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { type CrmStandIn, startCrmStandIn } from "../dev/crm-stand-in.ts";
+import { type RunningRazorpaySimulator, startRazorpaySimulator } from "../dev/razorpay-simulator/server.ts";
 import { type RunningSimulator, startStripeSimulator } from "../dev/stripe-simulator/server.ts";
 import { ensureAdmin } from "../server/admin/admins.ts";
 import { type Api, type App, createApp } from "../server/app.ts";
@@ -267,19 +268,7 @@ export function usePaymentStack(target: StoreTarget, overrides: Record<string, s
       APP_URL: "http://shop.test",
       ...overrides,
     });
-    const log = (fields: Record<string, unknown>) => logs.push(JSON.stringify(fields));
-    const metrics = Metrics.for(db.store);
-    holder.crm = new CrmSync(holder.config, db.store, metrics.tap(log));
-    holder.app = createApp({
-      config: holder.config,
-      store: db.store,
-      crm: holder.crm,
-      metrics,
-      passwords: bunPasswordHasher,
-      remoteAddress: (c) => c.req.header("X-Test-Peer") ?? "127.0.0.1",
-      logSink: (line) => logs.push(line),
-    });
-    holder.server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: holder.app.fetch });
+    Object.assign(holder, servePaymentApp(holder.config, db.store, logs));
     holder.simulator.simulator.sendWebhooksTo(
       `http://127.0.0.1:${holder.server.port}/api/v1/payments/stripe/webhook`,
     );
@@ -319,6 +308,115 @@ export function usePaymentStack(target: StoreTarget, overrides: Record<string, s
   };
 }
 
+/** The app over HTTP on a free port, with a CRM sync of its own whose log lines go to `logs`. */
+function servePaymentApp(config: Config, store: DrizzleStore, logs: string[]) {
+  const log = (fields: Record<string, unknown>) => logs.push(JSON.stringify(fields));
+  const metrics = Metrics.for(store);
+  const crm = new CrmSync(config, store, metrics.tap(log));
+  const app = createApp({
+    config,
+    store,
+    crm,
+    metrics,
+    passwords: bunPasswordHasher,
+    remoteAddress: (c) => c.req.header("X-Test-Peer") ?? "127.0.0.1",
+    logSink: (line) => logs.push(line),
+  });
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
+  return { app, crm, server };
+}
+
+export const RAZORPAY_TEST_KEY = { id: "rzp_test_paymentsuite", secret: "razorpay_key_secret_for_tests" };
+export const RAZORPAY_TEST_WEBHOOK_SECRET = "razorpay_webhook_secret_for_tests";
+
+export interface RazorpayStack extends TestApp {
+  readonly appUrl: string;
+  readonly razorpayUrl: string;
+  readonly razorpay: RunningRazorpaySimulator["simulator"];
+  readonly crmStandIn: CrmStandIn;
+  readonly crm: CrmSync;
+  readonly logs: string[];
+}
+
+/**
+ * The app over HTTP with PAYMENT_PROVIDER=razorpay, its Razorpay client pointed at the Razorpay simulator (which
+ * posts signed webhooks back to it), and CRM_URL at the local CRM stand-in. Shops on Razorpay sell in rupees.
+ */
+export function useRazorpayStack(target: StoreTarget, overrides: Record<string, string> = {}): RazorpayStack {
+  const db = useStore(target);
+  const holder = {} as {
+    app: App;
+    config: Config;
+    server: ReturnType<typeof Bun.serve>;
+    razorpay: RunningRazorpaySimulator;
+    crmStandIn: CrmStandIn;
+    crm: CrmSync;
+  };
+  const logs: string[] = [];
+  beforeAll(() => {
+    holder.crmStandIn = startCrmStandIn();
+    holder.razorpay = startRazorpaySimulator({
+      keyId: RAZORPAY_TEST_KEY.id,
+      keySecret: RAZORPAY_TEST_KEY.secret,
+      webhookSecret: RAZORPAY_TEST_WEBHOOK_SECRET,
+    });
+    holder.config = testConfig({
+      DATABASE_URL: db.url,
+      PAYMENT_PROVIDER: "razorpay",
+      CURRENCY: "inr",
+      RAZORPAY_KEY_ID: RAZORPAY_TEST_KEY.id,
+      RAZORPAY_KEY_SECRET: RAZORPAY_TEST_KEY.secret,
+      RAZORPAY_WEBHOOK_SECRET: RAZORPAY_TEST_WEBHOOK_SECRET,
+      RAZORPAY_API_BASE: holder.razorpay.url,
+      RAZORPAY_TIMEOUT_MS: "3000",
+      CRM_URL: holder.crmStandIn.url,
+      CRM_TIMEOUT_MS: "1000",
+      CRM_WAIT_MS: "2000",
+      CRM_RETRY_BASE_MS: "50",
+      CRM_RETRY_MAX_MS: "200",
+      APP_URL: "http://shop.test",
+      ...overrides,
+    });
+    Object.assign(holder, servePaymentApp(holder.config, db.store, logs));
+    holder.razorpay.simulator.setWebhookUrl(
+      `http://127.0.0.1:${holder.server.port}/api/v1/payments/razorpay/webhook`,
+    );
+  });
+  afterAll(async () => {
+    await holder.crm?.stop();
+    holder.server?.stop(true);
+    await holder.razorpay?.stop();
+    await holder.crmStandIn?.stop();
+  });
+  return {
+    get app() {
+      return holder.app;
+    },
+    get store() {
+      return db.store;
+    },
+    get config() {
+      return holder.config;
+    },
+    get appUrl() {
+      return `http://127.0.0.1:${holder.server.port}`;
+    },
+    get razorpayUrl() {
+      return holder.razorpay.url;
+    },
+    get razorpay() {
+      return holder.razorpay.simulator;
+    },
+    get crmStandIn() {
+      return holder.crmStandIn;
+    },
+    get crm() {
+      return holder.crm;
+    },
+    logs,
+  };
+}
+
 /** A customer with a fresh pending order for a fresh product (price 1999 minor units unless told). */
 export async function customerWithOrder(
   stack: TestApp,
@@ -329,7 +427,7 @@ export async function customerWithOrder(
     name: `Test product ${crypto.randomUUID().slice(0, 8)}`,
     description: "for tests",
     priceMinor: options.priceMinor ?? 1999,
-    currency: "usd",
+    currency: stack.config.CURRENCY,
   });
   const response = await apiClient(stack.app, { token: customer.token }).orders.$post({
     json: { product_id: product.id, quantity: options.quantity ?? 2 },

@@ -297,7 +297,9 @@ export function createRazorpaySimulator(options: RazorpaySimulatorOptions) {
     const payment = newPayment(order, "authorized");
     const announce = c.req.query("webhook") !== "false";
     if (announce) await deliver("payment.authorized", { payment });
-    if (c.req.query("capture") !== "manual") await capture(payment, announce);
+    // With automatic capture Razorpay captures right after announcing the authorization, unless the shop did.
+    if (c.req.query("capture") !== "manual" && payment.status === "authorized")
+      await capture(payment, announce);
     return c.json({
       razorpay_payment_id: payment.id,
       razorpay_order_id: order.id,
@@ -363,6 +365,7 @@ export function createRazorpaySimulator(options: RazorpaySimulatorOptions) {
     events: () => events,
     order: (id: string) => orders.get(id),
     payment: (id: string) => payments.get(id),
+    refundsOf: (paymentId: string) => [...refunds.values()].filter((made) => made.payment_id === paymentId),
   };
 }
 

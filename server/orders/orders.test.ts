@@ -59,7 +59,7 @@ for (const target of storeTargets()) {
         cancelled_at: null,
         cancellation_reason: null,
         refunds: [],
-        payment: { provider: "stripe", session_id: null, status: "unpaid", expires_at: null, paid_at: null },
+        payment: { provider: null, session_id: null, status: "unpaid", expires_at: null, paid_at: null },
       });
       expect((await stack.store.findOrder(order.id))?.userId).toBe(customer.userId);
     });

@@ -7,6 +7,7 @@ import {
   REFUND_STATUSES,
 } from "../../db/enums.ts";
 import type { CustomerOrder, RefundWithCrm } from "../../db/store.ts";
+import { checkoutProvider } from "../payments/provider.ts";
 import { presentPicture } from "../products/pictures.ts";
 import { PictureSchema } from "../products/presenter.ts";
 import { formatMinor } from "../shared/money.ts";
@@ -99,7 +100,10 @@ export const OrderSchema = z
       }),
     refunds: z.array(RefundSchema),
     payment: z.object({
-      provider: z.literal("stripe"),
+      provider: z
+        .enum(["stripe", "razorpay"])
+        .nullable()
+        .openapi({ description: "who takes the payment; null until a checkout is opened" }),
       session_id: z.string().nullable(),
       status: z.string().openapi({ description: "unpaid, open, paid, expired or failed" }),
       expires_at: z
@@ -146,7 +150,7 @@ export function presentOrder(order: CustomerOrder): OrderJson {
     cancellation_reason: order.cancelReason,
     refunds: presentRefunds(order.refunds),
     payment: {
-      provider: "stripe",
+      provider: order.paymentSessionId ? checkoutProvider(order.paymentSessionId) : null,
       session_id: order.paymentSessionId,
       status: order.paymentStatus,
       expires_at: order.paymentSessionExpiresAt ? order.paymentSessionExpiresAt.toISOString() : null,

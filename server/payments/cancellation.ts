@@ -1,6 +1,6 @@
 import type { OrderView } from "../../db/store.ts";
 import { AppError } from "../shared/errors.ts";
-import { checkoutProvider } from "./fulfilment.ts";
+import { checkoutProvider } from "./provider.ts";
 import { closeRazorpayCheckout } from "./razorpay-checkout.ts";
 import type { PaymentDeps } from "./service.ts";
 import { closeStripeCheckout } from "./stripe-checkout.ts";

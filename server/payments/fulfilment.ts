@@ -8,13 +8,8 @@ import {
 import { describeShortages } from "../orders/service.ts";
 import { refundUnwantedPayment } from "../refunds/service.ts";
 import { AppError } from "../shared/errors.ts";
+import type { PaymentProvider } from "./provider.ts";
 import type { PaymentDeps } from "./service.ts";
-
-export type PaymentProvider = "stripe" | "razorpay";
-
-/** The provider of a checkout, told by its id: Razorpay's orders are order_..., Stripe's sessions cs_.... */
-export const checkoutProvider = (checkoutId: string): PaymentProvider =>
-  checkoutId.startsWith("order_") ? "razorpay" : "stripe";
 
 /** A payment a provider says was made through one of our checkouts: all that fulfilment needs to know of it. */
 export interface ProviderPayment {

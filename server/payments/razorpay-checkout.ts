@@ -3,13 +3,8 @@ import { getOwnOrder, stockConflict } from "../orders/service.ts";
 import { fromRazorpayRefund } from "../refunds/gateways.ts";
 import { recordProviderRefund } from "../refunds/service.ts";
 import { AppError } from "../shared/errors.ts";
-import {
-  checkoutProvider,
-  fulfilFromWebhook,
-  fulfilPayment,
-  type ProviderPayment,
-  refuseUnfulfilled,
-} from "./fulfilment.ts";
+import { fulfilFromWebhook, fulfilPayment, type ProviderPayment, refuseUnfulfilled } from "./fulfilment.ts";
+import { checkoutProvider } from "./provider.ts";
 import { providerError } from "./provider-error.ts";
 import {
   paymentSignature,

@@ -3,7 +3,7 @@ import type { Config } from "../config.ts";
 import type { CrmSync } from "../crm/sync.ts";
 import { getOwnOrder } from "../orders/service.ts";
 import { AppError } from "../shared/errors.ts";
-import { checkoutProvider } from "./fulfilment.ts";
+import { checkoutProvider } from "./provider.ts";
 import {
   confirmRazorpayPayment,
   type RazorpayCheckoutStart,
