@@ -24,7 +24,7 @@ import { type SiteFiles, staticUi } from "./http/static-ui.ts";
 import { textAssetRoutes } from "./http/text-assets.ts";
 import { Metrics, mayReadMetrics } from "./metrics/metrics.ts";
 import { orderRoutes } from "./orders/routes.ts";
-import { createRazorpayClient, type RazorpayClient } from "./payments/razorpay-client.ts";
+import { checkoutSources, createRazorpayClient, type RazorpayClient } from "./payments/razorpay-client.ts";
 import { paymentRoutes } from "./payments/routes.ts";
 import type { PaymentDeps } from "./payments/service.ts";
 import { createStripeClient, type StripeClient } from "./payments/stripe-client.ts";
@@ -123,7 +123,7 @@ export function createApp(deps: AppDeps) {
   app.use(requestId({ limitLength: 128 }));
   app.use(requestLog(logSink));
   app.use(metrics.middleware());
-  app.use(securityHeaders());
+  app.use(securityHeaders(checkoutSources(config)));
   if (config.CORS_ORIGINS.length > 0) {
     app.use("/api/*", cors({ origin: config.CORS_ORIGINS, maxAge: 600, exposeHeaders: ["X-Request-Id"] }));
   }

@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import { cors } from "hono/cors";
 import {
   paymentSignature,
   type RazorpayOrder,
@@ -203,6 +204,16 @@ export function createRazorpaySimulator(options: RazorpaySimulatorOptions) {
     const known = error instanceof RazorpayError ? error : new RazorpayError(500, "Simulated server error");
     return c.json(errorBody(known), known.status);
   });
+
+  // The page's checkout.js stand-in calls the payment endpoints from the shop's origin.
+  app.use("/__simulator/*", cors());
+  // Razorpay serves it from checkout.razorpay.com, to anyone.
+  app.get("/v1/checkout.js", async (c) =>
+    c.body(await Bun.file(new URL("./checkout.js", import.meta.url)).text(), 200, {
+      "Content-Type": "text/javascript; charset=utf-8",
+      "Cache-Control": "no-cache",
+    }),
+  );
 
   app.use("/v1/*", async (c, next) => {
     if (fault) {

@@ -80,13 +80,14 @@ export function orderPages(deps: AdminDeps) {
         csrfToken={c.var.admin.csrfToken}
         zone={config.REPORT_TIMEZONE}
         refundable={refundableMinor(order)}
+        testMode={!config.STRIPE_SECRET_KEY?.includes("_live_")}
         problem={failure && (fields.length > 0 ? fields.join(" ") : failure.detail)}
       />,
       failure ? statusOf(failure) : 200,
     );
   };
 
-  /** Runs an order action; a refusal (bad amount, wrong state, Stripe down) is shown on the order's page. */
+  /** Runs an order action; a refusal (bad amount, wrong state, the payment provider down) is shown on the order's page. */
   const onOrder = async (c: Context<AdminEnv>, action: () => Promise<Response>) => {
     try {
       return await action();

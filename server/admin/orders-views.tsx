@@ -1,6 +1,7 @@
 import type { Child } from "hono/jsx";
 import { CRM_SYNC_STATUSES, ORDER_STATUSES } from "../../db/enums.ts";
 import type { OrderView, Refund } from "../../db/store.ts";
+import { checkoutProvider, type PaymentProvider } from "../payments/provider.ts";
 import { formatMinor } from "../shared/money.ts";
 import { Money, ScrollX, When } from "./format.tsx";
 import { Pager } from "./views.tsx";
@@ -115,7 +116,7 @@ export function OrderList(props: {
 const PAYMENT_WORDS: Record<string, string> = {
   unpaid: "no payment started",
   open: "checkout open",
-  paid: "paid at Stripe",
+  paid: "paid",
   expired: "checkout expired",
   failed: "payment failed",
 };
@@ -125,6 +126,44 @@ const REASONS = {
   duplicate: "Duplicate payment",
   fraudulent: "Fraudulent",
 } as const;
+
+const PROVIDER_NAMES: Record<PaymentProvider, string> = { stripe: "Stripe", razorpay: "Razorpay" };
+
+/**
+ * A provider's id, linked to where its dashboard shows it: Stripe's sessions, payment intents and refunds,
+ * Razorpay's orders, payments and refunds.
+ */
+function ProviderLink({ id, testMode }: { id: string | null; testMode: boolean }) {
+  if (!id) return <>—</>;
+  const href = dashboardUrl(id, testMode);
+  return href ? (
+    <a class="id" href={href} target="_blank" rel="noopener noreferrer">
+      {id}
+    </a>
+  ) : (
+    <span class="id">{id}</span>
+  );
+}
+
+const STRIPE_PATHS: [RegExp, string][] = [
+  [/^cs_/, "checkout/sessions"],
+  [/^pi_/, "payments"],
+  [/^re_/, "refunds"],
+];
+const RAZORPAY_PATHS: [RegExp, string][] = [
+  [/^order_/, "orders"],
+  [/^pay_/, "payments"],
+  [/^rfnd_/, "refunds"],
+];
+
+export function dashboardUrl(id: string, testMode: boolean): string | undefined {
+  const stripe = STRIPE_PATHS.find(([prefix]) => prefix.test(id));
+  if (stripe)
+    return `https://dashboard.stripe.com/${testMode ? "test/" : ""}${stripe[1]}/${encodeURIComponent(id)}`;
+  const razorpay = RAZORPAY_PATHS.find(([prefix]) => prefix.test(id));
+  if (razorpay) return `https://dashboard.razorpay.com/app/${razorpay[1]}/${encodeURIComponent(id)}`;
+  return undefined;
+}
 
 function paymentWords(order: OrderView): string {
   switch (order.status) {
@@ -146,6 +185,8 @@ export function OrderDetail(props: {
   /** Why the last action on the order failed, shown above it. */
   problem?: string;
   refundable: number;
+  /** Stripe's dashboard keeps test-mode objects under /test. */
+  testMode: boolean;
 }) {
   const { order, zone } = props;
   const at = (date: Date | null) => <When date={date} zone={zone} />;
@@ -160,8 +201,12 @@ export function OrderDetail(props: {
     ["Customer", order.customerEmail],
     ["Amount", <Money minor={order.amountMinor} currency={order.currency} />],
     ["Payment status", paymentWords(order)],
-    ["Checkout Session", order.paymentSessionId ?? "—"],
-    ["PaymentIntent", order.paymentIntentId ?? "—"],
+    [
+      "Payment provider",
+      order.paymentSessionId ? PROVIDER_NAMES[checkoutProvider(order.paymentSessionId)] : "—",
+    ],
+    ["Checkout", <ProviderLink id={order.paymentSessionId} testMode={props.testMode} />],
+    ["Payment", <ProviderLink id={order.paymentIntentId} testMode={props.testMode} />],
     ["Created", at(order.createdAt)],
     ["Paid", at(order.paidAt)],
     ...(order.cancelledAt
@@ -206,7 +251,7 @@ export function OrderDetail(props: {
           </a>
         </p>
       )}
-      <RefundList order={order} csrfToken={props.csrfToken} zone={zone} />
+      <RefundList order={order} csrfToken={props.csrfToken} zone={zone} testMode={props.testMode} />
       {order.status === "paid" && props.refundable > 0 && (
         <RefundForm order={order} refundable={props.refundable} />
       )}
@@ -225,7 +270,7 @@ export function OrderDetail(props: {
   );
 }
 
-function RefundList(props: { order: OrderView; csrfToken: string; zone: string }) {
+function RefundList(props: { order: OrderView; csrfToken: string; zone: string; testMode: boolean }) {
   const { order } = props;
   if (order.refunds.length === 0) return null;
   const state = (refund: Refund) =>
@@ -242,7 +287,7 @@ function RefundList(props: { order: OrderView; csrfToken: string; zone: string }
               <th>Reason</th>
               <th>Made</th>
               <th>CRM</th>
-              <th>Stripe refund</th>
+              <th>Provider's refund</th>
             </tr>
           </thead>
           <tbody>
@@ -267,8 +312,12 @@ function RefundList(props: { order: OrderView; csrfToken: string; zone: string }
                     </form>
                   )}
                 </td>
-                <td class="id" data-label="Stripe refund">
-                  {refund.stripeRefundId ?? "— (not at Stripe)"}
+                <td class="id" data-label="Provider's refund">
+                  {refund.stripeRefundId ? (
+                    <ProviderLink id={refund.stripeRefundId} testMode={props.testMode} />
+                  ) : (
+                    "— (not at the provider)"
+                  )}
                   {!refund.appliesToOrder && " (a payment the order could not take)"}
                 </td>
               </tr>
@@ -287,9 +336,9 @@ export function CancelReview(props: { order: OrderView; csrfToken: string }) {
     <>
       <p>
         Cancel order #{order.id} of {order.customerEmail} for{" "}
-        <Money minor={order.amountMinor} currency={order.currency} />? An open checkout is closed at Stripe
-        first, so it can no longer take money, and what the order holds goes back to stock. This cannot be
-        undone.
+        <Money minor={order.amountMinor} currency={order.currency} />? An open checkout is closed at the
+        payment provider first, so it can no longer take money (money that still arrives goes back by itself),
+        and what the order holds goes back to stock. This cannot be undone.
       </p>
       <form method="post" action={`/admin/orders/${order.id}/cancel`} class="confirm">
         <input type="hidden" name="_csrf" value={props.csrfToken} />
@@ -351,8 +400,8 @@ export function RefundReview(props: {
           <Money minor={props.amountMinor} currency={order.currency} />
         </strong>{" "}
         of order #{order.id} to {order.customerEmail}
-        {props.reason ? ` (${REASONS[props.reason]})` : ""}? Stripe sends the money back to the card that
-        paid; this cannot be undone.
+        {props.reason ? ` (${REASONS[props.reason]})` : ""}? The payment provider sends the money back to what
+        paid (card, UPI, bank); this cannot be undone.
       </p>
       <form method="post" action={`/admin/orders/${order.id}/refunds`} class="confirm">
         <input type="hidden" name="_csrf" value={props.csrfToken} />

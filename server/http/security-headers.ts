@@ -1,20 +1,23 @@
 import type { MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
+import type { CheckoutSources } from "../payments/razorpay-client.ts";
 
 /**
  * Security headers for everything the app serves, with a Content-Security-Policy of its own (nginx sets one for
  * the site it serves, but the app must not rely on a proxy): only this origin's scripts, styles, images and
- * connections, no framing, forms posted only here. No inline style or script runs at all, so none that anyone
- * injects would: every page links its stylesheets and scripts as files.
+ * connections, no framing, forms posted only here; `checkout` adds the payment provider's origins when its
+ * checkout opens in the page (Razorpay's). No inline style or script runs at all, so none that anyone injects
+ * would: every page links its stylesheets and scripts as files.
  */
-export function securityHeaders(): MiddlewareHandler {
+export function securityHeaders(checkout: CheckoutSources): MiddlewareHandler {
   return secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
+      scriptSrc: ["'self'", ...checkout.script],
       styleSrc: ["'self'"],
-      imgSrc: ["'self'", "data:"],
-      connectSrc: ["'self'"],
+      imgSrc: ["'self'", "data:", ...checkout.img],
+      connectSrc: ["'self'", ...checkout.connect],
+      ...(checkout.frame.length > 0 && { frameSrc: checkout.frame }),
       objectSrc: ["'none'"],
       baseUri: ["'self'"],
       formAction: ["'self'"],

@@ -13,6 +13,7 @@ import {
   type RazorpayOrder,
   type RazorpayPayment,
   type RazorpayRefund,
+  razorpayCheckoutScript,
   requireRazorpay,
   signatureMatches,
   webhookSignature,
@@ -29,6 +30,8 @@ export interface RazorpayCheckoutStart {
   /** In minor units, as Razorpay wants it. */
   amount: number;
   currency: string;
+  /** The Razorpay Checkout script to load (Razorpay's, or the simulator's stand-in). */
+  checkout_script: string;
   reused: boolean;
 }
 
@@ -60,7 +63,7 @@ export async function startRazorpayCheckout(
     await fulfilCapturedPayments(deps, razorpay, existing, order);
     const holdsUntil = order.paymentSessionExpiresAt?.getTime() ?? 0;
     if (holdsUntil > now + REUSE_MARGIN_SECONDS * 1000)
-      return presentCheckout(order, existing, razorpay, true);
+      return presentCheckout(deps, order, existing, razorpay, true);
   } else if (current && deps.stripe) {
     // The shop moved to Razorpay while this order had a Stripe session open: it must not take money as well.
     await closeStripeCheckout(deps, current);
@@ -83,10 +86,11 @@ export async function startRazorpayCheckout(
     });
   if (!attached)
     throw AppError.conflict("This order can no longer be paid: it was paid or cancelled meanwhile.");
-  return presentCheckout(order, created, razorpay, false);
+  return presentCheckout(deps, order, created, razorpay, false);
 }
 
 function presentCheckout(
+  deps: PaymentDeps,
   order: OrderView,
   razorpayOrder: RazorpayOrder,
   razorpay: RazorpayClient,
@@ -99,6 +103,7 @@ function presentCheckout(
     key_id: razorpay.keyId,
     amount: razorpayOrder.amount,
     currency: razorpayOrder.currency,
+    checkout_script: razorpayCheckoutScript(deps.config),
     reused,
   };
 }

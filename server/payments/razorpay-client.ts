@@ -218,3 +218,38 @@ export function requireRazorpay(deps: { razorpay: RazorpayClient | undefined }):
     );
   return deps.razorpay;
 }
+
+const RAZORPAY_CHECKOUT_SCRIPT = "https://checkout.razorpay.com/v1/checkout.js";
+
+/** Where the browser loads Razorpay Checkout from; the simulator serves its stand-in at the same path. */
+export function razorpayCheckoutScript(config: Config): string {
+  return config.RAZORPAY_API_BASE
+    ? `${config.RAZORPAY_API_BASE.replace(/\/$/, "")}/v1/checkout.js`
+    : RAZORPAY_CHECKOUT_SCRIPT;
+}
+
+export interface CheckoutSources {
+  script: string[];
+  frame: string[];
+  connect: string[];
+  img: string[];
+}
+
+/**
+ * The origins the site's Content-Security-Policy must allow for the checkout to open in the page: Razorpay
+ * Checkout's script, the frame it opens, what they call and show; nothing for Stripe, whose checkout is a page of
+ * its own the customer is sent to.
+ */
+export function checkoutSources(config: Config): CheckoutSources {
+  if (config.PAYMENT_PROVIDER !== "razorpay") return { script: [], frame: [], connect: [], img: [] };
+  if (config.RAZORPAY_API_BASE) {
+    const simulator = new URL(config.RAZORPAY_API_BASE).origin;
+    return { script: [simulator], frame: [simulator], connect: [simulator], img: [] };
+  }
+  return {
+    script: ["https://checkout.razorpay.com"],
+    frame: ["https://api.razorpay.com"],
+    connect: ["https://api.razorpay.com", "https://lumberjack.razorpay.com"],
+    img: ["https://cdn.razorpay.com"],
+  };
+}

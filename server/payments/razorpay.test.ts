@@ -9,7 +9,9 @@ import {
   useRazorpayStack,
 } from "../../tests/support.ts";
 import { waitFor } from "../../tests/waiting.ts";
+import { ensureAdmin } from "../admin/admins.ts";
 import { type RefundDeps, reconcileStaleAttempts, STALE_ATTEMPT_MS } from "../refunds/service.ts";
+import { bunPasswordHasher } from "../runtime/passwords.ts";
 import { createRazorpayClient, paymentSignature, webhookSignature } from "./razorpay-client.ts";
 
 interface CheckoutFields {
@@ -81,6 +83,7 @@ for (const target of storeTargets()) {
         key_id: RAZORPAY_TEST_KEY.id,
         amount: 99_800,
         currency: "INR",
+        checkout_script: `${stack.razorpayUrl}/v1/checkout.js`,
         reused: false,
       });
       expect(stack.razorpay.order(checkout.razorpay_order_id)).toMatchObject({
@@ -316,6 +319,31 @@ for (const target of storeTargets()) {
       expect(response.status).toBe(409);
       expect((await response.json()).detail).toBe("The order was paid before it could be cancelled.");
       expect((await getOrder(order.id, customer.token)).status).toBe("paid");
+    });
+
+    test("the admin's order page names Razorpay and links its order, payment and refund to Razorpay's dashboard", async () => {
+      const { order, checkout, fields } = await paidOrder();
+      const made = await (await refund(order.id, { amount: "10.00" })).json();
+      const credentials = { email: `admin-${crypto.randomUUID()}@example.com`, password: "admin password 1" };
+      await ensureAdmin(stack.store, bunPasswordHasher, credentials);
+      const login = await stack.app.request("/admin/login", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: "http://localhost" },
+        body: new URLSearchParams(credentials).toString(),
+      });
+      const cookie = (
+        login.headers.getSetCookie().find((line) => line.startsWith("admin_session=")) ?? ""
+      ).split(";")[0];
+      const html = await (
+        await stack.app.request(`/admin/orders/${order.id}`, { headers: { Cookie: cookie as string } })
+      ).text();
+      expect(html).toContain("<dt>Payment provider</dt><dd>Razorpay</dd>");
+      for (const [path, id] of [
+        ["orders", checkout.razorpay_order_id],
+        ["payments", fields.razorpay_payment_id],
+        ["refunds", made.id],
+      ])
+        expect(html).toContain(`href="https://dashboard.razorpay.com/app/${path}/${id}"`);
     });
   });
 }

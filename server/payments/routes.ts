@@ -34,6 +34,10 @@ const RazorpayCheckoutSchema = z
       .int()
       .openapi({ description: "In minor units (paise for INR), as Razorpay takes it", example: 49900 }),
     currency: z.string().openapi({ example: "INR" }),
+    checkout_script: z.string().openapi({
+      description: "Load Razorpay Checkout from here",
+      example: "https://checkout.razorpay.com/v1/checkout.js",
+    }),
     reused: z.boolean().openapi({ description: "true when the order's Razorpay order was handed out again" }),
   })
   .openapi("RazorpayCheckout");

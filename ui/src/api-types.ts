@@ -116,7 +116,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Call off a pending order (its owner or an admin); an open Checkout Session is expired first */
+        /** Call off a pending order (its owner or an admin); an open checkout is closed first */
         post: operations["cancelOrder"];
         delete?: never;
         options?: never;
@@ -133,7 +133,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Verify the payment with Stripe and mark the order paid */
+        /** Verify the payment with its provider (Stripe or Razorpay) and mark the order paid */
         post: operations["confirmPayment"];
         delete?: never;
         options?: never;
@@ -150,7 +150,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Open (or reuse) a Stripe Checkout Session for the order */
+        /** Open (or reuse) the order's checkout: a Stripe Checkout Session or a Razorpay order */
         post: operations["createPayment"];
         delete?: never;
         options?: never;
@@ -169,6 +169,23 @@ export interface paths {
         put?: never;
         /** Refund (part of) a paid order through Stripe; admins only */
         post: operations["refundOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments/razorpay/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Razorpay webhook endpoint (X-Razorpay-Signature verified over the raw body; replays skipped by X-Razorpay-Event-Id) */
+        post: operations["receiveRazorpayWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -272,22 +289,23 @@ export interface components {
             /** @example correct horse battery */
             newPassword: string;
         };
-        CheckoutSession: {
-            /** @description Send the browser here */
-            checkout_url: string;
-            /** Format: date-time */
-            expires_at: string;
-            order_id: number;
-            /** @description true when the order's open session was handed out again */
-            reused: boolean;
-            session_id: string;
-        };
+        /** @description PAYMENT_PROVIDER decides which one the server opens */
+        Checkout: components["schemas"]["StripeCheckout"] | components["schemas"]["RazorpayCheckout"];
         ConfirmedOrder: components["schemas"]["Order"] & {
             /** @example paid */
             payment_status: string;
         };
         ConfirmPayment: {
-            /** @example cs_test_123 */
+            /** @example order_9A33XWu170gUtm */
+            razorpay_order_id?: string;
+            /** @example pay_29QQoUBi66xm2f */
+            razorpay_payment_id?: string;
+            /** @description Razorpay: what Checkout handed the browser, with the two ids above */
+            razorpay_signature?: string;
+            /**
+             * @description Stripe: the session the customer came back from
+             * @example cs_test_123
+             */
             session_id?: string;
         };
         CreatedRefund: {
@@ -347,6 +365,8 @@ export interface components {
             /** @description paid orders go to a local CRM stand-in */
             crm_simulated: boolean;
             currency: string;
+            /** @enum {string} */
+            payment_provider: "stripe" | "razorpay";
             payments_simulated: boolean;
             /** @description the shop's IANA time zone, in which dates are shown */
             time_zone: string;
@@ -383,8 +403,11 @@ export interface components {
                 expires_at: string | null;
                 /** Format: date-time */
                 paid_at: string | null;
-                /** @enum {string} */
-                provider: "stripe";
+                /**
+                 * @description who takes the payment; null until a checkout is opened
+                 * @enum {string|null}
+                 */
+                provider: "stripe" | "razorpay" | null;
                 session_id: string | null;
                 /** @description unpaid, open, paid, expired or failed */
                 status: string;
@@ -518,6 +541,35 @@ export interface components {
             to: string;
             tz: string;
         };
+        RazorpayCheckout: {
+            /**
+             * @description In minor units (paise for INR), as Razorpay takes it
+             * @example 49900
+             */
+            amount: number;
+            /**
+             * @description Load Razorpay Checkout from here
+             * @example https://checkout.razorpay.com/v1/checkout.js
+             */
+            checkout_script: string;
+            /** @example INR */
+            currency: string;
+            /**
+             * @description Open Razorpay Checkout with this key id
+             * @example rzp_test_1DP5mmOlF5G5ag
+             */
+            key_id: string;
+            order_id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            provider: "razorpay";
+            /** @example order_Ez5G3JQ8Zk9bXy */
+            razorpay_order_id: string;
+            /** @description true when the order's Razorpay order was handed out again */
+            reused: boolean;
+        };
         Refund: {
             /** @example 12.50 */
             amount: string;
@@ -633,6 +685,21 @@ export interface components {
                 id: number;
                 name: string;
             };
+        };
+        StripeCheckout: {
+            /** @description Send the browser here */
+            checkout_url: string;
+            /** Format: date-time */
+            expires_at: string;
+            order_id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            provider: "stripe";
+            /** @description true when the order's open session was handed out again */
+            reused: boolean;
+            session_id: string;
         };
         Summary: {
             cancelled_orders: number;
@@ -1193,22 +1260,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The order's open session, handed out again */
+            /** @description The order's open checkout, handed out again */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CheckoutSession"];
+                    "application/json": components["schemas"]["Checkout"];
                 };
             };
-            /** @description A new session */
+            /** @description A new checkout */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CheckoutSession"];
+                    "application/json": components["schemas"]["Checkout"];
                 };
             };
             /** @description Invalid input */
@@ -1347,6 +1414,48 @@ export interface operations {
             };
             /** @description Upstream failure */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveRazorpayWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Event accepted (replay: it was applied before) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        received: boolean;
+                        replay: boolean;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -11,7 +11,9 @@ export type User = Schemas["Session"]["user"];
 export type Product = Schemas["Product"];
 export type Refund = Schemas["Refund"];
 export type Order = Schemas["Order"] & Partial<Pick<Schemas["ConfirmedOrder"], "payment_status">>;
-export type Checkout = Schemas["CheckoutSession"];
+export type Checkout = Schemas["Checkout"];
+export type RazorpayCheckout = Schemas["RazorpayCheckout"];
+export type ConfirmPayment = Schemas["ConfirmPayment"];
 export type Summary = Schemas["Summary"];
 
 /** The paginated envelope every list answers with (`ProductPage`, `OrderPage`). */
@@ -141,8 +143,8 @@ export const api = {
   orders: (page: number) => call<Page<Order>>("GET", `/orders/?page=${page}&page_size=20`),
   order: (id: number) => call<Order>("GET", `/orders/${id}/`),
   createPayment: (id: number) => call<Checkout>("POST", `/orders/${id}/create-payment/`),
-  confirmPayment: (id: number, sessionId?: string) =>
-    call<Order>("POST", `/orders/${id}/confirm-payment/`, sessionId ? { session_id: sessionId } : {}),
+  confirmPayment: (id: number, proof: ConfirmPayment = {}) =>
+    call<Order>("POST", `/orders/${id}/confirm-payment/`, proof),
   cancelOrder: (id: number) => call<Order>("POST", `/orders/${id}/cancel/`),
   summary: () => call<Summary>("GET", "/reports/summary/"),
 };

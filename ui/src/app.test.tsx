@@ -1,10 +1,10 @@
 /** @jsxImportSource preact */
 import { afterEach, describe, expect, test } from "bun:test";
 import { fireEvent, render, waitFor, within } from "@testing-library/preact";
-import { session, signIn, signOut } from "./api.ts";
+import { type RazorpayCheckout, session, signIn, signOut } from "./api.ts";
 import { App, pageTitle } from "./app.tsx";
 import { basketLines, emptyBasket } from "./basket.ts";
-import type { Browser } from "./browser.ts";
+import type { Browser, RazorpayProof } from "./browser.ts";
 import { safeNext } from "./pages/auth.tsx";
 import { type FakeCall, problem, useDom } from "./test-dom.ts";
 
@@ -77,9 +77,21 @@ const screen = () => within(document.body);
 
 /** Where the site sent the browser off to (Checkout), instead of leaving the test page. */
 let visited: string[] = [];
-const testBrowser: Browser = { leaveFor: (url) => visited.push(url), pollIntervalMs: 10 };
+/** Razorpay Checkouts the site opened, and what the customer does in the next one (pay, or close it). */
+let razorpayOpened: { checkout: RazorpayCheckout; description: string }[] = [];
+let razorpayOutcome: RazorpayProof | undefined;
+const testBrowser: Browser = {
+  leaveFor: (url) => visited.push(url),
+  openRazorpay: async (checkout, description) => {
+    razorpayOpened.push({ checkout, description });
+    return razorpayOutcome;
+  },
+  pollIntervalMs: 10,
+};
 afterEach(() => {
   visited = [];
+  razorpayOpened = [];
+  razorpayOutcome = undefined;
 });
 
 function visit(path: string) {
@@ -301,6 +313,51 @@ describe("buying", () => {
     expect(calls.filter((call) => call.path.endsWith("/create-payment/"))).toHaveLength(1);
   });
 
+  describe("with Razorpay", () => {
+    const CHECKOUT: RazorpayCheckout = {
+      order_id: 9,
+      provider: "razorpay",
+      razorpay_order_id: "order_Ez5G3JQ8Zk9bXy",
+      key_id: "rzp_test_key",
+      amount: 9998,
+      currency: "INR",
+      checkout_script: "https://checkout.razorpay.com/v1/checkout.js",
+      reused: false,
+    };
+    const buying = (call: FakeCall) => {
+      if (call.path.startsWith("/api/v1/products/")) return { status: 200, body: page([PRODUCT]) };
+      if (call.path === "/api/v1/orders/") return { status: 201, body: order({ id: 9, status: "pending" }) };
+      if (call.path === "/api/v1/orders/9/create-payment/") return { status: 201, body: CHECKOUT };
+      return { status: 404, body: {} };
+    };
+
+    test("Buy now opens Razorpay Checkout over the page, then confirms with the three fields it handed back", async () => {
+      signIn("token-1", USER);
+      api = buying;
+      razorpayOutcome = {
+        razorpay_payment_id: "pay_29QQoUBi66xm2f",
+        razorpay_order_id: CHECKOUT.razorpay_order_id,
+        razorpay_signature: "ab".repeat(32),
+      };
+      visit("/");
+      fireEvent.click(await screen().findByRole("button", { name: "Buy now" }));
+      await waitFor(() => expect(visited).toHaveLength(1));
+      expect(razorpayOpened).toEqual([{ checkout: CHECKOUT, description: "Order 9" }]);
+      const [path, query] = (visited[0] as string).split("?");
+      expect(path).toBe("/orders/9/payment-result");
+      expect(Object.fromEntries(new URLSearchParams(query))).toEqual({ ...razorpayOutcome });
+    });
+
+    test("a closed Razorpay Checkout leaves the order payable, on the payment-cancelled page", async () => {
+      signIn("token-1", USER);
+      api = buying;
+      visit("/");
+      fireEvent.click(await screen().findByRole("button", { name: "Buy now" }));
+      await waitFor(() => expect(visited).toEqual(["/orders/9/payment-cancelled"]));
+      expect(razorpayOpened).toHaveLength(1);
+    });
+  });
+
   test("a signed-out visitor who presses Buy now is asked to sign in first", async () => {
     api = () => ({ status: 200, body: page([PRODUCT]) });
     visit("/");
@@ -512,6 +569,19 @@ describe("payment result", () => {
     expect(screen().getByTestId("order-status").textContent).toBe("Paid");
     expect(screen().getByTestId("recording").textContent).toBe("Your order is recorded.");
     expect(document.body.textContent).not.toContain("CRM");
+  });
+
+  test("back from Razorpay Checkout: its three fields are the confirmation, and Razorpay is named", async () => {
+    signIn("token-1", USER);
+    api = () => ({ status: 200, body: order() });
+    const proof = {
+      razorpay_payment_id: "pay_29QQoUBi66xm2f",
+      razorpay_order_id: "order_Ez5G3JQ8Zk9bXy",
+      razorpay_signature: "cd".repeat(32),
+    };
+    visit(`/orders/42/payment-result?${new URLSearchParams(proof)}`);
+    expect(await screen().findByText("Payment received — thank you!")).toBeDefined();
+    expect(calls.find((call) => call.path === confirmPath)?.body).toEqual(proof);
   });
 
   test("CRM pending, then success, by asking for the order again", async () => {

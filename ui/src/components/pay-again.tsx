@@ -7,7 +7,7 @@ import { ErrorNote } from "./ui.tsx";
 /** Opens a new Checkout for an unpaid order; what went wrong is said beside the button. */
 export function PayAgain({ orderId, label = "Pay now" }: { orderId: number; label?: string }) {
   const browser = useBrowser();
-  const pay = useAction(() => payOrder(orderId, browser.leaveFor), { busyAfterSuccess: true });
+  const pay = useAction(() => payOrder(orderId, browser), { busyAfterSuccess: true });
   const busy = pay.busy.value;
   return (
     <>

@@ -45,7 +45,7 @@ export function BasketPage() {
         quantity: line.quantity,
       }));
       try {
-        await buyNow(items, browser.leaveFor, emptyBasket);
+        await buyNow(items, browser, emptyBasket);
       } catch (failure) {
         if (!session.value) return location.route(signInPath(location.url, "buy"));
         const shortages = (failure as { extra?: { shortages?: { product_id: number; left: number }[] } })

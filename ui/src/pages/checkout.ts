@@ -1,12 +1,28 @@
-import { api } from "../api.ts";
+import { api, type Checkout } from "../api.ts";
+import type { Browser } from "../browser.ts";
 
 let inFlight: Promise<void> | null = null;
 
-/** Opens (or reuses) the order's Checkout Session and goes there; a second click while busy does nothing. */
-export function payOrder(orderId: number, leaveFor: (url: string) => void): Promise<void> {
+/**
+ * Takes the customer to the order's checkout: Stripe's page, or Razorpay Checkout over this one, whose proof the
+ * payment result confirms. A closed Razorpay Checkout leaves the order payable, as Stripe's cancel link does.
+ */
+async function goToCheckout(checkout: Checkout, browser: Browser): Promise<void> {
+  if (checkout.provider !== "razorpay") return browser.leaveFor(checkout.checkout_url);
+  const orderPage = `/orders/${checkout.order_id}`;
+  const proof = await browser.openRazorpay(checkout, `Order ${checkout.order_id}`);
+  browser.leaveFor(
+    proof
+      ? `${orderPage}/payment-result?${new URLSearchParams({ ...proof })}`
+      : `${orderPage}/payment-cancelled`,
+  );
+}
+
+/** Opens (or reuses) the order's checkout and goes there; a second click while busy does nothing. */
+export function payOrder(orderId: number, browser: Browser): Promise<void> {
   inFlight ??= api
     .createPayment(orderId)
-    .then((checkout) => leaveFor(checkout.checkout_url))
+    .then((checkout) => goToCheckout(checkout, browser))
     .finally(() => {
       inFlight = null;
     });
@@ -19,7 +35,7 @@ export function payOrder(orderId: number, leaveFor: (url: string) => void): Prom
  */
 export function buyNow(
   items: { product_id: number; quantity: number }[],
-  leaveFor: (url: string) => void,
+  browser: Browser,
   ordered: () => void = () => undefined,
 ): Promise<void> {
   inFlight ??= api
@@ -28,7 +44,7 @@ export function buyNow(
       ordered();
       return api.createPayment(order.id);
     })
-    .then((checkout) => leaveFor(checkout.checkout_url))
+    .then((checkout) => goToCheckout(checkout, browser))
     .finally(() => {
       inFlight = null;
     });

@@ -21,7 +21,19 @@ export function PaymentResultPage() {
   const { params } = useRoute();
   const location = useLocation();
   const orderId = Number(params.id);
-  const sessionId = location.query.session_id;
+  const {
+    session_id: sessionId,
+    razorpay_payment_id,
+    razorpay_order_id,
+    razorpay_signature,
+  } = location.query;
+  // Stripe sends the customer back with its session's id; Razorpay Checkout handed the page three fields.
+  const razorpay = razorpay_payment_id !== undefined || razorpay_order_id !== undefined;
+  const proof = razorpay
+    ? { razorpay_payment_id, razorpay_order_id, razorpay_signature }
+    : sessionId
+      ? { session_id: sessionId }
+      : {};
   const state = useSignal<State>({ kind: "confirming" });
   const attempt = useSignal(0);
   const { pollIntervalMs } = useBrowser();
@@ -41,7 +53,7 @@ export function PaymentResultPage() {
       }, pollIntervalMs);
     };
     state.value = { kind: "confirming" };
-    api.confirmPayment(orderId, sessionId).then(
+    api.confirmPayment(orderId, proof).then(
       (order) => poll(order, 0),
       async (failure: ApiError) => {
         if (cancelled) return;
@@ -67,13 +79,15 @@ export function PaymentResultPage() {
       cancelled = true;
       clearTimeout(timer);
     };
-  }, [orderId, sessionId, attempt.value, pollIntervalMs]);
+  }, [orderId, sessionId, razorpay_payment_id, attempt.value, pollIntervalMs]);
 
   const shown = state.value;
   return (
     <section class="narrow">
       <h1>Payment result</h1>
-      {shown.kind === "confirming" && <Busy label="Confirming your payment with Stripe…" />}
+      {shown.kind === "confirming" && (
+        <Busy label={`Confirming your payment with ${razorpay ? "Razorpay" : "Stripe"}…`} />
+      )}
       {shown.kind === "paid" && <PaidOrder order={shown.order} />}
       {shown.kind === "unpaid" && (
         <div>

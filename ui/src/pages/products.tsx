@@ -107,7 +107,7 @@ function ProductCard({ product, aboveTheFold }: { product: Product; aboveTheFold
       if (wanted === undefined) return;
       if (!session.value) return toSignIn();
       try {
-        await buyNow([{ product_id: product.id, quantity: wanted }], browser.leaveFor);
+        await buyNow([{ product_id: product.id, quantity: wanted }], browser);
       } catch (failure) {
         // A rejected token has just signed the customer out: sign in again and come back here.
         if (!session.value) return toSignIn();
