@@ -9,11 +9,12 @@ import { bunPasswordHasher } from "../server/runtime/passwords.ts";
 import { startBunServer } from "../server/server.bun.ts";
 import { stopOnSignals } from "../server/start.ts";
 import { startCrmStandIn } from "./crm-stand-in.ts";
+import { startRazorpaySimulator } from "./razorpay-simulator/server.ts";
 import { startStripeSimulator } from "./stripe-simulator/server.ts";
 
 /**
  * `bun run dev`: migrates and seeds the (by default embedded) database, starts the Stripe simulator when no
- * STRIPE_SECRET_KEY is set and a local CRM that answers like DummyJSON when no CRM_URL is set (so development
+ * STRIPE_SECRET_KEY is set (the Razorpay simulator with PAYMENT_PROVIDER=razorpay and no RAZORPAY_KEY_ID) and a local CRM that answers like DummyJSON when no CRM_URL is set (so development
  * works with no internet), then serves the API and the customer site.
  */
 const env: Record<string, string | undefined> = { NODE_ENV: "development", ...process.env };
@@ -24,8 +25,24 @@ if (env.NODE_ENV === "production") {
 // The stand-ins keep their state beside the development database, so payments and CRM references outlive a restart.
 const databaseUrl = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
 const stateDir = databaseUrl.startsWith("file:") ? dirname(databaseUrl.slice("file:".length)) : "data";
-let simulator: ReturnType<typeof startStripeSimulator> | undefined;
-if (!env.STRIPE_SECRET_KEY) {
+let simulator: { url: string } | undefined;
+if (env.PAYMENT_PROVIDER === "razorpay" && !env.RAZORPAY_KEY_ID) {
+  const port = Number(env.PORT ?? 3000);
+  env.RAZORPAY_KEY_ID = "rzp_test_simulator";
+  env.RAZORPAY_KEY_SECRET = "simulator_key_secret";
+  env.RAZORPAY_WEBHOOK_SECRET = "simulator_webhook_secret_development";
+  // A shop on Razorpay sells in rupees unless told otherwise.
+  env.CURRENCY ??= "inr";
+  simulator = startRazorpaySimulator({
+    port: Number(env.RAZORPAY_SIMULATOR_PORT ?? 12113),
+    keyId: env.RAZORPAY_KEY_ID,
+    keySecret: env.RAZORPAY_KEY_SECRET,
+    webhookUrl: `http://127.0.0.1:${port}/api/v1/payments/razorpay/webhook`,
+    webhookSecret: env.RAZORPAY_WEBHOOK_SECRET,
+    stateFile: join(stateDir, "razorpay-simulator.json"),
+  });
+  env.RAZORPAY_API_BASE = simulator.url;
+} else if (env.PAYMENT_PROVIDER !== "razorpay" && !env.STRIPE_SECRET_KEY) {
   const port = Number(env.PORT ?? 3000);
   env.STRIPE_SECRET_KEY = "sk_test_simulator";
   env.STRIPE_WEBHOOK_SECRET = "whsec_simulator_development";
@@ -61,7 +78,10 @@ const site = await createServer({
   configFile: fileURLToPath(new URL("../ui/vite.config.ts", import.meta.url)),
 });
 await site.listen();
-if (simulator) console.log(`Stripe simulator on ${simulator.url}: payments are simulated`);
+if (simulator)
+  console.log(
+    `${env.PAYMENT_PROVIDER === "razorpay" ? "Razorpay" : "Stripe"} simulator on ${simulator.url}: payments are simulated`,
+  );
 if (crm) {
   console.log(
     `CRM stand-in on ${crm.url}: paid orders stay on this machine (CRM_URL=https://dummyjson.com/posts/add bun run dev uses the real one)`,

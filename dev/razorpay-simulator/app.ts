@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import {
@@ -16,6 +18,8 @@ export interface RazorpaySimulatorOptions {
   webhookUrl?: string;
   webhookSecret: string;
   now?: () => number;
+  /** A JSON file that keeps orders, payments and refunds across restarts (`bun run dev` keeps it beside its database). */
+  stateFile?: string;
 }
 
 export interface DeliveredEvent {
@@ -62,6 +66,16 @@ export function createRazorpaySimulator(options: RazorpaySimulatorOptions) {
   const sentEvents = new Map<string, string>();
   let fault: Fault | undefined;
   const accountId = randomId("acc");
+  if (options.stateFile && existsSync(options.stateFile)) {
+    const saved = JSON.parse(readFileSync(options.stateFile, "utf8")) as {
+      orders: RazorpayOrder[];
+      payments: RazorpayPayment[];
+      refunds: RazorpayRefund[];
+    };
+    for (const order of saved.orders) orders.set(order.id, order);
+    for (const payment of saved.payments) payments.set(payment.id, payment);
+    for (const made of saved.refunds) refunds.set(made.id, made);
+  }
 
   const errorBody = (error: RazorpayError) => ({
     error: {
@@ -200,6 +214,22 @@ export function createRazorpaySimulator(options: RazorpaySimulatorOptions) {
   }
 
   const app = new Hono();
+  if (options.stateFile) {
+    const file = options.stateFile;
+    app.use(async (c, next) => {
+      await next();
+      if (c.req.method !== "POST") return;
+      mkdirSync(dirname(file), { recursive: true });
+      const state = {
+        orders: [...orders.values()],
+        payments: [...payments.values()],
+        refunds: [...refunds.values()],
+      };
+      // Whole or not at all: a stop in the middle of a write leaves the previous state.
+      writeFileSync(`${file}.tmp`, JSON.stringify(state));
+      renameSync(`${file}.tmp`, file);
+    });
+  }
   app.onError((error, c) => {
     const known = error instanceof RazorpayError ? error : new RazorpayError(500, "Simulated server error");
     return c.json(errorBody(known), known.status);
