@@ -1,4 +1,5 @@
 /** @jsxImportSource preact */
+
 import { signal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { LocationProvider, Route, Router, useLocation } from "preact-iso";
@@ -14,6 +15,7 @@ import { OrdersPage } from "./pages/orders.tsx";
 import { PaymentCancelledPage, PaymentResultPage } from "./pages/payment-result.tsx";
 import { ProductsPage } from "./pages/products.tsx";
 import { ReportsPage } from "./pages/reports.tsx";
+import { SHOP_NAME } from "./shop.ts";
 
 export const paymentsSimulated = signal(false);
 export const crmSimulated = signal(false);
@@ -39,7 +41,7 @@ function Header() {
   return (
     <header>
       <a class="brand" href="/">
-        Mini Shop
+        {SHOP_NAME}
       </a>
       <nav aria-label="Main">
         <a href="/" aria-current={current("/")}>
@@ -134,7 +136,7 @@ export function pageTitle(path: string): string {
         : /^\/orders\/\d+\/payment-cancelled$/.test(path)
           ? "Payment cancelled"
           : "Page not found");
-  return `${title} · Mini Shop`;
+  return `${title} · ${SHOP_NAME}`;
 }
 
 /**

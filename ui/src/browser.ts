@@ -1,6 +1,7 @@
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { ApiError, type RazorpayCheckout } from "./api.ts";
+import { SHOP_NAME } from "./shop.ts";
 
 /** What Razorpay Checkout hands the page after a payment: proof for confirm-payment. */
 export interface RazorpayProof {
@@ -51,7 +52,7 @@ export const realBrowser: Browser = {
         order_id: checkout.razorpay_order_id,
         amount: checkout.amount,
         currency: checkout.currency,
-        name: document.title,
+        name: SHOP_NAME,
         description,
         handler: (proof: RazorpayProof) => resolve(proof),
         modal: { ondismiss: () => resolve(undefined) },
