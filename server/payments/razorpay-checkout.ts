@@ -295,7 +295,7 @@ export async function handleRazorpayWebhook(
   if (!signature) throw new AppError("invalid-signature", "The X-Razorpay-Signature header is missing.");
   if (!signatureMatches(webhookSignature(rawBody, secret), signature))
     throw new AppError("invalid-signature", "The Razorpay signature is invalid.");
-  const event = JSON.parse(rawBody) as RazorpayEvent;
+  const event = parseEvent(rawBody);
   if (eventId && (await deps.store.isWebhookEventApplied("razorpay", eventId)))
     return { received: true, type: event.event, replay: true };
   const payment = event.payload.payment?.entity;
@@ -366,6 +366,14 @@ async function captureAuthorized(deps: PaymentDeps, payment: RazorpayPayment, ev
       return providerError(deps, error, "capture");
     });
   if (captured) await fulfilFromWebhook(deps, paymentOf(captured, order.id), eventId);
+}
+
+function parseEvent(rawBody: string): RazorpayEvent {
+  try {
+    const event = JSON.parse(rawBody) as RazorpayEvent;
+    if (typeof event.event === "string" && event.payload && typeof event.payload === "object") return event;
+  } catch {}
+  throw AppError.invalid({ body: ["is not a Razorpay event: JSON with event and payload"] });
 }
 
 async function notesOfOrder(

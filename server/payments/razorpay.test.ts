@@ -321,6 +321,33 @@ for (const target of storeTargets()) {
       expect((await getOrder(order.id, customer.token)).status).toBe("paid");
     });
 
+    test("Razorpay failing or hanging on create-payment or confirm-payment is a clear 502/503, the order unchanged, and a retry succeeds", async () => {
+      const { customer, order } = await customerWithOrder(stack, { priceMinor: 49_900, quantity: 1 });
+      const fault = (mode: "error" | "hang") => simulator("faults", { mode, count: 1 });
+      const expectProblem = (response: Response, status: number) =>
+        expect([response.status, response.headers.get("Content-Type")]).toEqual([
+          status,
+          "application/problem+json",
+        ]);
+      await fault("error");
+      expectProblem(await createPayment(order.id, customer.token), 502);
+      await fault("hang");
+      expectProblem(await createPayment(order.id, customer.token), 503);
+      expect(await stack.store.findOrder(order.id)).toMatchObject({
+        status: "pending",
+        paymentSessionId: null,
+      });
+
+      const checkout = await (await createPayment(order.id, customer.token)).json();
+      const fields = await pay(checkout.razorpay_order_id);
+      await fault("error");
+      expectProblem(await confirm(order.id, customer.token, fields), 502);
+      await fault("hang");
+      expectProblem(await confirm(order.id, customer.token, fields), 503);
+      expect(await stack.store.findOrder(order.id)).toMatchObject({ status: "pending", paidAt: null });
+      expect((await (await confirm(order.id, customer.token, fields)).json()).status).toBe("paid");
+    });
+
     test("the admin's order page names Razorpay and links its order, payment and refund to Razorpay's dashboard", async () => {
       const { order, checkout, fields } = await paidOrder();
       const made = await (await refund(order.id, { amount: "10.00" })).json();

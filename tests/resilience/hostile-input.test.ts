@@ -5,6 +5,8 @@ import Stripe from "stripe";
 import { bunPasswordHasher } from "../../server/runtime/passwords.ts";
 import {
   customerWithOrder,
+  RAZORPAY_TEST_KEY,
+  RAZORPAY_TEST_WEBHOOK_SECRET,
   registerCustomer,
   request,
   storeTargets,
@@ -215,7 +217,14 @@ const CONTENT_TYPES = [
 
 for (const target of storeTargets()) {
   target.describe(`hostile input on ${target.name}`, () => {
-    const stack = usePaymentStack(target, { LOGIN_MAX_FAILURES: "1000" });
+    // Razorpay configured beside Stripe (a shop moving from one to the other), so its webhook is fuzzed too.
+    const stack = usePaymentStack(target, {
+      LOGIN_MAX_FAILURES: "1000",
+      RAZORPAY_KEY_ID: RAZORPAY_TEST_KEY.id,
+      RAZORPAY_KEY_SECRET: RAZORPAY_TEST_KEY.secret,
+      RAZORPAY_WEBHOOK_SECRET: RAZORPAY_TEST_WEBHOOK_SECRET,
+      RAZORPAY_API_BASE: "http://127.0.0.1:9",
+    });
 
     test("fuzzing every operation of the OpenAPI document: no 5xx, no unhandled rejection, every 4xx a problem+json", async () => {
       const document = (await (await stack.app.request("/api/v1/openapi.json")).json()) as OpenApiDocument;
