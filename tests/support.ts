@@ -260,12 +260,7 @@ export function usePaymentStack(target: StoreTarget, overrides: Record<string, s
       STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
       STRIPE_API_BASE: holder.simulator.url,
       STRIPE_TIMEOUT_MS: "3000",
-      CRM_URL: holder.crmStandIn.url,
-      CRM_TIMEOUT_MS: "1000",
-      CRM_WAIT_MS: "2000",
-      CRM_RETRY_BASE_MS: "50",
-      CRM_RETRY_MAX_MS: "200",
-      APP_URL: "http://shop.test",
+      ...crmTestSettings(holder.crmStandIn.url),
       ...overrides,
     });
     Object.assign(holder, servePaymentApp(holder.config, db.store, logs));
@@ -307,6 +302,16 @@ export function usePaymentStack(target: StoreTarget, overrides: Record<string, s
     logs,
   };
 }
+
+/** The CRM stand-in with short timeouts and retries, and the site's address, for the payment stacks. */
+const crmTestSettings = (crmUrl: string) => ({
+  CRM_URL: crmUrl,
+  CRM_TIMEOUT_MS: "1000",
+  CRM_WAIT_MS: "2000",
+  CRM_RETRY_BASE_MS: "50",
+  CRM_RETRY_MAX_MS: "200",
+  APP_URL: "http://shop.test",
+});
 
 /** The app over HTTP on a free port, with a CRM sync of its own whose log lines go to `logs`. */
 function servePaymentApp(config: Config, store: DrizzleStore, logs: string[]) {
@@ -369,12 +374,7 @@ export function useRazorpayStack(target: StoreTarget, overrides: Record<string, 
       RAZORPAY_WEBHOOK_SECRET: RAZORPAY_TEST_WEBHOOK_SECRET,
       RAZORPAY_API_BASE: holder.razorpay.url,
       RAZORPAY_TIMEOUT_MS: "3000",
-      CRM_URL: holder.crmStandIn.url,
-      CRM_TIMEOUT_MS: "1000",
-      CRM_WAIT_MS: "2000",
-      CRM_RETRY_BASE_MS: "50",
-      CRM_RETRY_MAX_MS: "200",
-      APP_URL: "http://shop.test",
+      ...crmTestSettings(holder.crmStandIn.url),
       ...overrides,
     });
     Object.assign(holder, servePaymentApp(holder.config, db.store, logs));

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
 import { type CrmStandIn, startCrmStandIn } from "../dev/crm-stand-in.ts";
@@ -11,16 +11,12 @@ import { testConfig } from "../server/config.ts";
 import { seedDemoProducts } from "../server/products/demo-products.ts";
 import { type RunningServer, startBunServer } from "../server/server.bun.ts";
 import { freePort } from "../tests/waiting.ts";
+import { browserMissing, ensureBuiltSite, launchChromium } from "./e2e-browser.ts";
 import { checkPage, VIEWPORTS } from "./page-check.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOTS = join(import.meta.dirname, "..", "test-artifacts", "e2e-razorpay");
 const KEY = { id: "rzp_test_e2e", secret: "razorpay_e2e_key_secret" };
 const WEBHOOK_SECRET = "razorpay_e2e_webhook_secret";
-const browserMissing = !existsSync(CHROMIUM);
-if (browserMissing && process.env.CI === "true") {
-  throw new Error(`CI=true but ${CHROMIUM} is missing: apt-get install -y chromium`);
-}
 
 /**
  * A shop on Razorpay, end to end: the real server serving the built site with PAYMENT_PROVIDER=razorpay, the
@@ -37,10 +33,7 @@ describe.skipIf(browserMissing)("end to end with Razorpay in Chromium", () => {
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(import.meta.dirname, "dist", "index.html"))) {
-      const build = Bun.spawnSync(["bun", "run", "build:ui"], { stdout: "inherit", stderr: "inherit" });
-      if (build.exitCode !== 0) throw new Error("bun run build:ui failed");
-    }
+    ensureBuiltSite();
     rmSync(SCREENSHOTS, { recursive: true, force: true });
     mkdirSync(SCREENSHOTS, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), "e2e-razorpay-"));
@@ -73,11 +66,7 @@ describe.skipIf(browserMissing)("end to end with Razorpay in Chromium", () => {
         CRM_URL: crm.url,
       }),
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: VIEWPORTS[0] });
     page.setDefaultTimeout(15_000);
     page.on("console", (message) => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { openStore } from "../db/open-store.ts";
@@ -15,16 +15,12 @@ import { bunPasswordHasher } from "../server/runtime/passwords.ts";
 import { type RunningServer, startBunServer } from "../server/server.bun.ts";
 import { Shopper } from "../tests/resilience/purchase.ts";
 import { freePort } from "../tests/waiting.ts";
+import { browserMissing, CHROMIUM, ensureBuiltSite, launchChromium } from "./e2e-browser.ts";
 import { LIGHTHOUSE_CATEGORIES, runLighthouse } from "./lighthouse.ts";
 import { checkPage, VIEWPORTS } from "./page-check.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ADMIN = { email: "e2e-admin@example.test", password: "e2e admin password" };
 const SCREENSHOTS = join(import.meta.dirname, "..", "test-artifacts", "e2e");
-const browserMissing = !existsSync(CHROMIUM);
-if (browserMissing && process.env.CI === "true") {
-  throw new Error(`CI=true but ${CHROMIUM} is missing: apt-get install -y chromium`);
-}
 
 /** The real server serving the built site, the Stripe simulator and a local CRM, driven by real Chromium. */
 describe.skipIf(browserMissing)("end to end in Chromium", () => {
@@ -56,10 +52,7 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(join(import.meta.dirname, "dist", "index.html"))) {
-      const build = Bun.spawnSync(["bun", "run", "build:ui"], { stdout: "inherit", stderr: "inherit" });
-      if (build.exitCode !== 0) throw new Error("bun run build:ui failed");
-    }
+    ensureBuiltSite();
     rmSync(SCREENSHOTS, { recursive: true, force: true });
     mkdirSync(SCREENSHOTS, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), "e2e-"));
@@ -88,17 +81,7 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
         CRM_URL: crm.url,
       }),
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-quic",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     page.setDefaultTimeout(15_000);
   });
