@@ -1,6 +1,13 @@
 import type { MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
-import type { CheckoutSources } from "../payments/razorpay-client.ts";
+
+/** Origins a payment provider's checkout needs beyond this one's, by what it loads from them. */
+export interface CheckoutSources {
+  script: string[];
+  frame: string[];
+  connect: string[];
+  img: string[];
+}
 
 /**
  * Security headers for everything the app serves, with a Content-Security-Policy of its own (nginx sets one for
