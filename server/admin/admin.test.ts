@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import sharp from "sharp";
+import { usePaymentStack } from "../../tests/payment-stacks.ts";
 import {
   adminToken,
   customerWithOrder,
@@ -9,7 +10,6 @@ import {
   request,
   storeTargets,
   uniqueEmail,
-  usePaymentStack,
 } from "../../tests/support.ts";
 import { waitFor } from "../../tests/waiting.ts";
 import type { App } from "../app.ts";

@@ -3,6 +3,7 @@ import { REFUND_REASONS } from "../../db/enums.ts";
 import { csvHeaders } from "../http/csv-response.ts";
 import { statusOf } from "../http/problem.ts";
 import { cancelOrder } from "../payments/cancellation.ts";
+import { paymentProvider } from "../payments/provider.ts";
 import { refundAmount, refundableMinor, refundOrder } from "../refunds/service.ts";
 import { AppError } from "../shared/errors.ts";
 import { CancelReview, OrderDetail, OrderList, RefundReview } from "./orders-views.tsx";
@@ -19,7 +20,7 @@ import {
 import { exportOrdersCsv, orderFilterOf } from "./service.ts";
 
 type RefundReason = (typeof REFUND_REASONS)[number];
-/** The form's reason: none when left empty, a 400 naming the field when it is not one of Stripe's. */
+/** The form's reason: none when left empty, a 400 naming the field when it is not one of the refund reasons. */
 const reasonOf = (value: unknown): RefundReason | undefined => {
   if (value === undefined || value === "") return undefined;
   const reason = REFUND_REASONS.find((known) => known === value);
@@ -122,11 +123,13 @@ export function orderPages(deps: AdminDeps) {
     onOrder(c, async () => {
       const form = await c.req.parseBody();
       const id = idOf(c);
-      await refundOrder(deps.payments, id, {
+      const refund = await refundOrder(deps.payments, id, {
         amount: String(form.amount ?? ""),
         reason: reasonOf(form.reason),
       });
-      return redirectWithNotice(c, config, `/admin/orders/${id}`, "refunded");
+      const notice =
+        paymentProvider(refund.paymentIntentId) === "razorpay" ? "refunded-razorpay" : "refunded";
+      return redirectWithNotice(c, config, `/admin/orders/${id}`, notice);
     }),
   );
 

@@ -1,9 +1,9 @@
 import type { Child } from "hono/jsx";
 import { CRM_SYNC_STATUSES, ORDER_STATUSES } from "../../db/enums.ts";
 import type { OrderView, Refund } from "../../db/store.ts";
-import { checkoutProvider, type PaymentProvider } from "../payments/provider.ts";
 import { formatMinor } from "../shared/money.ts";
 import { Money, ScrollX, When } from "./format.tsx";
+import { ProviderLink, providerName } from "./provider-links.tsx";
 import { Pager } from "./views.tsx";
 
 const FILTERS = {
@@ -127,44 +127,6 @@ const REASONS = {
   fraudulent: "Fraudulent",
 } as const;
 
-const PROVIDER_NAMES: Record<PaymentProvider, string> = { stripe: "Stripe", razorpay: "Razorpay" };
-
-/**
- * A provider's id, linked to where its dashboard shows it: Stripe's sessions, payment intents and refunds,
- * Razorpay's orders, payments and refunds.
- */
-function ProviderLink({ id, testMode }: { id: string | null; testMode: boolean }) {
-  if (!id) return <>—</>;
-  const href = dashboardUrl(id, testMode);
-  return href ? (
-    <a class="id" href={href} target="_blank" rel="noopener noreferrer">
-      {id}
-    </a>
-  ) : (
-    <span class="id">{id}</span>
-  );
-}
-
-const STRIPE_PATHS: [RegExp, string][] = [
-  [/^cs_/, "checkout/sessions"],
-  [/^pi_/, "payments"],
-  [/^re_/, "refunds"],
-];
-const RAZORPAY_PATHS: [RegExp, string][] = [
-  [/^order_/, "orders"],
-  [/^pay_/, "payments"],
-  [/^rfnd_/, "refunds"],
-];
-
-export function dashboardUrl(id: string, testMode: boolean): string | undefined {
-  const stripe = STRIPE_PATHS.find(([prefix]) => prefix.test(id));
-  if (stripe)
-    return `https://dashboard.stripe.com/${testMode ? "test/" : ""}${stripe[1]}/${encodeURIComponent(id)}`;
-  const razorpay = RAZORPAY_PATHS.find(([prefix]) => prefix.test(id));
-  if (razorpay) return `https://dashboard.razorpay.com/app/${razorpay[1]}/${encodeURIComponent(id)}`;
-  return undefined;
-}
-
 function paymentWords(order: OrderView): string {
   switch (order.status) {
     case "paid":
@@ -201,10 +163,7 @@ export function OrderDetail(props: {
     ["Customer", order.customerEmail],
     ["Amount", <Money minor={order.amountMinor} currency={order.currency} />],
     ["Payment status", paymentWords(order)],
-    [
-      "Payment provider",
-      order.paymentSessionId ? PROVIDER_NAMES[checkoutProvider(order.paymentSessionId)] : "—",
-    ],
+    ["Payment provider", providerName(order.paymentSessionId)],
     ["Checkout", <ProviderLink id={order.paymentSessionId} testMode={props.testMode} />],
     ["Payment", <ProviderLink id={order.paymentIntentId} testMode={props.testMode} />],
     ["Created", at(order.createdAt)],
@@ -351,7 +310,7 @@ export function CancelReview(props: { order: OrderView; csrfToken: string }) {
   );
 }
 
-/** The first step of a refund: what and why. The next page asks to confirm before Stripe is called. */
+/** The first step of a refund: what and why. The next page asks to confirm before the payment provider is called. */
 function RefundForm(props: { order: OrderView; refundable: number }) {
   const { order } = props;
   return (

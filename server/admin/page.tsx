@@ -25,6 +25,7 @@ const NOTICES = {
   resync: "CRM sync queued again.",
   "not-failed": "Only a failed CRM sync can be retried.",
   refunded: "Refund made at Stripe.",
+  "refunded-razorpay": "Refund made at Razorpay.",
   cancelled: "Order cancelled.",
   "password-changed": "Password changed. Every other session and API token of yours has ended.",
 } as const;

@@ -1,12 +1,6 @@
 import { afterEach, expect, test } from "bun:test";
-import {
-  customerWithOrder,
-  type PaymentStack,
-  rawSql,
-  request,
-  storeTargets,
-  usePaymentStack,
-} from "../../tests/support.ts";
+import { type PaymentStack, usePaymentStack } from "../../tests/payment-stacks.ts";
+import { customerWithOrder, rawSql, request, storeTargets } from "../../tests/support.ts";
 import { crmIdempotencyKey } from "./client.ts";
 import { CrmSync } from "./sync.ts";
 

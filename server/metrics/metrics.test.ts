@@ -1,11 +1,6 @@
 import { expect, test } from "bun:test";
-import {
-  adminToken,
-  customerWithOrder,
-  request,
-  storeTargets,
-  usePaymentStack,
-} from "../../tests/support.ts";
+import { usePaymentStack } from "../../tests/payment-stacks.ts";
+import { adminToken, customerWithOrder, request, storeTargets } from "../../tests/support.ts";
 import { createApp } from "../app.ts";
 import { bunPasswordHasher } from "../runtime/passwords.ts";
 

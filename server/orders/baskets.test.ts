@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { adminToken, registerCustomer, request, storeTargets, usePaymentStack } from "../../tests/support.ts";
+import { usePaymentStack } from "../../tests/payment-stacks.ts";
+import { adminToken, registerCustomer, request, storeTargets } from "../../tests/support.ts";
 
 for (const target of storeTargets()) {
   target.describe(`baskets on ${target.name}`, () => {

@@ -14,7 +14,10 @@ import { formatMinor } from "../shared/money.ts";
 
 export const RefundSchema = z
   .object({
-    id: z.string().openapi({ example: "re_3Q1x2y", description: "Stripe's refund id" }),
+    id: z.string().openapi({
+      example: "re_3Q1x2y",
+      description: "the payment provider's refund id (Stripe re_..., Razorpay rfnd_...)",
+    }),
     amount: z.string().openapi({ example: "12.50" }),
     currency: z.string().openapi({ example: "usd" }),
     status: z.enum(REFUND_STATUSES),
@@ -32,7 +35,7 @@ export const RefundSchema = z
 
 export type RefundJson = z.infer<typeof RefundSchema>;
 
-/** Only refunds Stripe knows: an attempt without a Stripe id is still in flight, or never reached Stripe. */
+/** Only refunds the provider knows: an attempt without its id is still in flight, or never reached the provider. */
 export function presentRefunds(refunds: RefundWithCrm[]): RefundJson[] {
   return refunds.flatMap((refund) =>
     refund.stripeRefundId ? [presentRefund(refund, refund.stripeRefundId)] : [],
@@ -104,7 +107,9 @@ export const OrderSchema = z
         .enum(["stripe", "razorpay"])
         .nullable()
         .openapi({ description: "who takes the payment; null until a checkout is opened" }),
-      session_id: z.string().nullable(),
+      session_id: z.string().nullable().openapi({
+        description: "the checkout: Stripe's Checkout Session (cs_...) or Razorpay's order (order_...)",
+      }),
       status: z.string().openapi({ description: "unpaid, open, paid, expired or failed" }),
       expires_at: z
         .string()

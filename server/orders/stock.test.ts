@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { registerCustomer, request, storeTargets, usePaymentStack } from "../../tests/support.ts";
+import { usePaymentStack } from "../../tests/payment-stacks.ts";
+import { registerCustomer, request, storeTargets } from "../../tests/support.ts";
 import { HoldReleaser } from "./hold-release.ts";
 
 for (const target of storeTargets()) {

@@ -1,13 +1,11 @@
 import { expect, test } from "bun:test";
+import { signedWebhook, stripeEvent, usePaymentStack } from "../../tests/payment-stacks.ts";
 import {
   adminToken,
   customerWithOrder,
   registerCustomer,
   request,
-  signedWebhook,
   storeTargets,
-  stripeEvent,
-  usePaymentStack,
 } from "../../tests/support.ts";
 import { waitFor } from "../../tests/waiting.ts";
 import { createStripeClient } from "./stripe-client.ts";

@@ -49,18 +49,7 @@ export async function fulfilPayment(
   const order =
     known && known.id === orderId ? known : orderId ? await deps.store.findOrder(orderId) : undefined;
   if (!order) throw AppError.invalid({ [field]: ["does not belong to a known order"] });
-  if (payment.amountMinor !== order.amountMinor || payment.currency !== order.currency) {
-    deps.log({
-      level: "error",
-      msg: "checkout amount mismatch",
-      order_id: order.id,
-      provider: payment.provider,
-      checkout_id: payment.checkoutId,
-      paid_amount: payment.amountMinor,
-      paid_currency: payment.currency,
-    });
-    throw AppError.invalid({ [field]: ["was paid with an amount or currency that differs from the order"] });
-  }
+  refuseMismatch(deps, payment, order);
   const { paymentId } = payment;
   // The payment, its CRM event and the event's claim in one transaction: only the transition's winner posts, at once.
   const paid = {
@@ -111,6 +100,23 @@ export async function fulfilPayment(
     paid.crmClaimedUntil,
   );
   return "paid";
+}
+
+/** A payment whose amount or currency differs from its order's is logged and refused (400), never fulfilled. */
+export function refuseMismatch(deps: PaymentDeps, payment: ProviderPayment, order: OrderView): void {
+  if (payment.amountMinor === order.amountMinor && payment.currency === order.currency) return;
+  deps.log({
+    level: "error",
+    msg: "checkout amount mismatch",
+    order_id: order.id,
+    provider: payment.provider,
+    checkout_id: payment.checkoutId,
+    paid_amount: payment.amountMinor,
+    paid_currency: payment.currency,
+  });
+  throw AppError.invalid({
+    [CHECKOUT_FIELD[payment.provider]]: ["was paid with an amount or currency that differs from the order"],
+  });
 }
 
 /** confirm-payment's refusal of a payment its order could not take; nothing for one that paid it. */

@@ -1,16 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import Stripe from "stripe";
 import {
-  customerWithOrder,
-  registerCustomer,
-  request,
   signedWebhook,
-  storeTargets,
   stripeEvent,
   TEST_WEBHOOK_SECRET,
   usePaymentStack,
   webhookSigner,
-} from "../../tests/support.ts";
+} from "../../tests/payment-stacks.ts";
+import { customerWithOrder, registerCustomer, request, storeTargets } from "../../tests/support.ts";
 
 for (const target of storeTargets()) {
   target.describe(`payments on ${target.name}`, () => {

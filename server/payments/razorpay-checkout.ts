@@ -3,8 +3,14 @@ import { getOwnOrder, stockConflict } from "../orders/service.ts";
 import { fromRazorpayRefund } from "../refunds/gateways.ts";
 import { recordProviderRefund } from "../refunds/service.ts";
 import { AppError } from "../shared/errors.ts";
-import { fulfilFromWebhook, fulfilPayment, type ProviderPayment, refuseUnfulfilled } from "./fulfilment.ts";
-import { checkoutProvider } from "./provider.ts";
+import {
+  fulfilFromWebhook,
+  fulfilPayment,
+  type ProviderPayment,
+  refuseMismatch,
+  refuseUnfulfilled,
+} from "./fulfilment.ts";
+import { CHECKOUT_REUSE_MARGIN_SECONDS, checkoutProvider } from "./provider.ts";
 import { providerError } from "./provider-error.ts";
 import {
   paymentSignature,
@@ -35,8 +41,6 @@ export interface RazorpayCheckoutStart {
   reused: boolean;
 }
 
-/** Seconds an order's hold must still have for its Razorpay order to be handed out again. */
-const REUSE_MARGIN_SECONDS = 5 * 60;
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 /**
@@ -60,9 +64,11 @@ export async function startRazorpayCheckout(
     const existing = await razorpay
       .fetchOrder(current)
       .catch((error) => providerError(deps, error, "fetch order"));
-    await fulfilCapturedPayments(deps, razorpay, existing, order);
+    const state = await settleRazorpayOrder(deps, razorpay, existing, order);
+    if (state === "paid") throw AppError.conflict("This order is already paid.");
+    if (state === "processing") throw stillProcessing();
     const holdsUntil = order.paymentSessionExpiresAt?.getTime() ?? 0;
-    if (holdsUntil > now + REUSE_MARGIN_SECONDS * 1000)
+    if (holdsUntil > now + CHECKOUT_REUSE_MARGIN_SECONDS * 1000)
       return presentCheckout(deps, order, existing, razorpay, true);
   } else if (current && deps.stripe) {
     // The shop moved to Razorpay while this order had a Stripe session open: it must not take money as well.
@@ -108,27 +114,30 @@ function presentCheckout(
   };
 }
 
-/** A Razorpay order already paid, or holding a payment being captured, is fulfilled or waited for, never reopened. */
-async function fulfilCapturedPayments(
+/**
+ * What a Razorpay order has taken: a captured payment pays our order here and now ("paid"), an authorized one is
+ * being captured ("processing"), otherwise it can still be paid ("open"). Never reopened once it has money.
+ */
+async function settleRazorpayOrder(
   deps: PaymentDeps,
   razorpay: RazorpayClient,
   razorpayOrder: RazorpayOrder,
   order: OrderView,
-) {
-  if (razorpayOrder.status === "created") return;
+): Promise<"open" | "paid" | "processing"> {
+  if (razorpayOrder.status === "created") return "open";
   const payments = await razorpay
     .fetchOrderPayments(razorpayOrder.id)
     .catch((error) => providerError(deps, error, "list payments"));
   const captured = payments.items.find((payment) => payment.status === "captured");
   if (captured) {
     refuseUnfulfilled(await fulfilPayment(deps, paymentOf(captured, order.id), order));
-    throw AppError.conflict("This order is already paid.");
+    return "paid";
   }
-  if (payments.items.some((payment) => payment.status === "authorized"))
-    throw AppError.conflict("A payment for this order is still being processed.", {
-      payment_status: "authorized",
-    });
+  return payments.items.some((payment) => payment.status === "authorized") ? "processing" : "open";
 }
+
+const stillProcessing = () =>
+  AppError.conflict("A payment for this order is still being processed.", { payment_status: "authorized" });
 
 /** A Razorpay payment as the payment fulfilment takes. */
 function paymentOf(payment: RazorpayPayment, orderId: number | undefined): ProviderPayment {
@@ -171,16 +180,19 @@ export async function confirmRazorpayPayment(
       );
     if (payment.status === "created")
       throw AppError.conflict("The payment has not been completed.", { payment_status: "pending" });
-    if (payment.amount !== order.amountMinor || payment.currency.toLowerCase() !== order.currency) {
-      // Checked before capturing, so money that does not match is never taken (Razorpay returns it uncaptured).
-      refuseUnfulfilled(await fulfilPayment(deps, paymentOf(payment, order.id), order));
+    let captured = payment;
+    if (payment.status === "authorized") {
+      // Checked before capturing, so money that does not match, or that a cancelled order cannot take, is never
+      // taken: Razorpay gives an authorization nobody captures back by itself.
+      refuseMismatch(deps, paymentOf(payment, order.id), order);
+      if (order.status === "cancelled")
+        throw AppError.conflict(
+          "This order was cancelled before the payment arrived; the payment is not taken and Razorpay releases it.",
+        );
+      captured = await razorpay
+        .capturePayment(payment.id, payment.amount, payment.currency)
+        .catch((error) => providerError(deps, error, "capture"));
     }
-    const captured =
-      payment.status === "authorized"
-        ? await razorpay
-            .capturePayment(payment.id, payment.amount, payment.currency)
-            .catch((error) => providerError(deps, error, "capture"))
-        : payment;
     refuseUnfulfilled(await fulfilPayment(deps, paymentOf(captured, order.id), order));
   }
   return (await deps.crm.awaitSettled(order.id, deps.config.CRM_WAIT_MS)) as OrderView;
@@ -254,13 +266,9 @@ export async function closeRazorpayCheckout(
   const razorpayOrder = await razorpay
     .fetchOrder(checkoutId)
     .catch((error) => providerError(deps, error, "fetch order"));
-  try {
-    await fulfilCapturedPayments(deps, razorpay, razorpayOrder, order);
-  } catch (error) {
-    if (error instanceof AppError && error.detail === "This order is already paid.")
-      throw AppError.conflict("The order was paid before it could be cancelled.");
-    throw error;
-  }
+  const state = await settleRazorpayOrder(deps, razorpay, razorpayOrder, order);
+  if (state === "paid") throw AppError.conflict("The order was paid before it could be cancelled.");
+  if (state === "processing") throw stillProcessing();
 }
 
 interface RazorpayEvent {

@@ -1,13 +1,10 @@
 import { expect, test } from "bun:test";
 import {
-  adminToken,
-  customerWithOrder,
   RAZORPAY_TEST_KEY,
   RAZORPAY_TEST_WEBHOOK_SECRET,
-  request,
-  storeTargets,
   useRazorpayStack,
-} from "../../tests/support.ts";
+} from "../../tests/payment-stacks.ts";
+import { adminToken, customerWithOrder, request, storeTargets } from "../../tests/support.ts";
 import { waitFor } from "../../tests/waiting.ts";
 import { ensureAdmin } from "../admin/admins.ts";
 import { type RefundDeps, reconcileStaleAttempts, STALE_ATTEMPT_MS } from "../refunds/service.ts";
@@ -181,6 +178,23 @@ for (const target of storeTargets()) {
       expect(confirmed.status).toBe(200);
       expect(stack.razorpay.payment(fields.razorpay_payment_id)?.status).toBe("captured");
       expect((await confirmed.json()).status).toBe("paid");
+    });
+
+    test("an authorized payment of a cancelled order is not captured, and cancelling waits while one is", async () => {
+      const { customer, order, checkout } = await openedOrder();
+      const fields = await pay(checkout.razorpay_order_id, { capture: "manual" });
+      const waiting = await request(stack.app, "POST", `/api/v1/orders/${order.id}/cancel/`, {
+        token: customer.token,
+      });
+      expect(waiting.status).toBe(409);
+      expect(await waiting.json()).toMatchObject({ payment_status: "authorized" });
+      // Cancelled anyway (the state a lost race leaves): the confirmation must not take the money.
+      expect(await stack.store.cancelOrder(order.id, new Date())).toBe(true);
+      const refused = await confirm(order.id, customer.token, fields);
+      expect(refused.status).toBe(409);
+      expect((await refused.json()).detail).toContain("the payment is not taken");
+      expect(stack.razorpay.payment(fields.razorpay_payment_id)?.status).toBe("authorized");
+      expect(stack.razorpay.refundsOf(fields.razorpay_payment_id)).toEqual([]);
     });
 
     test("the webhook alone pays the order; its redeliveries, the confirmation and order.paid fulfil it once", async () => {
@@ -371,6 +385,22 @@ for (const target of storeTargets()) {
         ["refunds", made.id],
       ])
         expect(html).toContain(`href="https://dashboard.razorpay.com/app/${path}/${id}"`);
+      // A refund from the admin's form says where the money went back from.
+      const csrf = /name="_csrf" value="([0-9a-f]+)"/.exec(html)?.[1] as string;
+      const refunded = await stack.app.request(`/admin/orders/${order.id}/refunds`, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded",
+          Origin: "http://localhost",
+          Cookie: cookie as string,
+        },
+        body: new URLSearchParams({ _csrf: csrf, amount: "5.00", reason: "" }).toString(),
+      });
+      expect(refunded.status).toBe(303);
+      expect(refunded.headers.getSetCookie().find((line) => line.startsWith("admin_notice="))).toStartWith(
+        "admin_notice=refunded-razorpay;",
+      );
+      expect((await stack.store.findOrder(order.id))?.refundedMinor).toBe(1500);
     });
   });
 }

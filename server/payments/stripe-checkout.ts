@@ -5,6 +5,7 @@ import { fromStripeRefund } from "../refunds/gateways.ts";
 import { reconcilePayment, recordProviderRefund } from "../refunds/service.ts";
 import { AppError } from "../shared/errors.ts";
 import { type FulfilOutcome, fulfilFromWebhook, fulfilPayment, refuseUnfulfilled } from "./fulfilment.ts";
+import { CHECKOUT_REUSE_MARGIN_SECONDS } from "./provider.ts";
 import { providerError } from "./provider-error.ts";
 import type { PaymentDeps } from "./service.ts";
 import { type CheckoutSession, requireStripe, type StripeClient, webhookCrypto } from "./stripe-client.ts";
@@ -18,8 +19,6 @@ export interface StripeCheckoutStart {
   reused: boolean;
 }
 
-/** Seconds of validity an open session must still have to be handed out again. */
-const REUSE_MARGIN_SECONDS = 5 * 60;
 const WEBHOOK_TOLERANCE_SECONDS = 300;
 
 export async function startStripeCheckout(
@@ -39,7 +38,7 @@ export async function startStripeCheckout(
     if (
       existing.status === "open" &&
       existing.url &&
-      existing.expires_at > nowSeconds + REUSE_MARGIN_SECONDS
+      existing.expires_at > nowSeconds + CHECKOUT_REUSE_MARGIN_SECONDS
     ) {
       return presentCheckout(order.id, existing, true);
     }

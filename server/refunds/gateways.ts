@@ -1,6 +1,7 @@
 import Stripe from "stripe";
 import { REFUND_REASONS } from "../../db/enums.ts";
 import type { RefundReason, RefundStatus } from "../../db/store.ts";
+import { paymentProvider } from "../payments/provider.ts";
 import {
   type RazorpayClient,
   RazorpayConnectionError,
@@ -53,9 +54,9 @@ interface GatewayDeps {
   razorpay: RazorpayClient | undefined;
 }
 
-/** The provider that took a payment, told by its id: Razorpay's are pay_..., Stripe's payment intents pi_.... */
+/** The gateway of the provider that took the payment. */
 export function refundGatewayFor(deps: GatewayDeps, paymentId: string): RefundGateway {
-  return paymentId.startsWith("pay_")
+  return paymentProvider(paymentId) === "razorpay"
     ? razorpayGateway(requireRazorpay(deps))
     : stripeGateway(requireStripe(deps));
 }

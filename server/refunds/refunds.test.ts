@@ -1,14 +1,12 @@
 import { expect, test } from "bun:test";
+import { signedWebhook, stripeEvent, usePaymentStack } from "../../tests/payment-stacks.ts";
 import {
   adminToken,
   customerWithOrder,
   rawSql,
   registerCustomer,
   request,
-  signedWebhook,
   storeTargets,
-  stripeEvent,
-  usePaymentStack,
 } from "../../tests/support.ts";
 import { waitFor } from "../../tests/waiting.ts";
 import { createStripeClient } from "../payments/stripe-client.ts";

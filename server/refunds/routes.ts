@@ -19,7 +19,10 @@ const CreateRefundSchema = z
 
 const CreatedRefundSchema = z
   .object({
-    id: z.string().nullable().openapi({ example: "re_3Q1x2y", description: "Stripe's refund id" }),
+    id: z.string().nullable().openapi({
+      example: "re_3Q1x2y",
+      description: "the payment provider's refund id (Stripe re_..., Razorpay rfnd_...)",
+    }),
     order_id: z.number().int(),
     amount: z.string().openapi({ example: "12.50" }),
     currency: z.string(),
@@ -34,11 +37,11 @@ const createRefund = createRoute({
   path: "/orders/{id}/refunds",
   operationId: "refundOrder",
   tags: ["Refunds"],
-  summary: "Refund (part of) a paid order through Stripe; admins only",
+  summary: "Refund (part of) a paid order through the provider that took the payment; admins only",
   security: [{ bearerAuth: [] }],
   request: { params: IdParamSchema, body: jsonBody(CreateRefundSchema) },
   responses: {
-    201: jsonResponse(CreatedRefundSchema, "Stripe accepted the refund"),
+    201: jsonResponse(CreatedRefundSchema, "The payment provider accepted the refund"),
     ...problemResponses(400, 401, 403, 404, 409, 415, 502, 503),
   },
 });

@@ -4,7 +4,6 @@ import { openStore } from "../../db/open-store.ts";
 import type { Store } from "../../db/store.ts";
 import { type CrmStandIn, startCrmStandIn } from "../../dev/crm-stand-in.ts";
 import { type RunningSimulator, startStripeSimulator } from "../../dev/stripe-simulator/server.ts";
-import { bunPasswordHasher } from "../../server/runtime/passwords.ts";
 import { mysqlTarget } from "../support.ts";
 import { freePort, waitFor } from "../waiting.ts";
 import { ServerProcess, startTcpProxy } from "./processes.ts";
@@ -327,26 +326,8 @@ mysql.describe("faults against MariaDB with real processes", () => {
     const checkout = (await shopper.createPayment(order.id)).body;
     await shopper.pay(checkout.session_id, false);
     expect((await shopper.confirm(order.id, checkout.session_id)).body.status).toBe("paid");
-    const credentials = {
-      email: `refunds-${crypto.randomUUID().slice(0, 8)}@example.test`,
-      password: "admin password 1",
-    };
-    await store.createUser({
-      ...credentials,
-      name: "",
-      passwordHash: await bunPasswordHasher.hash(credentials.password),
-      role: "admin",
-    });
     const admin = new Shopper(server.url, simulator.url);
-    admin.token = (
-      await (
-        await fetch(`${server.url}/api/v1/auth/login`, {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify(credentials),
-        })
-      ).json()
-    ).token;
+    await admin.signInAsNewAdmin(store);
     const intent = (await store.findOrder(order.id))?.paymentIntentId as string;
     const atStripe = () =>
       [...simulator.simulator.refunds.values()].filter((refund) => refund.payment_intent === intent);

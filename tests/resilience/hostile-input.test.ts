@@ -4,16 +4,12 @@ import { sign } from "hono/jwt";
 import Stripe from "stripe";
 import { bunPasswordHasher } from "../../server/runtime/passwords.ts";
 import {
-  customerWithOrder,
   RAZORPAY_TEST_KEY,
   RAZORPAY_TEST_WEBHOOK_SECRET,
-  registerCustomer,
-  request,
-  storeTargets,
   TEST_WEBHOOK_SECRET,
-  testAddress,
   usePaymentStack,
-} from "../support.ts";
+} from "../payment-stacks.ts";
+import { customerWithOrder, registerCustomer, request, storeTargets, testAddress } from "../support.ts";
 
 interface JsonSchema {
   type?: string;

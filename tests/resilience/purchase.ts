@@ -1,5 +1,7 @@
 import { hc } from "hono/client";
+import type { Store } from "../../db/store.ts";
 import type { Api } from "../../server/app.ts";
+import { bunPasswordHasher } from "../../server/runtime/passwords.ts";
 
 /** What a step answered; the body is the parsed JSON, loosely typed, because the tests also look at problems. */
 export interface StepResult {
@@ -40,6 +42,23 @@ export class Shopper {
       contentType: response.headers.get("content-type") ?? "",
       body: text ? JSON.parse(text) : {},
     };
+  }
+
+  /** Becomes a new admin of the shop (written in `store`) and signs in as them. */
+  async signInAsNewAdmin(store: Pick<Store, "createUser">): Promise<void> {
+    const credentials = {
+      email: `admin-${crypto.randomUUID().slice(0, 8)}@example.test`,
+      password: "admin password 1",
+    };
+    await store.createUser({
+      ...credentials,
+      name: "",
+      passwordHash: await bunPasswordHasher.hash(credentials.password),
+      role: "admin",
+    });
+    const result = await this.step("POST /auth/login", this.api.auth.login.$post({ json: credentials }));
+    if (result.status !== 200) throw new Error(`admin sign-in: ${result.status}`);
+    this.token = result.body.token;
   }
 
   async register(): Promise<void> {

@@ -7,8 +7,8 @@ import {
   type RunningRazorpaySimulator,
   startRazorpaySimulator,
 } from "../../dev/razorpay-simulator/server.ts";
-import { bunPasswordHasher } from "../../server/runtime/passwords.ts";
-import { mysqlTarget, RAZORPAY_TEST_KEY, RAZORPAY_TEST_WEBHOOK_SECRET } from "../support.ts";
+import { RAZORPAY_TEST_KEY, RAZORPAY_TEST_WEBHOOK_SECRET } from "../payment-stacks.ts";
+import { mysqlTarget } from "../support.ts";
 import { freePort, waitFor } from "../waiting.ts";
 import { ServerProcess } from "./processes.ts";
 import { Shopper } from "./purchase.ts";
@@ -140,26 +140,8 @@ mysql.describe("Razorpay faults against MariaDB with real processes", () => {
     const checkout = (await shopper.createPayment(order.id)).body;
     await simulator(`orders/${checkout.razorpay_order_id}/pay?webhook=false`);
     expect((await shopper.confirm(order.id)).body.status).toBe("paid");
-    const credentials = {
-      email: `refunds-${crypto.randomUUID().slice(0, 8)}@example.test`,
-      password: "admin password 1",
-    };
-    await store.createUser({
-      ...credentials,
-      name: "",
-      passwordHash: await bunPasswordHasher.hash(credentials.password),
-      role: "admin",
-    });
     const admin = new Shopper(server.url, razorpay.url);
-    admin.token = (
-      await (
-        await fetch(`${server.url}/api/v1/auth/login`, {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify(credentials),
-        })
-      ).json()
-    ).token;
+    await admin.signInAsNewAdmin(store);
     const paymentId = (await store.findOrder(order.id))?.paymentIntentId as string;
 
     // Razorpay makes the refund, its webhooks do not get through, its answer never arrives: the server dies waiting.

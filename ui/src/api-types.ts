@@ -167,7 +167,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refund (part of) a paid order through Stripe; admins only */
+        /** Refund (part of) a paid order through the provider that took the payment; admins only */
         post: operations["refundOrder"];
         delete?: never;
         options?: never;
@@ -315,7 +315,7 @@ export interface components {
             created_at: string;
             currency: string;
             /**
-             * @description Stripe's refund id
+             * @description the payment provider's refund id (Stripe re_..., Razorpay rfnd_...)
              * @example re_3Q1x2y
              */
             id: string | null;
@@ -408,6 +408,7 @@ export interface components {
                  * @enum {string|null}
                  */
                 provider: "stripe" | "razorpay" | null;
+                /** @description the checkout: Stripe's Checkout Session (cs_...) or Razorpay's order (order_...) */
                 session_id: string | null;
                 /** @description unpaid, open, paid, expired or failed */
                 status: string;
@@ -583,7 +584,7 @@ export interface components {
             /** @example usd */
             currency: string;
             /**
-             * @description Stripe's refund id
+             * @description the payment provider's refund id (Stripe re_..., Razorpay rfnd_...)
              * @example re_3Q1x2y
              */
             id: string;
@@ -1349,7 +1350,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stripe accepted the refund */
+            /** @description The payment provider accepted the refund */
             201: {
                 headers: {
                     [name: string]: unknown;
