@@ -67,7 +67,7 @@ async function follow(app: App, response: Response, cookie: string) {
 }
 
 const csrfOf = async (app: App, cookie: string) => {
-  const html = await (await get(app, "/admin/products/new", cookie)).text();
+  const html = await (await get(app, "/admin/new-product", cookie)).text();
   return /name="_csrf" value="([0-9a-f]+)"/.exec(html)?.[1] as string;
 };
 
@@ -431,7 +431,7 @@ for (const target of storeTargets()) {
       expect(await priceError("", "usd")).toBe("is required");
 
       // The currency is a choice of the currencies there are, the shop's chosen on a new form.
-      const blank = await (await get(stack.app, "/admin/products/new", cookie)).text();
+      const blank = await (await get(stack.app, "/admin/new-product", cookie)).text();
       expect(blank).toContain('<select id="currency" name="currency" required="">');
       expect(blank).toContain('<option value="usd" selected="">USD — US Dollar</option>');
       expect(blank).toContain('<option value="eur">EUR — Euro</option>');

@@ -103,7 +103,7 @@ export function productPages(deps: AdminDeps) {
       await removePicture(picture, config.MEDIA_DIR);
   };
 
-  pages.get("/products/new", (c) => productForm(c, "Add a product", "/admin/products"));
+  pages.get("/new-product", (c) => productForm(c, "Add a product", "/admin/products"));
 
   pages.post("/products", async (c) => {
     const body = await c.req.parseBody();

@@ -16,7 +16,7 @@ export function ProductList(props: {
   return (
     <>
       <p>
-        <a href="/admin/products/new">Add a product</a>
+        <a href="/admin/new-product">Add a product</a>
       </p>
       {props.products.length === 0 ? (
         <p role="status">No products yet: add the first one above.</p>

@@ -87,7 +87,7 @@ mysql.describe("the catalog from memory across two servers on one MariaDB", () =
     const sessionLine = login.headers.getSetCookie().find((line) => line.startsWith("admin_session="));
     const cookie = (sessionLine ?? "").split(";")[0] as string;
     const form = await (
-      await fetch(`${server.url}/admin/products/new`, { headers: { Cookie: cookie } })
+      await fetch(`${server.url}/admin/new-product`, { headers: { Cookie: cookie } })
     ).text();
     const csrf = /name="_csrf" value="([0-9a-f]+)"/.exec(form)?.[1] as string;
     return {
