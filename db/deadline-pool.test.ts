@@ -86,6 +86,14 @@ mysql.describe("DeadlinePool on MySQL", () => {
     expect(await connectionId()).toBeGreaterThan(0);
   });
 
+  test("a connection's transactions get the same client each time, so what is built over it is built once", async () => {
+    const clients = [
+      await pool.transaction(async (client) => client),
+      await pool.transaction(async (client) => client),
+    ];
+    expect(clients[1]).toBe(clients[0]);
+  });
+
   test("an SQL error leaves the connection in the pool", async () => {
     const before = await connectionId();
     const error = await pool.execute("SELECT * FROM no_such_table_here").catch((caught: unknown) => caught);

@@ -1,18 +1,18 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ExecuteValues, PoolConnection, QueryOptions } from "mysql2/promise";
+import type { ExecuteValues, FieldPacket, PoolConnection, QueryOptions, QueryResult } from "mysql2";
 import { errorCode } from "./error-code.ts";
 import { type FailoverPool, isNodeDown, isRefusedBeforeRunning } from "./failover-pool.ts";
 
 /** The first pause before running again what lost a conflict; each next one may be twice as long, up to the cap. */
 const BACKOFF_FIRST_MS = 5;
 const BACKOFF_CAP_MS = 250;
-/** What a transaction's connection offers Drizzle: statements bounded by the pool's timeout. */
+type Values = QueryOptions["values"];
+type Answer = Promise<[QueryResult, FieldPacket[]]>;
+
+/** What a connection offers Drizzle, as mysql2's promise API does: statements bounded by the pool's timeout. */
 export interface TransactionClient {
-  query(
-    statement: string | QueryOptions,
-    values?: QueryOptions["values"],
-  ): ReturnType<PoolConnection["query"]>;
-  execute(statement: string | QueryOptions, values?: ExecuteValues): ReturnType<PoolConnection["execute"]>;
+  query(statement: string | QueryOptions, values?: Values): Answer;
+  execute(statement: string | QueryOptions, values?: ExecuteValues): Answer;
 }
 
 /**
@@ -46,16 +46,16 @@ export class DeadlinePool {
     readonly limit: number,
   ) {}
 
-  query(statement: string | QueryOptions, values?: QueryOptions["values"]) {
+  query(statement: string | QueryOptions, values?: Values): Answer {
     return this.retryingConflicts(() =>
-      this.withConnection((connection) => timed(connection, this.timeoutMs).query(statement, values)),
+      this.withConnection((connection) => this.clientOf(connection).query(statement, values)),
     );
   }
 
   /** As `query`, prepared by the server once per connection (db/store-part.ts `preparedDb`). */
-  execute(statement: string | QueryOptions, values?: ExecuteValues) {
+  execute(statement: string | QueryOptions, values?: ExecuteValues): Answer {
     return this.retryingConflicts(() =>
-      this.withConnection((connection) => timed(connection, this.timeoutMs).execute(statement, values)),
+      this.withConnection((connection) => this.clientOf(connection).execute(statement, values)),
     );
   }
 
@@ -96,8 +96,9 @@ export class DeadlinePool {
   }
 
   /**
-   * The connection's timed client, one per connection for its life: a transaction's caller may keep what it
-   * builds over the client (db/open-store.ts keeps a Drizzle) instead of building it for every transaction.
+   * The connection's timed client, one per connection for its life (FailoverPool hands out mysql2's own
+   * connections, the same object each time): a transaction's caller may keep what it builds over the client
+   * (db/open-store.ts keeps a Drizzle) instead of building it for every transaction.
    */
   private clientOf(connection: PoolConnection): TransactionClient {
     let client = this.clients.get(connection);
@@ -183,11 +184,22 @@ function databaseTimeout(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
-/** The connection's statements, each bounded by `timeoutMs`. */
+/** The connection's statements, each bounded by `timeoutMs`, answered as mysql2's promise API answers. */
 function timed(connection: PoolConnection, timeoutMs: number): TransactionClient {
+  type Done = (error: Error | null, rows: QueryResult, fields: FieldPacket[]) => void;
+  const send =
+    <V>(run: (options: QueryOptions, values: V, done: Done) => void) =>
+    (statement: string | QueryOptions, values: V): Answer =>
+      new Promise((resolve, reject) => {
+        run(bounded(statement, timeoutMs), values, (error, rows, fields) =>
+          error ? reject(error) : resolve([rows, fields]),
+        );
+      });
   return {
-    query: (statement, values) => connection.query(bounded(statement, timeoutMs), values),
-    execute: (statement, values) => connection.execute(bounded(statement, timeoutMs), values),
+    query: send<Values>((options, values, done) => connection.query(options, values, done)),
+    execute: send<ExecuteValues | undefined>((options, values, done) =>
+      connection.execute(options, values as ExecuteValues, done),
+    ),
   };
 }
 

@@ -1,4 +1,5 @@
-import type { Pool, PoolConnection } from "mysql2/promise";
+import type { PoolConnection } from "mysql2";
+import type { Pool } from "mysql2/promise";
 import { hostOf } from "./database-hosts.ts";
 import { errorCode } from "./error-code.ts";
 
@@ -75,13 +76,17 @@ export class FailoverPool {
     return hostOf(this.hostUrls[this.current] as string);
   }
 
-  /** A connection on the node in use; a node that cannot be reached is left for the next, once around the list. */
+  /**
+   * A connection on the node in use; a node that cannot be reached is left for the next, once around the list.
+   * The connection is mysql2's own, the same object for its whole life: the promise pool would wrap it in a new
+   * event emitter at every checkout, a cost every statement paid (docs/performance.md).
+   */
   async getConnection(): Promise<PoolConnection> {
     let lastError: unknown;
     for (let tried = 0; tried < this.hostUrls.length; tried++) {
       const index = this.current;
       try {
-        const connection = await this.poolAt(index).getConnection();
+        const connection = await checkOut(this.poolAt(index));
         this.nodeOf.set(connection, index);
         return connection;
       } catch (error) {
@@ -164,6 +169,12 @@ export class FailoverPool {
       this.checking = false;
     }
   }
+}
+
+function checkOut(pool: Pool): Promise<PoolConnection> {
+  return new Promise((resolve, reject) => {
+    pool.pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection)));
+  });
 }
 
 /** The node answers, and is either no Galera node or a Synced one that is ready for clients. */

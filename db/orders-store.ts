@@ -288,11 +288,24 @@ export class OrdersStore extends StorePart implements OrdersPart {
   }
 
   /**
-   * The order's new checkout session, in one transaction with holding its units again if they were released (an
-   * earlier checkout lapsed): so the lapse of the earlier session, recorded after this, no longer applies to it.
+   * The order's new checkout session. A pending order that still holds its units (every first checkout) takes it
+   * in one conditional statement; one whose units were released (an earlier checkout lapsed) takes it in one
+   * transaction with holding them again: either way the lapse of the earlier session, recorded after this, no
+   * longer applies to it (recordPaymentStatus checks the session).
    */
-  attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean> {
+  async attachPaymentSession(orderId: number, session: { id: string; expiresAt: Date }): Promise<boolean> {
     const { orders, orderItems } = this.t;
+    const attached = {
+      paymentSessionId: session.id,
+      paymentSessionExpiresAt: session.expiresAt,
+      paymentStatus: "open" as const,
+    };
+    const stillHeld = and(
+      eq(orders.id, orderId),
+      eq(orders.status, "pending"),
+      eq(orders.stockState, "held"),
+    );
+    if (await this.updateOrders(attached, stillHeld)) return true;
     return this.adapter.transaction(async (tx) => {
       const order = await this.lockPending(tx, orderId);
       if (!order) return false;
@@ -307,12 +320,7 @@ export class OrdersStore extends StorePart implements OrdersPart {
       }
       await tx
         .update(orders)
-        .set({
-          paymentSessionId: session.id,
-          paymentSessionExpiresAt: session.expiresAt,
-          paymentStatus: "open",
-          stockState: "held",
-        })
+        .set({ ...attached, stockState: "held" })
         .where(eq(orders.id, orderId));
       return true;
     });

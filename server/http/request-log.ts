@@ -14,7 +14,8 @@ export function requestLog(sink: LogSink | undefined): MiddlewareHandler {
     const started = performance.now();
     await next();
     // hono/request-id sets the header before the handler runs, which a handler's own Response (a problem) drops.
-    c.header("X-Request-Id", requestId);
+    // Set on the answer's own headers: `c.header` after the handler copies the whole Response.
+    c.res.headers.set("X-Request-Id", requestId);
     if (!sink) return;
     log({
       level: c.res.status >= 500 ? "error" : "info",

@@ -33,8 +33,11 @@ export function securityHeaders(checkout: CheckoutSources): MiddlewareHandler {
   });
 }
 
-/** Answers that carry a customer's or an admin's data must never be kept by a browser or a proxy. */
+/**
+ * Answers that carry a customer's or an admin's data must never be kept by a browser or a proxy. Set on the
+ * answer's own headers, as hono/secure-headers does: `c.header` after the handler copies the whole Response.
+ */
 export const noStore: MiddlewareHandler = async (c, next) => {
   await next();
-  c.header("Cache-Control", "no-store");
+  c.res.headers.set("Cache-Control", "no-store");
 };
