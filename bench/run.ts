@@ -8,6 +8,7 @@ import { startCrmStandIn } from "../dev/crm-stand-in.ts";
 import { startStripeSimulator } from "../dev/stripe-simulator/server.ts";
 import { TEST_LIMITS } from "../server/config.ts";
 import { answersOk, freePort, waitFor } from "../tests/waiting.ts";
+import { type Collections, GcLog } from "./gc-log.ts";
 import { formatProfileSummary, summarizeProfile } from "./profile-summary.ts";
 import { rebuildReportRollups, reportChecks, reportPaths } from "./report-checks.ts";
 import {
@@ -21,11 +22,12 @@ import {
 import { localDatabasePid, type Usage, withUsage } from "./usage.ts";
 
 /**
- * `bun run bench [--quick] [--orders 1000000] [--only TEXT] [--profile] [--runtime bun|node] [--heap-mib N]`: a production
+ * `bun run bench [--quick] [--orders 1000000] [--only TEXT] [--profile] [--gc] [--runtime bun|node] [--heap-mib N]`: a production
  * server (Bun, or the Node bundle of `bun run build:node`) on MySQL with
  * generated data, driven by autocannon (and a purchase loop) from other processes, beside a raw Bun.serve +
  * mysql2 baseline. `--only` runs the scenarios whose name contains TEXT; `--profile` writes the server's CPU
- * profile (Markdown) beside the results; `--heap-mib` sizes the Bun server's heap as systemd does (default 152).
+ * profile (Markdown) beside the results; `--gc` counts the one-worker server's full and eden garbage collections in
+ * each scenario (JavaScriptCore's own log); `--heap-mib` sizes the Bun server's heap as systemd does (default 152).
  */
 const { values: args } = parseArgs({
   options: {
@@ -33,6 +35,7 @@ const { values: args } = parseArgs({
     orders: { type: "string" },
     only: { type: "string" },
     profile: { type: "boolean" },
+    gc: { type: "boolean" },
     runtime: { type: "string", default: "bun" },
     "heap-mib": { type: "string", default: "152" },
   },
@@ -44,6 +47,12 @@ if (!Number.isSafeInteger(heapMib) || heapMib < 32) {
 }
 if (args.runtime !== "bun" && args.runtime !== "node") {
   console.error(`--runtime must be bun or node, not "${args.runtime}"`);
+  process.exit(2);
+}
+if (args.runtime === "node" && args.gc) {
+  console.error(
+    "--gc counts JavaScriptCore's collections, so the Bun server's only; leave out --runtime node",
+  );
   process.exit(2);
 }
 if (args.runtime === "node" && args.profile) {
@@ -88,6 +97,8 @@ const BENCH_JWT_SECRET = "bench-secret-of-32-characters-or-more-0123";
 const ADMIN_EMAIL = "bench-admin@example.test";
 
 interface Row extends Usage {
+  /** With --gc, on the one-worker server: the collections it started during the scenario. */
+  collections?: Collections;
   scenario: string;
   rps: number;
   p50: number;
@@ -112,6 +123,19 @@ async function statementsSoFar(): Promise<number> {
 }
 
 const statementsPerPurchase = new Map<string, number>();
+
+/** What `run` cost the machine (withUsage), and with --gc the collections the one-worker server started meanwhile. */
+async function usageOf<T>(
+  pid: number,
+  run: () => Promise<T>,
+): Promise<[T, Usage & { collections?: Collections }]> {
+  const counted = pid === server.pid ? gcLog : undefined;
+  const before = counted && { ...counted.collections };
+  const [result, usage] = await withUsage(pid, databasePid, run);
+  if (!counted || !before) return [result, usage];
+  const { full, eden } = counted.collections;
+  return [result, { ...usage, collections: { full: full - before.full, eden: eden - before.eden } }];
+}
 
 async function autocannon(
   scenario: string,
@@ -140,7 +164,7 @@ async function autocannon(
   if (options.body) argv.push("-b", options.body);
   for (const [name, value] of Object.entries(options.headers ?? {})) argv.push("-H", `${name}=${value}`);
   argv.push(url);
-  const [output, usage] = await withUsage(pid, databasePid, async () => {
+  const [output, usage] = await usageOf(pid, async () => {
     const child = Bun.spawn(argv, { stdout: "pipe", stderr: "ignore" });
     const text = await new Response(child.stdout).text();
     await child.exited;
@@ -208,6 +232,8 @@ const serverCommand = (profiled: boolean) =>
   args.runtime === "node"
     ? ["node", "dist/node/main.js"]
     : ["bun", ...(profiled ? profileFlags : []), "run", "server/main.ts"];
+/** With --gc, the one-worker server's collections, counted from the log JavaScriptCore writes to its stderr. */
+const gcLog = args.gc ? new GcLog((line) => console.error(line)) : undefined;
 /** The server under test, with `workers` processes (WORKERS) on `port`. */
 const startServer = (port: number, workers: number) =>
   Bun.spawn(serverCommand(workers === 1), {
@@ -229,12 +255,21 @@ const startServer = (port: number, workers: number) =>
       LOGIN_MAX_FAILURES: "1000",
       // Only the one-worker server runs the background work (CRM sync, report fold): they share the database.
       CRM_WORKER: workers === 1 ? "on" : "off",
+      ...(gcLog && workers === 1 && { BUN_JSC_logGC: "1" }),
       ...TEST_LIMITS,
     },
     stdout: "inherit",
-    stderr: "inherit",
+    stderr: gcLog && workers === 1 ? "pipe" : "inherit",
   });
 const server = startServer(apiPort, 1);
+if (gcLog) void readGcLog(server.stderr as ReadableStream<Uint8Array>, gcLog);
+
+async function readGcLog(stream: ReadableStream<Uint8Array>, into: GcLog): Promise<void> {
+  const decoder = new TextDecoder();
+  const reader = stream.getReader();
+  for (let read = await reader.read(); !read.done; read = await reader.read())
+    into.write(decoder.decode(read.value, { stream: true }));
+}
 // The same server with two processes on one port, for the own-order read side by side (decision 014).
 const twoWorkers = startServer(twoWorkersPort, 2);
 const baseline = Bun.spawn(["bun", "run", "bench/raw-baseline.ts"], {
@@ -353,7 +388,7 @@ try {
   for (const [scenario, items] of purchases) {
     if (!isSelected(scenario)) continue;
     const questionsBefore = await statementsSoFar();
-    const [purchase, usage] = await withUsage(server.pid, databasePid, async () => {
+    const [purchase, usage] = await usageOf(server.pid, async () => {
       const child = Bun.spawn(
         [
           "bun",
@@ -519,12 +554,14 @@ const targets: [string, boolean | undefined][] = [
   ],
 ];
 
+const gcColumn = (row: Row) =>
+  gcLog ? ` ${row.collections ? `${row.collections.full} / ${row.collections.eden}` : "n/a"} |` : "";
 const table = [
-  "| scenario | rate | p50 ms | p99 ms | errors | non-2xx | server peak RSS MB | server CPU % | database CPU % |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  `| scenario | rate | p50 ms | p99 ms | errors | non-2xx | server peak RSS MB | server CPU % | database CPU % |${gcLog ? " full / eden GCs |" : ""}`,
+  `| --- | --- | --- | --- | --- | --- | --- | --- | --- |${gcLog ? " --- |" : ""}`,
   ...rows.map(
     (row) =>
-      `| ${row.scenario} | ${row.rps.toFixed(row.unit === "req/s" ? 0 : 1)} ${row.unit} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${row.errors} | ${row.non2xx} | ${row.peakRssMb.toFixed(0)} | ${row.serverCpuPercent.toFixed(0)} | ${row.databaseCpuPercent?.toFixed(0) ?? "n/a"} |`,
+      `| ${row.scenario} | ${row.rps.toFixed(row.unit === "req/s" ? 0 : 1)} ${row.unit} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${row.errors} | ${row.non2xx} | ${row.peakRssMb.toFixed(0)} | ${row.serverCpuPercent.toFixed(0)} | ${row.databaseCpuPercent?.toFixed(0) ?? "n/a"} |${gcColumn(row)}`,
   ),
   "",
   ...targets.map(
