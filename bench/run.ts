@@ -27,7 +27,7 @@ import { localDatabasePid, type Usage, withUsage } from "./usage.ts";
  * generated data, driven by autocannon (and a purchase loop) from other processes, beside a raw Bun.serve +
  * mysql2 baseline. `--only` runs the scenarios whose name contains TEXT; `--profile` writes the server's CPU
  * profile (Markdown) beside the results; `--gc` counts the one-worker server's full and eden garbage collections in
- * each scenario (JavaScriptCore's own log); `--heap-mib` sizes the Bun server's heap as systemd does (default 152).
+ * each scenario (JavaScriptCore's own log); `--heap-mib` sizes the Bun server's heap as systemd does (default 192).
  */
 const { values: args } = parseArgs({
   options: {
@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
     profile: { type: "boolean" },
     gc: { type: "boolean" },
     runtime: { type: "string", default: "bun" },
-    "heap-mib": { type: "string", default: "152" },
+    "heap-mib": { type: "string", default: "192" },
   },
 });
 const heapMib = Number(args["heap-mib"]);
