@@ -129,11 +129,10 @@ async function usageOf<T>(
   pid: number,
   run: () => Promise<T>,
 ): Promise<[T, Usage & { collections?: Collections }]> {
-  const counted = pid === server.pid ? gcLog : undefined;
-  const before = counted && { ...counted.collections };
+  if (!gcLog || pid !== server.pid) return withUsage(pid, databasePid, run);
+  const before = { ...gcLog.collections };
   const [result, usage] = await withUsage(pid, databasePid, run);
-  if (!counted || !before) return [result, usage];
-  const { full, eden } = counted.collections;
+  const { full, eden } = gcLog.collections;
   return [result, { ...usage, collections: { full: full - before.full, eden: eden - before.eden } }];
 }
 
