@@ -1,20 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { migrateDatabase } from "../db/migrate-store.ts";
-import { openStore } from "../db/open-store.ts";
-import { type CrmStandIn, startCrmStandIn } from "../dev/crm-stand-in.ts";
-import { type RunningRazorpaySimulator, startRazorpaySimulator } from "../dev/razorpay-simulator/server.ts";
-import { testConfig } from "../server/config.ts";
-import { seedDemoProducts } from "../server/products/demo-products.ts";
-import { type RunningServer, startBunServer } from "../server/server.bun.ts";
-import { freePort } from "../tests/waiting.ts";
-import { browserMissing, ensureBuiltSite, launchChromium } from "./e2e-browser.ts";
-import { checkPage, VIEWPORTS } from "./page-check.ts";
+import type { Page } from "playwright-core";
+import type { CrmStandIn } from "../dev/crm-stand-in.ts";
+import { startRazorpaySimulator } from "../dev/razorpay-simulator/server.ts";
+import type { RunningServer } from "../server/server.bun.ts";
+import { browserMissing } from "./e2e-browser.ts";
+import { type E2eShop, type PaymentStandIn, startShop } from "./e2e-shop.ts";
+import { VIEWPORTS } from "./page-check.ts";
 
-const SCREENSHOTS = join(import.meta.dirname, "..", "test-artifacts", "e2e-razorpay");
 const KEY = { id: "rzp_test_e2e", secret: "razorpay_e2e_key_secret" };
 const WEBHOOK_SECRET = "razorpay_e2e_webhook_secret";
 
@@ -24,77 +17,44 @@ const WEBHOOK_SECRET = "razorpay_e2e_webhook_secret";
  * real Chromium at a phone's and a laptop's width.
  */
 describe.skipIf(browserMissing)("end to end with Razorpay in Chromium", () => {
-  let browser: Browser;
+  let shop: E2eShop<PaymentStandIn>;
   let page: Page;
   let server: RunningServer;
-  let razorpay: RunningRazorpaySimulator;
   let crm: CrmStandIn;
-  let dataDir: string;
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    ensureBuiltSite();
-    rmSync(SCREENSHOTS, { recursive: true, force: true });
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), "e2e-razorpay-"));
-    const databaseUrl = `file:${join(dataDir, "app.db")}`;
-    await migrateDatabase(databaseUrl);
-    const store = await openStore(databaseUrl);
-    await seedDemoProducts(store, "inr", join(dataDir, "media"));
-    await store.close();
-
-    const port = await freePort();
-    crm = startCrmStandIn();
-    razorpay = startRazorpaySimulator({
-      keyId: KEY.id,
-      keySecret: KEY.secret,
-      webhookSecret: WEBHOOK_SECRET,
-      webhookUrl: `http://127.0.0.1:${port}/api/v1/payments/razorpay/webhook`,
+    shop = await startShop({
+      name: "e2e-razorpay",
+      currency: "inr",
+      payments: (port) => {
+        const razorpay = startRazorpaySimulator({
+          keyId: KEY.id,
+          keySecret: KEY.secret,
+          webhookSecret: WEBHOOK_SECRET,
+          webhookUrl: `http://127.0.0.1:${port}/api/v1/payments/razorpay/webhook`,
+        });
+        return {
+          env: {
+            PAYMENT_PROVIDER: "razorpay",
+            RAZORPAY_KEY_ID: KEY.id,
+            RAZORPAY_KEY_SECRET: KEY.secret,
+            RAZORPAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
+            RAZORPAY_API_BASE: razorpay.url,
+          },
+          stop: () => razorpay.stop(),
+        };
+      },
     });
-    server = await startBunServer(
-      testConfig({
-        PORT: String(port),
-        DATABASE_URL: databaseUrl,
-        MEDIA_DIR: join(dataDir, "media"),
-        APP_URL: `http://127.0.0.1:${port}`,
-        CURRENCY: "inr",
-        PAYMENT_PROVIDER: "razorpay",
-        RAZORPAY_KEY_ID: KEY.id,
-        RAZORPAY_KEY_SECRET: KEY.secret,
-        RAZORPAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        RAZORPAY_API_BASE: razorpay.url,
-        CRM_URL: crm.url,
-      }),
-    );
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: VIEWPORTS[0] });
+    ({ server, crm } = shop);
+    page = await shop.browser.newPage({ viewport: VIEWPORTS[0] });
     page.setDefaultTimeout(15_000);
     page.on("console", (message) => {
       if (message.text().includes("Content Security Policy")) cspViolations.push(message.text());
     });
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await razorpay?.stop();
-    await crm?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-    console.log(`e2e screenshots: ${SCREENSHOTS}`);
-  });
-
-  const look = async (name: string) => {
-    const problems = await checkPage(page, name, SCREENSHOTS);
-    expect(problems).toEqual(
-      VIEWPORTS.map((viewport) => ({
-        page: name,
-        width: viewport.width,
-        sidewaysScroll: 0,
-        cutOff: [],
-        accessibility: [],
-      })),
-    );
-  };
+  afterAll(() => shop?.stop());
 
   /** Buy now on the first product card; Razorpay Checkout opens over the page. */
   const buyFirstProduct = async () => {
@@ -117,16 +77,16 @@ describe.skipIf(browserMissing)("end to end with Razorpay in Chromium", () => {
     for (const viewport of VIEWPORTS) {
       await page.setViewportSize(viewport);
       const checkout = await buyFirstProduct();
-      await page.screenshot({ path: join(SCREENSHOTS, `razorpay-checkout-${viewport.width}.png`) });
+      await page.screenshot({ path: join(shop.screenshots, `razorpay-checkout-${viewport.width}.png`) });
       const box = await checkout.boundingBox();
       expect(box && box.x >= 0 && box.x + box.width <= viewport.width).toBe(true);
       await checkout.getByRole("button", { name: "Pay" }).click();
       await page.waitForURL(/\/payment-result\?razorpay_payment_id=pay_/);
       await page.getByText("Payment received — thank you!").waitFor();
       await page.getByTestId("recording").getByText("Your order is recorded.").waitFor();
-      await page.screenshot({ path: join(SCREENSHOTS, `razorpay-paid-${viewport.width}.png`) });
+      await page.screenshot({ path: join(shop.screenshots, `razorpay-paid-${viewport.width}.png`) });
     }
-    await look("razorpay-payment-result");
+    await shop.look(page, "razorpay-payment-result");
     expect(crm.received.filter((post) => post.status === 201)).toHaveLength(2);
 
     // Closed: the order waits on the payment-cancelled page; paying again after a failure pays it.

@@ -1,99 +1,60 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
-import { migrateDatabase } from "../db/migrate-store.ts";
-import { openStore } from "../db/open-store.ts";
-import { type CrmStandIn, startCrmStandIn } from "../dev/crm-stand-in.ts";
+import type { CrmStandIn } from "../dev/crm-stand-in.ts";
 import { type RunningSimulator, startStripeSimulator } from "../dev/stripe-simulator/server.ts";
-import { ensureAdmin } from "../server/admin/admins.ts";
-import { testConfig } from "../server/config.ts";
-import { seedDemoProducts } from "../server/products/demo-products.ts";
-import { bunPasswordHasher } from "../server/runtime/passwords.ts";
-import { type RunningServer, startBunServer } from "../server/server.bun.ts";
+import type { RunningServer } from "../server/server.bun.ts";
 import { Shopper } from "../tests/resilience/purchase.ts";
-import { freePort } from "../tests/waiting.ts";
-import { browserMissing, CHROMIUM, ensureBuiltSite, launchChromium } from "./e2e-browser.ts";
+import { browserMissing, CHROMIUM } from "./e2e-browser.ts";
+import { type E2eShop, type PaymentStandIn, startShop } from "./e2e-shop.ts";
 import { LIGHTHOUSE_CATEGORIES, runLighthouse } from "./lighthouse.ts";
-import { checkPage, VIEWPORTS } from "./page-check.ts";
+import { VIEWPORTS } from "./page-check.ts";
 
 const ADMIN = { email: "e2e-admin@example.test", password: "e2e admin password" };
-const SCREENSHOTS = join(import.meta.dirname, "..", "test-artifacts", "e2e");
+const WEBHOOK_SECRET = "whsec_e2e_secret_0123456789abcdefgh";
+
+type StripeStandIn = PaymentStandIn & { simulator: RunningSimulator };
 
 /** The real server serving the built site, the Stripe simulator and a local CRM, driven by real Chromium. */
 describe.skipIf(browserMissing)("end to end in Chromium", () => {
+  let shop: E2eShop<StripeStandIn>;
   let browser: Browser;
   let page: Page;
   let server: RunningServer;
   let simulator: RunningSimulator;
   let crm: CrmStandIn;
-  let dataDir: string;
-  let shot = 0;
-
-  /**
-   * Screenshots the page at a phone's and a laptop's width, and checks it as a person would (ui/page-check.ts).
-   * Only the dashboard (its charts and their tables) and Swagger UI have boxes meant to scroll sideways.
-   */
-  const look = async (name: string, on: Page = page, sidewaysScrollers = false) => {
-    shot++;
-    const label = `${String(shot).padStart(2, "0")}-${name}`;
-    const problems = await checkPage(on, label, SCREENSHOTS, { sidewaysScrollers });
-    expect(problems).toEqual(
-      VIEWPORTS.map((viewport) => ({
-        page: label,
-        width: viewport.width,
-        sidewaysScroll: 0,
-        cutOff: [],
-        accessibility: [],
-      })),
-    );
-  };
+  const look = (name: string, on: Page = page, sidewaysScrollers = false) =>
+    shop.look(on, name, sidewaysScrollers);
 
   beforeAll(async () => {
-    ensureBuiltSite();
-    rmSync(SCREENSHOTS, { recursive: true, force: true });
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), "e2e-"));
-    const databaseUrl = `file:${join(dataDir, "app.db")}`;
-    await migrateDatabase(databaseUrl);
-    const store = await openStore(databaseUrl);
-    await seedDemoProducts(store, "usd", join(dataDir, "media"));
-    await ensureAdmin(store, bunPasswordHasher, ADMIN);
-    await store.close();
-
-    const port = await freePort();
-    crm = startCrmStandIn();
-    simulator = startStripeSimulator({
-      webhookSecret: "whsec_e2e_secret_0123456789abcdefgh",
-      webhookUrl: `http://127.0.0.1:${port}/api/v1/payments/stripe/webhook`,
+    shop = await startShop({
+      name: "e2e",
+      currency: "usd",
+      admin: ADMIN,
+      payments: (port) => {
+        const started = startStripeSimulator({
+          webhookSecret: WEBHOOK_SECRET,
+          webhookUrl: `http://127.0.0.1:${port}/api/v1/payments/stripe/webhook`,
+        });
+        return {
+          simulator: started,
+          env: {
+            STRIPE_SECRET_KEY: "sk_test_e2e",
+            STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+            STRIPE_API_BASE: started.url,
+          },
+          stop: () => started.stop(),
+        };
+      },
     });
-    server = await startBunServer(
-      testConfig({
-        PORT: String(port),
-        DATABASE_URL: databaseUrl,
-        MEDIA_DIR: join(dataDir, "media"),
-        APP_URL: `http://127.0.0.1:${port}`,
-        STRIPE_SECRET_KEY: "sk_test_e2e",
-        STRIPE_WEBHOOK_SECRET: "whsec_e2e_secret_0123456789abcdefgh",
-        STRIPE_API_BASE: simulator.url,
-        CRM_URL: crm.url,
-      }),
-    );
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    ({ browser, server, crm } = shop);
+    simulator = shop.payments.simulator;
+    page = await browser.newPage({ viewport: VIEWPORTS[0] });
     page.setDefaultTimeout(15_000);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await simulator?.stop();
-    await crm?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-    console.log(`e2e screenshots: ${SCREENSHOTS}`);
-  });
+  afterAll(() => shop?.stop());
 
   const payOnSimulator = async () => {
     await page.waitForURL(/\/checkout\/cs_test_/);
@@ -415,7 +376,7 @@ describe.skipIf(browserMissing)("end to end in Chromium", () => {
     await answer.locator(".response-col_status", { hasText: "200" }).waitFor();
     expect(await answer.locator(".microlight").first().textContent()).toContain('"results": [');
     await look("api-docs-tried", docsPage, true);
-    await docsPage.screenshot({ path: join(SCREENSHOTS, "api-docs-try-it-1280.png"), fullPage: false });
+    await docsPage.screenshot({ path: join(shop.screenshots, "api-docs-try-it-1280.png"), fullPage: false });
     expect(refused).toEqual([]);
     await docsPage.close();
   }, 30_000);
