@@ -3,6 +3,7 @@ import { CrmStore } from "./crm-store.ts";
 import { LimitsStore } from "./limits-store.ts";
 import mysqlJournal from "./migrations/mysql/meta/_journal.json" with { type: "json" };
 import sqliteJournal from "./migrations/sqlite/meta/_journal.json" with { type: "json" };
+import { OrderViews } from "./order-views.ts";
 import { OrdersStore } from "./orders-store.ts";
 import { RefundsStore } from "./refunds-store.ts";
 import { ReportsStore } from "./reports-store.ts";
@@ -22,6 +23,7 @@ export class DrizzleStore implements Store {
   readonly dialect: Store["dialect"];
   private readonly users: UsersStore;
   private readonly catalog: CatalogStore;
+  private readonly orderViews: OrderViews;
   private readonly orders: OrdersStore;
   private readonly refunds: RefundsStore;
   private readonly crm: CrmStore;
@@ -33,8 +35,9 @@ export class DrizzleStore implements Store {
     this.dialect = adapter.dialect;
     this.users = new UsersStore(adapter);
     this.catalog = new CatalogStore(adapter);
-    this.orders = new OrdersStore(adapter);
-    this.refunds = new RefundsStore(adapter, this.orders);
+    this.orderViews = new OrderViews(adapter);
+    this.orders = new OrdersStore(adapter, this.orderViews);
+    this.refunds = new RefundsStore(adapter, this.orders, this.orderViews);
     this.crm = new CrmStore(adapter);
     this.limits = new LimitsStore(adapter);
     this.reports = new ReportsStore(adapter);
@@ -81,12 +84,13 @@ export class DrizzleStore implements Store {
     this.catalog.findProductByName(...args);
   readonly createProduct: Store["createProduct"] = (...args) => this.catalog.createProduct(...args);
   readonly createOrder: Store["createOrder"] = (...args) => this.orders.createOrder(...args);
-  readonly findOrder: Store["findOrder"] = (...args) => this.orders.findOrder(...args);
-  readonly findOrderForUser: Store["findOrderForUser"] = (...args) => this.orders.findOrderForUser(...args);
+  readonly findOrder: Store["findOrder"] = (...args) => this.orderViews.findOrder(...args);
+  readonly findOrderForUser: Store["findOrderForUser"] = (...args) =>
+    this.orderViews.findOrderForUser(...args);
   readonly findCustomerOrder: Store["findCustomerOrder"] = (...args) =>
-    this.orders.findCustomerOrder(...args);
+    this.orderViews.findCustomerOrder(...args);
   readonly listOrdersForUser: Store["listOrdersForUser"] = (...args) =>
-    this.orders.listOrdersForUser(...args);
+    this.orderViews.listOrdersForUser(...args);
   readonly summarizeOrders: Store["summarizeOrders"] = (...args) => this.reports.summarizeOrders(...args);
   readonly summarizeOrdersForUser: Store["summarizeOrdersForUser"] = (...args) =>
     this.reports.summarizeOrdersForUser(...args);
@@ -153,6 +157,7 @@ export class DrizzleStore implements Store {
   readonly listProducts: Store["listProducts"] = (...args) => this.catalog.listProducts(...args);
   readonly updateProduct: Store["updateProduct"] = (...args) => this.catalog.updateProduct(...args);
   readonly removeProduct: Store["removeProduct"] = (...args) => this.catalog.removeProduct(...args);
-  readonly listOrders: Store["listOrders"] = (...args) => this.orders.listOrders(...args);
-  readonly listOrdersBefore: Store["listOrdersBefore"] = (...args) => this.orders.listOrdersBefore(...args);
+  readonly listOrders: Store["listOrders"] = (...args) => this.orderViews.listOrders(...args);
+  readonly listOrdersBefore: Store["listOrdersBefore"] = (...args) =>
+    this.orderViews.listOrdersBefore(...args);
 }

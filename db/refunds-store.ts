@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull, lt, ne, type SQL } from "drizzle-orm";
 import { crmEventOf, queueCrmEvent } from "./crm-state.ts";
+import type { OrderViews } from "./order-views.ts";
 import type { OrdersStore } from "./orders-store.ts";
 import { afterRefundChange, refundable } from "./refund-ledger.ts";
 import type {
@@ -21,6 +22,7 @@ export class RefundsStore extends StorePart implements RefundsPart {
   constructor(
     adapter: DialectAdapter,
     private readonly orders: OrdersStore,
+    private readonly views: OrderViews,
   ) {
     super(adapter);
   }
@@ -113,8 +115,8 @@ export class RefundsStore extends StorePart implements RefundsPart {
   }
 
   async findRefund(id: number): Promise<RefundView | undefined> {
-    const [refund] = await this.orders.refundsWithCrm(eq(this.t.refunds.id, id));
-    const order = refund && (await this.orders.findOrder(refund.orderId));
+    const [refund] = await this.views.refundsWithCrm(eq(this.t.refunds.id, id));
+    const order = refund && (await this.views.findOrder(refund.orderId));
     return refund && order ? { ...refund, order } : undefined;
   }
 

@@ -107,8 +107,20 @@ export interface CatalogPart {
   removeProduct(id: number): Promise<ProductRemoval>;
 }
 
+/** Orders as they are shown: with their product or lines, customer, refunds and CRM state. */
+export interface OrderViewsPart {
+  findOrder(orderId: number): Promise<OrderView | undefined>;
+  findOrderForUser(orderId: number, userId: number): Promise<OrderView | undefined>;
+  /** The customer's own order as the API shows it: only the columns its answer needs. */
+  findCustomerOrder(orderId: number, userId: number): Promise<CustomerOrder | undefined>;
+  listOrdersForUser(userId: number, page: PageRequest): Promise<Page<CustomerOrder>>;
+  listOrders(filter: OrderFilter, page: PageRequest): Promise<Page<OrderView>>;
+  /** A batch of the filter's orders, newest first, with ids below `beforeId`: the export walks them all. */
+  listOrdersBefore(filter: OrderFilter, beforeId: number | undefined, limit: number): Promise<OrderView[]>;
+}
+
 /** Orders and payments. Each transition is conditional on the order being pending, so races cannot double-apply. */
-export interface OrdersPart {
+export interface OrdersPart extends OrderViewsPart {
   /**
    * Inserts a pending order and its lines, holding the units of products with limited stock in the same
    * transaction: StockShortError, and nothing written, when a line does not fit. Given what the caller already
@@ -118,11 +130,6 @@ export interface OrdersPart {
     input: NewOrder,
     known?: { products: OrderedProduct[]; customerEmail: string },
   ): Promise<OrderView>;
-  findOrder(orderId: number): Promise<OrderView | undefined>;
-  findOrderForUser(orderId: number, userId: number): Promise<OrderView | undefined>;
-  /** The customer's own order as the API shows it: only the columns its answer needs. */
-  findCustomerOrder(orderId: number, userId: number): Promise<CustomerOrder | undefined>;
-  listOrdersForUser(userId: number, page: PageRequest): Promise<Page<CustomerOrder>>;
   /**
    * Gives the pending order its new checkout session (false when it is not pending any more), holding its units
    * again in the same transaction when an earlier checkout lapsed and released them: StockShortError, and nothing
@@ -148,9 +155,6 @@ export interface OrdersPart {
   releaseLapsedHolds(now: Date, heldSince: Date, limit: number): Promise<number>;
   /** The order that a Stripe payment intent paid, or whose second payment it was. */
   findOrderIdByPaymentIntent(paymentIntentId: string): Promise<number | undefined>;
-  listOrders(filter: OrderFilter, page: PageRequest): Promise<Page<OrderView>>;
-  /** A batch of the filter's orders, newest first, with ids below `beforeId`: the export walks them all. */
-  listOrdersBefore(filter: OrderFilter, beforeId: number | undefined, limit: number): Promise<OrderView[]>;
 }
 
 /**
