@@ -9,6 +9,7 @@ import {
   type RazorpayRefund,
   webhookSignature,
 } from "../../server/payments/razorpay-client.ts";
+import { SimulatedFaults } from "../simulator-faults.ts";
 
 export interface RazorpaySimulatorOptions {
   /** The one key pair it accepts (rzp_test_ keys only, as a test-mode account). */
@@ -30,9 +31,6 @@ export interface DeliveredEvent {
   status: number | "unreachable";
 }
 
-/** error: a 500 instead of the work; hang: no answer; hang-after: the work done, then no answer (a lost reply). */
-type Fault = { mode: "error" | "hang" | "hang-after"; remaining: number };
-const HANG_MS = 60_000;
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /** Razorpay's ids: a prefix and 14 letters and digits. */
@@ -64,7 +62,7 @@ export function createRazorpaySimulator(options: RazorpaySimulatorOptions) {
   const refunds = new Map<string, RazorpayRefund>();
   const events: DeliveredEvent[] = [];
   const sentEvents = new Map<string, string>();
-  let fault: Fault | undefined;
+  const faults = new SimulatedFaults();
   const accountId = randomId("acc");
   if (options.stateFile && existsSync(options.stateFile)) {
     const saved = JSON.parse(readFileSync(options.stateFile, "utf8")) as {
@@ -245,19 +243,13 @@ export function createRazorpaySimulator(options: RazorpaySimulatorOptions) {
     }),
   );
 
-  app.use("/v1/*", async (c, next) => {
-    if (fault) {
-      fault.remaining--;
-      const { mode } = fault;
-      if (fault.remaining <= 0) fault = undefined;
-      if (mode === "hang-after") {
-        await next();
-        await Bun.sleep(HANG_MS);
-        return;
-      }
-      if (mode === "hang") await Bun.sleep(HANG_MS);
+  app.use(
+    "/v1/*",
+    faults.middleware(() => {
       throw new RazorpayError(500, "Simulated Razorpay outage.");
-    }
+    }),
+  );
+  app.use("/v1/*", async (c, next) => {
     const [scheme, encoded] = (c.req.header("Authorization") ?? "").split(" ");
     const [keyId, keySecret] = Buffer.from(encoded ?? "", "base64")
       .toString()
@@ -374,11 +366,7 @@ export function createRazorpaySimulator(options: RazorpaySimulatorOptions) {
     }
     return c.json(made);
   });
-  app.post("/__simulator/faults", async (c) => {
-    const body = await jsonBody(c);
-    fault = { mode: body.mode as Fault["mode"], remaining: Number(body.count ?? 1) };
-    return c.json({ ok: true });
-  });
+  faults.route(app);
   app.get("/__simulator/events", (c) => c.json(events));
   // Razorpay delivers an event again (a retry) with the same X-Razorpay-Event-Id and body.
   app.post("/__simulator/webhooks/redeliver", async (c) => {

@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import Stripe from "stripe";
 import { textAsset, textAssetRoutes } from "../../server/http/text-assets.ts";
 import { formatMinor } from "../../server/shared/money.ts";
+import { SimulatedFaults } from "../simulator-faults.ts";
 import checkoutCss from "./checkout.css" with { type: "text" };
 import { parseStripeForm } from "./form.ts";
 import {
@@ -38,10 +39,6 @@ export interface DeliveredEvent {
   error?: string;
 }
 
-/** error: a 500 instead of the work; hang: no answer; hang-after: the work done, then no answer (a lost reply). */
-type Fault = { mode: "error" | "hang" | "hang-after"; remaining: number };
-const HANG_MS = 60_000;
-
 const randomId = (prefix: string) => `${prefix}_test_${crypto.randomUUID().replace(/-/g, "")}`;
 
 /**
@@ -60,7 +57,7 @@ export function createStripeSimulator(options: SimulatorOptions) {
   const inFlight = new Set<string>();
   const events: DeliveredEvent[] = [];
   const eventObjects = new Map<string, { type: string; object: { id: string } }>();
-  let fault: Fault | undefined;
+  const faults = new SimulatedFaults();
   if (options.stateFile) loadState(options.stateFile, { sessions, intents, refunds, idempotency });
   // Only for its webhook-signing helper; it never calls an API.
   const signer = new Stripe("sk_test_simulator_signing_only");
@@ -208,19 +205,11 @@ export function createStripeSimulator(options: SimulatorOptions) {
   }
   app.route("/", textAssetRoutes([CHECKOUT_STYLESHEET]));
 
+  app.use(
+    "/v1/*",
+    faults.middleware((c) => stripeError(c, 500, "Simulated Stripe outage.")),
+  );
   app.use("/v1/*", async (c, next) => {
-    if (fault) {
-      fault.remaining--;
-      const { mode } = fault;
-      if (fault.remaining <= 0) fault = undefined;
-      if (mode === "hang-after") {
-        await next();
-        await Bun.sleep(HANG_MS);
-        return;
-      }
-      if (mode === "hang") await Bun.sleep(HANG_MS);
-      return stripeError(c, 500, "Simulated Stripe outage.");
-    }
     const key = /^Bearer (\S+)$/.exec(c.req.header("Authorization") ?? "")?.[1];
     if (!key?.startsWith("sk_test_")) {
       return stripeError(c, 401, "Invalid API Key provided. The simulator accepts test keys (sk_test_...).");
@@ -360,11 +349,7 @@ export function createStripeSimulator(options: SimulatorOptions) {
     session.expires_at = now() - 1;
     return c.json(currentState(session));
   });
-  app.post("/__simulator/faults", async (c) => {
-    const body = (await c.req.json()) as { mode: Fault["mode"]; count?: number };
-    fault = { mode: body.mode, remaining: body.count ?? 1 };
-    return c.json({ ok: true });
-  });
+  faults.route(app);
   app.get("/__simulator/events", (c) => c.json(events));
   // Stripe retries a failed delivery for days; this sends every event whose last delivery failed once more now.
   app.post("/__simulator/webhooks/redeliver", async (c) => {
