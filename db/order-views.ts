@@ -25,12 +25,13 @@ export class OrderViews extends StorePart implements OrderViewsPart {
   private readonly orderViewById;
   private readonly orderViewByIdForUser;
   private readonly customerOrderById;
+  private readonly linesOfOrder;
 
   constructor(adapter: DialectAdapter) {
     super(adapter);
     const { orders } = this.t;
     this.orderViewById = lazy(() =>
-      this.selectOrderViews()
+      this.selectOrderViews(adapter.preparedDb)
         .where(eq(orders.id, sql.placeholder("orderId")))
         .limit(1)
         .prepare(),
@@ -41,17 +42,22 @@ export class OrderViews extends StorePart implements OrderViewsPart {
         .limit(1)
         .prepare(),
     );
+    this.linesOfOrder = lazy(() =>
+      this.selectLines(adapter.preparedDb)
+        .where(eq(this.t.orderItems.orderId, sql.placeholder("orderId")))
+        .prepare(),
+    );
     this.orderViewByIdForUser = lazy(() =>
-      this.selectOrderViews()
+      this.selectOrderViews(adapter.preparedDb)
         .where(and(eq(orders.id, sql.placeholder("orderId")), eq(orders.userId, sql.placeholder("userId"))))
         .limit(1)
         .prepare(),
     );
   }
 
-  private selectOrderViews() {
+  private selectOrderViews(on: Db = this.db) {
     const { orders, products, users, crmEvents } = this.t;
-    return this.db
+    return on
       .select({
         order: { ...shownOrderColumns(orders), ...crmStateColumns<CrmSyncStatus>(this.t, orders) },
         product: orderedProductColumns(products),
@@ -154,9 +160,17 @@ export class OrderViews extends StorePart implements OrderViewsPart {
     })) as Completed<R>[];
   }
 
+  /** The lines of the orders: one order's (a basket's own page) by the prepared statement, several in one IN. */
   private linesOf(orderIds: number[]): Promise<(OrderLine & { orderId: number })[]> {
+    const { orderItems } = this.t;
+    const [only] = orderIds;
+    if (orderIds.length === 1 && only !== undefined) return this.linesOfOrder().execute({ orderId: only });
+    return this.selectLines().where(inArray(orderItems.orderId, orderIds));
+  }
+
+  private selectLines(on: Db = this.db) {
     const { orderItems, products } = this.t;
-    return this.db
+    return on
       .select({
         orderId: orderItems.orderId,
         product: orderedProductColumns(products),
@@ -166,8 +180,8 @@ export class OrderViews extends StorePart implements OrderViewsPart {
       })
       .from(orderItems)
       .innerJoin(products, eq(products.id, orderItems.productId))
-      .where(inArray(orderItems.orderId, orderIds))
-      .orderBy(asc(orderItems.orderId), asc(orderItems.line));
+      .orderBy(asc(orderItems.orderId), asc(orderItems.line))
+      .$dynamic();
   }
 
   /** Refunds with their CRM sync, oldest first. */
