@@ -95,7 +95,7 @@ for (const target of storeTargets()) {
   });
 }
 
-/** The slot rollups summed over all time must equal the orders table itself, once the changed rows are folded. */
+/** The slot rollups summed over all time must equal the orders table itself (the product slots its paid lines), once the changed rows are folded. */
 async function slotsAgainstOrders(url: string) {
   const sql = await rawSql(url);
   const one = async (statement: string) => {
@@ -112,8 +112,9 @@ async function slotsAgainstOrders(url: string) {
     productSlots: await one(
       "SELECT SUM(paid_orders) AS paid, SUM(quantity) AS quantity, SUM(revenue_minor) AS revenue FROM product_slots",
     ),
-    paidOrders: await one(
-      "SELECT COUNT(*) AS paid, SUM(quantity) AS quantity, SUM(amount_minor) AS revenue FROM orders WHERE paid_at IS NOT NULL",
+    // A product's slot counts each paid order once per line of it: a basket of two products counts in two.
+    paidLines: await one(
+      "SELECT COUNT(*) AS paid, SUM(i.quantity) AS quantity, SUM(i.amount_minor) AS revenue FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.paid_at IS NOT NULL",
     ),
     changed: await one("SELECT COUNT(*) AS n FROM orders WHERE report_pending = 1"),
   };
@@ -125,12 +126,12 @@ for (const target of storeTargets()) {
   target.describe(`report slot rollups on ${target.name}`, () => {
     const stack = useApp(target);
     const expectFoldedInStep = async () => {
-      const { slots, orders, productSlots, paidOrders, changed } = await slotsAgainstOrders(
+      const { slots, orders, productSlots, paidLines, changed } = await slotsAgainstOrders(
         stack.config.DATABASE_URL,
       );
       expect(changed.n).toBe(0);
       expect(slots).toEqual(orders);
-      expect(productSlots).toEqual(paidOrders);
+      expect(productSlots).toEqual(paidLines);
     };
     const changedOrders = async () => (await slotsAgainstOrders(stack.config.DATABASE_URL)).changed.n;
 
