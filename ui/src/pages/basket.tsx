@@ -136,10 +136,10 @@ export function BasketPage() {
         <strong>{formatMoney(basketTotal.value, currency ?? "usd")}</strong>
       </p>
       <ErrorNote message={failure?.detail ?? null} />
-      <p>
+      <p class="buy">
         <button type="button" onClick={() => pay.run()} disabled={busy || hasQuantityErrors} aria-busy={busy}>
           {busy ? "Opening checkout…" : "Pay"}
-        </button>{" "}
+        </button>
         <a href="/">Keep shopping</a>
       </p>
     </section>
