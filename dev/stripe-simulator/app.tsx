@@ -1,9 +1,8 @@
 import { type Context, Hono } from "hono";
 import Stripe from "stripe";
-import { textAsset, textAssetRoutes } from "../../server/http/text-assets.ts";
-import { formatMinor } from "../../server/shared/money.ts";
+import { textAssetRoutes } from "../../server/http/text-assets.ts";
 import { SimulatedFaults } from "../simulator-faults.ts";
-import checkoutCss from "./checkout.css" with { type: "text" };
+import { CHECKOUT_STYLESHEET, CheckoutPage } from "./checkout-page.tsx";
 import { parseStripeForm } from "./form.ts";
 import {
   buildRefund,
@@ -409,56 +408,4 @@ export function createStripeSimulator(options: SimulatorOptions) {
       options.webhookUrl = url;
     },
   };
-}
-
-const CHECKOUT_STYLESHEET = textAsset("/static", "checkout.css", checkoutCss);
-
-function CheckoutPage({ session, notice }: { session: CheckoutSession; notice?: string }) {
-  const total = `${formatMinor(session.amount_total, session.currency)} ${session.currency.toUpperCase()}`;
-  return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>Checkout (simulated)</title>
-        <link rel="stylesheet" href={CHECKOUT_STYLESHEET.path} />
-      </head>
-      <body>
-        <p class="banner" role="note">
-          Stripe simulator: no real card is charged.
-        </p>
-        <h1>Pay {total}</h1>
-        <ul>
-          {session.line_items_summary.map((item) => (
-            <li>
-              {item.quantity} × {item.name}
-            </li>
-          ))}
-        </ul>
-        {session.customer_email && <p>Receipt to {session.customer_email}</p>}
-        {notice && (
-          <p class="notice" role="alert">
-            {notice}
-          </p>
-        )}
-        {session.status === "open" ? (
-          <div>
-            <form method="post" action={`/checkout/${session.id}/pay`} style="display:inline">
-              <button class="pay" type="submit">
-                Pay {total}
-              </button>
-            </form>
-            <form method="post" action={`/checkout/${session.id}/decline`} style="display:inline">
-              <button type="submit">Decline card</button>
-            </form>
-            <form method="post" action={`/checkout/${session.id}/cancel`} style="display:inline">
-              <button type="submit">Cancel</button>
-            </form>
-          </div>
-        ) : (
-          <p role="status">This checkout session is {session.status}.</p>
-        )}
-      </body>
-    </html>
-  );
 }
