@@ -95,7 +95,10 @@ for (const target of storeTargets()) {
   });
 }
 
-/** The slot rollups summed over all time must equal the orders table itself (the product slots its paid lines), once the changed rows are folded. */
+/**
+ * The slot rollups summed over all time must equal the orders table itself (the product slots, its paid orders'
+ * lines), once the changed rows are folded.
+ */
 async function slotsAgainstOrders(url: string) {
   const sql = await rawSql(url);
   const one = async (statement: string) => {

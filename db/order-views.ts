@@ -29,7 +29,7 @@ export class OrderViews extends StorePart implements OrderViewsPart {
 
   constructor(adapter: DialectAdapter) {
     super(adapter);
-    const { orders } = this.t;
+    const { orders, orderItems } = this.t;
     this.orderViewById = lazy(() =>
       this.selectOrderViews(adapter.preparedDb)
         .where(eq(orders.id, sql.placeholder("orderId")))
@@ -42,15 +42,15 @@ export class OrderViews extends StorePart implements OrderViewsPart {
         .limit(1)
         .prepare(),
     );
-    this.linesOfOrder = lazy(() =>
-      this.selectLines(adapter.preparedDb)
-        .where(eq(this.t.orderItems.orderId, sql.placeholder("orderId")))
-        .prepare(),
-    );
     this.orderViewByIdForUser = lazy(() =>
       this.selectOrderViews(adapter.preparedDb)
         .where(and(eq(orders.id, sql.placeholder("orderId")), eq(orders.userId, sql.placeholder("userId"))))
         .limit(1)
+        .prepare(),
+    );
+    this.linesOfOrder = lazy(() =>
+      this.selectLines(adapter.preparedDb)
+        .where(eq(orderItems.orderId, sql.placeholder("orderId")))
         .prepare(),
     );
   }
