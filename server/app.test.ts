@@ -229,6 +229,37 @@ for (const target of storeTargets()) {
       }
     });
 
+    test("the API's answers carry OWASP's headers for APIs: nothing may frame or load them, and no document-only header", async () => {
+      for (const path of ["/api/v1/products/?page=1", "/api/v1/orders/1/", "/api/v1/no-such-route"]) {
+        const response = await request(stack.app, "GET", path);
+        expect({ path, status: response.status < 500 }).toEqual({ path, status: true });
+        expect(response.headers.get("Content-Security-Policy")).toBe(
+          "default-src 'none'; frame-ancestors 'none'",
+        );
+        expect(response.headers.get("X-Frame-Options")).toBe("DENY");
+        expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
+        expect(response.headers.get("Strict-Transport-Security")).toStartWith("max-age=");
+        expect(response.headers.get("Cross-Origin-Resource-Policy")).toBe("same-origin");
+        expect(response.headers.get("X-Request-Id")).toBeTruthy();
+        for (const documentOnly of [
+          "Cross-Origin-Opener-Policy",
+          "Referrer-Policy",
+          "Origin-Agent-Cluster",
+          "X-XSS-Protection",
+          "X-DNS-Prefetch-Control",
+          "X-Download-Options",
+          "X-Permitted-Cross-Domain-Policies",
+        ])
+          expect({ path, [documentOnly]: response.headers.get(documentOnly) }).toEqual({
+            path,
+            [documentOnly]: null,
+          });
+      }
+      const page = await request(stack.app, "GET", "/admin/login");
+      expect(page.headers.get("Referrer-Policy")).toBe("no-referrer");
+      expect(page.headers.get("Content-Security-Policy")).toContain("default-src 'self'");
+    });
+
     test("the pages' stylesheets and scripts are files named by their content, cached for a year and not behind sign-in", async () => {
       for (const path of ["/admin/login", "/api/docs"]) {
         const html = await (await request(stack.app, "GET", path)).text();
