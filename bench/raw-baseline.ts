@@ -1,11 +1,14 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createPool } from "mysql2/promise";
+import { availabilityOf } from "../db/stock.ts";
+import { checkoutProvider } from "../server/payments/provider.ts";
+import { presentPicture } from "../server/products/pictures.ts";
 import { formatMinor } from "../server/shared/money.ts";
 
 /**
  * The raw baselines for the products page and a customer's own order: a bare Bun.serve handler, the same SQL
- * statements through mysql2 and the same JSON, with no framework and no ORM (the order's bearer token checked
- * with one HMAC, as the app's JWT check does).
+ * statements through mysql2 and the same JSON (bench/run.ts checks that both answer alike before measuring), with
+ * no framework and no ORM (the order's bearer token checked with one HMAC, as the app's JWT check does).
  */
 // trace: false as the app's pool (db/open-store.ts), so that the baseline and the app pay the same per statement.
 const pool = createPool({
@@ -26,13 +29,12 @@ const server = Bun.serve({
     const pageSize = Math.min(Number(url.searchParams.get("page_size") ?? 20), 100);
     const offset = (page - 1) * pageSize;
     const [rows] = (await pool.query(
-      "SELECT p.id, p.name, p.description, p.price_minor, p.currency FROM products p " +
+      "SELECT p.id, p.name, p.description, p.price_minor, p.currency, p.stock, p.stock_reserved, p.image_hash, " +
+        "p.image_width, p.image_height FROM products p " +
         "JOIN (SELECT id FROM products WHERE active = true ORDER BY id LIMIT ? OFFSET ?) page_ids ON p.id = page_ids.id " +
         "ORDER BY p.id",
       [pageSize, offset],
-    )) as unknown as [
-      { id: number; name: string; description: string; price_minor: number; currency: string }[],
-    ];
+    )) as unknown as [ProductRow[]];
     const count = await countAround(offset, pageSize, rows);
     const link = (target: number) => `/api/v1/products/?page=${target}&page_size=${pageSize}`;
     return Response.json({
@@ -47,10 +49,31 @@ const server = Bun.serve({
         description: row.description,
         price: formatMinor(row.price_minor, row.currency),
         currency: row.currency,
+        ...availabilityOf({ stock: row.stock, stockReserved: row.stock_reserved }),
+        image: pictureOf(row),
       })),
     });
   },
 });
+interface Picture {
+  image_hash: string | null;
+  image_width: number | null;
+  image_height: number | null;
+}
+
+interface ProductRow extends Picture {
+  id: number;
+  name: string;
+  description: string;
+  price_minor: number;
+  currency: string;
+  stock: number | null;
+  stock_reserved: number;
+}
+
+const pictureOf = (row: Picture) =>
+  presentPicture({ imageHash: row.image_hash, imageWidth: row.image_width, imageHeight: row.image_height });
+
 /** The same count as the app's: the first full page counts all, a later one only the rows after it. */
 async function countAround(offset: number, pageSize: number, rows: { id: number }[]): Promise<number> {
   if (rows.length < pageSize && (rows.length > 0 || offset === 0)) return offset + rows.length;
@@ -82,7 +105,7 @@ function userOf(authorization: string | null): number | undefined {
 const CRM = (column: string, event: string) =>
   `CASE WHEN e.id IS NULL THEN o.${column} ELSE e.${event} END AS ${column}`;
 
-interface OrderRow {
+interface OrderRow extends Picture {
   id: number;
   status: string;
   quantity: number;
@@ -134,7 +157,11 @@ async function orderOf(orderId: number, authorization: string | null): Promise<R
     status: order.status,
     items: [
       {
-        product: { ...product, price: formatMinor(order.p_price_minor, order.p_currency), image: null },
+        product: {
+          ...product,
+          price: formatMinor(order.p_price_minor, order.p_currency),
+          image: pictureOf(order),
+        },
         quantity: order.quantity,
         unit_price: money(order.unit_price_minor),
         amount: money(order.amount_minor),
@@ -152,7 +179,7 @@ async function orderOf(orderId: number, authorization: string | null): Promise<R
     cancellation_reason: order.cancel_reason,
     refunds: [],
     payment: {
-      provider: "stripe",
+      provider: order.payment_session_id ? checkoutProvider(order.payment_session_id) : null,
       session_id: order.payment_session_id,
       status: order.payment_status,
       expires_at: time(order.payment_session_expires_at),

@@ -11,6 +11,7 @@ import { answersOk, freePort, waitFor } from "../tests/waiting.ts";
 import { type Collections, GcLog } from "./gc-log.ts";
 import { formatProfileSummary, summarizeProfile } from "./profile-summary.ts";
 import { rebuildReportRollups, reportChecks, reportPaths } from "./report-checks.ts";
+import { checkSameAnswers } from "./same-answers.ts";
 import {
   benchProducts,
   recreateDatabase,
@@ -350,6 +351,8 @@ try {
     [{ id: number }],
   ];
 
+  await checkSameAnswers(api, raw, `/api/v1/orders/${ownOrder.id}/`, auth);
+  await checkSameAnswers(api, raw, "/api/v1/products/?page=1&page_size=20");
   // First, so that one worker and two are compared as they start: after the products pages the one-worker
   // server's heap is in another state (docs/performance.md, "The own-order read and the heap").
   const ownOrderScenarios: [string, number, string][] = [
