@@ -20,7 +20,7 @@ import {
   seedOrders,
   seedProducts,
 } from "./seed.ts";
-import { benchTargets, medianRound, type Row, resultsTable } from "./targets.ts";
+import { benchTargets, medianRound, type Row, resultsTable, sharedCoresNote } from "./targets.ts";
 import { localDatabasePid, type Usage, withUsage } from "./usage.ts";
 
 /**
@@ -179,11 +179,13 @@ async function drive(scenario: string, pid: number, url: string, options: Load, 
   if (options.body) argv.push("-b", options.body);
   for (const [name, value] of Object.entries(options.headers ?? {})) argv.push("-H", `${name}=${value}`);
   argv.push(url);
-  const [output, usage] = await usageOf(pid, async () => {
+  const [[output, generatorCpuPercent], usage] = await usageOf(pid, async () => {
+    const started = performance.now();
     const child = Bun.spawn(argv, { stdout: "pipe", stderr: "ignore" });
     const text = await new Response(child.stdout).text();
     await child.exited;
-    return text;
+    const cpuUs = Number(child.resourceUsage()?.cpuTime.total ?? Number.NaN);
+    return [text, (100 * cpuUs) / 1000 / (performance.now() - started)] as const;
   });
   const result = JSON.parse(output.trim().split("\n").at(-1) as string);
   const row: Row = {
@@ -194,6 +196,7 @@ async function drive(scenario: string, pid: number, url: string, options: Load, 
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     ...usage,
+    generatorCpuPercent,
     unit: "req/s",
   };
   log(`${scenario}${round}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms`);
@@ -470,7 +473,8 @@ const targets = benchTargets({
   cores: availableParallelism(),
   profiled: args.profile === true,
 });
-const table = resultsTable(rows, targets, gcLog !== undefined);
+const coresNote = sharedCoresNote(rows, availableParallelism());
+const table = `${resultsTable(rows, targets, gcLog !== undefined)}${coresNote ? `\n\n${coresNote}` : ""}`;
 console.log(`\n${table}\n`);
 mkdirSync(results, { recursive: true });
 const profile = args.profile

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { benchTargets, medianRound, type Row, resultsTable } from "./targets.ts";
+import { benchTargets, medianRound, type Row, resultsTable, sharedCoresNote } from "./targets.ts";
 
 const row = (scenario: string, rps: number, extra: Partial<Row> = {}): Row => ({
   scenario,
@@ -86,6 +86,33 @@ describe("the own-order targets", () => {
     expect(
       targetsOf([row("GET own order", 4000)]).get("GET own order >= 0.8 x its raw baseline req/s"),
     ).toBeUndefined();
+  });
+});
+
+describe("on fewer than 4 cores, the note on the two own-order lines", () => {
+  // 5000 req/s: 100 % of a core is 200 µs a request, 50 % 100 µs, 25 % 50 µs; 350 µs on 2 cores is 5714 req/s.
+  const two = row("GET own order, WORKERS=2", 5000, {
+    serverCpuPercent: 100,
+    databaseCpuPercent: 50,
+    generatorCpuPercent: 25,
+  });
+
+  test("names what a request with two workers cost the machine, and the one-worker rates both lines allow", () => {
+    const note = sharedCoresNote([row("raw baseline: GET own order", 8000), two], 2) as string;
+    expect(note).toContain("cost the machine 350 µs of CPU (servers 200, MariaDB 100, load generator 50)");
+    expect(note).toContain("at most 5714 req/s for two workers");
+    expect(note).toContain("between 6400 (0.8 x raw) and 4969 req/s (ceiling / 1.15): no rate is both");
+  });
+
+  test("says when both can hold", () => {
+    expect(sharedCoresNote([row("raw baseline: GET own order", 5000), two], 2)).toEndWith("both can hold.");
+  });
+
+  test("is left out on 4 or more cores, or without the rows and the load generator's CPU it needs", () => {
+    const raw = row("raw baseline: GET own order", 8000);
+    expect(sharedCoresNote([raw, two], 4)).toBeUndefined();
+    expect(sharedCoresNote([two], 2)).toBeUndefined();
+    expect(sharedCoresNote([raw, { ...two, generatorCpuPercent: undefined }], 2)).toBeUndefined();
   });
 });
 

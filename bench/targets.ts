@@ -14,6 +14,8 @@ export interface Row extends Usage {
   unit: string;
   /** For a scenario measured in several interleaved rounds: each round's rate, in the order they ran. */
   rounds?: number[];
+  /** The load generator's CPU (autocannon, on the same machine), as a share of one core; not for the purchases. */
+  generatorCpuPercent?: number;
 }
 
 /**
@@ -157,6 +159,43 @@ export function benchTargets({
   ];
 }
 
+/** µs of CPU a request cost a process that used `percent` of a core while the scenario ran at `row.rps`. */
+const perRequestUs = (row: Row, percent: number) => (percent * 10_000) / row.rps;
+
+/**
+ * On fewer than 4 cores the server shares them with MariaDB and the load generator, and the two own-order lines
+ * pull apart: `>= 0.8 x raw` needs one worker fast, `WORKERS=2 >= 1.15 x` needs one worker held back by its own
+ * core while the machine still has room. Both bound the one-worker rate, 0.8 x raw <= one <= ceiling / 1.15, where
+ * the ceiling is what the cores allow two workers at what a request cost the machine with them (servers, MariaDB,
+ * load generator). Says where those bounds fell in this run, or undefined when it cannot (4+ cores, rows missing).
+ */
+export function sharedCoresNote(rows: Row[], cores: number): string | undefined {
+  const find = (scenario: string) => rows.find((row) => row.scenario === scenario);
+  const [raw, two] = [find("raw baseline: GET own order"), find("GET own order, WORKERS=2")];
+  if (
+    cores >= 4 ||
+    !raw ||
+    !two ||
+    two.databaseCpuPercent === undefined ||
+    two.generatorCpuPercent === undefined
+  )
+    return undefined;
+  const [servers, database, generator] = [
+    two.serverCpuPercent,
+    two.databaseCpuPercent,
+    two.generatorCpuPercent,
+  ].map((percent) => perRequestUs(two, percent)) as [number, number, number];
+  const ceiling = (cores * 1_000_000) / (servers + database + generator);
+  const [atLeast, atMost] = [0.8 * raw.rps, ceiling / 1.15];
+  return (
+    `On ${cores} cores, a request with two workers cost the machine ${(servers + database + generator).toFixed(0)} µs ` +
+    `of CPU (servers ${servers.toFixed(0)}, MariaDB ${database.toFixed(0)}, load generator ${generator.toFixed(0)}): ` +
+    `at most ${ceiling.toFixed(0)} req/s for two workers. The own-order lines need one worker between ` +
+    `${atLeast.toFixed(0)} (0.8 x raw) and ${atMost.toFixed(0)} req/s (ceiling / 1.15): ` +
+    (atLeast > atMost ? "no rate is both, at these costs." : "both can hold.")
+  );
+}
+
 /** The results as Markdown: a row per scenario (every round's rate beside the median), then a line per target. */
 export function resultsTable(rows: Row[], targets: Target[], withCollections: boolean): string {
   const gcColumn = (row: Row) =>
@@ -171,11 +210,11 @@ export function resultsTable(rows: Row[], targets: Target[], withCollections: bo
     return `${row.rps.toFixed(digits)} ${row.unit}${rounds}`;
   };
   return [
-    `| scenario | rate | p50 ms | p99 ms | errors | non-2xx | server peak RSS MB | server CPU % | database CPU % |${withCollections ? " full / eden GCs |" : ""}`,
-    `| --- | --- | --- | --- | --- | --- | --- | --- | --- |${withCollections ? " --- |" : ""}`,
+    `| scenario | rate | p50 ms | p99 ms | errors | non-2xx | server peak RSS MB | server CPU % | database CPU % | load generator CPU % |${withCollections ? " full / eden GCs |" : ""}`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |${withCollections ? " --- |" : ""}`,
     ...rows.map(
       (row) =>
-        `| ${row.scenario} | ${rate(row)} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${row.errors} | ${row.non2xx} | ${row.peakRssMb.toFixed(0)} | ${row.serverCpuPercent.toFixed(0)} | ${row.databaseCpuPercent?.toFixed(0) ?? "n/a"} |${gcColumn(row)}`,
+        `| ${row.scenario} | ${rate(row)} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${row.errors} | ${row.non2xx} | ${row.peakRssMb.toFixed(0)} | ${row.serverCpuPercent.toFixed(0)} | ${row.databaseCpuPercent?.toFixed(0) ?? "n/a"} | ${row.generatorCpuPercent?.toFixed(0) ?? "n/a"} |${gcColumn(row)}`,
     ),
     "",
     ...targets.map(
