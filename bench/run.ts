@@ -1,14 +1,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { createPool } from "mysql2/promise";
 import { migrateDatabase } from "../db/migrate-store.ts";
 import { startCrmStandIn } from "../dev/crm-stand-in.ts";
 import { startStripeSimulator } from "../dev/stripe-simulator/server.ts";
 import { TEST_LIMITS } from "../server/config.ts";
 import { answersOk, freePort, waitFor } from "../tests/waiting.ts";
+import { type Load, runAutocannon } from "./autocannon.ts";
 import { type Collections, GcLog } from "./gc-log.ts";
+import { parseBenchOptions, UsageError } from "./options.ts";
 import { formatProfileSummary, summarizeProfile } from "./profile-summary.ts";
 import { rebuildReportRollups, reportChecks, reportPaths } from "./report-checks.ts";
 import { checkSameAnswers } from "./same-answers.ts";
@@ -24,73 +25,23 @@ import { benchTargets, medianRound, type Row, resultsTable, sharedCoresNote } fr
 import { localDatabasePid, type Usage, withUsage } from "./usage.ts";
 
 /**
- * `bun run bench [--quick] [--orders 1000000] [--only TEXT] [--profile] [--gc] [--runtime bun|node] [--heap-mib N]`: a production
- * server (Bun, or the Node bundle of `bun run build:node`) on MySQL with
- * generated data, driven by autocannon (and a purchase loop) from other processes, beside a raw Bun.serve +
- * mysql2 baseline. `--only` runs the scenarios whose name contains TEXT; `--profile` writes the server's CPU
- * profile (Markdown) beside the results; `--gc` counts the one-worker server's full and eden garbage collections in
- * each scenario (JavaScriptCore's own log); `--heap-mib` sizes the Bun server's heap as systemd does (default 192).
+ * `bun run bench` (options: bench/options.ts): a production server (Bun, or the Node bundle of
+ * `bun run build:node`) on MySQL with generated data, driven by autocannon (and a purchase loop) from other
+ * processes, beside a raw Bun.serve + mysql2 baseline. `--only` runs the scenarios whose name contains TEXT;
+ * `--profile` writes the server's CPU profile (Markdown) beside the results; `--gc` counts the one-worker server's
+ * full and eden garbage collections in each scenario (JavaScriptCore's own log); `--heap-mib` sizes the Bun
+ * server's heap as systemd does (default 192).
  */
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: "boolean" },
-    orders: { type: "string" },
-    only: { type: "string" },
-    profile: { type: "boolean" },
-    gc: { type: "boolean" },
-    runtime: { type: "string", default: "bun" },
-    "heap-mib": { type: "string", default: "192" },
-  },
-});
-const heapMib = Number(args["heap-mib"]);
-if (!Number.isSafeInteger(heapMib) || heapMib < 32) {
-  console.error(`--heap-mib must be a whole number of MiB, at least 32, not "${args["heap-mib"]}"`);
-  process.exit(2);
-}
-if (args.runtime !== "bun" && args.runtime !== "node") {
-  console.error(`--runtime must be bun or node, not "${args.runtime}"`);
-  process.exit(2);
-}
-if (args.runtime === "node" && args.gc) {
-  console.error(
-    "--gc counts JavaScriptCore's collections, so the Bun server's only; leave out --runtime node",
-  );
-  process.exit(2);
-}
-if (args.runtime === "node" && args.profile) {
-  console.error("--profile profiles the Bun server only; leave out --runtime node");
-  process.exit(2);
-}
-const quick = args.quick === true;
-const size = {
-  products: quick ? 2_000 : 10_000,
-  customers: quick ? 200 : 1_000,
-  orders: quick ? 10_000 : 100_000,
-  bigOrders: args.orders === undefined ? undefined : Number(args.orders),
-};
-const deepPage = Math.min(400, Math.floor(size.products / 20));
-const SCENARIOS = [
-  "GET own order",
-  "raw baseline: products page 1",
-  "products page 1",
-  `products page ${deepPage}`,
-  "POST /orders",
-  "report summary",
-  "whole purchase",
-];
-if (size.bigOrders !== undefined && !(Number.isSafeInteger(size.bigOrders) && size.bigOrders > size.orders)) {
-  console.error(
-    `--orders must be a whole number above the ${size.orders} seeded orders, not "${args.orders}"`,
-  );
-  process.exit(1);
-}
-if (args.only !== undefined && !SCENARIOS.some((scenario) => scenario.includes(args.only as string))) {
-  console.error(`--only "${args.only}" matches no scenario; they are: ${SCENARIOS.join(", ")}`);
-  process.exit(1);
-}
-const timing = quick
-  ? { seconds: 3, warmup: 1, connections: 16 }
-  : { seconds: 10, warmup: 3, connections: 32 };
+const options = (() => {
+  try {
+    return parseBenchOptions(Bun.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+})();
+const { quick, heapMib, size, deepPage, timing } = options;
 /** Rounds of the scenarios compared across processes (the own-order read: raw baseline, one worker, two). */
 const ROUNDS = 3;
 const databaseUrl = process.env.BENCH_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/bench";
@@ -101,7 +52,7 @@ const BENCH_JWT_SECRET = "bench-secret-of-32-characters-or-more-0123";
 const ADMIN_EMAIL = "bench-admin@example.test";
 
 const log = (message: string) => console.log(`[bench] ${message}`);
-const isSelected = (scenario: string) => args.only === undefined || scenario.includes(args.only);
+const isSelected = (scenario: string) => options.only === undefined || scenario.includes(options.only);
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const results = join(ROOT, "bench", "results");
 const databasePid = localDatabasePid(databaseUrl);
@@ -128,12 +79,6 @@ async function usageOf<T>(
   return [result, { ...usage, collections: { full: full - before.full, eden: eden - before.eden } }];
 }
 
-interface Load {
-  method?: string;
-  body?: string;
-  headers?: Record<string, string>;
-}
-
 /** Measures a scenario, when this run selects it, and keeps its row. */
 async function autocannon(scenario: string, pid: number, url: string, load: Load = {}): Promise<void> {
   if (isSelected(scenario)) rows.push(await drive(scenario, pid, url, load));
@@ -158,54 +103,16 @@ async function interleaved(scenarios: [string, number, string][], load: Load): P
 }
 
 /** Drives `url` with autocannon from another process, after its warm-up, and measures what it cost the machine. */
-async function drive(scenario: string, pid: number, url: string, options: Load, round = ""): Promise<Row> {
-  const argv = [
-    "node",
-    join(ROOT, "node_modules/autocannon/autocannon.js"),
-    "--json",
-    "-c",
-    String(timing.connections),
-    "-d",
-    String(timing.seconds),
-    "--warmup",
-    "[",
-    "-c",
-    String(timing.connections),
-    "-d",
-    String(timing.warmup),
-    "]",
-  ];
-  if (options.method) argv.push("-m", options.method);
-  if (options.body) argv.push("-b", options.body);
-  for (const [name, value] of Object.entries(options.headers ?? {})) argv.push("-H", `${name}=${value}`);
-  argv.push(url);
-  const [[output, generatorCpuPercent], usage] = await usageOf(pid, async () => {
-    const started = performance.now();
-    const child = Bun.spawn(argv, { stdout: "pipe", stderr: "ignore" });
-    const text = await new Response(child.stdout).text();
-    await child.exited;
-    const cpuUs = Number(child.resourceUsage()?.cpuTime.total ?? Number.NaN);
-    return [text, (100 * cpuUs) / 1000 / (performance.now() - started)] as const;
-  });
-  const result = JSON.parse(output.trim().split("\n").at(-1) as string);
-  const row: Row = {
-    scenario,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    ...usage,
-    generatorCpuPercent,
-    unit: "req/s",
-  };
+async function drive(scenario: string, pid: number, url: string, load: Load, round = ""): Promise<Row> {
+  const [result, usage] = await usageOf(pid, () => runAutocannon(url, load, timing));
+  const row: Row = { scenario, ...result, ...usage, unit: "req/s" };
   log(`${scenario}${round}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms`);
   return row;
 }
 
 const started = Date.now();
 log(
-  `${quick ? "quick" : "full"} run of the ${args.runtime} server${args.runtime === "bun" ? ` (heap sized for ${heapMib} MiB)` : ""} on ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"})`,
+  `${quick ? "quick" : "full"} run of the ${options.runtime} server${options.runtime === "bun" ? ` (heap sized for ${heapMib} MiB)` : ""} on ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"})`,
 );
 await recreateDatabase(databaseUrl);
 await migrateDatabase(databaseUrl);
@@ -234,10 +141,10 @@ const raw = `http://127.0.0.1:${rawPort}`;
 const { checkReportIsExact, checkTimeReportsAreExact } = reportChecks({ api, pool, log });
 const env = { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "silent" };
 const profilePath = join(results, `${stamp}-server-profile.md`);
-const profileFlags = args.profile
+const profileFlags = options.profile
   ? ["--cpu-prof-md", `--cpu-prof-dir=${results}`, `--cpu-prof-name=${stamp}-server-profile.md`]
   : [];
-if (args.runtime === "node") {
+if (options.runtime === "node") {
   const build = Bun.spawnSync(["bun", "run", "build:node"], {
     cwd: ROOT,
     stdout: "ignore",
@@ -247,11 +154,11 @@ if (args.runtime === "node") {
 }
 /** The profiler, when asked for, watches the one-worker server only (the two-worker one would write the same file). */
 const serverCommand = (profiled: boolean) =>
-  args.runtime === "node"
+  options.runtime === "node"
     ? ["node", "dist/node/main.js"]
     : ["bun", ...(profiled ? profileFlags : []), "run", "server/main.ts"];
 /** With --gc, the one-worker server's collections, counted from the log JavaScriptCore writes to its stderr. */
-const gcLog = args.gc ? new GcLog((line) => console.error(line)) : undefined;
+const gcLog = options.gc ? new GcLog((line) => console.error(line)) : undefined;
 /** The server under test, with `workers` processes (WORKERS) on `port`. */
 const startServer = (port: number, workers: number) =>
   Bun.spawn(serverCommand(workers === 1), {
@@ -471,13 +378,13 @@ const targets = benchTargets({
   statementsPerPurchase,
   deepPage,
   cores: availableParallelism(),
-  profiled: args.profile === true,
+  profiled: options.profile,
 });
 const coresNote = sharedCoresNote(rows, availableParallelism());
 const table = `${resultsTable(rows, targets, gcLog !== undefined)}${coresNote ? `\n\n${coresNote}` : ""}`;
 console.log(`\n${table}\n`);
 mkdirSync(results, { recursive: true });
-const profile = args.profile
+const profile = options.profile
   ? `\n## Server CPU profile\n\n${formatProfileSummary(summarizeProfile(readFileSync(profilePath, "utf8"), ROOT))}\n\nThe whole profile: ${profilePath}\n`
   : "";
 if (profile) console.log(profile);
@@ -485,7 +392,7 @@ const meta = {
   cores: availableParallelism(),
   cpu: cpus()[0]?.model,
   quick,
-  heapMib: args.runtime === "bun" ? heapMib : undefined,
+  heapMib: options.runtime === "bun" ? heapMib : undefined,
   size,
   timing,
   rounds: ROUNDS,
@@ -497,7 +404,7 @@ writeFileSync(
 );
 writeFileSync(
   join(results, `${stamp}.md`),
-  `# Benchmark ${stamp}\n\n${meta.cores} cores (${meta.cpu}); ${quick ? "quick" : "full"} run of the ${args.runtime} server${meta.heapMib ? ` (heap sized for ${meta.heapMib} MiB)` : ""}; ${size.products} products, ${size.customers} customers, ${size.orders} orders${size.bigOrders ? ` grown to ${size.bigOrders}` : ""}; ${timing.connections} connections, ${timing.seconds} s per scenario after ${timing.warmup} s warm-up; the own-order read's three scenarios in ${ROUNDS} interleaved rounds, each counted by its median round.\n\n${table}\n${profile}`,
+  `# Benchmark ${stamp}\n\n${meta.cores} cores (${meta.cpu}); ${quick ? "quick" : "full"} run of the ${options.runtime} server${meta.heapMib ? ` (heap sized for ${meta.heapMib} MiB)` : ""}; ${size.products} products, ${size.customers} customers, ${size.orders} orders${size.bigOrders ? ` grown to ${size.bigOrders}` : ""}; ${timing.connections} connections, ${timing.seconds} s per scenario after ${timing.warmup} s warm-up; the own-order read's three scenarios in ${ROUNDS} interleaved rounds, each counted by its median round.\n\n${table}\n${profile}`,
 );
 log(`results in bench/results/${stamp}.{json,md}; took ${meta.seconds.toFixed(0)} s`);
 
